@@ -1,0 +1,41 @@
+"""Online backups of an SQLite database (never a file copy of a live database)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+class BackupError(Exception):
+    """A backup could not be made; the message says why in plain words."""
+
+
+def backup_sqlite(source: Path, target: Path) -> Path:
+    """Copy the live database `source` to `target` with SQLite's online backup API.
+
+    The copy is written to a temporary file beside the target and renamed into place, so a
+    finished backup file is always complete.
+    """
+    if not source.exists():
+        raise BackupError(f"There is no database at {source} to back up.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with sqlite3.connect(source) as src, sqlite3.connect(partial) as dst:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+        src.close()
+        dst.close()
+        os.replace(partial, target)
+    except (sqlite3.Error, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"The backup to {target} could not be written: {exc}") from exc
+    return target
+
+
+def automatic_backup_path(source: Path, reason: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return source.parent / "backups" / f"{source.stem}-{stamp}-{reason}.sqlite"

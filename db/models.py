@@ -1,0 +1,186 @@
+"""The case store: SQLAlchemy 2 models.
+
+A person may have many cases; a case is one person on one pathway, one time; its timeline is a list
+of events. Events are never edited or deleted: a correction is a new event that supersedes an
+earlier one, with a reason, so the history of what was recorded and when stays readable.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Setting(Base):
+    """Database-wide settings, e.g. whether this database holds synthetic demo data."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    site: Mapped[str | None] = mapped_column(String(200))
+    service: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(400))
+    is_os_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReferenceItem(Base):
+    """An entry of a reference list an administrator maintains: offences, drugs, sites, services."""
+
+    __tablename__ = "reference_items"
+    __table_args__ = (UniqueConstraint("list_name", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_name: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(120))
+    label: Mapped[str] = mapped_column(String(400))
+    flag: Mapped[bool] = mapped_column(Boolean, default=False)  # offences: trigger; drugs: tested
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source_version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(120))
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_ref: Mapped[str | None] = mapped_column(String(120), unique=True)
+    surname: Mapped[str] = mapped_column(String(200))
+    forenames: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(String(400), index=True)
+    date_of_birth: Mapped[date] = mapped_column(Date, index=True)
+    sex: Mapped[str] = mapped_column(String(1))
+    ethnicity: Mapped[str] = mapped_column(String(2))
+    pnc_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    nhs_number: Mapped[str | None] = mapped_column(String(10))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    cases: Mapped[list[Case]] = relationship(back_populates="person")
+
+
+class PersonChange(Base):
+    """A correction of a person's details: the old and new value, who, when and why."""
+
+    __tablename__ = "person_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_by: Mapped[str] = mapped_column(String(120))
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_ref: Mapped[str] = mapped_column(String(120), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    pathway: Mapped[str] = mapped_column(String(40))
+    pathway_version: Mapped[int] = mapped_column(Integer)
+    # Kept up to date by the services from the effective timeline, for lists and cohorts.
+    first_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_site: Mapped[str | None] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(80))
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_by: Mapped[str] = mapped_column(String(120))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    person: Mapped[Person] = relationship(back_populates="cases")
+    events: Mapped[list[Event]] = relationship(back_populates="case", order_by="Event.seq")
+
+    __table_args__ = (Index("ix_cases_pathway_first_event_at", "pathway", "first_event_at"),)
+
+
+class Event(Base):
+    """One entry in a case's timeline, as recorded. Never updated or deleted.
+
+    `action` is "record" for a new event, "correct" for a replacement of the event named by
+    `corrects_id`, or "withdraw" for striking it out; both of the latter carry a reason.
+    """
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(10), default="record")
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    occurred_time_known: Mapped[bool] = mapped_column(Boolean, default=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    due_time_known: Mapped[bool] = mapped_column(Boolean, default=True)
+    site: Mapped[str | None] = mapped_column(String(200))
+    service: Mapped[str | None] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(Text)
+    offence: Mapped[str | None] = mapped_column(Text)
+    basis: Mapped[str | None] = mapped_column(String(20))
+    result: Mapped[str | None] = mapped_column(String(40))
+    substances: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    conditions: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    authorised_by: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(120))
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+
+class AuditEntry(Base):
+    """Who did what to which record, when and from where. Holds record ids, never personal data."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(32))
+    workstation: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    outcome: Mapped[str] = mapped_column(String(20))
+    record_type: Mapped[str | None] = mapped_column(String(40))
+    record_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,91 @@
+"""Who is acting, and what each role may do. Checked by every service before it acts."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CUSTODY_NAVIGATOR = "custody_navigator"
+    TREATMENT_WORKER = "treatment_worker"
+    MANAGER = "manager"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+NAV, WORKER, MANAGER, ADMIN = (
+    Role.CUSTODY_NAVIGATOR,
+    Role.TREATMENT_WORKER,
+    Role.MANAGER,
+    Role.ADMINISTRATOR,
+)
+
+# The actions each role may take. A service names its action; anything not listed is refused.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "register_person": frozenset({NAV, WORKER}),
+    "correct_person": frozenset({NAV, WORKER, ADMIN}),
+    "view_person": frozenset({NAV, WORKER, MANAGER, ADMIN}),
+    "record_arrest": frozenset({NAV}),
+    "record_test": frozenset({NAV}),
+    "require_assessment": frozenset({NAV}),
+    "reschedule_assessment": frozenset({NAV, WORKER}),
+    "record_attendance": frozenset({WORKER}),
+    "waive_follow_up": frozenset({WORKER}),
+    "start_treatment": frozenset({WORKER}),
+    "record_prosecution": frozenset({NAV}),
+    "close_case": frozenset({NAV, WORKER}),
+    "correct_event": frozenset({NAV, WORKER, ADMIN}),
+    "view_worklist": frozenset({NAV, WORKER, MANAGER}),
+    "import_dataset": frozenset({ADMIN}),
+    "export_dataset": frozenset({ADMIN, MANAGER}),
+    "report_cohort": frozenset({ADMIN, MANAGER}),
+    "make_demo": frozenset({ADMIN}),
+    "backup": frozenset({ADMIN}),
+    "edit_reference": frozenset({ADMIN}),
+}
+
+ACTION_WORDS = {
+    "register_person": "register a person",
+    "correct_person": "correct a person's details",
+    "view_person": "view a person's record",
+    "record_arrest": "record an arrest",
+    "record_test": "record a drug test",
+    "require_assessment": "require an assessment",
+    "reschedule_assessment": "reschedule an assessment",
+    "record_attendance": "record attendance at an assessment",
+    "waive_follow_up": "waive a follow-up assessment",
+    "start_treatment": "record that treatment started",
+    "record_prosecution": "record a prosecution",
+    "close_case": "close a case",
+    "correct_event": "correct an event",
+    "view_worklist": "view worklists",
+    "import_dataset": "import data",
+    "export_dataset": "export data",
+    "report_cohort": "produce cohort reports",
+    "make_demo": "fill a demo database",
+    "backup": "back up the database",
+    "edit_reference": "edit reference lists",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    role: Role
+    workstation: str
+    site: str | None = None
+    service: str | None = None
+
+    def may(self, action: str) -> bool:
+        return self.role in PERMISSIONS.get(action, frozenset())
+
+
+def command_line_actor() -> Actor:
+    """The operating-system user running a headless command, acting as an administrator."""
+    return Actor(f"os:{getpass.getuser()}", Role.ADMINISTRATOR, f"{socket.gethostname()} (command line)")

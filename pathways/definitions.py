@@ -1,0 +1,243 @@
+"""Pathway definitions: read from the data files in resources/pathways into plain frozen objects."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+PATHWAY_FOLDER = RESOURCES / "pathways"
+
+# Columns of an event that a definition may name (interchange-v1 plus what the app records).
+EVENT_FIELDS = (
+    "site",
+    "service",
+    "place",
+    "offence",
+    "basis",
+    "result",
+    "substances",
+    "kind",
+    "due_at",
+    "reason",
+    "conditions",
+    "notes",
+    "authorised_by",
+)
+LIST_FIELDS = ("substances", "conditions")
+
+
+class DefinitionError(Exception):
+    """A pathway file is malformed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which earlier events a rule looks at: by name, by field values, and fields equal to the new event's."""
+
+    events: tuple[str, ...]
+    where: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    same: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`needs`: an earlier matching event must exist; `forbids`: none may exist (since `since`, if given)."""
+
+    match: Match
+    message: str
+    when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    since: Match | None = None
+
+
+@dataclass(frozen=True)
+class EventDefinition:
+    name: str
+    label: str
+    stage: str | None
+    required: tuple[str, ...]
+    required_when: tuple[tuple[Mapping[str, tuple[str, ...]], tuple[str, ...]], ...]
+    choices: Mapping[str, tuple[str, ...]]
+    needs: tuple[Rule, ...]
+    forbids: tuple[Rule, ...]
+    once: str | None
+    needs_eligible: bool
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    event: str
+    min_age: int
+    max_age: int | None
+    field: str | None
+    lawful: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    set_by: str
+    key: tuple[str, ...]
+    label: str
+    met_by: tuple[str, ...]
+    lapses_on: tuple[tuple[str, Mapping[str, tuple[str, ...]]], ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    meaning: str
+    spec: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PathwayDefinition:
+    code: str
+    name: str
+    version: int
+    opening_events: tuple[str, ...]
+    closing_events: tuple[str, ...]
+    events: Mapping[str, EventDefinition]
+    eligibility: Eligibility | None
+    deadlines: tuple[Deadline, ...]
+    figures: tuple[Figure, ...]
+    labels: Mapping[str, str]
+
+    def label(self, value: str) -> str:
+        """The plain-words label of a coded value (follow_up → follow-up)."""
+        return self.labels.get(value, value.replace("_", " "))
+
+    def event(self, name: str) -> EventDefinition:
+        return self.events[name]
+
+
+def _values(raw: Any) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        return (raw,)
+    return tuple(str(v) for v in raw)
+
+
+def _value_map(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    return {k: _values(v) for k, v in (raw or {}).items()}
+
+
+def _match(raw: Mapping[str, Any]) -> Match:
+    return Match(_values(raw["event"]), _value_map(raw.get("where")), _values(raw.get("same", ())))
+
+
+def _rule(raw: Mapping[str, Any]) -> Rule:
+    since = _match(raw["since"]) if "since" in raw else None
+    return Rule(_match(raw), str(raw["message"]), _value_map(raw.get("when")), since)
+
+
+def _event(name: str, raw: Mapping[str, Any]) -> EventDefinition:
+    return EventDefinition(
+        name=name,
+        label=str(raw.get("label", name.replace("_", " ").capitalize())),
+        stage=raw.get("stage"),
+        required=_values(raw.get("required", ())),
+        required_when=tuple(
+            (_value_map(item["when"]), _values(item["fields"])) for item in raw.get("required_when", ())
+        ),
+        choices=_value_map(raw.get("choices")),
+        needs=tuple(_rule(r) for r in raw.get("needs", ())),
+        forbids=tuple(_rule(r) for r in raw.get("forbids", ())),
+        once=raw.get("once"),
+        needs_eligible=bool(raw.get("needs_eligible", False)),
+    )
+
+
+def _eligibility(raw: Mapping[str, Any] | None) -> Eligibility | None:
+    if raw is None:
+        return None
+    return Eligibility(
+        event=str(raw["event"]),
+        min_age=int(raw.get("min_age", 0)),
+        max_age=raw.get("max_age"),
+        field=raw.get("field"),
+        lawful=_values(raw.get("lawful", ())),
+    )
+
+
+def _deadline(raw: Mapping[str, Any]) -> Deadline:
+    lapses = tuple((str(i["event"]), _value_map(i.get("applies"))) for i in raw.get("lapses_on", ()))
+    return Deadline(
+        set_by=str(raw["set_by"]),
+        key=_values(raw.get("key", ())),
+        label=str(raw.get("label", raw["set_by"])),
+        met_by=_values(raw.get("met_by", ())),
+        lapses_on=lapses,
+    )
+
+
+def parse_definition(raw: Mapping[str, Any], source: str) -> PathwayDefinition:
+    try:
+        head = raw["pathway"]
+        events = {name: _event(name, spec) for name, spec in raw["events"].items()}
+        definition = PathwayDefinition(
+            code=str(head["code"]),
+            name=str(head["name"]),
+            version=int(head["version"]),
+            opening_events=_values(head.get("opening_events", ())),
+            closing_events=_values(head.get("closing_events", ())),
+            events=events,
+            eligibility=_eligibility(raw.get("eligibility")),
+            deadlines=tuple(_deadline(d) for d in raw.get("deadlines", ())),
+            figures=tuple(
+                Figure(str(f["key"]), str(f.get("meaning", "")), f) for f in raw.get("figures", ())
+            ),
+            labels={str(k): str(v) for k, v in raw.get("labels", {}).items()},
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DefinitionError(
+            f"{source}: the pathway definition is incomplete or malformed ({exc!r})."
+        ) from exc
+    _check_names(definition, source)
+    return definition
+
+
+def _check_names(definition: PathwayDefinition, source: str) -> None:
+    """Every event and field a rule names must exist, so a typo fails at load, not in custody."""
+    known = set(definition.events)
+    for event in definition.events.values():
+        fields = set(event.required) | set(event.choices)
+        for _when, extra in event.required_when:
+            fields |= set(extra)
+        unknown_fields = fields - set(EVENT_FIELDS)
+        if unknown_fields:
+            raise DefinitionError(
+                f"{source}: event {event.name} names unknown fields {sorted(unknown_fields)}."
+            )
+        for rule in (*event.needs, *event.forbids):
+            missing = set(rule.match.events) - known
+            if rule.since:
+                missing |= set(rule.since.events) - known
+            if missing:
+                raise DefinitionError(
+                    f"{source}: a rule of {event.name} names unknown events {sorted(missing)}."
+                )
+    for name in (*definition.opening_events, *definition.closing_events):
+        if name not in known:
+            raise DefinitionError(f"{source}: opening/closing event {name} is not defined.")
+
+
+def load_definition(path: Path) -> PathwayDefinition:
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DefinitionError(f"{path.name}: cannot be read as a pathway definition ({exc}).") from exc
+    return parse_definition(raw, path.name)
+
+
+def load_definitions(folder: Path = PATHWAY_FOLDER) -> dict[str, PathwayDefinition]:
+    """Every pathway definition in the folder, by code."""
+    definitions: dict[str, PathwayDefinition] = {}
+    for path in sorted(folder.glob("*.toml")):
+        definition = load_definition(path)
+        if definition.code in definitions:
+            raise DefinitionError(f"{path.name}: a second definition of pathway {definition.code}.")
+        definitions[definition.code] = definition
+    return definitions

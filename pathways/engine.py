@@ -1,0 +1,261 @@
+"""The pathway engine: what a definition makes of a case's timeline.
+
+Pure functions over plain facts (no database, no Qt): whether a step is allowed at a point of the
+case and why not, who is eligible and why, the current stage, and the open deadlines. Every
+decision comes with plain words a custody or treatment worker understands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from pathways.clock import age_on, format_local, local_date
+from pathways.definitions import LIST_FIELDS, Match, PathwayDefinition, Rule
+
+FIELD_NAMES = {
+    "offence": "offence",
+    "basis": "basis for the test",
+    "result": "test result",
+    "substances": "substances found",
+    "kind": "kind of assessment",
+    "due_at": "appointment date and time",
+    "reason": "reason",
+    "service": "service",
+    "site": "site",
+    "place": "place",
+    "conditions": "conditions",
+}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One event of a timeline as the rules see it."""
+
+    name: str
+    occurred_at: datetime
+    values: Mapping[str, str] = field(default_factory=dict)
+    due_at: datetime | None = None
+    ref: int | None = None
+
+    def get(self, name: str) -> str | None:
+        if name == "due_at":
+            return self.due_at.isoformat() if self.due_at else None
+        return self.values.get(name) or None
+
+    def items(self, name: str) -> frozenset[str]:
+        """The values of a field; list fields (substances, conditions) split on ';'."""
+        raw = self.get(name)
+        if raw is None:
+            return frozenset()
+        if name in LIST_FIELDS:
+            return frozenset(part.strip() for part in raw.split(";") if part.strip())
+        return frozenset({raw})
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reasons: tuple[str, ...]
+
+    def explain(self) -> str:
+        return "; ".join(self.reasons)
+
+
+@dataclass(frozen=True)
+class OpenDeadline:
+    label: str
+    due_at: datetime
+    key: Mapping[str, str]
+    set_by: Fact
+
+
+@dataclass(frozen=True)
+class Problem:
+    index: int
+    fact: Fact
+    message: str
+
+
+def ordered(facts: Sequence[Fact]) -> list[Fact]:
+    """A timeline in the order the rules read it: by time, then by the order recorded."""
+    return sorted(facts, key=lambda f: f.occurred_at)
+
+
+def _value_matches(fact: Fact, name: str, wanted: Sequence[str]) -> bool:
+    return bool(fact.items(name) & set(wanted))
+
+
+def _matches(fact: Fact, match: Match, new: Fact) -> bool:
+    if fact.name not in match.events:
+        return False
+    if not all(_value_matches(fact, k, v) for k, v in match.where.items()):
+        return False
+    return all(fact.get(k) == new.get(k) for k in match.same)
+
+
+def _applies(rule: Rule, new: Fact) -> bool:
+    return all(_value_matches(new, k, v) for k, v in rule.when.items())
+
+
+def _words(definition: PathwayDefinition, new: Fact, template: str) -> str:
+    names = {k: definition.label(v) for k, v in new.values.items()}
+    names.setdefault("kind", "")
+    return " ".join(template.format_map(_Default(names)).split())
+
+
+class _Default(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+def eligibility(definition: PathwayDefinition, prior: Sequence[Fact], date_of_birth: date) -> Decision:
+    """Whether the case's qualifying event (e.g. the arrest) makes the step lawful, in plain words."""
+    rule = definition.eligibility
+    if rule is None:
+        return Decision(True, ("no eligibility rule for this pathway",))
+    source = next((f for f in prior if f.name == rule.event), None)
+    if source is None:
+        label = definition.event(rule.event).label.lower()
+        return Decision(False, (f"not eligible: there is no {label} on this case yet",))
+    age = age_on(date_of_birth, local_date(source.occurred_at))
+    reasons: list[str] = []
+    ok = age >= rule.min_age and (rule.max_age is None or age <= rule.max_age)
+    if age < rule.min_age:
+        reasons.append(f"aged {age} on that day (the minimum is {rule.min_age})")
+    elif rule.max_age is not None and age > rule.max_age:
+        reasons.append(f"aged {age} on that day (the maximum is {rule.max_age})")
+    else:
+        reasons.append(f"aged {age}")
+    if rule.field:
+        value = source.get(rule.field) or "none"
+        lawful = value in rule.lawful
+        ok = ok and lawful
+        offence = source.get("offence")
+        if value == "trigger" and offence:
+            reasons.append(f"{offence} is a trigger offence")
+        elif value == "inspector":
+            who = source.get("authorised_by")
+            reasons.append("an inspector authorised the test" + (f" ({who})" if who else ""))
+        else:
+            reasons.append(definition.label(value))
+    return Decision(ok, (("eligible: " if ok else "not eligible: ") + reasons[0], *reasons[1:]))
+
+
+def _field_problems(definition: PathwayDefinition, new: Fact) -> list[str]:
+    spec = definition.event(new.name)
+    problems: list[str] = []
+    required = list(spec.required)
+    for when, fields in spec.required_when:
+        if all(_value_matches(new, k, v) for k, v in when.items()):
+            required.extend(fields)
+    for name in required:
+        if new.get(name) is None:
+            problems.append(f"The {FIELD_NAMES.get(name, name)} is needed for {spec.label.lower()}.")
+    for name, allowed in spec.choices.items():
+        for value in sorted(new.items(name) - set(allowed)):
+            options = ", ".join(allowed)
+            problems.append(
+                f"'{value}' is not a {FIELD_NAMES.get(name, name)} for {spec.label.lower()}: use {options}."
+            )
+    return problems
+
+
+def _rule_problems(definition: PathwayDefinition, prior: Sequence[Fact], new: Fact) -> list[str]:
+    spec = definition.event(new.name)
+    problems: list[str] = []
+    if spec.once and any(f.name == new.name for f in prior):
+        problems.append(spec.once)
+    for rule in spec.needs:
+        if _applies(rule, new) and not any(_matches(f, rule.match, new) for f in prior):
+            problems.append(_words(definition, new, rule.message))
+    for rule in spec.forbids:
+        if not _applies(rule, new):
+            continue
+        window = list(prior)
+        if rule.since is not None:
+            since = rule.since
+            starts = [i for i, f in enumerate(window) if _matches(f, since, new)]
+            window = window[starts[-1] + 1 :] if starts else window
+        if any(_matches(f, rule.match, new) for f in window):
+            problems.append(_words(definition, new, rule.message))
+    return problems
+
+
+def check_event(
+    definition: PathwayDefinition,
+    prior: Sequence[Fact],
+    new: Fact,
+    date_of_birth: date,
+    now: datetime,
+) -> list[str]:
+    """Everything wrong with recording `new` after the ordered `prior` events, in plain words."""
+    if new.name not in definition.events:
+        known = ", ".join(definition.events)
+        return [f"'{new.name}' is not a step of the {definition.name} pathway (its steps are: {known})."]
+    if new.occurred_at > now:
+        return [f"The time given ({format_local(new.occurred_at)}) is in the future."]
+    label = definition.event(new.name).label.lower()
+    if not prior and new.name not in definition.opening_events:
+        first = " or ".join(definition.event(n).label.lower() for n in definition.opening_events)
+        return [f"A {definition.name} case starts with the {first}; the {label} cannot come first."]
+    closed = next((f for f in prior if f.name in definition.closing_events), None)
+    if closed is not None:
+        return [
+            f"This case was closed on {format_local(closed.occurred_at, False)}; nothing more can be recorded on it."
+        ]
+    problems = _field_problems(definition, new)
+    if definition.event(new.name).needs_eligible:
+        decision = eligibility(definition, prior, date_of_birth)
+        if not decision.allowed:
+            problems.append(f"The {label} is not lawful on this case: {decision.explain()}.")
+    problems.extend(_rule_problems(definition, prior, new))
+    return problems
+
+
+def check_timeline(
+    definition: PathwayDefinition, facts: Sequence[Fact], date_of_birth: date, now: datetime
+) -> list[Problem]:
+    """Check every event of an ordered timeline against those before it."""
+    problems: list[Problem] = []
+    for index, fact in enumerate(facts):
+        for message in check_event(definition, facts[:index], fact, date_of_birth, now):
+            problems.append(Problem(index, fact, message))
+    return problems
+
+
+def stage(definition: PathwayDefinition, facts: Sequence[Fact]) -> str:
+    """The case's current stage: the stage of its latest event that names one."""
+    for fact in reversed(facts):
+        spec = definition.events.get(fact.name)
+        if spec is not None and spec.stage:
+            return spec.stage
+    return "Open"
+
+
+def open_deadlines(definition: PathwayDefinition, facts: Sequence[Fact]) -> list[OpenDeadline]:
+    """Deadlines set by events and not yet met, replaced, lapsed, or ended by the case closing."""
+    if any(f.name in definition.closing_events for f in facts):
+        return []
+    found: list[OpenDeadline] = []
+    for deadline in definition.deadlines:
+        latest: dict[tuple[str | None, ...], Fact] = {}
+        for fact in facts:
+            key = tuple(fact.get(k) for k in deadline.key)
+            if fact.name == deadline.set_by and fact.due_at is not None:
+                latest[key] = fact
+            elif fact.name in deadline.met_by:
+                latest.pop(key, None)
+            for event, applies in deadline.lapses_on:
+                if fact.name == event:
+                    for held in list(latest):
+                        setter = latest[held]
+                        if all(_value_matches(setter, k, v) for k, v in applies.items()):
+                            latest.pop(held)
+        for setter in latest.values():
+            assert setter.due_at is not None
+            words = {k: definition.label(setter.get(k) or "") for k in deadline.key}
+            label = deadline.label.format_map(_Default(words))
+            found.append(OpenDeadline(label[:1].upper() + label[1:], setter.due_at, words, setter))
+    return sorted(found, key=lambda d: d.due_at)

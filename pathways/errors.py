@@ -1,0 +1,31 @@
+"""Domain errors. Each carries a message a custody or treatment worker would understand."""
+
+from __future__ import annotations
+
+
+class PathwaysError(Exception):
+    """Base of every error the services raise on purpose."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.__class__.__name__
+
+
+class StepNotAllowed(PathwaysError):
+    """The pathway does not allow this step at this point of the case."""
+
+
+class NotPermitted(PathwaysError):
+    """The acting user's role does not allow this action."""
+
+
+class NotFound(PathwaysError):
+    """A person, case or event that was asked for is not held."""
+
+
+class InvalidInput(PathwaysError):
+    """A value the user gave is not acceptable (a wrong date, a bad NHS number...)."""
+
+
+class ConflictingChange(PathwaysError):
+    """Someone else changed the record since it was read."""

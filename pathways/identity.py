@@ -1,0 +1,126 @@
+"""Checks and normal forms for the details that identify a person."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from pathways.errors import InvalidInput
+
+SEXES = {"M": "Male", "F": "Female", "X": "Other", "U": "Not known"}
+ETHNICITY_CODES = [*"ABCDEFGHJKLMNPRS", "Z", "99"]
+ETHNICITY_LABELS = {
+    "A": "White - British",
+    "B": "White - Irish",
+    "C": "White - any other White background",
+    "D": "Mixed - White and Black Caribbean",
+    "E": "Mixed - White and Black African",
+    "F": "Mixed - White and Asian",
+    "G": "Mixed - any other mixed background",
+    "H": "Asian or Asian British - Indian",
+    "J": "Asian or Asian British - Pakistani",
+    "K": "Asian or Asian British - Bangladeshi",
+    "L": "Asian or Asian British - any other Asian background",
+    "M": "Black or Black British - Caribbean",
+    "N": "Black or Black British - African",
+    "P": "Black or Black British - any other Black background",
+    "R": "Other ethnic groups - Chinese",
+    "S": "Other ethnic groups - any other ethnic group",
+    "Z": "Not stated",
+    "99": "Not known",
+}
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+_PNC = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])$")
+MAX_AGE_YEARS = 120
+
+
+def nhs_number_is_valid(number: str) -> bool:
+    """The NHS number's modulus 11 check digit (NHS Data Dictionary)."""
+    digits = number.replace(" ", "")
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def normal_nhs_number(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    digits = value.replace(" ", "").replace("-", "")
+    if not nhs_number_is_valid(digits):
+        raise InvalidInput(
+            f"{value} is not a valid NHS number: it should be 10 digits with a correct check digit."
+        )
+    return digits
+
+
+def normal_postcode(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    match = _POSTCODE.match(value.strip().upper())
+    if not match:
+        raise InvalidInput(f"{value} is not a UK postcode (for example RG21 7QW).")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def normal_pnc_id(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    text = value.strip().upper()
+    if not _PNC.match(text):
+        raise InvalidInput(f"{value} is not a PNC ID (for example 19/1234567A).")
+    return text
+
+
+def check_sex(value: str) -> str:
+    code = value.strip().upper()
+    if code not in SEXES:
+        raise InvalidInput(f"{value} is not a sex code: use M, F, X (other) or U (not known).")
+    return code
+
+
+def check_ethnicity(value: str | None) -> str:
+    if value is None or not value.strip():
+        return "99"
+    code = value.strip().upper()
+    if code not in ETHNICITY_CODES:
+        raise InvalidInput(f"{value} is not an NHS ethnic category code (A to S, Z, or 99).")
+    return code
+
+
+def check_date_of_birth(value: date, today: date) -> date:
+    if value > today:
+        raise InvalidInput(f"The date of birth {value:%d/%m/%Y} is in the future.")
+    if value < today - relativedelta(years=MAX_AGE_YEARS):
+        raise InvalidInput(f"The date of birth {value:%d/%m/%Y} is more than {MAX_AGE_YEARS} years ago.")
+    return value
+
+
+def check_name(value: str, what: str) -> str:
+    text = " ".join(value.split())
+    if not text:
+        raise InvalidInput(f"The {what} is missing.")
+    if len(text) > 200:
+        raise InvalidInput(f"The {what} is longer than 200 characters.")
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise InvalidInput(f"The {what} contains control characters.")
+    return text
+
+
+def fold(text: str) -> str:
+    """Lower case without accents or punctuation, for matching names (Siân → sian)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", plain.lower()).split())
+
+
+def search_name(surname: str, forenames: str) -> str:
+    """The stored key that name search runs on: folded surname then forenames."""
+    return fold(f"{surname} {forenames}")

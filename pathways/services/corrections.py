@@ -1,0 +1,95 @@
+"""Corrections: a new event replaces or withdraws an earlier one, with a reason. Nothing is overwritten."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from db.models import Event
+from pathways.actors import Actor
+from pathways.audit import authorise
+from pathways.errors import InvalidInput, NotFound
+from pathways.services.casework import NewEvent, append_event, recorded
+from pathways.services.results import EventRecorded
+from pathways.store import Store
+from pathways.timeline import VALUE_FIELDS
+
+
+def _original(session: Any, event_id: int) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound("That event is not on record.")
+    return event
+
+
+def _latest_version(event: Event) -> Event:
+    root = event.corrects_id or event.id
+    versions = [e for e in event.case.events if e.id == root or e.corrects_id == root]
+    latest = max(versions, key=lambda e: e.seq)
+    if latest.action == "withdraw":
+        raise InvalidInput("That event has been withdrawn; it cannot be corrected.")
+    return latest
+
+
+def correct_event(
+    store: Store,
+    *,
+    actor: Actor,
+    event_id: int,
+    reason: str,
+    occurred_at: datetime | None = None,
+    due_at: datetime | None = None,
+    **changes: Any,
+) -> EventRecorded:
+    """Record a corrected version of an event; the original stays readable in the history."""
+    authorise(store.session_factory, actor, "correct_event", store.clock)
+    if not reason.strip():
+        raise InvalidInput("A correction needs a reason.")
+    unknown = set(changes) - set(VALUE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"These details of an event cannot be corrected: {', '.join(sorted(unknown))}.")
+    with store.unit_of_work() as uow:
+        latest = _latest_version(_original(uow.session, event_id))
+        values = {f: getattr(latest, f) for f in VALUE_FIELDS} | changes
+        new = NewEvent(
+            latest.name,
+            occurred_at or latest.occurred_at,
+            values,
+            due_at if due_at is not None else latest.due_at,
+        )
+        case = latest.case
+        event = append_event(
+            uow.session,
+            store,
+            actor,
+            case,
+            new,
+            action="correct",
+            corrects=latest,
+            correction_reason=reason.strip(),
+        )
+        uow.commit()
+        return recorded(case, event, store.definition(case.pathway), None)
+
+
+def withdraw_event(store: Store, *, actor: Actor, event_id: int, reason: str) -> EventRecorded:
+    """Strike out an event recorded in error, keeping it readable in the history."""
+    authorise(store.session_factory, actor, "correct_event", store.clock)
+    if not reason.strip():
+        raise InvalidInput("Withdrawing an event needs a reason.")
+    with store.unit_of_work() as uow:
+        latest = _latest_version(_original(uow.session, event_id))
+        new = NewEvent(latest.name, latest.occurred_at, {}, None)
+        case = latest.case
+        event = append_event(
+            uow.session,
+            store,
+            actor,
+            case,
+            new,
+            action="withdraw",
+            corrects=latest,
+            correction_reason=reason.strip(),
+        )
+        uow.commit()
+        return recorded(case, event, store.definition(case.pathway), None)

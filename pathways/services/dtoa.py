@@ -1,0 +1,210 @@
+"""Drug Testing on Arrest: one service per step a custody navigator or treatment worker records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pathways.actors import Actor
+from pathways.audit import authorise
+from pathways.engine import eligibility
+from pathways.errors import InvalidInput, StepNotAllowed
+from pathways.reference import offence_label
+from pathways.services.casework import NewEvent, append_event, load_case, open_case, recorded
+from pathways.services.results import EventRecorded
+from pathways.store import Store
+from pathways.timeline import effective_facts
+
+PATHWAY = "dtoa"
+
+
+def _arrest_basis(label: str, trigger: bool | None, basis: str | None, inspector: str | None) -> str:
+    if basis is None:
+        return "trigger" if trigger else ("inspector" if inspector else "none")
+    if basis == "trigger" and trigger is False:
+        raise StepNotAllowed(f"{label} is not a trigger offence: a test needs an inspector's authority.")
+    return basis
+
+
+def record_arrest(
+    store: Store,
+    *,
+    actor: Actor,
+    person_id: int,
+    occurred_at: datetime,
+    offence: str,
+    site: str | None = None,
+    basis: str | None = None,
+    inspector_name: str | None = None,
+    grounds: str | None = None,
+    notes: str | None = None,
+    case_ref: str | None = None,
+) -> EventRecorded:
+    """Open a DToA case with the arrest; says whether a test is lawful and why."""
+    authorise(store.session_factory, actor, "record_arrest", store.clock)
+    if not offence.strip():
+        raise InvalidInput("The offence is needed.")
+    label, trigger = offence_label(store, offence)
+    basis = _arrest_basis(label, trigger, basis, inspector_name)
+    if basis == "inspector" and not (
+        inspector_name and inspector_name.strip() and grounds and grounds.strip()
+    ):
+        raise InvalidInput(
+            "An inspector's authority needs the inspector's name and the grounds for the test."
+        )
+    definition = store.definition(PATHWAY)
+    new = NewEvent(
+        "arrest",
+        occurred_at,
+        {
+            "offence": label,
+            "basis": basis,
+            "site": site or actor.site,
+            "notes": notes,
+            "authorised_by": inspector_name if basis == "inspector" else None,
+            "reason": grounds if basis == "inspector" else None,
+        },
+    )
+    with store.unit_of_work() as uow:
+        case = open_case(uow.session, store, actor, person_id, definition, new, case_ref)
+        event = append_event(uow.session, store, actor, case, new)
+        decision = eligibility(definition, effective_facts(case.events), case.person.date_of_birth)
+        uow.commit()
+        return recorded(case, event, definition, decision.explain())
+
+
+def _record(store: Store, actor: Actor, action: str, case_id: int, new: NewEvent) -> EventRecorded:
+    authorise(store.session_factory, actor, action, store.clock)
+    with store.unit_of_work() as uow:
+        case = load_case(uow.session, case_id)
+        if case.pathway != PATHWAY:
+            raise StepNotAllowed("This is not a Drug Testing on Arrest case.")
+        event = append_event(uow.session, store, actor, case, new)
+        uow.commit()
+        return recorded(case, event, store.definition(PATHWAY), None)
+
+
+def record_test(
+    store: Store,
+    *,
+    actor: Actor,
+    case_id: int,
+    occurred_at: datetime,
+    result: str,
+    substances: Sequence[str] = (),
+    site: str | None = None,
+    notes: str | None = None,
+) -> EventRecorded:
+    """A saliva test: positive (cocaine, opiates or both), negative, refused or no sample."""
+    values = {
+        "result": result,
+        "substances": ";".join(substances),
+        "site": site or actor.site,
+        "notes": notes,
+    }
+    return _record(store, actor, "record_test", case_id, NewEvent("test", occurred_at, values))
+
+
+def require_assessment(
+    store: Store,
+    *,
+    actor: Actor,
+    case_id: int,
+    kind: str,
+    due_at: datetime,
+    service: str,
+    place: str,
+    occurred_at: datetime,
+    notes: str | None = None,
+) -> EventRecorded:
+    """Require an initial or follow-up assessment (Drugs Act 2005 s.9, s.10) at a time and place."""
+    if not service.strip() or not place.strip():
+        raise InvalidInput("A required assessment needs the service and the place.")
+    if due_at <= occurred_at:
+        raise InvalidInput("The appointment must be after the time the requirement is given.")
+    values = {"kind": kind, "service": service, "place": place, "site": actor.site, "notes": notes}
+    return _record(
+        store,
+        actor,
+        "require_assessment",
+        case_id,
+        NewEvent("assessment_required", occurred_at, values, due_at),
+    )
+
+
+def reschedule_assessment(
+    store: Store,
+    *,
+    actor: Actor,
+    case_id: int,
+    kind: str,
+    due_at: datetime,
+    service: str,
+    place: str,
+    occurred_at: datetime,
+    reason: str,
+) -> EventRecorded:
+    """A further notice that changes the time or place of a required assessment."""
+    if not reason.strip():
+        raise InvalidInput("A further notice needs the reason for the change.")
+    if due_at <= occurred_at:
+        raise InvalidInput("The new appointment must be after the time the notice is given.")
+    values = {"kind": kind, "service": service, "place": place, "reason": f"further notice: {reason.strip()}"}
+    return _record(
+        store,
+        actor,
+        "reschedule_assessment",
+        case_id,
+        NewEvent("assessment_required", occurred_at, values, due_at),
+    )
+
+
+def record_attendance(
+    store: Store,
+    *,
+    actor: Actor,
+    case_id: int,
+    kind: str,
+    attended: bool,
+    occurred_at: datetime,
+    notes: str | None = None,
+) -> EventRecorded:
+    """Attended, or failed to attend or to remain for the whole of, a required assessment."""
+    name = "assessment_attended" if attended else "assessment_missed"
+    values = {"kind": kind, "notes": notes, "service": actor.service}
+    return _record(store, actor, "record_attendance", case_id, NewEvent(name, occurred_at, values))
+
+
+def waive_follow_up(
+    store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, reason: str | None = None
+) -> EventRecorded:
+    """The initial assessor says no follow-up assessment is needed."""
+    values = {"reason": reason, "service": actor.service}
+    return _record(
+        store, actor, "waive_follow_up", case_id, NewEvent("follow_up_waived", occurred_at, values)
+    )
+
+
+def start_treatment(
+    store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, service: str | None = None
+) -> EventRecorded:
+    values = {"service": service or actor.service}
+    return _record(
+        store, actor, "start_treatment", case_id, NewEvent("treatment_started", occurred_at, values)
+    )
+
+
+def record_prosecution(
+    store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, reason: str, notes: str | None = None
+) -> EventRecorded:
+    """Prosecution for failing to attend or remain, for refusing a test, or another reason."""
+    values = {"reason": reason, "notes": notes}
+    return _record(store, actor, "record_prosecution", case_id, NewEvent("prosecuted", occurred_at, values))
+
+
+def close_case(
+    store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, reason: str
+) -> EventRecorded:
+    if not reason.strip():
+        raise InvalidInput("Closing a case needs a reason.")
+    return _record(store, actor, "close_case", case_id, NewEvent("closed", occurred_at, {"reason": reason}))

@@ -1,0 +1,181 @@
+"""Registering people, correcting their details, and finding possible duplicates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from db.models import Person, PersonChange
+from pathways.actors import Actor
+from pathways.audit import authorise, write_audit
+from pathways.clock import local_date
+from pathways.errors import ConflictingChange, InvalidInput, NotFound
+from pathways.identity import (
+    check_date_of_birth,
+    check_ethnicity,
+    check_name,
+    check_sex,
+    normal_nhs_number,
+    normal_pnc_id,
+    normal_postcode,
+    search_name,
+)
+from pathways.matching import similar_names
+from pathways.services.results import PersonView
+from pathways.store import Store
+
+CORRECTABLE = (
+    "surname",
+    "forenames",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "pnc_id",
+    "nhs_number",
+    "postcode",
+)
+
+
+def person_view(person: Person) -> PersonView:
+    return PersonView(
+        person.id,
+        person.person_ref,
+        person.surname,
+        person.forenames,
+        person.date_of_birth,
+        person.sex,
+        person.ethnicity,
+        person.pnc_id,
+        person.nhs_number,
+        person.postcode,
+        person.version,
+    )
+
+
+def checked_details(store: Store, details: dict[str, Any]) -> dict[str, Any]:
+    """Validate and normalise a person's details; raises InvalidInput with the first problem."""
+    today = local_date(store.clock())
+    checks = {
+        "surname": lambda v: check_name(v, "surname"),
+        "forenames": lambda v: check_name(v, "forenames"),
+        "date_of_birth": lambda v: check_date_of_birth(v, today),
+        "sex": check_sex,
+        "ethnicity": check_ethnicity,
+        "pnc_id": normal_pnc_id,
+        "nhs_number": normal_nhs_number,
+        "postcode": normal_postcode,
+    }
+    return {k: checks[k](v) for k, v in details.items()}
+
+
+def register_person(
+    store: Store,
+    *,
+    actor: Actor,
+    surname: str,
+    forenames: str,
+    date_of_birth: date,
+    sex: str,
+    ethnicity: str | None = None,
+    pnc_id: str | None = None,
+    nhs_number: str | None = None,
+    postcode: str | None = None,
+) -> PersonView:
+    authorise(store.session_factory, actor, "register_person", store.clock)
+    details = checked_details(
+        store,
+        {
+            "surname": surname,
+            "forenames": forenames,
+            "date_of_birth": date_of_birth,
+            "sex": sex,
+            "ethnicity": ethnicity,
+            "pnc_id": pnc_id,
+            "nhs_number": nhs_number,
+            "postcode": postcode,
+        },
+    )
+    with store.unit_of_work() as uow:
+        person = Person(
+            **details,
+            search_name=search_name(details["surname"], details["forenames"]),
+            created_at=store.clock(),
+            created_by=actor.username,
+            version=1,
+        )
+        uow.session.add(person)
+        uow.session.flush()
+        write_audit(
+            uow.session, actor, "register_person", store.clock(), record_type="person", record_id=person.id
+        )
+        uow.commit()
+        return person_view(person)
+
+
+def get_person(store: Store, *, actor: Actor, person_id: int) -> PersonView:
+    authorise(store.session_factory, actor, "view_person", store.clock)
+    with store.unit_of_work() as uow:
+        person = uow.session.get(Person, person_id)
+        if person is None:
+            raise NotFound("That person is not on record.")
+        write_audit(
+            uow.session, actor, "view_person", store.clock(), record_type="person", record_id=person.id
+        )
+        uow.commit()
+        return person_view(person)
+
+
+def correct_person(
+    store: Store, *, actor: Actor, person_id: int, reason: str, expected_version: int, **changes: Any
+) -> PersonView:
+    """Correct a person's details. Each change is kept with its old value, who, when and why."""
+    authorise(store.session_factory, actor, "correct_person", store.clock)
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise InvalidInput(f"These details cannot be corrected here: {', '.join(sorted(unknown))}.")
+    if not reason.strip():
+        raise InvalidInput("A correction needs a reason.")
+    details = checked_details(store, changes)
+    with store.unit_of_work() as uow:
+        person = uow.session.get(Person, person_id)
+        if person is None:
+            raise NotFound("That person is not on record.")
+        if person.version != expected_version:
+            raise ConflictingChange(
+                "Someone else changed this person's details since you opened them; reload."
+            )
+        for name, value in details.items():
+            old = getattr(person, name)
+            if old == value:
+                continue
+            uow.session.add(
+                PersonChange(
+                    person_id=person.id,
+                    field=name,
+                    old_value=None if old is None else str(old),
+                    new_value=None if value is None else str(value),
+                    reason=reason.strip(),
+                    changed_at=store.clock(),
+                    changed_by=actor.username,
+                )
+            )
+            setattr(person, name, value)
+        person.search_name = search_name(person.surname, person.forenames)
+        person.version += 1
+        write_audit(
+            uow.session, actor, "correct_person", store.clock(), record_type="person", record_id=person.id
+        )
+        uow.commit()
+        return person_view(person)
+
+
+def possible_duplicates(
+    store: Store, *, actor: Actor, surname: str, forenames: str, date_of_birth: date
+) -> list[PersonView]:
+    """People already held with the same date of birth and a similar name."""
+    authorise(store.session_factory, actor, "view_person", store.clock)
+    with store.unit_of_work() as uow:
+        same_day = uow.session.scalars(select(Person).where(Person.date_of_birth == date_of_birth)).all()
+        return [person_view(p) for p in same_day if similar_names(surname, forenames, p.surname, p.forenames)]

@@ -1,0 +1,48 @@
+"""The plain results services return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    case_id: int
+    case_ref: str
+    label: str
+    due_at: datetime
+    kind: str | None
+    service: str | None
+    place: str | None
+    event_id: int | None
+
+
+@dataclass(frozen=True)
+class EventRecorded:
+    case_id: int
+    case_ref: str
+    event_id: int
+    event: str
+    stage: str
+    explanation: str | None
+    deadlines: tuple[DeadlineView, ...]
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: int
+    person_ref: str | None
+    surname: str
+    forenames: str
+    date_of_birth: date
+    sex: str
+    ethnicity: str
+    pnc_id: str | None
+    nhs_number: str | None
+    postcode: str | None
+    version: int
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.surname.upper()}, {self.forenames}"

@@ -1,0 +1,65 @@
+"""The opened case store: one session factory, the pathway definitions and the clock, made at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.engine import make_engine, make_session_factory, resolve_url
+from db.migrate import MigrationError, upgrade
+from db.uow import UnitOfWork
+from pathways.clock import now_utc
+from pathways.definitions import PathwayDefinition, load_definitions
+from pathways.errors import NotFound, PathwaysError
+
+
+class StoreUnavailable(PathwaysError):
+    """The database could not be opened; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Store:
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    definitions: Mapping[str, PathwayDefinition]
+    clock: Callable[[], datetime] = field(default=now_utc)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def definition(self, code: str) -> PathwayDefinition:
+        try:
+            return self.definitions[code]
+        except KeyError:
+            known = ", ".join(sorted(self.definitions))
+            raise NotFound(f"There is no pathway called '{code}' (known pathways: {known}).") from None
+
+
+def open_store(
+    url: str | None = None,
+    *,
+    clock: Callable[[], datetime] = now_utc,
+    definitions: Mapping[str, PathwayDefinition] | None = None,
+) -> Store:
+    """Open the database (the embedded default unless a URL is given), bring it up to date and seed it."""
+    from pathways.reference import seed_reference_data  # imported here: reference imports store
+
+    engine = make_engine(resolve_url(url))
+    try:
+        upgrade(engine)
+    except (DatabaseError, MigrationError) as exc:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        cause = exc.orig if isinstance(exc, DatabaseError) else exc
+        raise StoreUnavailable(
+            f"The database at {where} could not be opened: {cause}. "
+            "It may be damaged or not a Pathways database; it was not changed."
+        ) from exc
+    store = Store(engine, make_session_factory(engine), definitions or load_definitions(), clock)
+    seed_reference_data(store)
+    return store
