@@ -39,9 +39,7 @@ def write_audit(
     )
 
 
-def authorise(
-    session_factory: sessionmaker[Session], actor: Actor, action: str, clock: Callable[[], datetime]
-) -> None:
+def authorise(session_factory: sessionmaker[Session], actor: Actor, action: str, clock: Callable[[], datetime]) -> None:
     """Refuse, and audit the refusal in its own transaction, when the actor's role may not act."""
     if actor.may(action):
         return

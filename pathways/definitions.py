@@ -65,6 +65,7 @@ class EventDefinition:
     forbids: tuple[Rule, ...]
     once: str | None
     needs_eligible: bool
+    default_due_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def _event(name: str, raw: Mapping[str, Any]) -> EventDefinition:
         forbids=tuple(_rule(r) for r in raw.get("forbids", ())),
         once=raw.get("once"),
         needs_eligible=bool(raw.get("needs_eligible", False)),
+        default_due_months=raw.get("default_due_months"),
     )
 
 
@@ -185,15 +187,11 @@ def parse_definition(raw: Mapping[str, Any], source: str) -> PathwayDefinition:
             events=events,
             eligibility=_eligibility(raw.get("eligibility")),
             deadlines=tuple(_deadline(d) for d in raw.get("deadlines", ())),
-            figures=tuple(
-                Figure(str(f["key"]), str(f.get("meaning", "")), f) for f in raw.get("figures", ())
-            ),
+            figures=tuple(Figure(str(f["key"]), str(f.get("meaning", "")), f) for f in raw.get("figures", ())),
             labels={str(k): str(v) for k, v in raw.get("labels", {}).items()},
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise DefinitionError(
-            f"{source}: the pathway definition is incomplete or malformed ({exc!r})."
-        ) from exc
+        raise DefinitionError(f"{source}: the pathway definition is incomplete or malformed ({exc!r}).") from exc
     _check_names(definition, source)
     return definition
 
@@ -207,17 +205,13 @@ def _check_names(definition: PathwayDefinition, source: str) -> None:
             fields |= set(extra)
         unknown_fields = fields - set(EVENT_FIELDS)
         if unknown_fields:
-            raise DefinitionError(
-                f"{source}: event {event.name} names unknown fields {sorted(unknown_fields)}."
-            )
+            raise DefinitionError(f"{source}: event {event.name} names unknown fields {sorted(unknown_fields)}.")
         for rule in (*event.needs, *event.forbids):
             missing = set(rule.match.events) - known
             if rule.since:
                 missing |= set(rule.since.events) - known
             if missing:
-                raise DefinitionError(
-                    f"{source}: a rule of {event.name} names unknown events {sorted(missing)}."
-                )
+                raise DefinitionError(f"{source}: a rule of {event.name} names unknown events {sorted(missing)}.")
     for name in (*definition.opening_events, *definition.closing_events):
         if name not in known:
             raise DefinitionError(f"{source}: opening/closing event {name} is not defined.")

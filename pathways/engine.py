@@ -143,22 +143,22 @@ def eligibility(definition: PathwayDefinition, prior: Sequence[Fact], date_of_bi
     return Decision(ok, (("eligible: " if ok else "not eligible: ") + reasons[0], *reasons[1:]))
 
 
-def _field_problems(definition: PathwayDefinition, new: Fact) -> list[str]:
+def field_problems(definition: PathwayDefinition, new: Fact) -> list[tuple[str, str]]:
+    """Missing or unknown values of an event's fields, as (field, message)."""
     spec = definition.event(new.name)
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     required = list(spec.required)
     for when, fields in spec.required_when:
         if all(_value_matches(new, k, v) for k, v in when.items()):
             required.extend(fields)
     for name in required:
         if new.get(name) is None:
-            problems.append(f"The {FIELD_NAMES.get(name, name)} is needed for {spec.label.lower()}.")
+            problems.append((name, f"The {FIELD_NAMES.get(name, name)} is needed for {spec.label.lower()}."))
     for name, allowed in spec.choices.items():
         for value in sorted(new.items(name) - set(allowed)):
             options = ", ".join(allowed)
-            problems.append(
-                f"'{value}' is not a {FIELD_NAMES.get(name, name)} for {spec.label.lower()}: use {options}."
-            )
+            words = f"'{value}' is not a {FIELD_NAMES.get(name, name)} for {spec.label.lower()}: use {options}."
+            problems.append((name, words))
     return problems
 
 
@@ -189,6 +189,8 @@ def check_event(
     new: Fact,
     date_of_birth: date,
     now: datetime,
+    *,
+    check_fields: bool = True,
 ) -> list[str]:
     """Everything wrong with recording `new` after the ordered `prior` events, in plain words."""
     if new.name not in definition.events:
@@ -205,7 +207,7 @@ def check_event(
         return [
             f"This case was closed on {format_local(closed.occurred_at, False)}; nothing more can be recorded on it."
         ]
-    problems = _field_problems(definition, new)
+    problems = [message for _field, message in field_problems(definition, new)] if check_fields else []
     if definition.event(new.name).needs_eligible:
         decision = eligibility(definition, prior, date_of_birth)
         if not decision.allowed:
@@ -215,12 +217,17 @@ def check_event(
 
 
 def check_timeline(
-    definition: PathwayDefinition, facts: Sequence[Fact], date_of_birth: date, now: datetime
+    definition: PathwayDefinition,
+    facts: Sequence[Fact],
+    date_of_birth: date,
+    now: datetime,
+    *,
+    check_fields: bool = True,
 ) -> list[Problem]:
     """Check every event of an ordered timeline against those before it."""
     problems: list[Problem] = []
     for index, fact in enumerate(facts):
-        for message in check_event(definition, facts[:index], fact, date_of_birth, now):
+        for message in check_event(definition, facts[:index], fact, date_of_birth, now, check_fields=check_fields):
             problems.append(Problem(index, fact, message))
     return problems
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
@@ -55,9 +57,7 @@ def normal_nhs_number(value: str | None) -> str | None:
         return None
     digits = value.replace(" ", "").replace("-", "")
     if not nhs_number_is_valid(digits):
-        raise InvalidInput(
-            f"{value} is not a valid NHS number: it should be 10 digits with a correct check digit."
-        )
+        raise InvalidInput(f"{value} is not a valid NHS number: it should be 10 digits with a correct check digit.")
     return digits
 
 
@@ -124,3 +124,18 @@ def fold(text: str) -> str:
 def search_name(surname: str, forenames: str) -> str:
     """The stored key that name search runs on: folded surname then forenames."""
     return fold(f"{surname} {forenames}")
+
+
+def check_details(details: dict[str, Any], today: date) -> dict[str, Any]:
+    """Validate and normalise the given details of a person; raises InvalidInput with the first problem."""
+    checks: dict[str, Callable[[Any], Any]] = {
+        "surname": lambda v: check_name(v, "surname"),
+        "forenames": lambda v: check_name(v, "forenames"),
+        "date_of_birth": lambda v: check_date_of_birth(v, today),
+        "sex": check_sex,
+        "ethnicity": check_ethnicity,
+        "pnc_id": normal_pnc_id,
+        "nhs_number": normal_nhs_number,
+        "postcode": normal_postcode,
+    }
+    return {k: checks[k](v) for k, v in details.items()}

@@ -36,8 +36,7 @@ def _seed_rows(list_name: str, folder: Path) -> tuple[int, list[dict[str, object
     with (folder / filename).open("rb") as handle:
         raw = tomllib.load(handle)
     rows = [
-        {"code": str(i["code"]), "label": str(i["label"]), "flag": bool(i.get(flag_key, False))}
-        for i in raw[list_name]
+        {"code": str(i["code"]), "label": str(i["label"]), "flag": bool(i.get(flag_key, False))} for i in raw[list_name]
     ]
     return int(raw.get("version", 1)), rows
 
@@ -95,9 +94,7 @@ def set_reference_entry(
         item.label, item.flag, item.active = label, flag, active
         item.updated_at, item.updated_by = store.clock(), actor.username
         uow.session.flush()
-        write_audit(
-            uow.session, actor, "edit_reference", store.clock(), record_type="reference", record_id=item.id
-        )
+        write_audit(uow.session, actor, "edit_reference", store.clock(), record_type="reference", record_id=item.id)
         uow.commit()
         return ReferenceEntry(item.code, item.label, item.flag, item.active)
 

@@ -25,10 +25,11 @@ def fact_from_event(event: Event, ref: int) -> Fact:
     return fact_from_values(event.name, event.occurred_at, values, event.due_at, ref)
 
 
-def effective_facts(events: Iterable[Event]) -> list[Fact]:
-    """The timeline as it now stands: each correction replaces its original, a withdrawal removes it.
+def effective_events(events: Iterable[Event]) -> list[tuple[int, Event]]:
+    """The events as they now stand, with the id of each one's original, in timeline order.
 
-    Facts carry the id of the original event as `ref`, so a later correction names the same event.
+    Each correction replaces its original and a withdrawal removes it; the original's id is kept so
+    a later correction names the same event.
     """
     current: dict[int, Event | None] = {}
     for event in sorted(events, key=lambda e: e.seq):
@@ -36,8 +37,13 @@ def effective_facts(events: Iterable[Event]) -> list[Fact]:
             current[event.id] = event
         elif event.corrects_id is not None:
             current[event.corrects_id] = event if event.action == "correct" else None
-    facts = [fact_from_event(e, ref) for ref, e in current.items() if e is not None]
-    return ordered(facts)
+    kept = [(ref, e) for ref, e in current.items() if e is not None]
+    return sorted(kept, key=lambda pair: pair[1].occurred_at)
+
+
+def effective_facts(events: Iterable[Event]) -> list[Fact]:
+    """The timeline as the rules read it (see effective_events)."""
+    return ordered([fact_from_event(e, ref) for ref, e in effective_events(events)])
 
 
 def summary(definition: PathwayDefinition, facts: list[Fact]) -> dict[str, Any]:

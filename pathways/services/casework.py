@@ -108,9 +108,7 @@ def append_event(
     dob = case.person.date_of_birth
     now = store.clock()
     known = {(p.fact.ref, p.message) for p in check_timeline(definition, before, dob, now)}
-    caused = [
-        p.message for p in check_timeline(definition, after, dob, now) if (p.fact.ref, p.message) not in known
-    ]
+    caused = [p.message for p in check_timeline(definition, after, dob, now) if (p.fact.ref, p.message) not in known]
     if caused:
         raise StepNotAllowed(" ".join(dict.fromkeys(caused)))
     seq = (session.scalar(select(func.max(Event.seq)).where(Event.case_id == case.id)) or 0) + 1
@@ -169,9 +167,7 @@ def deadline_views(case: Case, definition: PathwayDefinition) -> tuple[DeadlineV
     )
 
 
-def recorded(
-    case: Case, event: Event, definition: PathwayDefinition, explanation: str | None
-) -> EventRecorded:
+def recorded(case: Case, event: Event, definition: PathwayDefinition, explanation: str | None) -> EventRecorded:
     return EventRecorded(
         case.id,
         case.case_ref,

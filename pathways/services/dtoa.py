@@ -46,12 +46,8 @@ def record_arrest(
         raise InvalidInput("The offence is needed.")
     label, trigger = offence_label(store, offence)
     basis = _arrest_basis(label, trigger, basis, inspector_name)
-    if basis == "inspector" and not (
-        inspector_name and inspector_name.strip() and grounds and grounds.strip()
-    ):
-        raise InvalidInput(
-            "An inspector's authority needs the inspector's name and the grounds for the test."
-        )
+    if basis == "inspector" and not (inspector_name and inspector_name.strip() and grounds and grounds.strip()):
+        raise InvalidInput("An inspector's authority needs the inspector's name and the grounds for the test.")
     definition = store.definition(PATHWAY)
     new = NewEvent(
         "arrest",
@@ -180,18 +176,14 @@ def waive_follow_up(
 ) -> EventRecorded:
     """The initial assessor says no follow-up assessment is needed."""
     values = {"reason": reason, "service": actor.service}
-    return _record(
-        store, actor, "waive_follow_up", case_id, NewEvent("follow_up_waived", occurred_at, values)
-    )
+    return _record(store, actor, "waive_follow_up", case_id, NewEvent("follow_up_waived", occurred_at, values))
 
 
 def start_treatment(
     store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, service: str | None = None
 ) -> EventRecorded:
     values = {"service": service or actor.service}
-    return _record(
-        store, actor, "start_treatment", case_id, NewEvent("treatment_started", occurred_at, values)
-    )
+    return _record(store, actor, "start_treatment", case_id, NewEvent("treatment_started", occurred_at, values))
 
 
 def record_prosecution(
@@ -202,9 +194,7 @@ def record_prosecution(
     return _record(store, actor, "record_prosecution", case_id, NewEvent("prosecuted", occurred_at, values))
 
 
-def close_case(
-    store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, reason: str
-) -> EventRecorded:
+def close_case(store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, reason: str) -> EventRecorded:
     if not reason.strip():
         raise InvalidInput("Closing a case needs a reason.")
     return _record(store, actor, "close_case", case_id, NewEvent("closed", occurred_at, {"reason": reason}))

@@ -12,16 +12,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import local_date
 from pathways.errors import ConflictingChange, InvalidInput, NotFound
-from pathways.identity import (
-    check_date_of_birth,
-    check_ethnicity,
-    check_name,
-    check_sex,
-    normal_nhs_number,
-    normal_pnc_id,
-    normal_postcode,
-    search_name,
-)
+from pathways.identity import check_details, search_name
 from pathways.matching import similar_names
 from pathways.services.results import PersonView
 from pathways.store import Store
@@ -55,19 +46,7 @@ def person_view(person: Person) -> PersonView:
 
 
 def checked_details(store: Store, details: dict[str, Any]) -> dict[str, Any]:
-    """Validate and normalise a person's details; raises InvalidInput with the first problem."""
-    today = local_date(store.clock())
-    checks = {
-        "surname": lambda v: check_name(v, "surname"),
-        "forenames": lambda v: check_name(v, "forenames"),
-        "date_of_birth": lambda v: check_date_of_birth(v, today),
-        "sex": check_sex,
-        "ethnicity": check_ethnicity,
-        "pnc_id": normal_pnc_id,
-        "nhs_number": normal_nhs_number,
-        "postcode": normal_postcode,
-    }
-    return {k: checks[k](v) for k, v in details.items()}
+    return check_details(details, local_date(store.clock()))
 
 
 def register_person(
@@ -107,9 +86,7 @@ def register_person(
         )
         uow.session.add(person)
         uow.session.flush()
-        write_audit(
-            uow.session, actor, "register_person", store.clock(), record_type="person", record_id=person.id
-        )
+        write_audit(uow.session, actor, "register_person", store.clock(), record_type="person", record_id=person.id)
         uow.commit()
         return person_view(person)
 
@@ -120,9 +97,7 @@ def get_person(store: Store, *, actor: Actor, person_id: int) -> PersonView:
         person = uow.session.get(Person, person_id)
         if person is None:
             raise NotFound("That person is not on record.")
-        write_audit(
-            uow.session, actor, "view_person", store.clock(), record_type="person", record_id=person.id
-        )
+        write_audit(uow.session, actor, "view_person", store.clock(), record_type="person", record_id=person.id)
         uow.commit()
         return person_view(person)
 
@@ -143,9 +118,7 @@ def correct_person(
         if person is None:
             raise NotFound("That person is not on record.")
         if person.version != expected_version:
-            raise ConflictingChange(
-                "Someone else changed this person's details since you opened them; reload."
-            )
+            raise ConflictingChange("Someone else changed this person's details since you opened them; reload.")
         for name, value in details.items():
             old = getattr(person, name)
             if old == value:
@@ -164,9 +137,7 @@ def correct_person(
             setattr(person, name, value)
         person.search_name = search_name(person.surname, person.forenames)
         person.version += 1
-        write_audit(
-            uow.session, actor, "correct_person", store.clock(), record_type="person", record_id=person.id
-        )
+        write_audit(uow.session, actor, "correct_person", store.clock(), record_type="person", record_id=person.id)
         uow.commit()
         return person_view(person)
 

@@ -37,9 +37,7 @@ def open_deadlines_between(
     views: list[DeadlineView] = []
     for offset in range(0, len(case_ids), 500):
         cases = session.scalars(
-            select(Case)
-            .where(Case.id.in_(case_ids[offset : offset + 500]))
-            .options(selectinload(Case.events))
+            select(Case).where(Case.id.in_(case_ids[offset : offset + 500])).options(selectinload(Case.events))
         )
         for case in cases:
             for view in deadline_views(case, store.definition(case.pathway)):
@@ -49,9 +47,7 @@ def open_deadlines_between(
     return sorted(views, key=lambda v: (v.due_at, v.case_ref))
 
 
-def appointments_on(
-    store: Store, *, actor: Actor, day: date, service: str | None = None
-) -> list[DeadlineView]:
+def appointments_on(store: Store, *, actor: Actor, day: date, service: str | None = None) -> list[DeadlineView]:
     """Open appointments on a local (Europe/London) day."""
     authorise(store.session_factory, actor, "view_worklist", store.clock)
     start = local_datetime(day)

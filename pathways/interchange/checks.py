@@ -1,0 +1,178 @@
+"""Row-by-row checks of an interchange dataset, before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from pathways.definitions import PathwayDefinition
+from pathways.engine import Fact, field_problems
+from pathways.errors import InvalidInput
+from pathways.identity import check_details
+from pathways.interchange.format import (
+    EVENT_REQUIRED,
+    PEOPLE_REQUIRED,
+    Problem,
+    Row,
+    parse_date,
+    parse_local_moment,
+)
+from pathways.timeline import fact_from_values
+
+EVENT_VALUE_COLUMNS = (
+    "site",
+    "service",
+    "offence",
+    "basis",
+    "result",
+    "substances",
+    "kind",
+    "reason",
+    "conditions",
+    "notes",
+)
+
+
+@dataclass(frozen=True)
+class PersonIn:
+    row: int
+    ref: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EventIn:
+    row: int
+    person_ref: str
+    case_ref: str
+    pathway: str
+    name: str
+    occurred_at: datetime
+    occurred_time_known: bool
+    due_at: datetime | None
+    due_time_known: bool
+    values: dict[str, str]
+
+    def fact(self) -> Fact:
+        return fact_from_values(self.name, self.occurred_at, self.values, self.due_at, self.row)
+
+
+@dataclass
+class Checked:
+    people: dict[str, PersonIn] = field(default_factory=dict)
+    events: list[EventIn] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _missing(table: str, row: Row, required: tuple[str, ...]) -> list[Problem]:
+    return [Problem(table, row.number, c, "", "a value is required") for c in required if not row.get(c)]
+
+
+def check_people(rows: list[Row], today: date, result: Checked) -> None:
+    for row in rows:
+        problems = _missing("people", row, PEOPLE_REQUIRED)
+        ref = row.get("person_ref")
+        if ref and ref in result.people:
+            first = result.people[ref].row
+            problems.append(
+                Problem("people", row.number, "person_ref", ref, f"person_ref is repeated (first in row {first})")
+            )
+        details: dict[str, Any] = {}
+        for column in ("surname", "forenames", "date_of_birth", "sex", "ethnicity", "pnc_id", "postcode"):
+            value = row.get(column)
+            if not value and column in PEOPLE_REQUIRED:
+                continue
+            try:
+                parsed: Any = parse_date(value) if column == "date_of_birth" else value
+                details.update(check_details({column: parsed}, today))
+            except (ValueError, InvalidInput) as exc:
+                words = str(exc) if isinstance(exc, InvalidInput) else f"the date {exc}"
+                problems.append(Problem("people", row.number, column, value, words))
+        result.problems.extend(problems)
+        if not problems:
+            result.people[ref] = PersonIn(row.number, ref, details)
+
+
+def _moment(row: Row, column: str, now: datetime, problems: list[Problem]) -> tuple[datetime | None, bool]:
+    text = row.get(column)
+    if not text:
+        return None, True
+    try:
+        moment, time_known = parse_local_moment(text)
+    except ValueError as exc:
+        problems.append(Problem("events", row.number, column, text, f"the date or time {exc}"))
+        return None, True
+    if column == "occurred_at" and moment > now:
+        problems.append(Problem("events", row.number, column, text, "this is in the future"))
+    return moment, time_known
+
+
+def _case_problems(row: Row, cases: dict[str, tuple[str, str, int]]) -> list[Problem]:
+    case_ref, person_ref, pathway = row.get("case_ref"), row.get("person_ref"), row.get("pathway")
+    first = cases.setdefault(case_ref, (person_ref, pathway, row.number))
+    if (person_ref, pathway) == first[:2]:
+        return []
+    words = f"case {case_ref} belongs to person {first[0]} on pathway {first[1]} (row {first[2]})"
+    return [Problem("events", row.number, "case_ref", case_ref, words)]
+
+
+def _pathway_problems(row: Row, definitions: Mapping[str, PathwayDefinition]) -> list[Problem]:
+    pathway, name = row.get("pathway"), row.get("event")
+    if pathway not in definitions:
+        known = ", ".join(sorted(definitions))
+        return [
+            Problem("events", row.number, "pathway", pathway, f"unknown pathway (this installation holds: {known})")
+        ]
+    if name not in definitions[pathway].events:
+        known = ", ".join(definitions[pathway].events)
+        return [Problem("events", row.number, "event", name, f"not an event of the {pathway} pathway (use: {known})")]
+    return []
+
+
+def check_events(
+    rows: list[Row],
+    people: Mapping[str, object],
+    definitions: Mapping[str, PathwayDefinition],
+    now: datetime,
+    result: Checked,
+) -> None:
+    """Column-level checks of each event row; rule checks of whole timelines come after."""
+    cases: dict[str, tuple[str, str, int]] = {}
+    for row in rows:
+        problems = _missing("events", row, EVENT_REQUIRED)
+        person_ref = row.get("person_ref")
+        if person_ref and person_ref not in people:
+            problems.append(
+                Problem("events", row.number, "person_ref", person_ref, "not a person_ref of the people table")
+            )
+        if row.get("case_ref"):
+            problems.extend(_case_problems(row, cases))
+        problems.extend(_pathway_problems(row, definitions) if row.get("pathway") and row.get("event") else [])
+        occurred_at, occurred_known = _moment(row, "occurred_at", now, problems)
+        due_at, due_known = _moment(row, "due_at", now, problems)
+        if problems or occurred_at is None:
+            result.problems.extend(problems)
+            continue
+        values = {c: row.get(c) for c in EVENT_VALUE_COLUMNS if row.get(c)}
+        months = definitions[row.get("pathway")].event(row.get("event")).default_due_months
+        if due_at is None and months:
+            due_at, due_known = occurred_at + relativedelta(months=months), occurred_known
+        event = EventIn(
+            row.number,
+            person_ref,
+            row.get("case_ref"),
+            row.get("pathway"),
+            row.get("event"),
+            occurred_at,
+            occurred_known,
+            due_at,
+            due_known,
+            values,
+        )
+        for column, message in field_problems(definitions[event.pathway], event.fact()):
+            result.problems.append(Problem("events", row.number, column, row.get(column), message))
+        result.events.append(event)

@@ -1,0 +1,110 @@
+"""The columns of interchange v1 and the problems found in a dataset."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from pathways.clock import LONDON, local_datetime
+
+PEOPLE_COLUMNS = (
+    "person_ref",
+    "surname",
+    "forenames",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "pnc_id",
+    "postcode",
+)
+PEOPLE_REQUIRED = ("person_ref", "surname", "forenames", "date_of_birth", "sex")
+EVENT_COLUMNS = (
+    "person_ref",
+    "case_ref",
+    "pathway",
+    "event",
+    "occurred_at",
+    "site",
+    "service",
+    "offence",
+    "basis",
+    "result",
+    "substances",
+    "kind",
+    "due_at",
+    "reason",
+    "conditions",
+    "notes",
+)
+EVENT_REQUIRED = ("person_ref", "case_ref", "pathway", "event", "occurred_at")
+TABLES = {"people": PEOPLE_COLUMNS, "events": EVENT_COLUMNS}
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a dataset: where (table, spreadsheet row, column), the value, and what is wrong."""
+
+    table: str
+    row: int | None
+    column: str | None
+    value: str
+    message: str
+
+    def describe(self) -> str:
+        where = self.table + (f" row {self.row}" if self.row is not None else "")
+        if self.column:
+            where += f", column {self.column}"
+        shown = f" ({self.value!r})" if self.value else ""
+        return f"{where}{shown}: {self.message}"
+
+
+class DatasetRefused(Exception):
+    """The dataset cannot be read at all (missing file, unreadable workbook, unknown columns)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.describe() for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # as a spreadsheet shows it: the header is row 1
+    values: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return self.values.get(column, "")
+
+
+def parse_date(text: str) -> date:
+    if not _DATE.match(text):
+        raise ValueError("should be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a real date") from None
+
+
+def parse_local_moment(text: str) -> tuple[datetime, bool]:
+    """A local (Europe/London) date or date-time; returns the aware moment and whether a time was given."""
+    if _DATE.match(text):
+        return local_datetime(parse_date(text)), False
+    match = _DATETIME.match(text)
+    if not match:
+        raise ValueError("should be YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]")
+    day = parse_date(match.group(1))
+    try:
+        at = time.fromisoformat(match.group(2))
+    except ValueError:
+        raise ValueError("is not a real time of day") from None
+    return local_datetime(day, at), True
+
+
+def format_local_moment(moment: datetime, time_known: bool) -> str:
+    local = moment.astimezone(LONDON)
+    if not time_known:
+        return local.strftime("%Y-%m-%d")
+    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")

@@ -1,0 +1,309 @@
+"""Importing an interchange v1 dataset: everything is checked first; any error and nothing is written."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from db.models import Case, Event, Person
+from pathways.actors import Actor
+from pathways.audit import authorise, write_audit
+from pathways.clock import local_date
+from pathways.engine import Fact, check_timeline, ordered
+from pathways.identity import search_name
+from pathways.interchange.checks import Checked, EventIn, PersonIn, check_events, check_people
+from pathways.interchange.format import DatasetRefused, Problem
+from pathways.interchange.reader import Dataset, read_dataset
+from pathways.matching import similar_names
+from pathways.store import Store
+from pathways.timeline import VALUE_FIELDS, effective_facts, summary
+
+Progress = Callable[[str, int, int], None]
+SIGNATURE_FIELDS = ("site", "service", "offence", "basis", "result", "substances", "kind", "reason", "conditions")
+CHUNK = 500
+
+
+@dataclass
+class ImportReport:
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    people_added: int = 0
+    cases_added: int = 0
+    events_added: int = 0
+    written: bool = False
+
+    @property
+    def accepted(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _Held:
+    """What the database already holds of the dataset's people and cases."""
+
+    people: dict[str, Person] = field(default_factory=dict)
+    cases: dict[str, Case] = field(default_factory=dict)
+
+
+def _signature(fact: Fact, name: str) -> tuple[Any, ...]:
+    due = fact.due_at.timestamp() if fact.due_at else None
+    return (name, fact.occurred_at.timestamp(), due, *(fact.get(f) for f in SIGNATURE_FIELDS))
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for offset in range(0, len(items), CHUNK):
+        yield items[offset : offset + CHUNK]
+
+
+def _load_held(session: Session, checked: Checked) -> _Held:
+    held = _Held()
+    for refs in _chunks(sorted(checked.people)):
+        for person in session.scalars(select(Person).where(Person.person_ref.in_(refs))):
+            held.people[str(person.person_ref)] = person
+    case_refs = sorted({e.case_ref for e in checked.events})
+    for refs in _chunks(case_refs):
+        query = (
+            select(Case).where(Case.case_ref.in_(refs)).options(selectinload(Case.events), selectinload(Case.person))
+        )
+        for case in session.scalars(query):
+            held.cases[case.case_ref] = case
+    return held
+
+
+def _held_conflicts(checked: Checked, held: _Held) -> list[Problem]:
+    problems: list[Problem] = []
+    for ref, person in held.people.items():
+        incoming = checked.people[ref]
+        for name, value in incoming.details.items():
+            if getattr(person, name) != value:
+                problems.append(
+                    Problem(
+                        "people",
+                        incoming.row,
+                        name,
+                        str(value),
+                        f"person {ref} is already held with a different {name.replace('_', ' ')}",
+                    )
+                )
+    for event in checked.events:
+        case = held.cases.get(event.case_ref)
+        if case and (case.person.person_ref != event.person_ref or case.pathway != event.pathway):
+            problems.append(
+                Problem(
+                    "events",
+                    event.row,
+                    "case_ref",
+                    event.case_ref,
+                    f"case {event.case_ref} is already held for another person or pathway",
+                )
+            )
+    return problems
+
+
+def _new_events(checked: Checked, held: _Held) -> dict[str, list[EventIn]]:
+    """The dataset's events by case, less those the database already holds (so a re-import adds nothing)."""
+    by_case: dict[str, list[EventIn]] = defaultdict(list)
+    for event in checked.events:
+        by_case[event.case_ref].append(event)
+    for case_ref, case in held.cases.items():
+        known = {_signature(f, f.name) for f in effective_facts(case.events)}
+        by_case[case_ref] = [e for e in by_case[case_ref] if _signature(e.fact(), e.name) not in known]
+    return {ref: events for ref, events in by_case.items() if events}
+
+
+def _timeline_problems(
+    store: Store, checked: Checked, held: _Held, new: dict[str, list[EventIn]], bad_rows: set[int | None]
+) -> list[Problem]:
+    """Rule checks of each case's whole timeline; cases with a row already in error are left out."""
+    problems: list[Problem] = []
+    now = store.clock()
+    for case_ref, events in new.items():
+        first = events[0]
+        if any(e.row in bad_rows for e in events) or (
+            case_ref not in held.cases and first.person_ref not in checked.people
+        ):
+            continue
+        definition = store.definitions[first.pathway]
+        case = held.cases.get(case_ref)
+        before = effective_facts(case.events) if case else []
+        dob = case.person.date_of_birth if case else checked.people[first.person_ref].details["date_of_birth"]
+        incoming = [e.fact() for e in events]
+        for problem in check_timeline(definition, ordered([*before, *incoming]), dob, now, check_fields=False):
+            row = problem.fact.ref if any(problem.fact is f for f in incoming) else None
+            words = f"case {case_ref}: {problem.message}"
+            problems.append(Problem("events", row, "event", problem.fact.name, words))
+    return problems
+
+
+def _possible_duplicates(session: Session, checked: Checked, held: _Held) -> list[Problem]:
+    """New people who may be someone already held, or someone else in the file: reported, never merged."""
+    incoming = [p for ref, p in checked.people.items() if ref not in held.people]
+    by_birth: dict[Any, list[tuple[str, str, str]]] = defaultdict(list)
+    births = sorted({p.details["date_of_birth"] for p in incoming})
+    for offset in range(0, len(births), CHUNK):
+        query = select(Person.person_ref, Person.surname, Person.forenames, Person.date_of_birth)
+        for ref, surname, forenames, born in session.execute(
+            query.where(Person.date_of_birth.in_(births[offset : offset + CHUNK]))
+        ):
+            by_birth[born].append((str(ref or f"id {ref}"), surname, forenames))
+    warnings: list[Problem] = []
+    for person in incoming:
+        d = person.details
+        for ref, surname, forenames in by_birth[d["date_of_birth"]]:
+            if ref != person.ref and similar_names(d["surname"], d["forenames"], surname, forenames):
+                where = "already held" if ref not in checked.people else "in this file"
+                warnings.append(
+                    Problem(
+                        "people",
+                        person.row,
+                        "person_ref",
+                        person.ref,
+                        f"may be the same person as {ref} {where} (same date of birth, similar name); not merged",
+                    )
+                )
+        by_birth[d["date_of_birth"]].append((person.ref, d["surname"], d["forenames"]))
+    return warnings
+
+
+def _write(
+    session: Session,
+    store: Store,
+    actor: Actor,
+    checked: Checked,
+    held: _Held,
+    new: dict[str, list[EventIn]],
+    report: ImportReport,
+) -> None:
+    now = store.clock()
+    person_ids = {ref: p.id for ref, p in held.people.items()}
+    fresh = [p for ref, p in checked.people.items() if ref not in held.people]
+    if fresh:
+        rows = [_person_row(p, actor, now) for p in fresh]
+        returned = session.execute(
+            insert(Person).returning(Person.id, Person.person_ref, sort_by_parameter_order=True), rows
+        )
+        person_ids.update({str(ref): pid for pid, ref in returned})
+    new_cases = [ref for ref in new if ref not in held.cases]
+    case_ids = {ref: c.id for ref, c in held.cases.items()}
+    if new_cases:
+        rows = [_case_row(store, new[ref], person_ids, actor, now) for ref in new_cases]
+        returned = session.execute(insert(Case).returning(Case.id, Case.case_ref, sort_by_parameter_order=True), rows)
+        case_ids.update({ref: cid for cid, ref in returned})
+    event_rows: list[dict[str, Any]] = []
+    for case_ref, events in new.items():
+        start = max((e.seq for e in held.cases[case_ref].events), default=0) if case_ref in held.cases else 0
+        event_rows.extend(_event_row(e, case_ids[case_ref], start + i, actor, now) for i, e in enumerate(events, 1))
+    for offset in range(0, len(event_rows), 5000):
+        session.execute(insert(Event), event_rows[offset : offset + 5000])
+    for case_ref in new:
+        if case_ref in held.cases:
+            _refresh_held_case(session, store, held.cases[case_ref])
+    report.people_added, report.cases_added, report.events_added = len(fresh), len(new_cases), len(event_rows)
+    detail = f"people added {len(fresh)}, cases added {len(new_cases)}, events added {len(event_rows)}"
+    write_audit(session, actor, "import_dataset", now, detail=detail)
+
+
+def _person_row(person: PersonIn, actor: Actor, now: Any) -> dict[str, Any]:
+    d = person.details
+    return {
+        **d,
+        "person_ref": person.ref,
+        "search_name": search_name(d["surname"], d["forenames"]),
+        "created_at": now,
+        "created_by": actor.username,
+        "version": 1,
+    }
+
+
+def _case_row(
+    store: Store, events: list[EventIn], person_ids: dict[str, int], actor: Actor, now: Any
+) -> dict[str, Any]:
+    first = events[0]
+    definition = store.definitions[first.pathway]
+    facts = ordered([e.fact() for e in events])
+    return {
+        "case_ref": first.case_ref,
+        "person_id": person_ids[first.person_ref],
+        "pathway": first.pathway,
+        "pathway_version": definition.version,
+        "opened_by": actor.username,
+        "opened_at": now,
+        "version": 1,
+        **summary(definition, facts),
+    }
+
+
+def _event_row(event: EventIn, case_id: int, seq: int, actor: Actor, now: Any) -> dict[str, Any]:
+    values = {f: event.values.get(f) for f in VALUE_FIELDS}
+    return {
+        **values,
+        "case_id": case_id,
+        "seq": seq,
+        "name": event.name,
+        "action": "record",
+        "corrects_id": None,
+        "correction_reason": None,
+        "occurred_at": event.occurred_at,
+        "occurred_time_known": event.occurred_time_known,
+        "due_at": event.due_at,
+        "due_time_known": event.due_time_known,
+        "recorded_at": now,
+        "recorded_by": actor.username,
+    }
+
+
+def _refresh_held_case(session: Session, store: Store, case: Case) -> None:
+    session.expire(case, ["events"])
+    definition = store.definitions[case.pathway]
+    for key, value in summary(definition, effective_facts(case.events)).items():
+        setattr(case, key, value)
+    case.version += 1
+
+
+def import_dataset(
+    store: Store, *, actor: Actor, path: Path, dry_run: bool = False, progress: Progress | None = None
+) -> ImportReport:
+    """Read a dataset from a folder, .zip or .xlsx and import it (see import_rows)."""
+    authorise(store.session_factory, actor, "import_dataset", store.clock)
+    try:
+        dataset = read_dataset(path)
+    except DatasetRefused as refused:
+        return ImportReport(errors=list(refused.problems))
+    return import_rows(store, actor=actor, dataset=dataset, dry_run=dry_run, progress=progress)
+
+
+def import_rows(
+    store: Store, *, actor: Actor, dataset: Dataset, dry_run: bool = False, progress: Progress | None = None
+) -> ImportReport:
+    """Check the whole dataset, then write it in one transaction, or write nothing and list every error."""
+    authorise(store.session_factory, actor, "import_dataset", store.clock)
+    step = progress or (lambda _stage, _done, _total: None)
+    report = ImportReport()
+    checked = Checked()
+    step("Checking people and events", 0, 3)
+    check_people(dataset.people, local_date(store.clock()), checked)
+    all_refs = {row.get("person_ref") for row in dataset.people}
+    check_events(dataset.events, dict.fromkeys(all_refs), store.definitions, store.clock(), checked)
+    report.errors.extend(checked.problems)
+    with store.unit_of_work() as uow:
+        step("Checking cases against their pathways", 1, 3)
+        held = _load_held(uow.session, checked)
+        report.errors.extend(_held_conflicts(checked, held))
+        new = _new_events(checked, held)
+        bad_rows = {p.row for p in report.errors if p.table == "events"}
+        report.errors.extend(_timeline_problems(store, checked, held, new, bad_rows))
+        report.warnings.extend(_possible_duplicates(uow.session, checked, held))
+        if report.errors or dry_run:
+            return report
+        step("Writing", 2, 3)
+        _write(uow.session, store, actor, checked, held, new, report)
+        uow.commit()
+        report.written = True
+    step("Done", 3, 3)
+    return report

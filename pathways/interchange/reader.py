@@ -1,0 +1,143 @@
+"""Reading a dataset: a folder or .zip of people.csv and events.csv, or an .xlsx workbook."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pathways.interchange.format import TABLES, DatasetRefused, Problem, Row
+
+
+@dataclass(frozen=True)
+class Dataset:
+    people: list[Row]
+    events: list[Row]
+
+
+def _rows(table: str, records: Iterable[Sequence[object]]) -> list[Row]:
+    """Header-matched rows; unknown or missing header columns refuse the dataset."""
+    iterator = iter(records)
+    header_cells = next(iterator, None)
+    if header_cells is None:
+        raise DatasetRefused([Problem(table, 1, None, "", "the table is empty: it needs a header row")])
+    header = [("" if c is None else str(c)).strip().lstrip("\ufeff").lower() for c in header_cells]
+    problems = [
+        Problem(table, 1, name or None, name, f"unknown column (the {table} columns are: {', '.join(TABLES[table])})")
+        for name in header
+        if name not in TABLES[table] and name
+    ]
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(Problem(table, 1, name, name, "this column appears twice"))
+        seen.add(name)
+    if problems:
+        raise DatasetRefused(problems)
+    rows: list[Row] = []
+    for number, cells in enumerate(iterator, start=2):
+        texts = ["" if c is None else str(c).strip() for c in cells]
+        if not any(texts):
+            continue
+        if len(texts) > len(header) and any(texts[len(header) :]):
+            raise DatasetRefused([Problem(table, number, None, "", "this row has more cells than the header")])
+        rows.append(Row(number, {name: text for name, text in zip(header, texts, strict=False) if name}))
+    return rows
+
+
+def _csv_records(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DatasetRefused([Problem(name, None, None, "", f"is not UTF-8 text ({exc.reason})")]) from exc
+
+
+def _from_texts(texts: dict[str, str]) -> Dataset:
+    try:
+        tables = {table: _rows(table, _csv_records(texts[table])) for table in TABLES}
+    except csv.Error as exc:
+        raise DatasetRefused([Problem("dataset", None, None, "", f"a CSV file is malformed: {exc}")]) from exc
+    return Dataset(tables["people"], tables["events"])
+
+
+def _read_folder(folder: Path) -> Dataset:
+    texts: dict[str, str] = {}
+    for table in TABLES:
+        path = folder / f"{table}.csv"
+        if not path.is_file():
+            raise DatasetRefused([Problem(table, None, None, "", f"{path.name} is missing from {folder}")])
+        texts[table] = _decode(path.read_bytes(), path.name)
+    return _from_texts(texts)
+
+
+def _read_zip(path: Path) -> Dataset:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {Path(n).name.lower(): n for n in archive.namelist() if not n.endswith("/")}
+            texts: dict[str, str] = {}
+            for table in TABLES:
+                member = names.get(f"{table}.csv")
+                if member is None:
+                    raise DatasetRefused([Problem(table, None, None, "", f"{table}.csv is missing from {path.name}")])
+                texts[table] = _decode(archive.read(member), f"{table}.csv")
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DatasetRefused([Problem("dataset", None, None, "", f"{path.name} is not a readable .zip file")]) from exc
+    return _from_texts(texts)
+
+
+def _read_workbook(path: Path) -> Dataset:
+    from openpyxl import load_workbook  # imported here: only workbook imports need it
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise DatasetRefused(
+            [Problem("dataset", None, None, "", f"{path.name} is not a readable .xlsx workbook")]
+        ) from exc
+    try:
+        sheets = {name.lower(): name for name in book.sheetnames}
+        tables: dict[str, list[Row]] = {}
+        for table in TABLES:
+            if table not in sheets:
+                raise DatasetRefused([Problem(table, None, None, "", f"the workbook has no sheet named {table}")])
+            records = ([_cell_text(c) for c in row] for row in book[sheets[table]].iter_rows(values_only=True))
+            tables[table] = _rows(table, records)
+    finally:
+        book.close()
+    return Dataset(tables["people"], tables["events"])
+
+
+def _cell_text(value: object) -> str:
+    """Workbook cells as the text a CSV would hold (dates as ISO, whole numbers without .0)."""
+    from datetime import date, datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M").replace("T00:00", "")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_dataset(path: Path) -> Dataset:
+    """Read a dataset from a folder, a .zip or an .xlsx; raises DatasetRefused when it cannot be read."""
+    if path.is_dir():
+        return _read_folder(path)
+    if not path.exists():
+        raise DatasetRefused([Problem("dataset", None, None, str(path), "there is no such file or folder")])
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        return _read_zip(path)
+    if suffix == ".xlsx":
+        return _read_workbook(path)
+    raise DatasetRefused([Problem("dataset", None, None, path.name, "give a folder, a .zip or an .xlsx workbook")])

@@ -1,0 +1,62 @@
+"""The cohort question and its answer: the figures interchange-v1 defines, for one pathway and period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pathways.actors import Actor
+from pathways.audit import authorise, write_audit
+from pathways.clock import LONDON
+from pathways.errors import InvalidInput
+from pathways.store import Store
+from reports.figures import FigureValue, compute_figures
+from reports.queries import cohort_cases
+
+
+@dataclass(frozen=True)
+class CohortQuestion:
+    pathway: str
+    start: date
+    end: date
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class CohortAnswer:
+    question: CohortQuestion
+    pathway_name: str
+    pathway_version: int
+    as_of: datetime
+    figures: dict[str, FigureValue]
+    meanings: dict[str, str]
+
+    def as_json(self) -> dict[str, Any]:
+        q = self.question
+        return {
+            "pathway": q.pathway,
+            "pathway_name": self.pathway_name,
+            "pathway_version": self.pathway_version,
+            "from": q.start.isoformat(),
+            "to": q.end.isoformat(),
+            "site": q.site,
+            "counts": "cases, except where a figure says people or tests",
+            "as_of": self.as_of.astimezone(LONDON).isoformat(timespec="seconds"),
+            "figures": self.figures,
+        }
+
+
+def cohort_figures(store: Store, *, actor: Actor, question: CohortQuestion) -> CohortAnswer:
+    """Count the cohort: cases whose first event's local date is in the period (and at the site, if given)."""
+    authorise(store.session_factory, actor, "report_cohort", store.clock)
+    if question.end < question.start:
+        raise InvalidInput("The end of the period is before its start.")
+    definition = store.definition(question.pathway)
+    with store.unit_of_work() as uow:
+        cases = cohort_cases(uow.session, question.pathway, question.start, question.end, question.site)
+        figures = compute_figures(definition, cases)
+        write_audit(uow.session, actor, "report_cohort", store.clock(), detail=f"pathway {question.pathway}")
+        uow.commit()
+    meanings = {f.key: f.meaning for f in definition.figures}
+    return CohortAnswer(question, definition.name, definition.version, store.clock(), figures, meanings)
