@@ -28,11 +28,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
-            self._session = None
+        # close() rolls back whatever was not committed; objects already loaded stay readable.
+        self.session.close()
+        self._session = None
 
     def commit(self) -> None:
         self.session.commit()

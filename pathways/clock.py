@@ -43,4 +43,5 @@ def add_calendar_months(day: date, months: int) -> date:
 
 def format_local(moment: datetime, with_time: bool = True) -> str:
     local = moment.astimezone(LONDON)
-    return local.strftime("%d %b %Y %H:%M") if with_time else local.strftime("%d %b %Y")
+    day = f"{local.day} {local:%b %Y}"
+    return f"{day} {local:%H:%M}" if with_time else day

@@ -201,7 +201,7 @@ def check_event(
     label = definition.event(new.name).label.lower()
     if not prior and new.name not in definition.opening_events:
         first = " or ".join(definition.event(n).label.lower() for n in definition.opening_events)
-        return [f"A {definition.name} case starts with the {first}; the {label} cannot come first."]
+        return [f"The {label} cannot come before the {first}: a {definition.name} case starts with the {first}."]
     closed = next((f for f in prior if f.name in definition.closing_events), None)
     if closed is not None:
         return [

@@ -1,0 +1,218 @@
+"""Interchange v1 import: the worked example, idempotency, and every refusal writing nothing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from db.models import AuditEntry, Case, Event, Person
+from pathways.actors import Actor
+from pathways.interchange.exporter import ExportFilter, export_dataset
+from pathways.interchange.importer import import_dataset
+from pathways.store import Store, open_store
+from reports.cohort import CohortQuestion, cohort_figures
+from tests.conftest import EXAMPLE
+
+EXPECTED = json.loads((EXAMPLE / "expected.json").read_text())
+
+
+def _question(key: str) -> CohortQuestion:
+    pathway, period = key.split(" ")
+    start, end = period.split("..")
+    return CohortQuestion(pathway, date.fromisoformat(start), date.fromisoformat(end))
+
+
+def _counts(store: Store) -> tuple[int, int, int]:
+    with store.unit_of_work() as uow:
+        return tuple(  # type: ignore[return-value]
+            uow.session.scalar(select(func.count()).select_from(model)) for model in (Person, Case, Event)
+        )
+
+
+def _copy_example(tmp_path: Path) -> Path:
+    folder = tmp_path / "dataset"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
+def _edit(folder: Path, table: str, row: int, column: str, value: str) -> None:
+    """Change one cell; `row` counts as a spreadsheet does (header is row 1)."""
+    path = folder / f"{table}.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[row - 2][column] = value
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_worked_example_gives_the_expected_figures(store: Store, admin: Actor) -> None:
+    report = import_dataset(store, actor=admin, path=EXAMPLE)
+    assert report.errors == [] and report.written
+    assert (report.people_added, report.cases_added, report.events_added) == (5, 5, 25)
+    for key, expected in EXPECTED.items():
+        assert cohort_figures(store, actor=admin, question=_question(key)).figures == expected, key
+
+
+def test_importing_twice_changes_nothing(store: Store, admin: Actor) -> None:
+    import_dataset(store, actor=admin, path=EXAMPLE)
+    before = _counts(store)
+    again = import_dataset(store, actor=admin, path=EXAMPLE)
+    assert again.errors == [] and (again.people_added, again.cases_added, again.events_added) == (0, 0, 0)
+    assert _counts(store) == before == (5, 5, 25)
+
+
+def test_export_then_import_into_an_empty_database_gives_the_same_figures(
+    store: Store, admin: Actor, tmp_path: Path
+) -> None:
+    import_dataset(store, actor=admin, path=EXAMPLE)
+    result = export_dataset(store, actor=admin, folder=tmp_path / "out", selection=ExportFilter())
+    assert (result.people, result.cases, result.events) == (5, 5, 25)
+    fresh = open_store(f"sqlite:///{tmp_path / 'fresh.sqlite'}", clock=store.clock)
+    try:
+        report = import_dataset(fresh, actor=admin, path=tmp_path / "out")
+        assert report.errors == []
+        for key, expected in EXPECTED.items():
+            assert cohort_figures(fresh, actor=admin, question=_question(key)).figures == expected, key
+    finally:
+        fresh.engine.dispose()
+
+
+def test_export_filters_by_pathway_and_dates(store: Store, admin: Actor, tmp_path: Path) -> None:
+    import_dataset(store, actor=admin, path=EXAMPLE)
+    selection = ExportFilter(pathway="dtoa", start=date(2023, 3, 5), end=date(2023, 3, 31), site="Basingstoke")
+    result = export_dataset(store, actor=admin, folder=tmp_path / "out", selection=selection)
+    assert (result.people, result.cases) == (2, 2)
+    people = (tmp_path / "out" / "people.csv").read_text().splitlines()
+    assert people[0] == "person_ref,surname,forenames,date_of_birth,sex,ethnicity,pnc_id,postcode"
+    assert [line.split(",")[0] for line in people[1:]] == ["E002", "E003"]
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "message"),
+    [
+        ("people", 3, "date_of_birth", "1985-02-30", "is not a real date"),
+        ("people", 4, "date_of_birth", "2099-01-01", "is in the future"),
+        ("people", 2, "sex", "male", "is not a sex code"),
+        ("people", 2, "ethnicity", "W", "is not an NHS ethnic category code"),
+        ("people", 2, "postcode", "NOT A POSTCODE", "is not a UK postcode"),
+        ("events", 2, "occurred_at", "04/03/2023 14:20", "should be YYYY-MM-DD"),
+        ("events", 2, "occurred_at", "2099-03-04T14:20", "this is in the future"),
+        ("events", 3, "result", "maybe", "'maybe' is not a test result"),
+        ("events", 2, "basis", "", "The basis for the test is needed"),
+        ("events", 3, "person_ref", "E999", "not a person_ref of the people table"),
+        ("events", 3, "pathway", "dtao", "unknown pathway"),
+        ("events", 6, "event", "assessment_attended_x", "not an event of the dtoa pathway"),
+    ],
+)
+def test_each_bad_value_is_listed_and_nothing_is_written(
+    store: Store, admin: Actor, tmp_path: Path, table: str, row: int, column: str, value: str, message: str
+) -> None:
+    folder = _copy_example(tmp_path)
+    _edit(folder, table, row, column, value)
+    report = import_dataset(store, actor=admin, path=folder)
+    assert not report.written
+    matching = [e for e in report.errors if (e.table, e.row, e.column) == (table, row, column)]
+    assert matching, report.errors
+    assert message in matching[0].message and matching[0].value == value
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_an_event_out_of_order_is_refused_in_the_pathways_words(store: Store, admin: Actor, tmp_path: Path) -> None:
+    folder = _copy_example(tmp_path)
+    _edit(folder, "events", 6, "occurred_at", "2023-03-04T15:10")  # attended before it was required (15:15)
+    report = import_dataset(store, actor=admin, path=folder)
+    assert (6, "event", "case EC1: The initial assessment cannot be recorded before it was required.") in [
+        (e.row, e.column, e.message) for e in report.errors
+    ]
+    assert {e.row for e in report.errors} <= {4, 6}  # the requirement now comes after the attendance too
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_a_second_contract_and_a_case_split_across_people(store: Store, admin: Actor, tmp_path: Path) -> None:
+    folder = _copy_example(tmp_path)
+    with (folder / "events.csv").open("a", encoding="utf-8") as handle:
+        handle.write("E004,EC4,checkpoint,contract_signed,2023-02-07,,,,,,,,,,no_reoffending,\n")
+        handle.write("E005,EC1,dtoa,closed,2023-04-03,,,,,,,,,done,,\n")
+    report = import_dataset(store, actor=admin, path=folder)
+    messages = {(e.row, e.message) for e in report.errors}
+    assert (27, "case EC4: This case already has a contract; a case holds one contract.") in messages
+    assert (28, "case EC1 belongs to person E001 on pathway dtoa (row 2)") in messages
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_unknown_column_refuses_the_dataset(store: Store, admin: Actor, tmp_path: Path) -> None:
+    folder = _copy_example(tmp_path)
+    text = (folder / "people.csv").read_text().replace("postcode", "post_code", 1)
+    (folder / "people.csv").write_text(text)
+    report = import_dataset(store, actor=admin, path=folder)
+    assert [(e.table, e.row, e.column) for e in report.errors] == [("people", 1, "post_code")]
+    assert "unknown column" in report.errors[0].message
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_corrupt_and_missing_files_are_refused_clearly(store: Store, admin: Actor, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 this is not really a zip")
+    assert "is not a readable .zip file" in import_dataset(store, actor=admin, path=broken).errors[0].message
+    bad_book = tmp_path / "bad.xlsx"
+    bad_book.write_text("not a workbook")
+    assert "not a readable .xlsx workbook" in import_dataset(store, actor=admin, path=bad_book).errors[0].message
+    (tmp_path / "half").mkdir()
+    shutil.copy(EXAMPLE / "people.csv", tmp_path / "half" / "people.csv")
+    assert "events.csv is missing" in import_dataset(store, actor=admin, path=tmp_path / "half").errors[0].message
+    latin = _copy_example(tmp_path)
+    (latin / "people.csv").write_bytes((latin / "people.csv").read_text().encode("latin-1"))
+    assert "is not UTF-8 text" in import_dataset(store, actor=admin, path=latin).errors[0].message
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_zip_and_workbook_datasets_import(store: Store, admin: Actor, tmp_path: Path) -> None:
+    archive = tmp_path / "dataset.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for name in ("people.csv", "events.csv"):
+            handle.write(EXAMPLE / name, f"export/{name}")
+    assert import_dataset(store, actor=admin, path=archive, dry_run=True).errors == []
+    assert _counts(store) == (0, 0, 0)
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for table in ("people", "events"):
+        sheet = book.create_sheet(table)
+        with (EXAMPLE / f"{table}.csv").open(newline="", encoding="utf-8") as handle:
+            for record in csv.reader(handle):
+                sheet.append(record)
+    book.save(tmp_path / "dataset.xlsx")
+    report = import_dataset(store, actor=admin, path=tmp_path / "dataset.xlsx")
+    assert report.errors == [] and report.events_added == 25
+
+
+def test_possible_duplicates_are_reported_not_merged(store: Store, admin: Actor, tmp_path: Path) -> None:
+    import_dataset(store, actor=admin, path=EXAMPLE)
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "people.csv").write_text(
+        "person_ref,surname,forenames,date_of_birth,sex\nX77,Hughs,Danny,1991-06-14,M\n", encoding="utf-8")
+    (folder / "events.csv").write_text(
+        "person_ref,case_ref,pathway,event,occurred_at,offence,basis\n"
+        "X77,XC1,dtoa,arrest,2023-05-01T10:00,Theft,trigger\n", encoding="utf-8")
+    report = import_dataset(store, actor=admin, path=folder)
+    assert report.errors == [] and report.people_added == 1
+    assert [(w.row, w.value) for w in report.warnings] == [(2, "X77")]
+    assert "may be the same person as E001 already held" in report.warnings[0].message
+    assert _counts(store)[0] == 6
+
+
+def test_import_is_audited_without_personal_data(store: Store, admin: Actor) -> None:
+    import_dataset(store, actor=admin, path=EXAMPLE)
+    with store.unit_of_work() as uow:
+        entry = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "import_dataset")).one()
+        assert entry.actor == "admin.khan" and entry.detail == "people added 5, cases added 5, events added 25"
