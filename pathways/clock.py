@@ -32,7 +32,8 @@ def local_date(moment: datetime) -> date:
 
 def age_on(date_of_birth: date, day: date) -> int:
     """Age in whole years on `day` (a 29 February birthday counts from 1 March in other years)."""
-    return relativedelta(day, date_of_birth).years
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - before_birthday
 
 
 def add_calendar_months(day: date, months: int) -> date:

@@ -29,11 +29,32 @@ from typing import Generic, TypeVar
 from pathways.clock import age_on
 
 PEOPLE_COLUMNS = (
-    "person_ref", "surname", "forenames", "date_of_birth", "sex", "ethnicity", "pnc_id", "postcode",
+    "person_ref",
+    "surname",
+    "forenames",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "pnc_id",
+    "postcode",
 )
 EVENT_COLUMNS = (
-    "person_ref", "case_ref", "pathway", "event", "occurred_at", "site", "service", "offence", "basis",
-    "result", "substances", "kind", "due_at", "reason", "conditions", "notes",
+    "person_ref",
+    "case_ref",
+    "pathway",
+    "event",
+    "occurred_at",
+    "site",
+    "service",
+    "offence",
+    "basis",
+    "result",
+    "substances",
+    "kind",
+    "due_at",
+    "reason",
+    "conditions",
+    "notes",
 )
 SYNTHETIC_NOTE = "Synthetic demo record"
 
@@ -78,36 +99,172 @@ def _choice(rng: random.Random, values: Sequence[T]) -> T:
 # --- People --------------------------------------------------------------------------------------------
 
 MALE_FORENAMES = (
-    "Oliver", "Jack", "Harry", "George", "Thomas", "James", "William", "Daniel", "Matthew", "Ryan", "Liam",
-    "Connor", "Callum", "Jamie", "Lewis", "Michael", "David", "Mark", "Paul", "Steven", "Craig", "Lee",
-    "Dean", "Wayne", "Mohammed", "Arjun", "Kwame", "Tomasz", "Marcus", "Rhys", "Sean", "Kieran",
+    "Oliver",
+    "Jack",
+    "Harry",
+    "George",
+    "Thomas",
+    "James",
+    "William",
+    "Daniel",
+    "Matthew",
+    "Ryan",
+    "Liam",
+    "Connor",
+    "Callum",
+    "Jamie",
+    "Lewis",
+    "Michael",
+    "David",
+    "Mark",
+    "Paul",
+    "Steven",
+    "Craig",
+    "Lee",
+    "Dean",
+    "Wayne",
+    "Mohammed",
+    "Arjun",
+    "Kwame",
+    "Tomasz",
+    "Marcus",
+    "Rhys",
+    "Sean",
+    "Kieran",
 )
 FEMALE_FORENAMES = (
-    "Olivia", "Amelia", "Emily", "Jessica", "Sophie", "Chloe", "Charlotte", "Hannah", "Lauren", "Rebecca",
-    "Sarah", "Emma", "Laura", "Gemma", "Kelly", "Natalie", "Danielle", "Stacey", "Michelle", "Claire",
-    "Donna", "Tracey", "Aisha", "Fatima", "Priya", "Amara", "Agnieszka", "Shanice", "Megan", "Siobhan",
-    "Bethan", "Zainab",
+    "Olivia",
+    "Amelia",
+    "Emily",
+    "Jessica",
+    "Sophie",
+    "Chloe",
+    "Charlotte",
+    "Hannah",
+    "Lauren",
+    "Rebecca",
+    "Sarah",
+    "Emma",
+    "Laura",
+    "Gemma",
+    "Kelly",
+    "Natalie",
+    "Danielle",
+    "Stacey",
+    "Michelle",
+    "Claire",
+    "Donna",
+    "Tracey",
+    "Aisha",
+    "Fatima",
+    "Priya",
+    "Amara",
+    "Agnieszka",
+    "Shanice",
+    "Megan",
+    "Siobhan",
+    "Bethan",
+    "Zainab",
 )
 SURNAMES = (
-    "Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson",
-    "Roberts", "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall",
-    "Lewis", "Harris", "Clarke", "Jackson", "Wood", "Turner", "Martin", "Cooper", "Hill", "Ward", "Morris",
-    "Moore", "King", "Baker", "Harrison", "Morgan", "Allen", "Scott", "Price", "Bennett", "Young",
-    "Mitchell", "Kelly", "Murphy", "Campbell", "O'Connor", "MacDonald", "Patel", "Khan", "Ali", "Hussain",
-    "Ahmed", "Singh", "Chowdhury", "Mensah", "Okafor", "Adeyemi", "Nowak", "Nguyen", "Chen", "Yilmaz",
+    "Smith",
+    "Jones",
+    "Williams",
+    "Taylor",
+    "Brown",
+    "Davies",
+    "Evans",
+    "Wilson",
+    "Thomas",
+    "Johnson",
+    "Roberts",
+    "Robinson",
+    "Thompson",
+    "Wright",
+    "Walker",
+    "White",
+    "Edwards",
+    "Hughes",
+    "Green",
+    "Hall",
+    "Lewis",
+    "Harris",
+    "Clarke",
+    "Jackson",
+    "Wood",
+    "Turner",
+    "Martin",
+    "Cooper",
+    "Hill",
+    "Ward",
+    "Morris",
+    "Moore",
+    "King",
+    "Baker",
+    "Harrison",
+    "Morgan",
+    "Allen",
+    "Scott",
+    "Price",
+    "Bennett",
+    "Young",
+    "Mitchell",
+    "Kelly",
+    "Murphy",
+    "Campbell",
+    "O'Connor",
+    "MacDonald",
+    "Patel",
+    "Khan",
+    "Ali",
+    "Hussain",
+    "Ahmed",
+    "Singh",
+    "Chowdhury",
+    "Mensah",
+    "Okafor",
+    "Adeyemi",
+    "Nowak",
+    "Nguyen",
+    "Chen",
+    "Yilmaz",
     "Fernandes",
 )
 FORENAMES_BY_SEX = {"M": MALE_FORENAMES, "F": FEMALE_FORENAMES}  # X and U: either list
 SEXES = _Weighted([("M", 77.0), ("F", 21.0), ("X", 1.0), ("U", 1.0)])
-ETHNICITIES = _Weighted([
-    ("A", 72.0), ("B", 1.0), ("C", 6.0), ("D", 2.0), ("E", 0.7), ("F", 0.8), ("G", 0.8), ("H", 1.2),
-    ("J", 1.0), ("K", 0.6), ("L", 1.0), ("M", 1.5), ("N", 1.6), ("P", 0.6), ("R", 0.3), ("S", 1.2),
-    ("Z", 4.0), ("99", 3.7),
-])
+ETHNICITIES = _Weighted(
+    [
+        ("A", 72.0),
+        ("B", 1.0),
+        ("C", 6.0),
+        ("D", 2.0),
+        ("E", 0.7),
+        ("F", 0.8),
+        ("G", 0.8),
+        ("H", 1.2),
+        ("J", 1.0),
+        ("K", 0.6),
+        ("L", 1.0),
+        ("M", 1.5),
+        ("N", 1.6),
+        ("P", 0.6),
+        ("R", 0.3),
+        ("S", 1.2),
+        ("Z", 4.0),
+        ("99", 3.7),
+    ]
+)
 # Age at a person's first arrest in the period; later arrests are at most a few years older (capped at 70).
-AGE_BANDS = _Weighted([
-    ((16, 17), 4.0), ((18, 24), 17.0), ((25, 34), 31.0), ((35, 44), 26.0), ((45, 54), 15.0), ((55, 70), 7.0),
-])
+AGE_BANDS = _Weighted(
+    [
+        ((16, 17), 4.0),
+        ((18, 24), 17.0),
+        ((25, 34), 31.0),
+        ((35, 44), 26.0),
+        ((45, 54), 15.0),
+        ((55, 70), 7.0),
+    ]
+)
 CASES_PER_PERSON = _Weighted([(1, 76.0), (2, 18.0), (3, 5.0), (4, 1.0)])
 PNC_SHARE = 0.4
 POSTCODE_SHARE = 0.94  # the rest: no fixed abode
@@ -124,13 +281,19 @@ class Area:
     districts: tuple[str, ...]
 
 
-AREAS = _Weighted([
-    (Area("Southampton Central", "Society of St James", ("SO14", "SO15", "SO16", "SO17", "SO19")), 30.0),
-    (Area("Portsmouth", "CGL Portsmouth", ("PO1", "PO2", "PO3", "PO4", "PO5", "PO6")), 27.0),
-    (Area("Basingstoke", "Inclusion Hampshire", ("RG21", "RG22", "RG23", "RG24")), 18.0),
-    (Area("Aldershot", "Inclusion Hampshire", ("GU11", "GU12", "GU14", "GU51")), 13.0),
-    (Area("Newport (IoW)", "Inclusion Hampshire", ("PO30", "PO31", "PO33", "PO36", "PO37", "PO38")), 12.0),
-])
+def _area(site: str, service: str, districts: str) -> Area:
+    return Area(site, service, tuple(districts.split()))
+
+
+AREAS = _Weighted(
+    [
+        (_area("Southampton Central", "Society of St James", "SO14 SO15 SO16 SO17 SO18 SO19"), 30),
+        (_area("Portsmouth", "CGL Portsmouth", "PO1 PO2 PO3 PO4 PO5 PO6"), 27),
+        (_area("Basingstoke", "Inclusion Hampshire", "RG21 RG22 RG23 RG24"), 18),
+        (_area("Aldershot", "Inclusion Hampshire", "GU11 GU12 GU14 GU51"), 13),
+        (_area("Newport (IoW)", "Inclusion Hampshire", "PO30 PO31 PO33 PO36 PO37 PO38"), 12),
+    ]
+)
 SITES = tuple(area.site for area in AREAS.values)
 SERVICES = ("Inclusion Hampshire", "CGL Portsmouth", "Society of St James")
 
@@ -211,12 +374,14 @@ def _person(
 
 # Arrests by hour of day. No local time between 01:00 and 01:59 is ever used, in arrests or after them:
 # that hour is missing or doubled on the days the clocks change (Europe/London).
-ARREST_HOURS = _Weighted([
-    (hour, weight)
-    for hour, weight in enumerate(
-        (4, 0, 3, 2, 1.5, 1.5, 2.5, 3.5, 4.5, 5, 5.5, 6, 6, 6, 6.5, 7, 7, 7, 6.5, 6, 6, 5.5, 5, 4.5)
-    )
-])
+ARREST_HOURS = _Weighted(
+    [
+        (hour, weight)
+        for hour, weight in enumerate(
+            (4, 0, 3, 2, 1.5, 1.5, 2.5, 3.5, 4.5, 5, 5.5, 6, 6, 6, 6.5, 7, 7, 7, 6.5, 6, 6, 5.5, 5, 4.5)
+        )
+    ]
+)
 _HOUR = timedelta(hours=1)
 _TEN = time(10, 0)
 
@@ -275,29 +440,33 @@ class _Timeline:
 
 # --- Drug Testing on Arrest ----------------------------------------------------------------------------
 
-TRIGGER_OFFENCES = _Weighted([
-    ("Theft from shop (Theft Act 1968 s.1)", 30.0),
-    ("Possession of a Class A drug (Misuse of Drugs Act 1971 s.5(2))", 18.0),
-    ("Theft (Theft Act 1968 s.1)", 10.0),
-    ("Burglary (Theft Act 1968 s.9)", 10.0),
-    ("Supply or production of a Class A drug (Misuse of Drugs Act 1971 s.4)", 6.0),
-    ("Possession of a Class A drug with intent to supply (Misuse of Drugs Act 1971 s.5(3))", 5.0),
-    ("Handling stolen goods (Theft Act 1968 s.22)", 5.0),
-    ("Robbery (Theft Act 1968 s.8)", 3.0),
-    ("Fraud (Fraud Act 2006 s.1)", 3.0),
-    ("Taking a vehicle without consent (Theft Act 1968 s.12)", 3.0),
-    ("Going equipped for stealing (Theft Act 1968 s.25)", 2.0),
-    ("Begging (Vagrancy Act 1824)", 2.0),
-    ("Attempted theft, robbery, burglary, handling or fraud", 2.0),
-    ("Aggravated burglary (Theft Act 1968 s.10)", 1.0),
-])
-OTHER_OFFENCES = _Weighted([
-    ("Common assault", 35.0),
-    ("Criminal damage", 25.0),
-    ("Public order offence", 20.0),
-    ("Possession of a Class B drug (Misuse of Drugs Act 1971 s.5(2))", 15.0),
-    ("Driving with excess alcohol", 5.0),
-])
+TRIGGER_OFFENCES = _Weighted(
+    [
+        ("Theft from shop (Theft Act 1968 s.1)", 30.0),
+        ("Possession of a Class A drug (Misuse of Drugs Act 1971 s.5(2))", 18.0),
+        ("Theft (Theft Act 1968 s.1)", 10.0),
+        ("Burglary (Theft Act 1968 s.9)", 10.0),
+        ("Supply or production of a Class A drug (Misuse of Drugs Act 1971 s.4)", 6.0),
+        ("Possession of a Class A drug with intent to supply (Misuse of Drugs Act 1971 s.5(3))", 5.0),
+        ("Handling stolen goods (Theft Act 1968 s.22)", 5.0),
+        ("Robbery (Theft Act 1968 s.8)", 3.0),
+        ("Fraud (Fraud Act 2006 s.1)", 3.0),
+        ("Taking a vehicle without consent (Theft Act 1968 s.12)", 3.0),
+        ("Going equipped for stealing (Theft Act 1968 s.25)", 2.0),
+        ("Begging (Vagrancy Act 1824)", 2.0),
+        ("Attempted theft, robbery, burglary, handling or fraud", 2.0),
+        ("Aggravated burglary (Theft Act 1968 s.10)", 1.0),
+    ]
+)
+OTHER_OFFENCES = _Weighted(
+    [
+        ("Common assault", 35.0),
+        ("Criminal damage", 25.0),
+        ("Public order offence", 20.0),
+        ("Possession of a Class B drug (Misuse of Drugs Act 1971 s.5(2))", 15.0),
+        ("Driving with excess alcohol", 5.0),
+    ]
+)
 BASES = _Weighted([("trigger", 80.0), ("inspector", 12.0), ("none", 8.0)])
 TEST_RESULTS = _Weighted([("positive", 55.0), ("negative", 38.0), ("refused", 5.0), ("no_sample", 2.0)])
 SUBSTANCES = _Weighted([("cocaine", 45.0), ("opiates", 20.0), ("cocaine;opiates", 35.0)])
@@ -308,7 +477,7 @@ GROUNDS = (
     "said they had used heroin that morning",
     "signs of opiate withdrawal seen by the custody nurse",
     "wraps of white powder found in the vehicle",
-    "offence committed to fund cocaine use, on their own account",
+    "said the offence was to fund their cocaine use",
 )
 CLOSING = {
     "ineligible": "Not eligible for a test on arrest",

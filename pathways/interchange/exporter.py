@@ -40,7 +40,7 @@ class ExportResult:
     events: int
 
 
-def _case_query(selection: ExportFilter) -> Select[tuple[int]]:
+def _case_query(selection: ExportFilter) -> Select[int]:
     query = select(Case.id).order_by(Case.id)
     if selection.pathway:
         query = query.where(Case.pathway == selection.pathway)

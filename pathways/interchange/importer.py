@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Case, Event, Person
+from db.models import Base, Case, Person
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import local_date
@@ -185,28 +185,41 @@ def _write(
     fresh = [p for ref, p in checked.people.items() if ref not in held.people]
     if fresh:
         rows = [_person_row(p, actor, now) for p in fresh]
-        returned = session.execute(
-            insert(Person).returning(Person.id, Person.person_ref, sort_by_parameter_order=True), rows
-        )
-        person_ids.update({str(ref): pid for pid, ref in returned})
+        person_ids.update(_insert_returning(session, "people", rows, "person_ref"))
     new_cases = [ref for ref in new if ref not in held.cases]
     case_ids = {ref: c.id for ref, c in held.cases.items()}
     if new_cases:
         rows = [_case_row(store, new[ref], person_ids, actor, now) for ref in new_cases]
-        returned = session.execute(insert(Case).returning(Case.id, Case.case_ref, sort_by_parameter_order=True), rows)
-        case_ids.update({ref: cid for cid, ref in returned})
+        case_ids.update(_insert_returning(session, "cases", rows, "case_ref"))
     event_rows: list[dict[str, Any]] = []
     for case_ref, events in new.items():
         start = max((e.seq for e in held.cases[case_ref].events), default=0) if case_ref in held.cases else 0
         event_rows.extend(_event_row(e, case_ids[case_ref], start + i, actor, now) for i, e in enumerate(events, 1))
-    for offset in range(0, len(event_rows), 5000):
-        session.execute(insert(Event), event_rows[offset : offset + 5000])
+    _bulk_insert(session, "events", event_rows)
     for case_ref in new:
         if case_ref in held.cases:
             _refresh_held_case(session, store, held.cases[case_ref])
     report.people_added, report.cases_added, report.events_added = len(fresh), len(new_cases), len(event_rows)
     detail = f"people added {len(fresh)}, cases added {len(new_cases)}, events added {len(event_rows)}"
     write_audit(session, actor, "import_dataset", now, detail=detail)
+
+
+def _bulk_insert(session: Session, table_name: str, rows: list[dict[str, Any]]) -> None:
+    """Core executemany in batches: far faster than the ORM for a large import, in the same transaction."""
+    table = Base.metadata.tables[table_name]
+    for offset in range(0, len(rows), 5000):
+        session.connection().execute(insert(table), rows[offset : offset + 5000])
+
+
+def _insert_returning(session: Session, table_name: str, rows: list[dict[str, Any]], key: str) -> dict[str, int]:
+    """Bulk insert, then the new rows' ids by their source key (person_ref, case_ref)."""
+    _bulk_insert(session, table_name, rows)
+    table = Base.metadata.tables[table_name]
+    found: dict[str, int] = {}
+    for keys in _chunks([r[key] for r in rows]):
+        query = select(table.c.id, table.c[key]).where(table.c[key].in_(keys))
+        found.update({str(k): int(i) for i, k in session.connection().execute(query)})
+    return found
 
 
 def _person_row(person: PersonIn, actor: Actor, now: Any) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from db.models import Event
 from pathways.actors import Actor
 from pathways.audit import authorise
@@ -15,7 +17,7 @@ from pathways.store import Store
 from pathways.timeline import VALUE_FIELDS
 
 
-def _original(session: Any, event_id: int) -> Event:
+def _original(session: Session, event_id: int) -> Event:
     event = session.get(Event, event_id)
     if event is None:
         raise NotFound("That event is not on record.")

@@ -200,10 +200,13 @@ def test_possible_duplicates_are_reported_not_merged(store: Store, admin: Actor,
     folder = tmp_path / "more"
     folder.mkdir()
     (folder / "people.csv").write_text(
-        "person_ref,surname,forenames,date_of_birth,sex\nX77,Hughs,Danny,1991-06-14,M\n", encoding="utf-8")
+        "person_ref,surname,forenames,date_of_birth,sex\nX77,Hughs,Danny,1991-06-14,M\n", encoding="utf-8"
+    )
     (folder / "events.csv").write_text(
         "person_ref,case_ref,pathway,event,occurred_at,offence,basis\n"
-        "X77,XC1,dtoa,arrest,2023-05-01T10:00,Theft,trigger\n", encoding="utf-8")
+        "X77,XC1,dtoa,arrest,2023-05-01T10:00,Theft,trigger\n",
+        encoding="utf-8",
+    )
     report = import_dataset(store, actor=admin, path=folder)
     assert report.errors == [] and report.people_added == 1
     assert [(w.row, w.value) for w in report.warnings] == [(2, "X77")]

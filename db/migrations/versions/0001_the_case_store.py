@@ -128,9 +128,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("changed_at", db.types.UTCDateTime(), nullable=False),
         sa.Column("changed_by", sa.String(length=120), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["people.id"], name=op.f("fk_person_changes_person_id_people")
-        ),
+        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name=op.f("fk_person_changes_person_id_people")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person_changes")),
     )
     with op.batch_alter_table("person_changes", schema=None) as batch_op:

@@ -1,0 +1,114 @@
+"""Pathway definitions are data: loaded, checked for typos, and enough to run a new local scheme."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from pathways.definitions import PATHWAY_FOLDER, DefinitionError, load_definition, load_definitions
+from pathways.engine import Fact, check_timeline, eligibility, open_deadlines, stage
+
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
+
+
+def at(day: int, hour: int = 10) -> datetime:
+    return datetime(2026, 3, day, hour, tzinfo=UTC)
+
+
+def test_the_shipped_definitions_load() -> None:
+    definitions = load_definitions()
+    assert {"dtoa", "checkpoint", "divert"} <= set(definitions)
+    dtoa = definitions["dtoa"]
+    assert dtoa.version >= 1 and dtoa.event("test").needs_eligible
+    assert [f.key for f in dtoa.figures][:3] == ["cases", "people", "eligible"]
+
+
+def test_a_typo_in_a_rule_fails_at_load(tmp_path: Path) -> None:
+    text = (
+        (PATHWAY_FOLDER / "dtoa.toml")
+        .read_text()
+        .replace('event = "assessment_missed"', 'event = "assesment_missed"', 1)
+    )
+    (tmp_path / "dtoa.toml").write_text(text)
+    with pytest.raises(DefinitionError, match="names unknown events \\['assesment_missed'\\]"):
+        load_definition(tmp_path / "dtoa.toml")
+    (tmp_path / "broken.toml").write_text("[pathway\ncode=")
+    with pytest.raises(DefinitionError, match="cannot be read as a pathway definition"):
+        load_definition(tmp_path / "broken.toml")
+
+
+def test_a_new_local_scheme_is_a_data_file_and_no_code(tmp_path: Path) -> None:
+    """A women's diversion scheme (a variation on DIVERT) added by dropping one file in the folder."""
+    shutil.copy(PATHWAY_FOLDER / "dtoa.toml", tmp_path)
+    (tmp_path / "womens_diversion.toml").write_text(
+        """
+[pathway]
+code = "womens_diversion"
+name = "Women's diversion scheme"
+version = 1
+opening_events = ["referral"]
+closing_events = ["completed", "withdrawn"]
+
+[eligibility]
+event = "referral"
+min_age = 18
+
+[events.referral]
+label = "Referral"
+stage = "Referred"
+once = "This case already has a referral."
+
+[events.appointment_booked]
+label = "Key-worker appointment booked"
+stage = "Booked"
+required = ["due_at", "service"]
+
+[events.appointment_attended]
+label = "Key-worker appointment attended"
+stage = "Engaged"
+needs_eligible = true
+[[events.appointment_attended.needs]]
+event = "appointment_booked"
+message = "An appointment cannot be attended before one was booked."
+
+[events.completed]
+label = "Completed"
+stage = "Completed"
+[[events.completed.needs]]
+event = "appointment_attended"
+message = "The scheme is completed by attending the key-worker appointments."
+
+[events.withdrawn]
+label = "Withdrawn"
+stage = "Withdrawn"
+
+[[deadlines]]
+set_by = "appointment_booked"
+label = "Key-worker appointment"
+met_by = ["appointment_attended"]
+
+[[figures]]
+key = "referrals"
+count = "cases"
+meaning = "Referrals."
+"""
+    )
+    definitions = load_definitions(tmp_path)
+    scheme = definitions["womens_diversion"]
+    born = date(1990, 5, 1)
+    early = [Fact("referral", at(1)), Fact("appointment_attended", at(2))]
+    problems = check_timeline(scheme, early, born, NOW)
+    assert [p.message for p in problems] == ["An appointment cannot be attended before one was booked."]
+    booked = Fact("appointment_booked", at(1, 11), {"service": "Nelson Trust"}, due_at=at(8))
+    good = [Fact("referral", at(1)), booked]
+    assert check_timeline(scheme, good, born, NOW) == []
+    assert [(d.label, d.due_at) for d in open_deadlines(scheme, good)] == [("Key-worker appointment", at(8))]
+    finished = [*good, Fact("appointment_attended", at(8)), Fact("completed", at(20))]
+    assert check_timeline(scheme, finished, born, NOW) == [] and stage(scheme, finished) == "Completed"
+    assert (
+        eligibility(scheme, finished, date(2010, 1, 1)).explain()
+        == "not eligible: aged 16 on that day (the minimum is 18)"
+    )
