@@ -82,6 +82,7 @@ class Person(Base):
     surname: Mapped[str] = mapped_column(String(200))
     forenames: Mapped[str] = mapped_column(String(200))
     search_name: Mapped[str] = mapped_column(String(400), index=True)
+    sound_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
     date_of_birth: Mapped[date] = mapped_column(Date, index=True)
     sex: Mapped[str] = mapped_column(String(1))
     ethnicity: Mapped[str] = mapped_column(String(2))
@@ -168,6 +169,21 @@ class Event(Base):
     case: Mapped[Case] = relationship(back_populates="events")
 
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+
+class Task(Base):
+    """Something a worker must do because of an event, e.g. tell the police about a missed assessment."""
+
+    __tablename__ = "tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    label: Mapped[str] = mapped_column(Text)
+    service: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    done_by: Mapped[str | None] = mapped_column(String(120))
+    done_note: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntry(Base):

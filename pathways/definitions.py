@@ -66,6 +66,7 @@ class EventDefinition:
     once: str | None
     needs_eligible: bool
     default_due_months: int | None = None
+    task: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ def _event(name: str, raw: Mapping[str, Any]) -> EventDefinition:
         once=raw.get("once"),
         needs_eligible=bool(raw.get("needs_eligible", False)),
         default_due_months=raw.get("default_due_months"),
+        task=raw.get("task"),
     )
 
 

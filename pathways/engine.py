@@ -26,6 +26,8 @@ FIELD_NAMES = {
     "site": "site",
     "place": "place",
     "conditions": "conditions",
+    "authorised_by": "authorised by",
+    "notes": "notes",
 }
 
 
@@ -99,7 +101,8 @@ def _applies(rule: Rule, new: Fact) -> bool:
     return all(_value_matches(new, k, v) for k, v in rule.when.items())
 
 
-def _words(definition: PathwayDefinition, new: Fact, template: str) -> str:
+def phrase(definition: PathwayDefinition, new: Fact, template: str) -> str:
+    """Fill a message template with the plain-words labels of an event's values."""
     names = {k: definition.label(v) for k, v in new.values.items()}
     names.setdefault("kind", "")
     return " ".join(template.format_map(_Default(names)).split())
@@ -169,7 +172,7 @@ def _rule_problems(definition: PathwayDefinition, prior: Sequence[Fact], new: Fa
         problems.append(spec.once)
     for rule in spec.needs:
         if _applies(rule, new) and not any(_matches(f, rule.match, new) for f in prior):
-            problems.append(_words(definition, new, rule.message))
+            problems.append(phrase(definition, new, rule.message))
     for rule in spec.forbids:
         if not _applies(rule, new):
             continue
@@ -179,7 +182,7 @@ def _rule_problems(definition: PathwayDefinition, prior: Sequence[Fact], new: Fa
             starts = [i for i, f in enumerate(window) if _matches(f, since, new)]
             window = window[starts[-1] + 1 :] if starts else window
         if any(_matches(f, rule.match, new) for f in window):
-            problems.append(_words(definition, new, rule.message))
+            problems.append(phrase(definition, new, rule.message))
     return problems
 
 

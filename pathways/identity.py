@@ -121,6 +121,26 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", plain.lower()).split())
 
 
+def soundex(word: str) -> str:
+    """A Soundex code of a folded word, with h and w separating letters like vowels (Hughes, Hughs: H220)."""
+    codes = {c: d for d, letters in enumerate(("aeiouyhw", "bfpv", "cgjkqsxz", "dt", "l", "mn", "r")) for c in letters}
+    letters = [c for c in word if c.isalpha()]
+    if not letters:
+        return ""
+    result, previous = letters[0].upper(), codes.get(letters[0], 0)
+    for char in letters[1:]:
+        code = codes.get(char, 0)
+        if code and code != previous:
+            result += str(code)
+        previous = code
+    return (result + "000")[:4]
+
+
+def sound_key(surname: str, forenames: str) -> str:
+    """The Soundex codes of every word of a name, for search that forgives spelling."""
+    return " ".join(dict.fromkeys(soundex(w) for w in fold(f"{surname} {forenames}").split() if soundex(w)))
+
+
 def search_name(surname: str, forenames: str) -> str:
     """The stored key that name search runs on: folded surname then forenames."""
     return fold(f"{surname} {forenames}")

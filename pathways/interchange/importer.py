@@ -16,7 +16,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import local_date
 from pathways.engine import Fact, check_timeline, ordered
-from pathways.identity import search_name
+from pathways.identity import search_name, sound_key
 from pathways.interchange.checks import Checked, EventIn, PersonIn, check_events, check_people
 from pathways.interchange.format import DatasetRefused, Problem
 from pathways.interchange.reader import Dataset, read_dataset
@@ -228,6 +228,7 @@ def _person_row(person: PersonIn, actor: Actor, now: Any) -> dict[str, Any]:
         **d,
         "person_ref": person.ref,
         "search_name": search_name(d["surname"], d["forenames"]),
+        "sound_key": sound_key(d["surname"], d["forenames"]),
         "created_at": now,
         "created_by": actor.username,
         "version": 1,

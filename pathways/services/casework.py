@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Case, Event, Person
+from db.models import Case, Event, Person, Task
 from pathways.actors import Actor
 from pathways.audit import write_audit
 from pathways.clock import local_date
 from pathways.definitions import PathwayDefinition
-from pathways.engine import check_timeline, open_deadlines, ordered
+from pathways.engine import check_timeline, open_deadlines, ordered, phrase
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
 from pathways.services.results import DeadlineView, EventRecorded
 from pathways.store import Store
@@ -130,6 +130,12 @@ def append_event(
     )
     case.events.append(event)
     session.flush()
+    spec = definition.event(new.name)
+    if spec.task and action == "record":
+        label = phrase(definition, candidate, spec.task)
+        session.add(
+            Task(case_id=case.id, event_id=event.id, label=label, service=new.values.get("service"), created_at=now)
+        )
     refresh_case(case, definition, after)
     write_audit(
         session,

@@ -12,7 +12,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import local_date
 from pathways.errors import ConflictingChange, InvalidInput, NotFound
-from pathways.identity import check_details, search_name
+from pathways.identity import check_details, search_name, sound_key
 from pathways.matching import similar_names
 from pathways.services.results import PersonView
 from pathways.store import Store
@@ -80,6 +80,7 @@ def register_person(
         person = Person(
             **details,
             search_name=search_name(details["surname"], details["forenames"]),
+            sound_key=sound_key(details["surname"], details["forenames"]),
             created_at=store.clock(),
             created_by=actor.username,
             version=1,
@@ -136,6 +137,7 @@ def correct_person(
             )
             setattr(person, name, value)
         person.search_name = search_name(person.surname, person.forenames)
+        person.sound_key = sound_key(person.surname, person.forenames)
         person.version += 1
         write_audit(uow.session, actor, "correct_person", store.clock(), record_type="person", record_id=person.id)
         uow.commit()

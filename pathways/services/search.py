@@ -1,0 +1,146 @@
+"""Finding people: by name (forgiving of spelling and order), date of birth, PNC ID or case reference.
+
+The search returns ids, best match first; a list shows them and asks for the rows it displays
+(person_rows), so a result of many thousands opens at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+
+from db.models import Case, Person
+from pathways.actors import Actor
+from pathways.audit import authorise
+from pathways.identity import fold, soundex
+from pathways.store import Store
+
+_DOB_PATTERNS = ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
+_PNC = re.compile(r"^\d{2,4}/\d{1,7}[A-Za-z]?$")
+MAX_RESULTS = 5000
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    name: str
+    date_of_birth: date
+    pnc_id: str | None
+    postcode: str | None
+    latest_case: str | None
+
+
+@dataclass(frozen=True)
+class Query:
+    names: tuple[str, ...]
+    born: date | None
+    pnc: str | None
+    refs: tuple[str, ...]
+
+
+def parse_query(text: str) -> Query:
+    """Split what was typed into name words, a date of birth, a PNC ID and case references."""
+    names: list[str] = []
+    refs: list[str] = []
+    born: date | None = None
+    pnc: str | None = None
+    for token in text.split():
+        parsed = _as_date(token)
+        if parsed is not None:
+            born = parsed
+        elif _PNC.match(token):
+            pnc = token.upper()
+        elif any(ch.isdigit() for ch in token):
+            refs.append(token.upper())
+        else:
+            names.extend(fold(token).split())
+    return Query(tuple(names), born, pnc, tuple(refs))
+
+
+def _as_date(token: str) -> date | None:
+    for pattern in _DOB_PATTERNS:
+        try:
+            return datetime.strptime(token, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _name_condition(word: str) -> ColumnElement[bool]:
+    starts = or_(Person.search_name.like(f"{word}%"), Person.search_name.like(f"% {word}%"))
+    code = soundex(word)
+    if len(word) < 3 or not code:
+        return starts
+    return or_(starts, Person.sound_key.like(f"%{code}%"))
+
+
+def _conditions(query: Query) -> list[ColumnElement[bool]]:
+    conditions = [_name_condition(word) for word in query.names]
+    if query.born is not None:
+        conditions.append(Person.date_of_birth == query.born)
+    if query.pnc is not None:
+        conditions.append(func.upper(Person.pnc_id).like(f"{query.pnc}%"))
+    for ref in query.refs:
+        by_case = select(Case.person_id).where(func.upper(Case.case_ref).like(f"{ref}%"))
+        conditions.append(or_(Person.id.in_(by_case), func.upper(Person.person_ref) == ref))
+    return conditions
+
+
+def _rank(query: Query, search_name: str) -> int:
+    """Lower is better: every word typed that begins a word of the name counts; exact words count more."""
+    words = search_name.split()
+    score = 0
+    for typed in query.names:
+        if typed in words:
+            score -= 3
+        elif any(w.startswith(typed) for w in words):
+            score -= 2
+    return score
+
+
+def search_people(store: Store, *, actor: Actor, text: str, limit: int = MAX_RESULTS) -> list[int]:
+    """Ids of the people who match what was typed, best first. Nothing typed finds nobody."""
+    authorise(store.session_factory, actor, "search_people", store.clock)
+    query = parse_query(text)
+    conditions = _conditions(query)
+    if not conditions:
+        return []
+    statement = select(Person.id, Person.search_name).where(and_(*conditions)).order_by(Person.search_name).limit(limit)
+    with store.unit_of_work() as uow:
+        found = uow.session.execute(statement).all()
+    ranked = sorted(found, key=lambda row: (_rank(query, row.search_name), row.search_name))
+    return [row.id for row in ranked]
+
+
+def person_rows(store: Store, *, actor: Actor, ids: list[int]) -> dict[int, PersonRow]:
+    """The rows a result list shows, for the ids it is about to display."""
+    authorise(store.session_factory, actor, "search_people", store.clock)
+    if not ids:
+        return {}
+    latest = (
+        select(Case.person_id, func.max(Case.id).label("case_id"))
+        .where(Case.person_id.in_(ids))
+        .group_by(Case.person_id)
+    ).subquery()
+    statement = (
+        select(Person, Case.case_ref, Case.pathway, Case.stage)
+        .outerjoin(latest, latest.c.person_id == Person.id)
+        .outerjoin(Case, Case.id == latest.c.case_id)
+        .where(Person.id.in_(ids))
+    )
+    rows: dict[int, PersonRow] = {}
+    with store.unit_of_work() as uow:
+        for person, case_ref, pathway, stage in uow.session.execute(statement):
+            case = f"{case_ref} · {pathway} · {stage}" if case_ref else None
+            rows[person.id] = PersonRow(
+                person.id,
+                f"{person.surname.upper()}, {person.forenames}",
+                person.date_of_birth,
+                person.pnc_id,
+                person.postcode,
+                case,
+            )
+    return rows

@@ -1,0 +1,105 @@
+"""Finding people, reading a person's record, and the "tell the police" task after a missed assessment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from db.models import AuditEntry, Event
+from pathways.actors import Actor
+from pathways.clock import LONDON
+from pathways.errors import InvalidInput
+from pathways.interchange.importer import import_dataset
+from pathways.services import dtoa, people
+from pathways.services.corrections import correct_event
+from pathways.services.records import next_steps, person_record
+from pathways.services.search import parse_query, person_rows, search_people
+from pathways.services.tasks import complete_task, open_tasks
+from pathways.store import Store
+from tests.conftest import EXAMPLE
+
+ARREST = datetime(2026, 11, 2, 14, 20, tzinfo=LONDON)
+
+
+def _names(store: Store, actor: Actor, text: str) -> list[str]:
+    ids = search_people(store, actor=actor, text=text)
+    rows = person_rows(store, actor=actor, ids=ids)
+    return [rows[i].name for i in ids]
+
+
+def test_parse_query() -> None:
+    query = parse_query("hughes 14/06/1991 11/2233445K EC1")
+    assert query.names == ("hughes",) and query.born == date(1991, 6, 14)
+    assert query.pnc == "11/2233445K" and query.refs == ("EC1",)
+
+
+def test_search_forgives_spelling_order_and_accents(store: Store, admin: Actor, navigator: Actor) -> None:
+    import_dataset(store, actor=admin, path=EXAMPLE)
+    assert _names(store, navigator, "hughs") == ["HUGHES, Daniel"]
+    assert _names(store, navigator, "daniel hughes") == ["HUGHES, Daniel"]
+    assert _names(store, navigator, "sian evans") == ["EVANS, Siân"]
+    assert _names(store, navigator, "ev") == ["EVANS, Siân"]
+    assert _names(store, navigator, "30/01/1985") == ["BEGUM, Ruksana"]
+    assert _names(store, navigator, "03/9988776b") == ["MENSAH, Kofi"]
+    assert _names(store, navigator, "ec5") == ["EVANS, Siân"]
+    assert _names(store, navigator, "nowak 1990-01-01") == []
+    assert _names(store, navigator, "   ") == []
+    rows = person_rows(store, actor=navigator, ids=search_people(store, actor=navigator, text="mensah"))
+    assert next(iter(rows.values())).latest_case == "EC4 · checkpoint · Completed: no further action (outcome 22)"
+
+
+def test_person_record_shows_cases_and_corrections(store: Store, navigator: Actor) -> None:
+    person = people.register_person(store, actor=navigator, surname="Nowak", forenames="Piotr",
+                                    date_of_birth=date(1990, 3, 2), sex="M")
+    arrest = dtoa.record_arrest(store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="burglary")
+    dtoa.record_test(store, actor=navigator, case_id=arrest.case_id, occurred_at=ARREST + timedelta(hours=1),
+                     result="positive", substances=["cocaine"])
+    with store.unit_of_work() as uow:
+        test_id = uow.session.scalars(select(Event.id).where(Event.name == "test")).one()
+    correct_event(store, actor=navigator, event_id=test_id, reason="lab: opiates too", substances="cocaine;opiates")
+    record = person_record(store, actor=navigator, person_id=person.id)
+    (case,) = record.cases
+    assert case.stage == "Tested" and case.eligibility == "eligible: aged 36; Burglary (Theft Act 1968 s.9) is a trigger offence"
+    shown = [(e.label, e.action, e.superseded, e.details) for e in case.timeline]
+    assert shown[1:] == [
+        ("Drug test", "record", True, "Test result: positive · Substances found: cocaine · Site: Basingstoke"),
+        ("Drug test", "correct", False, "Test result: positive · Substances found: cocaine; opiates · Site: Basingstoke"),
+    ]
+    assert case.timeline[2].correction_reason == "lab: opiates too"
+    with store.unit_of_work() as uow:
+        views = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "view_person")).all()
+        assert [(v.actor, v.record_id) for v in views] == [("nav.smith", person.id)]
+
+
+def test_next_steps_offer_only_what_the_pathway_allows(store: Store, navigator: Actor) -> None:
+    person = people.register_person(store, actor=navigator, surname="Nowak", forenames="Piotr",
+                                    date_of_birth=date(1990, 3, 2), sex="M")
+    case_id = dtoa.record_arrest(store, actor=navigator, person_id=person.id, occurred_at=ARREST,
+                                 offence="burglary").case_id
+    options = {o.label: o for o in next_steps(store, actor=navigator, case_id=case_id)}
+    assert options["Drug test"].allowed
+    follow_up = options["Assessment attended (follow-up)"]
+    assert not follow_up.allowed
+    assert follow_up.reason == "The follow-up assessment cannot be recorded before it was required."
+    assert options["Arrest"].reason == "This case already has an arrest. A new arrest is a new case."
+
+
+def test_a_missed_assessment_makes_a_task_until_done(store: Store, navigator: Actor, worker: Actor) -> None:
+    person = people.register_person(store, actor=navigator, surname="Nowak", forenames="Piotr",
+                                    date_of_birth=date(1990, 3, 2), sex="M")
+    case_id = dtoa.record_arrest(store, actor=navigator, person_id=person.id, occurred_at=ARREST,
+                                 offence="burglary").case_id
+    dtoa.record_test(store, actor=navigator, case_id=case_id, occurred_at=ARREST + timedelta(hours=1),
+                     result="positive", substances=["cocaine"])
+    dtoa.require_assessment(store, actor=navigator, case_id=case_id, kind="initial", due_at=ARREST + timedelta(days=2),
+                            service="Inclusion Hampshire", place="Clinic", occurred_at=ARREST + timedelta(hours=2))
+    dtoa.record_attendance(store, actor=worker, case_id=case_id, kind="initial", attended=False,
+                           occurred_at=ARREST + timedelta(days=2, hours=1))
+    (task,) = open_tasks(store, actor=worker, service="Inclusion Hampshire")
+    assert task.label == "Tell the police: the initial assessment was missed" and task.person_name == "NOWAK, Piotr"
+    with pytest.raises(InvalidInput, match="Say what was done"):
+        complete_task(store, actor=worker, task_id=task.id, note=" ")
+    complete_task(store, actor=worker, task_id=task.id, note="emailed custody sergeant")
+    assert open_tasks(store, actor=worker) == []
