@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "start_treatment": frozenset({WORKER}),
     "record_prosecution": frozenset({NAV}),
     "close_case": frozenset({NAV, WORKER}),
+    "record_checkpoint_step": frozenset({NAV}),
+    "record_divert_step": frozenset({NAV, WORKER}),
     "correct_event": frozenset({NAV, WORKER, ADMIN}),
     "view_worklist": frozenset({NAV, WORKER, MANAGER}),
     "complete_task": frozenset({NAV, WORKER}),
@@ -50,6 +52,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "make_demo": frozenset({ADMIN}),
     "backup": frozenset({ADMIN}),
     "edit_reference": frozenset({ADMIN}),
+    "manage_users": frozenset({ADMIN}),
+    "change_own_password": frozenset({NAV, WORKER, MANAGER, ADMIN}),
 }
 
 ACTION_WORDS = {
@@ -65,6 +69,8 @@ ACTION_WORDS = {
     "start_treatment": "record that treatment started",
     "record_prosecution": "record a prosecution",
     "close_case": "close a case",
+    "record_checkpoint_step": "record a Checkpoint step",
+    "record_divert_step": "record a DIVERT step",
     "correct_event": "correct an event",
     "view_worklist": "view worklists",
     "complete_task": "mark tasks done",
@@ -75,6 +81,8 @@ ACTION_WORDS = {
     "make_demo": "fill a demo database",
     "backup": "back up the database",
     "edit_reference": "edit reference lists",
+    "manage_users": "manage user accounts",
+    "change_own_password": "change their own password",
 }
 
 

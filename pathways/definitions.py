@@ -67,6 +67,7 @@ class EventDefinition:
     needs_eligible: bool
     default_due_months: int | None = None
     task: str | None = None
+    action: str = "record_event"  # the permission a user needs to record it (pathways/actors.py)
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def _event(name: str, raw: Mapping[str, Any]) -> EventDefinition:
         needs_eligible=bool(raw.get("needs_eligible", False)),
         default_due_months=raw.get("default_due_months"),
         task=raw.get("task"),
+        action=str(raw.get("action", "record_event")),
     )
 
 

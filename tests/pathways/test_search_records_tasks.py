@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from db.models import AuditEntry, Event
-from pathways.actors import Actor
+from pathways.actors import Actor, Role
 from pathways.clock import LONDON
-from pathways.errors import InvalidInput
+from pathways.errors import InvalidInput, StepNotAllowed
 from pathways.interchange.importer import import_dataset
 from pathways.services import dtoa, people
 from pathways.services.corrections import correct_event
@@ -103,3 +103,24 @@ def test_a_missed_assessment_makes_a_task_until_done(store: Store, navigator: Ac
         complete_task(store, actor=worker, task_id=task.id, note=" ")
     complete_task(store, actor=worker, task_id=task.id, note="emailed custody sergeant")
     assert open_tasks(store, actor=worker) == []
+
+
+def test_any_pathway_step_through_the_generic_service(store: Store, navigator: Actor, worker: Actor) -> None:
+    from pathways.errors import NotPermitted
+    from pathways.services.steps import record_step, start_case
+
+    person = people.register_person(store, actor=worker, surname="Evans", forenames="Sian",
+                                    date_of_birth=date(1999, 8, 21), sex="F")
+    referral = start_case(store, actor=worker, person_id=person.id, pathway="divert", event="referral",
+                          occurred_at=ARREST, values={"substances": "cannabis", "site": "Bangor"})
+    assert referral.stage == "Referred"
+    with pytest.raises(StepNotAllowed, match="after the assessment was attended"):
+        record_step(store, actor=worker, case_id=referral.case_id, event="session_attended",
+                    occurred_at=ARREST + timedelta(days=1), values={})
+    record_step(store, actor=worker, case_id=referral.case_id, event="assessment_attended",
+                occurred_at=ARREST + timedelta(days=2), values={})
+    with pytest.raises(StepNotAllowed, match="'test' is not a step of the DIVERT"):
+        record_step(store, actor=worker, case_id=referral.case_id, event="test", occurred_at=ARREST, values={})
+    manager = Actor("mgr", Role.MANAGER, "pc")
+    with pytest.raises(NotPermitted, match="A manager cannot record a DIVERT step"):
+        record_step(store, actor=manager, case_id=referral.case_id, event="contacted", occurred_at=ARREST, values={})
