@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from ui.app import run_app
 
-        return run_app(args.database_url)
+        return run_app(args.database_url, demo=args.demo)
     return run_command(args)
 
 

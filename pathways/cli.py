@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--database-url", help="database to use (default: PATHWAYS_DATABASE_URL, else the embedded file)"
     )
+    parser.add_argument("--demo", action="store_true", help="open the separate demo database (synthetic people)")
     commands = parser.add_subparsers(dest="command")
     imp = commands.add_parser("import", help="import an interchange v1 dataset (folder, .zip or .xlsx)")
     imp.add_argument("path", type=Path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from db.models import Person, Setting
-from pathways.actors import Actor
+from pathways.actors import Actor, Role
 from pathways.audit import authorise
 from pathways.clock import local_date
 from pathways.demo import synthetic_dataset
@@ -48,3 +48,37 @@ def fill_demo_database(
     if report.errors:
         raise InvalidInput(f"The demo generator made data the rules refuse: {report.errors[0].describe()}")
     return report
+
+
+DEMO_PASSWORD = "walk the demo custody suite"
+DEMO_USERS = (
+    ("demo.admin", "Demo Administrator", Role.ADMINISTRATOR, None, None),
+    ("demo.navigator", "Demo Custody Navigator", Role.CUSTODY_NAVIGATOR, "Basingstoke", None),
+    ("demo.worker", "Demo Treatment Worker", Role.TREATMENT_WORKER, None, "Inclusion Hampshire"),
+    ("demo.manager", "Demo Manager", Role.MANAGER, None, None),
+)
+
+
+def ensure_demo_users(store: Store) -> str:
+    """One user per role in a demo database, all with DEMO_PASSWORD; returns a sentence saying so."""
+    from pathways.services.accounts import add_user, create_first_administrator, needs_first_administrator
+
+    if not is_demo_database(store):
+        raise InvalidInput("Demo users are made only in a demo database.")
+    if needs_first_administrator(store):
+        username, name, *_rest = DEMO_USERS[0]
+        create_first_administrator(store, username=username, display_name=name, password=DEMO_PASSWORD)
+        admin = Actor(username, Role.ADMINISTRATOR, "demo")
+        for username, name, role, site, service in DEMO_USERS[1:]:
+            add_user(
+                store,
+                actor=admin,
+                username=username,
+                display_name=name,
+                role=role,
+                password=DEMO_PASSWORD,
+                site=site,
+                service=service,
+            )
+    names = ", ".join(u[0] for u in DEMO_USERS)
+    return f"Demo users: {names}. Password for each: {DEMO_PASSWORD}"

@@ -1,28 +1,79 @@
-"""Starting the desktop application."""
+"""Starting the desktop application: open the database, sign in (or set up a new one), show the window."""
 
 from __future__ import annotations
 
 import sys
 
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
 
-from db.engine import resolve_url
-from pathways.store import StoreUnavailable, open_store
+from db.engine import data_folder, resolve_url
+from pathways.actors import command_line_actor
+from pathways.demo_loader import ensure_demo_users, fill_demo_database, is_demo_database
+from pathways.errors import PathwaysError
+from pathways.services.accounts import needs_first_administrator
+from pathways.store import Store, StoreUnavailable, open_store
+from ui.context import AppContext
+from ui.main_window import MainWindow
+from ui.sign_in import FirstRunDialog, SignInDialog
+
+DEMO_PEOPLE = 400
 
 
-def run_app(database_url: str | None) -> int:
+def demo_url() -> str:
+    return f"sqlite:///{data_folder() / 'pathways-demo.sqlite'}"
+
+
+def describe(store: Store) -> str:
+    return store.engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")
+
+
+def open_demo(parent: QDialog | None = None) -> Store:
+    """The separate demo database, filled with synthetic people the first time."""
+    store = open_store(demo_url())
+    if not is_demo_database(store):
+        busy = QProgressDialog("Making the demo database (synthetic people)…", "", 0, 0, parent)
+        busy.setCancelButton(None)
+        busy.show()
+        QApplication.processEvents()
+        fill_demo_database(store, actor=command_line_actor(), people=DEMO_PEOPLE)
+        busy.close()
+    ensure_demo_users(store)
+    return store
+
+
+def sign_in_window(store: Store) -> MainWindow | None:
+    """Sign in to `store` (first run: make its administrator or switch to the demo) and build the window."""
+    where = describe(store)
+    if needs_first_administrator(store):
+        first = FirstRunDialog(store, where=where)
+        outcome = first.exec()
+        if outcome == FirstRunDialog.DEMO:
+            store.engine.dispose()
+            store = open_demo()
+            where = describe(store)
+        elif outcome != QDialog.DialogCode.Accepted:
+            return None
+    demo = is_demo_database(store)
+    hint = ensure_demo_users(store) if demo else ""
+    dialog = SignInDialog(store, where=where + (" (DEMO DATA)" if demo else ""), hint=hint)
+    if not dialog.exec() or dialog.actor is None:
+        return None
+    return MainWindow(AppContext(store, dialog.actor, demo=demo), where)
+
+
+def run_app(database_url: str | None, *, demo: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
+    app.setApplicationName("Pathways")
     try:
-        store = open_store(resolve_url(database_url))
-    except StoreUnavailable as exc:
+        store = open_demo() if demo else open_store(resolve_url(database_url))
+        window = sign_in_window(store)
+    except (StoreUnavailable, PathwaysError) as exc:
         QMessageBox.critical(None, "Pathways", exc.message)
         return 2
-    window = QMainWindow()
-    window.setWindowTitle("Pathways")
-    window.setCentralWidget(QLabel(f"Pathways is open on {store.engine.url.render_as_string(hide_password=True)}."))
-    window.resize(900, 600)
+    if window is None:
+        return 0
     window.show()
     code = app.exec()
-    store.engine.dispose()
+    window.context.store.engine.dispose()
     return code

@@ -22,8 +22,18 @@ from pathways.store import Store
 from pathways.timeline import effective_facts, fact_from_values
 
 SHOWN_FIELDS = (  # the order a worker reads an event's details in
-    "offence", "basis", "authorised_by", "result", "substances", "kind", "service", "place", "reason",
-    "conditions", "site", "notes",
+    "offence",
+    "basis",
+    "authorised_by",
+    "result",
+    "substances",
+    "kind",
+    "service",
+    "place",
+    "reason",
+    "conditions",
+    "site",
+    "notes",
 )
 assert set(SHOWN_FIELDS) == set(EVENT_FIELDS) - {"due_at"}
 

@@ -18,8 +18,14 @@ from pathways.store import Store
 
 
 def record_step(
-    store: Store, *, actor: Actor, case_id: int, event: str, occurred_at: datetime,
-    values: Mapping[str, str | None], due_at: datetime | None = None,
+    store: Store,
+    *,
+    actor: Actor,
+    case_id: int,
+    event: str,
+    occurred_at: datetime,
+    values: Mapping[str, str | None],
+    due_at: datetime | None = None,
 ) -> EventRecorded:
     """Add one event to a case, when the case's pathway allows it at this point."""
     with store.unit_of_work() as uow:
@@ -38,8 +44,16 @@ def record_step(
 
 
 def start_case(
-    store: Store, *, actor: Actor, person_id: int, pathway: str, event: str, occurred_at: datetime,
-    values: Mapping[str, str | None], due_at: datetime | None = None, case_ref: str | None = None,
+    store: Store,
+    *,
+    actor: Actor,
+    person_id: int,
+    pathway: str,
+    event: str,
+    occurred_at: datetime,
+    values: Mapping[str, str | None],
+    due_at: datetime | None = None,
+    case_ref: str | None = None,
 ) -> EventRecorded:
     """Open a new case on a pathway with its first event (e.g. a DIVERT referral)."""
     definition = store.definition(pathway)

@@ -51,21 +51,36 @@ def test_search_forgives_spelling_order_and_accents(store: Store, admin: Actor, 
 
 
 def test_person_record_shows_cases_and_corrections(store: Store, navigator: Actor) -> None:
-    person = people.register_person(store, actor=navigator, surname="Nowak", forenames="Piotr",
-                                    date_of_birth=date(1990, 3, 2), sex="M")
+    person = people.register_person(
+        store, actor=navigator, surname="Nowak", forenames="Piotr", date_of_birth=date(1990, 3, 2), sex="M"
+    )
     arrest = dtoa.record_arrest(store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="burglary")
-    dtoa.record_test(store, actor=navigator, case_id=arrest.case_id, occurred_at=ARREST + timedelta(hours=1),
-                     result="positive", substances=["cocaine"])
+    dtoa.record_test(
+        store,
+        actor=navigator,
+        case_id=arrest.case_id,
+        occurred_at=ARREST + timedelta(hours=1),
+        result="positive",
+        substances=["cocaine"],
+    )
     with store.unit_of_work() as uow:
         test_id = uow.session.scalars(select(Event.id).where(Event.name == "test")).one()
     correct_event(store, actor=navigator, event_id=test_id, reason="lab: opiates too", substances="cocaine;opiates")
     record = person_record(store, actor=navigator, person_id=person.id)
     (case,) = record.cases
-    assert case.stage == "Tested" and case.eligibility == "eligible: aged 36; Burglary (Theft Act 1968 s.9) is a trigger offence"
+    assert (
+        case.stage == "Tested"
+        and case.eligibility == "eligible: aged 36; Burglary (Theft Act 1968 s.9) is a trigger offence"
+    )
     shown = [(e.label, e.action, e.superseded, e.details) for e in case.timeline]
     assert shown[1:] == [
         ("Drug test", "record", True, "Test result: positive · Substances found: cocaine · Site: Basingstoke"),
-        ("Drug test", "correct", False, "Test result: positive · Substances found: cocaine; opiates · Site: Basingstoke"),
+        (
+            "Drug test",
+            "correct",
+            False,
+            "Test result: positive · Substances found: cocaine; opiates · Site: Basingstoke",
+        ),
     ]
     assert case.timeline[2].correction_reason == "lab: opiates too"
     with store.unit_of_work() as uow:
@@ -74,10 +89,12 @@ def test_person_record_shows_cases_and_corrections(store: Store, navigator: Acto
 
 
 def test_next_steps_offer_only_what_the_pathway_allows(store: Store, navigator: Actor) -> None:
-    person = people.register_person(store, actor=navigator, surname="Nowak", forenames="Piotr",
-                                    date_of_birth=date(1990, 3, 2), sex="M")
-    case_id = dtoa.record_arrest(store, actor=navigator, person_id=person.id, occurred_at=ARREST,
-                                 offence="burglary").case_id
+    person = people.register_person(
+        store, actor=navigator, surname="Nowak", forenames="Piotr", date_of_birth=date(1990, 3, 2), sex="M"
+    )
+    case_id = dtoa.record_arrest(
+        store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="burglary"
+    ).case_id
     options = {o.label: o for o in next_steps(store, actor=navigator, case_id=case_id)}
     assert options["Drug test"].allowed
     follow_up = options["Assessment attended (follow-up)"]
@@ -87,16 +104,38 @@ def test_next_steps_offer_only_what_the_pathway_allows(store: Store, navigator: 
 
 
 def test_a_missed_assessment_makes_a_task_until_done(store: Store, navigator: Actor, worker: Actor) -> None:
-    person = people.register_person(store, actor=navigator, surname="Nowak", forenames="Piotr",
-                                    date_of_birth=date(1990, 3, 2), sex="M")
-    case_id = dtoa.record_arrest(store, actor=navigator, person_id=person.id, occurred_at=ARREST,
-                                 offence="burglary").case_id
-    dtoa.record_test(store, actor=navigator, case_id=case_id, occurred_at=ARREST + timedelta(hours=1),
-                     result="positive", substances=["cocaine"])
-    dtoa.require_assessment(store, actor=navigator, case_id=case_id, kind="initial", due_at=ARREST + timedelta(days=2),
-                            service="Inclusion Hampshire", place="Clinic", occurred_at=ARREST + timedelta(hours=2))
-    dtoa.record_attendance(store, actor=worker, case_id=case_id, kind="initial", attended=False,
-                           occurred_at=ARREST + timedelta(days=2, hours=1))
+    person = people.register_person(
+        store, actor=navigator, surname="Nowak", forenames="Piotr", date_of_birth=date(1990, 3, 2), sex="M"
+    )
+    case_id = dtoa.record_arrest(
+        store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="burglary"
+    ).case_id
+    dtoa.record_test(
+        store,
+        actor=navigator,
+        case_id=case_id,
+        occurred_at=ARREST + timedelta(hours=1),
+        result="positive",
+        substances=["cocaine"],
+    )
+    dtoa.require_assessment(
+        store,
+        actor=navigator,
+        case_id=case_id,
+        kind="initial",
+        due_at=ARREST + timedelta(days=2),
+        service="Inclusion Hampshire",
+        place="Clinic",
+        occurred_at=ARREST + timedelta(hours=2),
+    )
+    dtoa.record_attendance(
+        store,
+        actor=worker,
+        case_id=case_id,
+        kind="initial",
+        attended=False,
+        occurred_at=ARREST + timedelta(days=2, hours=1),
+    )
     (task,) = open_tasks(store, actor=worker, service="Inclusion Hampshire")
     assert task.label == "Tell the police: the initial assessment was missed" and task.person_name == "NOWAK, Piotr"
     with pytest.raises(InvalidInput, match="Say what was done"):
@@ -109,16 +148,36 @@ def test_any_pathway_step_through_the_generic_service(store: Store, navigator: A
     from pathways.errors import NotPermitted
     from pathways.services.steps import record_step, start_case
 
-    person = people.register_person(store, actor=worker, surname="Evans", forenames="Sian",
-                                    date_of_birth=date(1999, 8, 21), sex="F")
-    referral = start_case(store, actor=worker, person_id=person.id, pathway="divert", event="referral",
-                          occurred_at=ARREST, values={"substances": "cannabis", "site": "Bangor"})
+    person = people.register_person(
+        store, actor=worker, surname="Evans", forenames="Sian", date_of_birth=date(1999, 8, 21), sex="F"
+    )
+    referral = start_case(
+        store,
+        actor=worker,
+        person_id=person.id,
+        pathway="divert",
+        event="referral",
+        occurred_at=ARREST,
+        values={"substances": "cannabis", "site": "Bangor"},
+    )
     assert referral.stage == "Referred"
     with pytest.raises(StepNotAllowed, match="after the assessment was attended"):
-        record_step(store, actor=worker, case_id=referral.case_id, event="session_attended",
-                    occurred_at=ARREST + timedelta(days=1), values={})
-    record_step(store, actor=worker, case_id=referral.case_id, event="assessment_attended",
-                occurred_at=ARREST + timedelta(days=2), values={})
+        record_step(
+            store,
+            actor=worker,
+            case_id=referral.case_id,
+            event="session_attended",
+            occurred_at=ARREST + timedelta(days=1),
+            values={},
+        )
+    record_step(
+        store,
+        actor=worker,
+        case_id=referral.case_id,
+        event="assessment_attended",
+        occurred_at=ARREST + timedelta(days=2),
+        values={},
+    )
     with pytest.raises(StepNotAllowed, match="'test' is not a step of the DIVERT"):
         record_step(store, actor=worker, case_id=referral.case_id, event="test", occurred_at=ARREST, values={})
     manager = Actor("mgr", Role.MANAGER, "pc")

@@ -1,0 +1,362 @@
+"""User accounts for signing in to the desktop app: the first administrator, sign-in, and account upkeep.
+
+Passwords are hashed with Argon2id at the OWASP minimum (19 MiB, 2 iterations, 1 lane) and rehashed at sign-in
+when the settings rise. The password policy follows OWASP ASVS: 12 to 128 characters, no composition rules, no
+forced expiry, but common passwords and passwords holding the user name are refused. The audit log holds record
+ids and outcomes only: never a password, and never the user name typed at a failed sign-in.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from db.models import AuditEntry, User
+from pathways.actors import Actor, Role
+from pathways.audit import authorise, write_audit
+from pathways.definitions import RESOURCES
+from pathways.errors import InvalidInput, NotFound, NotPermitted, PathwaysError
+from pathways.store import Store
+
+HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+MIN_LENGTH, MAX_LENGTH = 12, 128
+COMMON_PASSWORDS_FILE = RESOURCES / "reference" / "common_passwords.txt"
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,119}")
+EDGE_DIGITS_AND_SYMBOLS = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+# Checked against when there is no usable hash, so that an unknown user name takes as long to refuse as a wrong
+# password. A hash of random text made with HASHER's settings: make a new one whenever they change (a test checks).
+DECOY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$TnsHXCoDIVxbxiq1PdhW6g$gyRds8QQVu9J6h99MhGK5C7go6G7bpvtx1t+fqJiYLo"
+NOT_SIGNED_IN = "(not signed in)"
+SIGN_IN_FAILED = "The user name or password is not right, or the account is disabled."
+
+
+class SignInFailed(PathwaysError):
+    """The user name or password was not right, or the account is disabled (deliberately not saying which)."""
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    site: str | None
+    service: str | None
+    active: bool
+
+
+def user_view(user: User) -> UserView:
+    return UserView(user.id, user.username, user.display_name, Role(user.role), user.site, user.service, user.active)
+
+
+# --- the password policy -------------------------------------------------------------------------------------------
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.casefold().split())
+
+
+@cache
+def common_passwords(path: Path = COMMON_PASSWORDS_FILE) -> frozenset[str]:
+    """The refused passwords, lower case with spaces removed (so "Correct Horse…" matches "correcthorse…")."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(_squeezed(line) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _is_common(password: str) -> bool:
+    squeezed = _squeezed(password)
+    core = EDGE_DIGITS_AND_SYMBOLS.sub("", squeezed)  # "Summer2024!!" is as guessable as "summer"
+    refused = common_passwords()
+    return squeezed in refused or core in refused or len(set(squeezed)) < 4
+
+
+def password_problem(password: str, *, username: str) -> str | None:
+    """What is wrong with a new password, in words for the user, or None when it will do."""
+    if len(password) < MIN_LENGTH:
+        return f"Choose a password of at least {MIN_LENGTH} characters."
+    if len(password) > MAX_LENGTH:
+        return f"Choose a password of at most {MAX_LENGTH} characters."
+    name = username.strip().casefold()
+    lowered = password.casefold()
+    if name and (lowered == name or (len(name) >= 4 and name in lowered)):
+        return "A password must not contain your user name; choose another."
+    if _is_common(password):
+        return "That password is too common; choose another."
+    return None
+
+
+def check_password(password: str, *, username: str) -> None:
+    problem = password_problem(password, username=username)
+    if problem:
+        raise InvalidInput(problem)
+
+
+# --- checking what an administrator types --------------------------------------------------------------------------
+
+
+def _checked_username(username: str) -> str:
+    name = username.strip().lower()
+    if not name:
+        raise InvalidInput("Give a user name.")
+    if len(name) > 120:
+        raise InvalidInput("A user name can be at most 120 characters.")
+    if not USERNAME.fullmatch(name):
+        raise InvalidInput(
+            "A user name may hold only letters, digits, full stops, hyphens, underscores and @, "
+            "and must start with a letter or digit."
+        )
+    return name
+
+
+def _checked_display_name(display_name: str) -> str:
+    name = " ".join(display_name.split())
+    if not name:
+        raise InvalidInput("Give the user's full name.")
+    if len(name) > 200:
+        raise InvalidInput("A full name can be at most 200 characters.")
+    return name
+
+
+def _checked_place(role: Role, site: str | None, service: str | None) -> tuple[str | None, str | None]:
+    site, service = (site or "").strip() or None, (service or "").strip() or None
+    if role is Role.CUSTODY_NAVIGATOR and site is None:
+        raise InvalidInput("A custody navigator needs the custody site they work at.")
+    if role is Role.TREATMENT_WORKER and service is None:
+        raise InvalidInput("A treatment worker needs the treatment service they work for.")
+    return site, service
+
+
+# --- finding users and checking passwords --------------------------------------------------------------------------
+
+
+def _find_user(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(func.lower(User.username) == username.strip().lower())).first()
+
+
+def _load_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("That user is not on record.")
+    return user
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Whether the user may sign in with this password. Always spends one hash, so timing tells nothing."""
+    usable = user is not None and user.active and not user.is_os_account
+    stored = user.password_hash if user is not None and usable else None
+    try:
+        if stored is None:
+            HASHER.verify(DECOY_HASH, password)
+            return False
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _refuse_taken(session: Session, username: str) -> None:
+    if _find_user(session, username) is not None:
+        raise InvalidInput(f"There is already a user called {username}.")
+
+
+def _insert_user(session: Session, store: Store, *, username: str, password: str, **details: object) -> User:
+    """Add a user with a hashed password; the caller has checked the details and the password policy."""
+    _refuse_taken(session, username)
+    user = User(
+        username=username,
+        password_hash=HASHER.hash(password),
+        is_os_account=False,
+        active=True,
+        created_at=store.clock(),
+        **details,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:  # someone else added the same name a moment ago
+        raise InvalidInput(f"There is already a user called {username}.") from None
+    return user
+
+
+def _no_password_users(session: Session) -> bool:
+    usable = select(User.id).where(User.active, User.is_os_account.is_(False), User.password_hash.is_not(None))
+    return session.scalars(usable.limit(1)).first() is None
+
+
+def _audit(
+    store: Store,
+    session: Session,
+    actor: Actor,
+    action: str,
+    user: User,
+    *,
+    outcome: str = "ok",
+    detail: str | None = None,
+) -> None:
+    """An audit entry about one user account: its id only."""
+    at = store.clock()
+    write_audit(session, actor, action, at, record_type="user", record_id=user.id, outcome=outcome, detail=detail)
+
+
+# --- the services ----------------------------------------------------------------------------------------------------
+
+
+def needs_first_administrator(store: Store) -> bool:
+    """True while nobody can sign in with a password: the app then asks for its first administrator."""
+    with store.unit_of_work() as uow:
+        return _no_password_users(uow.session)
+
+
+def create_first_administrator(
+    store: Store, *, username: str, display_name: str, password: str, workstation: str | None = None
+) -> UserView:
+    """Make the first administrator of a new database. Refused once anyone can sign in."""
+    already = "An administrator already exists; ask them to add you."
+    if not needs_first_administrator(store):
+        raise NotPermitted(already)
+    name, full_name = _checked_username(username), _checked_display_name(display_name)
+    check_password(password, username=name)
+    with store.unit_of_work() as uow:
+        if not _no_password_users(uow.session):
+            raise NotPermitted(already)
+        user = _insert_user(
+            uow.session, store, username=name, password=password, display_name=full_name, role=Role.ADMINISTRATOR.value
+        )
+        actor = Actor(user.username, Role.ADMINISTRATOR, workstation or socket.gethostname())
+        _audit(store, uow.session, actor, "create_first_administrator", user)
+        uow.commit()
+        return user_view(user)
+
+
+def sign_in(store: Store, *, username: str, password: str, workstation: str) -> Actor:
+    """The signed-in actor, or SignInFailed with one message whatever went wrong. Every attempt is audited."""
+    with store.unit_of_work() as uow:
+        user = _find_user(uow.session, username)
+        matches = _password_matches(user, password)
+        if user is None or not matches:
+            _audit_failed_sign_in(uow.session, store, user, workstation)
+            uow.commit()
+            raise SignInFailed(SIGN_IN_FAILED)
+        detail = None
+        if HASHER.check_needs_rehash(user.password_hash or ""):
+            user.password_hash = HASHER.hash(password)
+            detail = "password rehashed"
+        actor = Actor(user.username, Role(user.role), workstation, site=user.site, service=user.service)
+        _audit(store, uow.session, actor, "sign_in", user, detail=detail)
+        uow.commit()
+        return actor
+
+
+def _audit_failed_sign_in(session: Session, store: Store, user: User | None, workstation: str) -> None:
+    """Nobody is signed in, so the entry names no actor or role: only the account tried, when it exists."""
+    session.add(
+        AuditEntry(
+            at=store.clock(),
+            actor=NOT_SIGNED_IN,
+            role="",
+            workstation=workstation,
+            action="sign_in",
+            outcome="failed",
+            record_type="user",
+            record_id=user.id if user is not None else None,
+        )
+    )
+
+
+def add_user(
+    store: Store,
+    *,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    site: str | None = None,
+    service: str | None = None,
+) -> UserView:
+    """Add a user who signs in with a password. Administrators only."""
+    authorise(store.session_factory, actor, "manage_users", store.clock)
+    role = Role(role)
+    name, full_name = _checked_username(username), _checked_display_name(display_name)
+    site, service = _checked_place(role, site, service)
+    check_password(password, username=name)
+    with store.unit_of_work() as uow:
+        user = _insert_user(
+            uow.session,
+            store,
+            username=name,
+            password=password,
+            display_name=full_name,
+            role=role.value,
+            site=site,
+            service=service,
+        )
+        _audit(store, uow.session, actor, "add_user", user, detail=role.value)
+        uow.commit()
+        return user_view(user)
+
+
+def reset_password(store: Store, *, actor: Actor, user_id: int, new_password: str) -> None:
+    """Give a user a new password, e.g. when they have forgotten theirs. Administrators only."""
+    authorise(store.session_factory, actor, "manage_users", store.clock)
+    with store.unit_of_work() as uow:
+        user = _load_user(uow.session, user_id)
+        if user.is_os_account:
+            raise InvalidInput("That account signs in through the computer's own login, not with a password.")
+        check_password(new_password, username=user.username)
+        user.password_hash = HASHER.hash(new_password)
+        _audit(store, uow.session, actor, "reset_password", user)
+        uow.commit()
+
+
+def set_active(store: Store, *, actor: Actor, user_id: int, active: bool) -> UserView:
+    """Enable or disable an account. Administrators only, and never their own account."""
+    authorise(store.session_factory, actor, "manage_users", store.clock)
+    action = "enable_user" if active else "disable_user"
+    with store.unit_of_work() as uow:
+        user = _load_user(uow.session, user_id)
+        if not active and user.username.lower() == actor.username.lower():
+            _audit(store, uow.session, actor, action, user, outcome="refused")
+            uow.commit()
+            raise NotPermitted("You cannot disable your own account; ask another administrator.")
+        user.active = active
+        _audit(store, uow.session, actor, action, user)
+        uow.commit()
+        return user_view(user)
+
+
+def list_users(store: Store, *, actor: Actor) -> list[UserView]:
+    """Every account, by display name. Administrators only."""
+    authorise(store.session_factory, actor, "manage_users", store.clock)
+    with store.unit_of_work() as uow:
+        users = uow.session.scalars(select(User)).all()
+        return [user_view(u) for u in sorted(users, key=lambda u: (u.display_name.casefold(), u.id))]
+
+
+def change_own_password(store: Store, *, actor: Actor, old_password: str, new_password: str) -> None:
+    """A signed-in user changes their own password, giving the current one first."""
+    authorise(store.session_factory, actor, "change_own_password", store.clock)
+    with store.unit_of_work() as uow:
+        user = _find_user(uow.session, actor.username)
+        if user is None or user.is_os_account:
+            raise NotFound("You are not signed in with a Pathways account, so there is no password to change.")
+        if not user.active:
+            raise NotPermitted("Your account is disabled.")
+        if not _password_matches(user, old_password):
+            _audit(store, uow.session, actor, "change_own_password", user, outcome="failed")
+            uow.commit()
+            raise InvalidInput("Your current password is not right.")
+        if new_password == old_password:
+            raise InvalidInput("Choose a new password that is different from your current one.")
+        check_password(new_password, username=user.username)
+        user.password_hash = HASHER.hash(new_password)
+        _audit(store, uow.session, actor, "change_own_password", user)
+        uow.commit()

@@ -1,0 +1,117 @@
+"""The form for one step of a pathway, built from the step's definition: its choices, what it needs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from pathways.definitions import LIST_FIELDS, EventDefinition, PathwayDefinition
+from pathways.engine import FIELD_NAMES
+from ui.formatting import from_qdatetime, to_qdatetime
+
+FREE_TEXT = ("offence", "service", "place", "site", "reason", "conditions", "authorised_by")
+DEADLINE_EVENTS_FIELD = "due_at"
+
+
+def field_title(name: str) -> str:
+    return FIELD_NAMES.get(name, name.replace("_", " ")).capitalize()
+
+
+class EventForm(QWidget):
+    """Fields for one event. `values()` gives what the service takes; `kind` is fixed when given."""
+
+    def __init__(self, definition: PathwayDefinition, spec: EventDefinition, now: datetime, kind: str | None) -> None:
+        super().__init__()
+        self._definition, self._spec, self._kind = definition, spec, kind
+        self._combos: dict[str, QComboBox] = {}
+        self._checks: dict[str, list[QCheckBox]] = {}
+        self._texts: dict[str, QLineEdit] = {}
+        layout = QFormLayout(self)
+        self.when = QDateTimeEdit(to_qdatetime(now))
+        self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.when.setCalendarPopup(True)
+        self.when.setAccessibleName("When it happened")
+        layout.addRow("&When:", self.when)
+        self.due: QDateTimeEdit | None = None
+        if "due_at" in spec.required:
+            self.due = QDateTimeEdit(to_qdatetime(now + timedelta(days=3)))
+            self.due.setDisplayFormat("dd/MM/yyyy HH:mm")
+            self.due.setCalendarPopup(True)
+            self.due.setAccessibleName("Appointment date and time")
+            layout.addRow("&Appointment:", self.due)
+        self._add_choice_fields(layout)
+        self._add_text_fields(layout)
+        self.notes = QPlainTextEdit()
+        self.notes.setAccessibleName("Notes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(60)
+        layout.addRow("&Notes:", self.notes)
+
+    def _add_choice_fields(self, layout: QFormLayout) -> None:
+        for name, options in self._spec.choices.items():
+            if name == "kind" and self._kind:
+                continue
+            if name in LIST_FIELDS:
+                row = QHBoxLayout()
+                boxes = []
+                for option in options:
+                    box = QCheckBox(self._definition.label(option))
+                    box.setAccessibleName(f"{field_title(name)}: {self._definition.label(option)}")
+                    row.addWidget(box)
+                    boxes.append(box)
+                self._checks[name] = boxes
+                holder = QWidget()
+                holder.setLayout(row)
+                layout.addRow(f"{field_title(name)}:", holder)
+                continue
+            combo = QComboBox()
+            combo.setAccessibleName(field_title(name))
+            if name not in self._spec.required:
+                combo.addItem("", "")
+            for option in options:
+                combo.addItem(self._definition.label(option), option)
+            self._combos[name] = combo
+            layout.addRow(f"{field_title(name)}:", combo)
+
+    def _add_text_fields(self, layout: QFormLayout) -> None:
+        wanted = [n for n in self._spec.required if n in FREE_TEXT and n not in self._spec.choices]
+        wanted += [n for n in ("service", "place", "reason") if n not in wanted and n not in self._spec.choices]
+        for name in wanted:
+            edit = QLineEdit()
+            edit.setAccessibleName(field_title(name))
+            self._texts[name] = edit
+            required = " (needed)" if name in self._spec.required else ""
+            layout.addRow(f"{field_title(name)}{required}:", edit)
+
+    def occurred_at(self) -> datetime:
+        return from_qdatetime(self.when.dateTime())
+
+    def due_at(self) -> datetime | None:
+        return from_qdatetime(self.due.dateTime()) if self.due is not None else None
+
+    def values(self) -> dict[str, str | None]:
+        values: dict[str, str | None] = {"kind": self._kind} if self._kind else {}
+        for name, combo in self._combos.items():
+            values[name] = str(combo.currentData() or "") or None
+        for name, boxes in self._checks.items():
+            options = self._spec.choices[name]
+            chosen = [option for option, box in zip(options, boxes, strict=True) if box.isChecked()]
+            values[name] = ";".join(chosen) or None
+        for name, edit in self._texts.items():
+            values[name] = edit.text().strip() or None
+        values["notes"] = self.notes.toPlainText().strip() or None
+        return values
+
+    def set_when(self, moment: QDateTime) -> None:
+        self.when.setDateTime(moment)

@@ -1,0 +1,130 @@
+"""Find a person: search as you type by name, date of birth, PNC ID or case reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
+
+from pathways.services.search import PersonRow, person_rows, search_people
+from ui.context import AppContext
+from ui.formatting import show_date
+from ui.lazy_model import Column, LazyIdModel
+from ui.operations import OperationRunner, Progress
+
+COLUMNS: list[Column[PersonRow]] = [
+    Column("Name", lambda r: r.name),
+    Column("Date of birth", lambda r: show_date(r.date_of_birth)),
+    Column("PNC ID", lambda r: r.pnc_id),
+    Column("Postcode", lambda r: r.postcode),
+    Column("Latest case", lambda r: r.latest_case),
+]
+
+
+class SearchBox(QLineEdit):
+    """Down arrow moves into the results, so the keyboard never has to leave the search."""
+
+    down = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Down:
+            self.down.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class FindPersonPage(QWidget):
+    open_person = Signal(int)
+    register_person = Signal(str)
+
+    def __init__(self, context: AppContext, runner: OperationRunner) -> None:
+        super().__init__()
+        self._context, self._runner = context, runner
+        self.search = SearchBox()
+        self.search.setPlaceholderText("Name, date of birth (14/06/1991), PNC ID or case reference")
+        self.search.setAccessibleName("Search for a person")
+        self.search.setClearButtonEnabled(True)
+        self.status = QLabel("Type to search.")
+        self.model: LazyIdModel[PersonRow] = LazyIdModel(COLUMNS, self._fetch_rows)
+        self.results = QTableView()
+        self.results.setModel(self.model)
+        self.results.setAccessibleName("People found")
+        self.results.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.results.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.results.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.results.verticalHeader().hide()
+        self.new_button = QPushButton("&Register a new person…")
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._layout()
+        self._debounce.timeout.connect(self._start_search)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self._open_first)
+        self.search.down.connect(self._focus_results)
+        self.results.activated.connect(self._open_index)
+        self.new_button.clicked.connect(lambda: self.register_person.emit(self.search.text()))
+        context.changed.connect(self._on_changed)
+
+    def _layout(self) -> None:
+        top = QHBoxLayout()
+        label = QLabel("&Find:")
+        label.setBuddy(self.search)
+        top.addWidget(label)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.new_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(self.status)
+        self.setTabOrder(self.search, self.results)
+        self.setTabOrder(self.results, self.new_button)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _fetch_rows(self, ids: list[int]) -> dict[int, PersonRow]:
+        return person_rows(self._context.store, actor=self._context.actor, ids=ids)
+
+    def _start_search(self) -> None:
+        text = self.search.text()
+        store, actor = self._context.store, self._context.actor
+
+        def work(progress: Progress) -> list[int]:
+            progress.check()
+            return search_people(store, actor=actor, text=text)
+
+        self.status.setText("Searching…")
+        self._runner.start("find-person", work, finished=self._show_results, failed=self.status.setText)
+
+    def _show_results(self, ids: Any) -> None:
+        self.model.set_ids(list(ids))
+        count = len(ids)
+        typed = self.search.text().strip()
+        self.status.setText(
+            "Type to search." if not typed else f"{count} {'person' if count == 1 else 'people'} found."
+        )
+        if count:
+            self.results.selectRow(0)
+
+    def _focus_results(self) -> None:
+        if self.model.rowCount():
+            self.results.setFocus()
+            self.results.selectRow(max(self.results.currentIndex().row(), 0))
+
+    def _open_first(self) -> None:
+        index = self.results.currentIndex()
+        row = index.row() if index.isValid() else 0
+        person_id = self.model.id_at(row)
+        if person_id is not None:
+            self.open_person.emit(person_id)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        person_id = self.model.id_at(index.row())
+        if person_id is not None:
+            self.open_person.emit(person_id)
+
+    def _on_changed(self, topic: str) -> None:
+        if topic in ("person", "case"):
+            self.model.clear_cache()

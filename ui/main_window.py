@@ -1,0 +1,115 @@
+"""The Pathways window: one page at a time (find, person, new arrest, appointments, reports, administration),
+menus and shortcuts, and what the signed-in user's role allows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QWidget
+
+from pathways.actors import Role
+from ui.context import AppContext
+from ui.find_page import FindPersonPage
+from ui.operations import OperationRunner
+from ui.person_page import PersonPage
+from ui.register_dialog import RegisterPersonDialog
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext, where: str, *, on_sign_out: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self.runner = OperationRunner(self)
+        self._on_sign_out = on_sign_out
+        actor = context.actor
+        demo = " — DEMO DATA (synthetic people, not real records)" if context.demo else ""
+        self.setWindowTitle(f"Pathways — {actor.username} ({actor.role.label}) — {where}{demo}")
+        self.pages = QStackedWidget()
+        self.setCentralWidget(self.pages)
+        self.toolbar = QToolBar("Pages")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setMovable(False)
+        self.addToolBar(self.toolbar)
+        self.find_page = FindPersonPage(context, self.runner)
+        self.person_page = PersonPage(context)
+        self.pages.addWidget(self.find_page)
+        self.pages.addWidget(self.person_page)
+        self.find_action = self._page_action("&Find a person", "Ctrl+F", self.show_find)
+        self._build_menus()
+        self._add_role_pages(actor.role)
+        self.find_page.open_person.connect(self.open_person)
+        self.find_page.register_person.connect(self.register_person)
+        self.person_page.back.connect(self.show_find)
+        self.status = QLabel()
+        self.statusBar().addPermanentWidget(self.status)
+        if context.demo:
+            self.statusBar().showMessage("Demo database: every person in it is synthetic.")
+        self.resize(1200, 780)
+        self.show_find()
+
+    def _page_action(self, text: str, shortcut: str, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(slot)
+        self.toolbar.addAction(action)
+        return action
+
+    def add_page(self, widget: QWidget, text: str, shortcut: str) -> QAction:
+        self.pages.addWidget(widget)
+        return self._page_action(text, shortcut, lambda: self._show(widget))
+
+    def _add_role_pages(self, role: Role) -> None:
+        """Pages beyond finding people, by role. (The services refuse what a role may not do, whatever is shown.)"""
+
+    def _build_menus(self) -> None:
+        self.file_menu = self.menuBar().addMenu("&File")
+        if self._on_sign_out is not None:
+            sign_out = self.file_menu.addAction("Sign &out")
+            sign_out.triggered.connect(self.sign_out)
+        quit_action = self.file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        go = self.menuBar().addMenu("&Go")
+        go.addAction(self.find_action)
+        self.go_menu = go
+        help_menu = self.menuBar().addMenu("&Help")
+        about = help_menu.addAction("&About Pathways")
+        about.triggered.connect(self._about)
+
+    def _show(self, widget: QWidget) -> None:
+        self.pages.setCurrentWidget(widget)
+        widget.setFocus()
+
+    def show_find(self) -> None:
+        self.pages.setCurrentWidget(self.find_page)
+        self.find_page.focus_search()
+
+    def open_person(self, person_id: int, case_id: int | None = None) -> None:
+        self.person_page.show_person(person_id, case_id)
+        self.pages.setCurrentWidget(self.person_page)
+        self.person_page.cases.setFocus()
+
+    def register_person(self, typed: str) -> None:
+        dialog = RegisterPersonDialog(self.context, typed, self)
+        if dialog.exec() and dialog.chosen_id is not None:
+            self.open_person(dialog.chosen_id)
+
+    def sign_out(self) -> None:
+        if self._on_sign_out is not None:
+            self._on_sign_out()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Pathways",
+            "Pathways: case management for drug diversion and treatment pathways in England and Wales.",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for slot in ("find-person",):
+            self.runner.cancel(slot)
+        self.runner.wait(5000)
+        super().closeEvent(event)

@@ -1,0 +1,203 @@
+"""A person's record: details, every case with its stage and next deadline, and the chosen case's timeline
+with corrections shown as corrections."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pathways.errors import PathwaysError
+from pathways.identity import ETHNICITY_LABELS, SEXES
+from pathways.services.records import CaseSummary, PersonRecord, TimelineEntry, person_record
+from ui.add_event_dialog import AddEventDialog
+from ui.context import AppContext
+from ui.formatting import show_date, show_moment
+from ui.widgets import buddy_label, error_label
+
+CASE_HEADERS = ["Case", "Pathway", "Stage", "Started", "Next deadline"]
+TIMELINE_HEADERS = ["When", "Event", "Details", "Recorded", "Correction"]
+
+
+def _row(values: list[str]) -> list[QStandardItem]:
+    items = []
+    for value in values:
+        item = QStandardItem(value)
+        item.setEditable(False)
+        items.append(item)
+    return items
+
+
+def _deadline_text(case: CaseSummary) -> str:
+    if not case.deadlines:
+        return ""
+    first = case.deadlines[0]
+    return f"{first.label}: {show_moment(first.due_at)}"
+
+
+def _timeline_row(entry: TimelineEntry) -> list[QStandardItem]:
+    if entry.action == "withdraw":
+        note = f"Withdrawn: {entry.correction_reason}"
+    elif entry.action == "correct":
+        note = f"Correction: {entry.correction_reason}"
+    else:
+        note = "Replaced by a correction" if entry.superseded else ""
+    details = entry.details + (f" · Due: {show_moment(entry.due_at)}" if entry.due_at else "")
+    items = _row(
+        [
+            show_moment(entry.occurred_at),
+            entry.label,
+            details,
+            f"{show_moment(entry.recorded_at)} by {entry.recorded_by}",
+            note,
+        ]
+    )
+    if entry.superseded:
+        for item in items:
+            font = QFont()
+            font.setStrikeOut(True)
+            item.setFont(font)
+            item.setForeground(QBrush(QColor("#6b6b6b")))
+    return items
+
+
+class PersonPage(QWidget):
+    back = Signal()
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self._context = context
+        self.person_id: int | None = None
+        self.record: PersonRecord | None = None
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cases_model = QStandardItemModel(0, len(CASE_HEADERS))
+        self.cases_model.setHorizontalHeaderLabels(CASE_HEADERS)
+        self.cases = self._table(self.cases_model, "Cases")
+        self.eligibility = QLabel()
+        self.eligibility.setWordWrap(True)
+        self.timeline_model = QStandardItemModel(0, len(TIMELINE_HEADERS))
+        self.timeline_model.setHorizontalHeaderLabels(TIMELINE_HEADERS)
+        self.timeline = self._table(self.timeline_model, "Timeline of the case")
+        self.timeline.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.add_button = QPushButton("&Add event…")
+        self.back_button = QPushButton("&Back to search")
+        self.error = error_label()
+        self._layout()
+        self.cases.selectionModel().currentRowChanged.connect(self._show_case)
+        self.add_button.clicked.connect(self.add_event)
+        self.back_button.clicked.connect(self.back.emit)
+        context.changed.connect(self._on_changed)
+
+    def _table(self, model: QStandardItemModel, name: str) -> QTableView:
+        view = QTableView()
+        view.setModel(model)
+        view.setAccessibleName(name)
+        view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        view.verticalHeader().hide()
+        view.horizontalHeader().setStretchLastSection(True)
+        view.setWordWrap(True)
+        return view
+
+    def _layout(self) -> None:
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.back_button)
+        upper, lower = QWidget(), QWidget()
+        up = QVBoxLayout(upper)
+        up.addWidget(buddy_label("&Cases:", self.cases))
+        up.addWidget(self.cases)
+        down = QVBoxLayout(lower)
+        down.addWidget(self.eligibility)
+        down.addWidget(buddy_label("&Timeline:", self.timeline))
+        down.addWidget(self.timeline)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(upper)
+        split.addWidget(lower)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.details)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+
+    def show_person(self, person_id: int, case_id: int | None = None) -> None:
+        self.person_id = person_id
+        try:
+            self.record = person_record(self._context.store, actor=self._context.actor, person_id=person_id)
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return
+        self.error.clear()
+        person = self.record.person
+        self.title.setText(person.display_name)
+        self.details.setText(
+            f"Born {show_date(person.date_of_birth)} · {SEXES.get(person.sex, person.sex)} · "
+            f"{ETHNICITY_LABELS.get(person.ethnicity, person.ethnicity)} · PNC ID {person.pnc_id or 'not recorded'} · "
+            f"NHS number {person.nhs_number or 'not recorded'} · Postcode {person.postcode or 'not recorded'}"
+        )
+        self._fill_cases(case_id)
+
+    def _fill_cases(self, case_id: int | None) -> None:
+        assert self.record is not None
+        self.cases_model.removeRows(0, self.cases_model.rowCount())
+        chosen = 0
+        for number, case in enumerate(self.record.cases):
+            self.cases_model.appendRow(
+                _row([case.case_ref, case.pathway_name, case.stage, show_moment(case.started_at), _deadline_text(case)])
+            )
+            chosen = number if case.id == case_id else chosen
+        self.cases.resizeColumnsToContents()
+        self.add_button.setEnabled(bool(self.record.cases))
+        if self.record.cases:
+            self.cases.selectRow(chosen)
+            self._show_case(self.cases_model.index(chosen, 0))
+        else:
+            self.timeline_model.removeRows(0, self.timeline_model.rowCount())
+            self.eligibility.setText("No cases yet.")
+
+    def current_case(self) -> CaseSummary | None:
+        index = self.cases.currentIndex()
+        if self.record is None or not index.isValid():
+            return None
+        return self.record.cases[index.row()]
+
+    def _show_case(self, index: QModelIndex) -> None:
+        if self.record is None or not index.isValid():
+            return
+        case = self.record.cases[index.row()]
+        self.eligibility.setText(f"Test on arrest: {case.eligibility}" if case.eligibility else "")
+        self.timeline_model.removeRows(0, self.timeline_model.rowCount())
+        for entry in case.timeline:
+            self.timeline_model.appendRow(_timeline_row(entry))
+        self.timeline.resizeColumnToContents(0)
+        self.timeline.resizeColumnToContents(1)
+        self.timeline.resizeRowsToContents()
+
+    def add_event(self) -> None:
+        case = self.current_case()
+        if case is None or self.person_id is None:
+            return
+        dialog = AddEventDialog(self._context, case.id, case.pathway, self)
+        if dialog.exec():
+            self.show_person(self.person_id, case.id)
+
+    def _on_changed(self, topic: str) -> None:
+        if topic in ("case", "person") and self.person_id is not None and self.isVisible():
+            case = self.current_case()
+            self.show_person(self.person_id, case.id if case else None)

@@ -1,0 +1,150 @@
+"""Register a new person, after showing anyone already held who may be the same person."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pathways.errors import PathwaysError
+from pathways.identity import ETHNICITY_CODES, ETHNICITY_LABELS, SEXES
+from pathways.services.people import possible_duplicates, register_person
+from pathways.services.results import PersonView
+from ui.context import AppContext
+from ui.formatting import from_qdate, show_date
+from ui.widgets import error_label
+
+
+class RegisterPersonDialog(QDialog):
+    """On success `chosen_id` is the person to carry on with: the new one, or an existing one the user picked."""
+
+    def __init__(self, context: AppContext, typed: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Register a new person")
+        self._context = context
+        self.chosen_id: int | None = None
+        self._checked_duplicates = False
+        words = typed.split()
+        self.surname = QLineEdit(words[0].capitalize() if words else "")
+        self.forenames = QLineEdit(" ".join(w.capitalize() for w in words[1:]))
+        self.born = QDateEdit(QDate(1990, 1, 1))
+        self.born.setDisplayFormat("dd/MM/yyyy")
+        self.born.setMaximumDate(QDate.currentDate())
+        self.sex = QComboBox()
+        for code, label in SEXES.items():
+            self.sex.addItem(label, code)
+        self.ethnicity = QComboBox()
+        for code in reversed(ETHNICITY_CODES):  # "Not known" first: ask, never guess
+            self.ethnicity.addItem(f"{ETHNICITY_LABELS[code]} ({code})", code)
+        self.pnc, self.nhs, self.postcode = QLineEdit(), QLineEdit(), QLineEdit()
+        self.duplicates = QListWidget()
+        self.duplicates.setAccessibleName("People already held who may be the same person")
+        self.duplicates.hide()
+        self.duplicates_note = QLabel()
+        self.duplicates_note.setWordWrap(True)
+        self.use_existing = QPushButton("&Use the selected person")
+        self.use_existing.hide()
+        self.error = error_label()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self._layout()
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+        self.use_existing.clicked.connect(self._use_selected)
+        self.duplicates.itemActivated.connect(lambda _item: self._use_selected())
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        rows = [
+            ("&Surname:", self.surname),
+            ("&Forenames:", self.forenames),
+            ("&Date of birth:", self.born),
+            ("Se&x:", self.sex),
+            ("&Ethnicity:", self.ethnicity),
+            ("&PNC ID:", self.pnc),
+            ("&NHS number:", self.nhs),
+            ("Post&code:", self.postcode),
+        ]
+        for text, widget in rows:
+            widget.setAccessibleName(text.replace("&", "").rstrip(":"))
+            form.addRow(text, widget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.duplicates_note)
+        layout.addWidget(self.duplicates)
+        layout.addWidget(self.use_existing)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def _born(self) -> date:
+        return from_qdate(self.born.date())
+
+    def _show_duplicates(self, found: list[PersonView]) -> None:
+        self.duplicates.clear()
+        for person in found:
+            item = QListWidgetItem(
+                f"{person.display_name} · born {show_date(person.date_of_birth)} · PNC {person.pnc_id or 'none'}"
+            )
+            item.setData(256, person.id)
+            self.duplicates.addItem(item)
+        self.duplicates_note.setText(
+            "These people are already held with the same date of birth and a similar name. Use one of them, "
+            "or press Save again to register a new person."
+        )
+        self.duplicates.show()
+        self.use_existing.show()
+        self.duplicates.setCurrentRow(0)
+        self.duplicates.setFocus()
+
+    def _use_selected(self) -> None:
+        item = self.duplicates.currentItem()
+        if item is not None:
+            self.chosen_id = int(item.data(256))
+            self.accept()
+
+    def _save(self) -> None:
+        store, actor = self._context.store, self._context.actor
+        try:
+            if not self._checked_duplicates:
+                self._checked_duplicates = True
+                found = possible_duplicates(
+                    store,
+                    actor=actor,
+                    surname=self.surname.text(),
+                    forenames=self.forenames.text(),
+                    date_of_birth=self._born(),
+                )
+                if found:
+                    self._show_duplicates(found)
+                    return
+            person = register_person(
+                store,
+                actor=actor,
+                surname=self.surname.text(),
+                forenames=self.forenames.text(),
+                date_of_birth=self._born(),
+                sex=str(self.sex.currentData()),
+                ethnicity=str(self.ethnicity.currentData()),
+                pnc_id=self.pnc.text(),
+                nhs_number=self.nhs.text(),
+                postcode=self.postcode.text(),
+            )
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return
+        self.chosen_id = person.id
+        self._context.notify("person")
+        self.accept()
