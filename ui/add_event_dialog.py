@@ -48,6 +48,7 @@ class AddEventDialog(QDialog):
         layout.addWidget(self.buttons)
         self._fill(next_steps(context.store, actor=context.actor, case_id=case_id))
         self.steps.currentItemChanged.connect(self._choose)
+        self._choose()
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
         self.resize(560, 560)
