@@ -1,4 +1,5 @@
-"""Reference lists an administrator maintains: offences (and which are trigger offences), tested drugs.
+"""Reference lists an administrator maintains: offences (and which are trigger offences), tested drugs,
+sites (custody suites, courts, prisons, venues) and treatment services.
 
 A new database is seeded from resources/reference; after that the lists live in the database and are
 changed by an administrator when the law changes, with no code change.
@@ -19,7 +20,13 @@ from pathways.definitions import RESOURCES
 from pathways.errors import InvalidInput
 from pathways.store import Store
 
-SEED_FILES = {"offences": ("offences.toml", "trigger"), "drugs": ("drugs.toml", "tested")}
+# Each list: its seed file, and the key that sets an entry's flag (sites and services leave it out: False).
+SEED_FILES = {
+    "offences": ("offences.toml", "trigger"),
+    "drugs": ("drugs.toml", "tested"),
+    "sites": ("sites.toml", "flag"),
+    "services": ("services.toml", "flag"),
+}
 SEEDED_BY = "system:seed"
 
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QWidget
 
 from pathways.actors import Role
+from ui.arrest_wizard import NewArrestWizard
 from ui.context import AppContext
 from ui.find_page import FindPersonPage
 from ui.operations import OperationRunner
@@ -63,6 +64,18 @@ class MainWindow(QMainWindow):
 
     def _add_role_pages(self, role: Role) -> None:
         """Pages beyond finding people, by role. (The services refuse what a role may not do, whatever is shown.)"""
+        if role is Role.CUSTODY_NAVIGATOR:
+            self.arrest_action = self._page_action("&New arrest", "Ctrl+N", self.new_arrest)
+            self.go_menu.addAction(self.arrest_action)
+
+    def new_arrest(self) -> None:
+        """The new-arrest wizard; for the person on screen, if a record is open."""
+        on_record = self.pages.currentWidget() is self.person_page
+        wizard = NewArrestWizard(self.context, self.runner, self.person_page.person_id if on_record else None)
+        wizard.setParent(self, wizard.windowFlags())
+        wizard.exec()
+        if wizard.person_id is not None and wizard.case_id is not None:
+            self.open_person(wizard.person_id, wizard.case_id)
 
     def _build_menus(self) -> None:
         self.file_menu = self.menuBar().addMenu("&File")

@@ -1,0 +1,109 @@
+"""The custody navigator's new arrest, driven from the keyboard: person → arrest → test → assessments → notice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from db.models import Case, Event
+from tests.conftest import Clock
+from ui.arrest_wizard import ARREST, ASSESSMENTS, DONE, TEST, NewArrestWizard
+from ui.context import AppContext
+from ui.operations import OperationRunner
+
+NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # a Thursday
+
+
+def _wizard(qtbot: QtBot, context: AppContext, runner: OperationRunner) -> NewArrestWizard:
+    wizard = NewArrestWizard(context, runner)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=5000)
+    return wizard
+
+
+def _enter(qtbot: QtBot, wizard: NewArrestWizard) -> None:
+    focused = wizard.focusWidget() or wizard
+    qtbot.keyClick(focused, Qt.Key.Key_Return)
+
+
+def test_positive_test_to_written_notice_by_keyboard(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, clock: Clock, tmp_path: Path
+) -> None:
+    clock.at = NOW
+    wizard = _wizard(qtbot, navigator_context, runner)
+    chooser = wizard.person_step.chooser
+    chooser.search.setFocus()
+    qtbot.keyClicks(chooser.search, "hughes")
+    qtbot.waitUntil(lambda: chooser.model.rowCount() == 1, timeout=5000)
+    qtbot.keyClick(chooser.search, Qt.Key.Key_Return)  # picks the person and moves on
+    assert wizard.currentId() == ARREST
+    arrest = wizard.currentPage().form  # type: ignore[attr-defined]
+    assert arrest.who.text() == "HUGHES, Daniel, born 14 Jun 1991"
+    qtbot.keyClicks(arrest.offence, "Burglary")  # jump to the offence by typing
+    assert arrest.offence.currentText() == "Burglary (Theft Act 1968 s.9) — trigger offence"
+    assert arrest.explanation.text() == "Test on arrest: eligible: aged 35; Burglary (Theft Act 1968 s.9) is a trigger offence"
+    _enter(qtbot, wizard)
+    assert wizard.currentId() == TEST
+    test = wizard.currentPage().form  # type: ignore[attr-defined]
+    test.opiates.setFocus()
+    qtbot.keyClick(test.opiates, Qt.Key.Key_Space)
+    assert test.substances() == ["opiates"]
+    _enter(qtbot, wizard)
+    assert wizard.currentId() == ASSESSMENTS
+    assessments = wizard.currentPage().form  # type: ignore[attr-defined]
+    assert assessments.initial_due().isoformat() == "2026-11-27T10:00:00+00:00"  # next weekday, 10:00
+    assert assessments.follow_up_due().isoformat() == "2026-12-10T10:00:00+00:00"
+    assessments.service.setCurrentText("")
+    qtbot.keyClicks(assessments.service.lineEdit(), "Inclusion Hampshire")
+    qtbot.keyClicks(assessments.place, "Inclusion, 12 Church St, Basingstoke RG21 7QW")
+    _enter(qtbot, wizard)
+    assert wizard.currentId() == DONE
+    done = wizard.currentPage()
+    assert "Initial and follow-up assessments required" in done.summary.text()  # type: ignore[attr-defined]
+    assert done.notice.save_to(tmp_path / "notice.pdf")  # type: ignore[attr-defined]
+    text = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "notice.pdf").pages)
+    assert "Friday 27 November 2026 at 10:00" in text and "Inclusion, 12 Church St" in text
+    with navigator_context.store.unit_of_work() as uow:
+        case = uow.session.get(Case, wizard.case_id)
+        assert case is not None and case.stage == "Assessment required"
+        names = [e.name for e in uow.session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq))]
+    assert names == ["arrest", "test", "assessment_required", "assessment_required"]
+
+
+def test_not_a_trigger_offence_needs_an_inspector(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, clock: Clock
+) -> None:
+    clock.at = NOW
+    wizard = _wizard(qtbot, navigator_context, runner)
+    chooser = wizard.person_step.chooser
+    qtbot.keyClicks(chooser.search, "begum")
+    qtbot.waitUntil(lambda: chooser.model.rowCount() == 1, timeout=5000)
+    qtbot.keyClick(chooser.search, Qt.Key.Key_Return)
+    arrest = wizard.currentPage().form  # type: ignore[attr-defined]
+    qtbot.keyClicks(arrest.offence, "Common")
+    assert arrest.authority.isEnabled()
+    assert "not eligible" in arrest.explanation.text()
+    assert wizard.nextId() == DONE  # no lawful test: straight to the summary
+    qtbot.keyClicks(arrest.inspector, "Insp. Ward")
+    qtbot.keyClicks(arrest.grounds, "found with a crack pipe")
+    assert arrest.explanation.text().endswith("an inspector authorised the test (Insp. Ward)")
+    assert wizard.nextId() == TEST
+    wizard.next()
+    test = wizard.currentPage().form  # type: ignore[attr-defined]
+    test.buttons["refused"].setChecked(True)
+    assert not test.cocaine.isEnabled()
+    wizard.next()
+    assert wizard.currentId() == DONE
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    with navigator_context.store.unit_of_work() as uow:
+        arrest_event = uow.session.scalars(select(Event).where(Event.case_id == wizard.case_id, Event.name == "arrest")).one()
+        assert (arrest_event.basis, arrest_event.authorised_by, arrest_event.reason) == (
+            "inspector", "Insp. Ward", "found with a crack pipe")

@@ -1,0 +1,298 @@
+"""The administrator's dialogs: add a user, reset a password, add or edit a reference-list entry.
+
+Each dialog calls one service when Save is pressed; a refusal is shown in the dialog, which stays open with
+everything typed still in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pathways.actors import Role
+from pathways.errors import PathwaysError
+from pathways.reference import ReferenceEntry, reference_list, set_reference_entry
+from pathways.services.accounts import UserView, add_user, password_problem, reset_password
+from ui.context import AppContext
+from ui.widgets import buddy_label, error_label
+
+ROLE_LABELS = {
+    Role.CUSTODY_NAVIGATOR: "Custody navigator",
+    Role.TREATMENT_WORKER: "Treatment worker",
+    Role.MANAGER: "Manager",
+    Role.ADMINISTRATOR: "Administrator",
+}
+PASSWORD_OK = "That password will do."
+PASSWORDS_DIFFER = "The two passwords are not the same."
+
+
+@dataclass(frozen=True)
+class ReferenceListInfo:
+    """How one reference list is shown: its tab, what one entry is called, and what its flag means (if any)."""
+
+    list_name: str
+    tab_text: str
+    singular: str
+    flag_text: str | None = None
+    note: str = ""
+
+
+REFERENCE_LISTS = (
+    ReferenceListInfo("offences", "&Offences", "offence", "Trigger offence"),
+    ReferenceListInfo("drugs", "Drug&s", "drug", "Tested for"),
+    ReferenceListInfo(
+        "sites",
+        "Si&tes",
+        "site",
+        note="Accounts and events keep the name they were given: to rename a site in use, retire it and add one.",
+    ),
+    ReferenceListInfo(
+        "services",
+        "Ser&vices",
+        "treatment service",
+        note="Accounts and events keep the name they were given: to rename a service in use, retire it and add one.",
+    ),
+)
+
+
+def _save_cancel(dialog: QDialog) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+class PasswordPair(QWidget):
+    """A new password typed twice, with a hint that says at once whether the policy accepts it."""
+
+    def __init__(self, username: str = "") -> None:
+        super().__init__()
+        self.username = username
+        self.password, self.repeat = QLineEdit(), QLineEdit()
+        for field in (self.password, self.repeat):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+            field.textChanged.connect(self.update_hint)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setAccessibleName("Password check")
+        self.update_hint()
+
+    def add_rows(self, form: QFormLayout) -> None:
+        form.addRow(buddy_label("&Password:", self.password), self.password)
+        form.addRow(buddy_label("Repea&t password:", self.repeat), self.repeat)
+        form.addRow("", self.hint)
+
+    def set_username(self, username: str) -> None:
+        self.username = username
+        self.update_hint()
+
+    def problem(self) -> str | None:
+        """What the policy says, or that the two differ; None when the password will do."""
+        problem = password_problem(self.password.text(), username=self.username)
+        if problem is None and self.repeat.text() != self.password.text():
+            return PASSWORDS_DIFFER
+        return problem
+
+    def update_hint(self) -> None:
+        if not self.password.text():
+            self.hint.setText("At least 12 characters; a few unrelated words make a good password.")
+            return
+        self.hint.setText(self.problem() or PASSWORD_OK)
+
+
+class AddUserDialog(QDialog):
+    """Add a user who signs in with a password. On success `added` is the new account."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a user")
+        self.setMinimumWidth(460)
+        self._context = context
+        self.added: UserView | None = None
+        self.username, self.full_name = QLineEdit(), QLineEdit()
+        self.role = QComboBox()
+        for role, label in ROLE_LABELS.items():
+            self.role.addItem(label, role.value)
+        self.site, self.service = self._place_combo("sites"), self._place_combo("services")
+        self.passwords = PasswordPair()
+        self.error = error_label()
+        self.buttons = _save_cancel(self)
+        self._layout()
+        self.username.textChanged.connect(self.passwords.set_username)
+        self.role.currentIndexChanged.connect(self._role_changed)
+        self.buttons.accepted.connect(self._save)
+        self._role_changed()
+
+    def _place_combo(self, list_name: str) -> QComboBox:
+        combo = QComboBox()
+        for entry in reference_list(self._context.store, list_name):
+            combo.addItem(entry.label, entry.label)  # accounts and events record a place by its label
+        return combo
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.addRow(buddy_label("&User name:", self.username), self.username)
+        form.addRow(buddy_label("&Full name:", self.full_name), self.full_name)
+        form.addRow(buddy_label("&Role:", self.role), self.role)
+        form.addRow(buddy_label("&Site:", self.site), self.site)
+        form.addRow(buddy_label("Ser&vice:", self.service), self.service)
+        self.passwords.add_rows(form)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def chosen_role(self) -> Role:
+        return Role(str(self.role.currentData()))
+
+    def _role_changed(self) -> None:
+        role = self.chosen_role()
+        self.site.setEnabled(role is Role.CUSTODY_NAVIGATOR)
+        self.service.setEnabled(role is Role.TREATMENT_WORKER)
+
+    def _save(self) -> None:
+        if self.passwords.repeat.text() != self.passwords.password.text():
+            self.error.setText(PASSWORDS_DIFFER)
+            return
+        role = self.chosen_role()
+        try:
+            self.added = add_user(
+                self._context.store,
+                actor=self._context.actor,
+                username=self.username.text(),
+                display_name=self.full_name.text(),
+                role=role,
+                password=self.passwords.password.text(),
+                site=self.site.currentData() if role is Role.CUSTODY_NAVIGATOR else None,
+                service=self.service.currentData() if role is Role.TREATMENT_WORKER else None,
+            )
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return
+        self._context.notify("users")
+        self.accept()
+
+
+class ResetPasswordDialog(QDialog):
+    """Give an existing user a new password, e.g. when they have forgotten theirs."""
+
+    def __init__(self, context: AppContext, user: UserView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Reset the password of {user.display_name}")
+        self.setMinimumWidth(420)
+        self._context, self._user = context, user
+        self.passwords = PasswordPair(user.username)
+        self.error = error_label()
+        self.buttons = _save_cancel(self)
+        form = QFormLayout()
+        form.addRow("User:", QLabel(f"{user.display_name} ({user.username})"))
+        self.passwords.add_rows(form)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self._save)
+
+    def _save(self) -> None:
+        if self.passwords.repeat.text() != self.passwords.password.text():
+            self.error.setText(PASSWORDS_DIFFER)
+            return
+        try:
+            reset_password(
+                self._context.store,
+                actor=self._context.actor,
+                user_id=self._user.id,
+                new_password=self.passwords.password.text(),
+            )
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return
+        self._context.notify("users")
+        self.accept()
+
+
+class ReferenceEntryDialog(QDialog):
+    """Add an entry to a reference list, or change one (its code stays: records refer to it)."""
+
+    def __init__(
+        self,
+        context: AppContext,
+        info: ReferenceListInfo,
+        entry: ReferenceEntry | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        verb = "Change" if entry else "Add"
+        self.setWindowTitle(f"{verb} a {info.singular}")
+        self.setMinimumWidth(460)
+        self._context, self._info, self._entry = context, info, entry
+        self.saved: ReferenceEntry | None = None
+        self.code = QLineEdit(entry.code if entry else "")
+        self.code.setReadOnly(entry is not None)
+        self.label = QLineEdit(entry.label if entry else "")
+        self.flag = QCheckBox(f"&{info.flag_text}" if info.flag_text else "")
+        self.flag.setChecked(entry.flag if entry else False)
+        self.active = QCheckBox("&Active (offered when recording)")
+        self.active.setChecked(entry.active if entry else True)
+        self.error = error_label()
+        self.buttons = _save_cancel(self)
+        self._layout()
+        self.buttons.accepted.connect(self._save)
+        (self.label if entry else self.code).setFocus()
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.addRow(buddy_label("&Code:", self.code), self.code)
+        form.addRow(buddy_label("&Label:", self.label), self.label)
+        if self._info.flag_text:
+            form.addRow("", self.flag)
+        form.addRow("", self.active)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        if self._info.note:
+            note = QLabel(self._info.note)
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def _code_taken(self) -> str | None:
+        """Adding must not silently change an entry that already has the code typed."""
+        if self._entry is not None:
+            return None
+        code = self.code.text().strip()
+        held = reference_list(self._context.store, self._info.list_name, include_inactive=True)
+        taken = next((e for e in held if e.code.casefold() == code.casefold()), None)
+        if taken is None:
+            return None
+        return f"The code {code} is already used for {taken.label}; choose another, or edit that entry instead."
+
+    def _save(self) -> None:
+        taken = self._code_taken()
+        if taken:
+            self.error.setText(taken)
+            return
+        try:
+            self.saved = set_reference_entry(
+                self._context.store,
+                actor=self._context.actor,
+                list_name=self._info.list_name,
+                code=self.code.text(),
+                label=self.label.text(),
+                flag=self.flag.isChecked() if self._info.flag_text else False,
+                active=self.active.isChecked(),
+            )
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return
+        self._context.notify("reference")
+        self.accept()

@@ -1,0 +1,290 @@
+"""Administration: user accounts, and the reference lists (offences, drugs, sites, treatment services).
+
+Both kinds of list stay short (tens of users, tens of entries), so each tab reads its whole list when it is
+built and again when the context says "users" or "reference" changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QPalette
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pathways.errors import PathwaysError
+from pathways.reference import ReferenceEntry, reference_list
+from pathways.services.accounts import UserView, list_users, set_active
+from ui.admin_dialogs import (
+    REFERENCE_LISTS,
+    ROLE_LABELS,
+    AddUserDialog,
+    ReferenceEntryDialog,
+    ReferenceListInfo,
+    ResetPasswordDialog,
+)
+from ui.context import AppContext
+from ui.lazy_model import Column
+from ui.widgets import error_label
+
+Row = TypeVar("Row")
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _yes_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+class RowsModel(QAbstractTableModel, Generic[Row]):
+    """A table over a short list held in memory. Rows for which `dimmed` is true (retired, disabled) are grey."""
+
+    def __init__(self, columns: Sequence[Column[Row]], dimmed: Callable[[Row], bool]) -> None:
+        super().__init__()
+        self._columns, self._dimmed = list(columns), dimmed
+        self._rows: list[Row] = []
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Row | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def find(self, wanted: Callable[[Row], bool]) -> int:
+        return next((i for i, row in enumerate(self._rows) if wanted(row)), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = self._columns[index.column()].value(row)
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.ForegroundRole and self._dimmed(row):
+            return QBrush(QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._columns[section].title
+        return None
+
+
+def _table(model: QAbstractTableModel, name: str) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return table
+
+
+def _button_row(*buttons: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for button in buttons:
+        button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
+        row.addWidget(button)
+    row.addStretch(1)
+    return row
+
+
+USER_COLUMNS: list[Column[UserView]] = [
+    Column("User name", lambda u: u.username),
+    Column("Full name", lambda u: u.display_name),
+    Column("Role", lambda u: ROLE_LABELS[u.role]),
+    Column("Site", lambda u: u.site),
+    Column("Service", lambda u: u.service),
+    Column("Active", lambda u: _yes_no(u.active)),
+]
+
+
+class UsersTab(QWidget):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self._context = context
+        self.model: RowsModel[UserView] = RowsModel(USER_COLUMNS, lambda u: not u.active)
+        self.table = _table(self.model, "User accounts")
+        self.add_button = QPushButton("&Add user…")
+        self.reset_button = QPushButton("&Reset password…")
+        self.toggle_button = QPushButton("&Disable")
+        self.error = error_label()
+        layout = QVBoxLayout(self)
+        heading = QLabel("Accou&nts: people who sign in to Pathways. Accounts are disabled, never deleted.")
+        heading.setBuddy(self.table)
+        layout.addWidget(heading)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(_button_row(self.add_button, self.reset_button, self.toggle_button))
+        layout.addWidget(self.error)
+        self.add_button.clicked.connect(self.add_user)
+        self.reset_button.clicked.connect(self.reset_password)
+        self.toggle_button.clicked.connect(self.toggle_active)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.refresh()
+
+    def selected(self) -> UserView | None:
+        return self.model.row_at(self.table.currentIndex().row())
+
+    def refresh(self, select_id: int | None = None) -> None:
+        current = self.selected()
+        wanted = select_id if select_id is not None else (current.id if current else None)
+        try:
+            self.model.set_rows(list_users(self._context.store, actor=self._context.actor))
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+        self.table.selectRow(max(self.model.find(lambda u: u.id == wanted), 0))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        user = self.selected()
+        self.reset_button.setEnabled(user is not None)
+        self.toggle_button.setEnabled(user is not None)
+        text = "&Enable" if user is not None and not user.active else "&Disable"
+        self.toggle_button.setText(text)
+        self.toggle_button.setAccessibleName(text.replace("&", ""))
+
+    def add_user(self) -> None:
+        dialog = AddUserDialog(self._context, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.added is not None:
+            self.error.clear()
+            self.refresh(dialog.added.id)
+
+    def reset_password(self) -> None:
+        user = self.selected()
+        if user is not None and ResetPasswordDialog(self._context, user, self).exec() == QDialog.DialogCode.Accepted:
+            self.error.setText("")
+            self._context.notify("users")
+
+    def toggle_active(self) -> None:
+        user = self.selected()
+        if user is None:
+            return
+        verb = "Enable" if not user.active else "Disable"
+        consequence = (
+            "They will be able to sign in again." if not user.active else "They will not be able to sign in."
+        )
+        answer = QMessageBox.question(
+            self, f"{verb} account", f"{verb} the account of {user.display_name} ({user.username})? {consequence}"
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            set_active(self._context.store, actor=self._context.actor, user_id=user.id, active=not user.active)
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return
+        self.error.clear()
+        self._context.notify("users")
+
+
+class ReferenceTab(QWidget):
+    """One reference list. Retired entries stay in the table (greyed) so that they can be brought back."""
+
+    def __init__(self, context: AppContext, info: ReferenceListInfo) -> None:
+        super().__init__()
+        self._context, self.info = context, info
+        columns: list[Column[ReferenceEntry]] = [
+            Column("Code", lambda e: e.code),
+            Column("Label", lambda e: e.label),
+        ]
+        if info.flag_text:
+            columns.append(Column(info.flag_text, lambda e: _yes_no(e.flag)))
+        columns.append(Column("Active", lambda e: _yes_no(e.active)))
+        self.model: RowsModel[ReferenceEntry] = RowsModel(columns, lambda e: not e.active)
+        title = info.tab_text.replace("&", "")
+        self.table = _table(self.model, title)
+        self.add_button = QPushButton("&Add…")
+        self.edit_button = QPushButton("&Edit…")
+        self.error = error_label()
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"E&ntries. Retired entries are kept for past records but no longer offered. {info.note}")
+        heading.setWordWrap(True)
+        heading.setBuddy(self.table)
+        layout.addWidget(heading)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(_button_row(self.add_button, self.edit_button))
+        self.add_button.setAccessibleName(f"Add a {info.singular}")
+        self.edit_button.setAccessibleName(f"Edit the selected {info.singular}")
+        layout.addWidget(self.error)
+        self.add_button.clicked.connect(self.add_entry)
+        self.edit_button.clicked.connect(self.edit_entry)
+        self.table.activated.connect(lambda _index: self.edit_entry())  # Enter or double-click
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.refresh()
+
+    def selected(self) -> ReferenceEntry | None:
+        return self.model.row_at(self.table.currentIndex().row())
+
+    def refresh(self, select_code: str | None = None) -> None:
+        current = self.selected()
+        wanted = select_code if select_code is not None else (current.code if current else None)
+        try:
+            self.model.set_rows(reference_list(self._context.store, self.info.list_name, include_inactive=True))
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+        self.table.selectRow(max(self.model.find(lambda e: e.code == wanted), 0))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.edit_button.setEnabled(self.selected() is not None)
+
+    def add_entry(self) -> None:
+        self._open(None)
+
+    def edit_entry(self) -> None:
+        entry = self.selected()
+        if entry is not None:
+            self._open(entry)
+
+    def _open(self, entry: ReferenceEntry | None) -> None:
+        dialog = ReferenceEntryDialog(self._context, self.info, entry, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.saved is not None:
+            self.refresh(dialog.saved.code)
+
+
+class AdminPage(QWidget):
+    """The administrator's page: a tab for user accounts and one for each reference list."""
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self._context = context
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Administration")
+        self.users = UsersTab(context)
+        self.tabs.addTab(self.users, "&Users")
+        self.lists = {info.list_name: ReferenceTab(context, info) for info in REFERENCE_LISTS}
+        for tab in self.lists.values():
+            self.tabs.addTab(tab, tab.info.tab_text)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        context.changed.connect(self._on_changed)
+
+    def _on_changed(self, topic: str) -> None:
+        if topic == "users":
+            self.users.refresh()
+        elif topic == "reference":
+            for tab in self.lists.values():
+                tab.refresh()

@@ -1,0 +1,161 @@
+"""The tables of the appointments page: a model over rows loaded in the background, and a table view that
+turns single keys (A, M, R, W, T, D, Enter) into actions on the selected row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
+
+from pathways.services.appointments_view import Appointment
+from pathways.services.tasks import TaskView
+from ui.formatting import show_moment
+from ui.lazy_model import Column
+
+Row = TypeVar("Row")
+Index = QModelIndex | QPersistentModelIndex
+OVERDUE = QColor("#a4262c")
+
+APPOINTMENT_COLUMNS: list[Column[Appointment]] = [
+    Column("Due", lambda a: show_moment(a.deadline.due_at)),
+    Column("Person", lambda a: a.person_name),
+    Column("Case", lambda a: a.deadline.case_ref),
+    Column("Assessment", lambda a: a.deadline.label),
+    Column("Service", lambda a: a.deadline.service),
+    Column("Place", lambda a: a.deadline.place),
+]
+APPOINTMENT_SERVICE_COLUMN = 4
+
+TASK_COLUMNS: list[Column[TaskView]] = [
+    Column("Created", lambda t: show_moment(t.created_at)),
+    Column("Person", lambda t: t.person_name),
+    Column("Case", lambda t: t.case_ref),
+    Column("What to do", lambda t: t.label),
+    Column("Service", lambda t: t.service),
+]
+TASK_SERVICE_COLUMN = 4
+
+# Keys pressed on a list, without modifiers, and the action each one asks for.
+ACTION_KEYS = {
+    Qt.Key.Key_A: "attended",
+    Qt.Key.Key_M: "missed",
+    Qt.Key.Key_R: "reschedule",
+    Qt.Key.Key_W: "waive",
+    Qt.Key.Key_T: "treatment",
+    Qt.Key.Key_D: "done",
+    Qt.Key.Key_Return: "open",
+    Qt.Key.Key_Enter: "open",
+}
+TAB_KEYS = (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+
+
+class RowsModel(QAbstractTableModel, Generic[Row]):
+    """A read-only table of plain rows; `key` names a row so the selection can follow it across reloads."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column[Row]],
+        key: Callable[[Row], Hashable],
+        late: Callable[[Row], bool] | None = None,
+    ) -> None:
+        super().__init__()
+        self._columns = list(columns)
+        self._key = key
+        self._late = late
+        self._rows: list[Row] = []
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Row | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def key_at(self, row: int) -> Hashable | None:
+        found = self.row_at(row)
+        return None if found is None else self._key(found)
+
+    def row_of(self, key: Hashable) -> int | None:
+        for number, row in enumerate(self._rows):
+            if self._key(row) == key:
+                return number
+        return None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            value = self._columns[index.column()].value(row)
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0 and self._late and self._late(row):
+            return QBrush(OVERDUE)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._columns[section].title
+        return None
+
+
+def appointments_model(now: Callable[[], datetime]) -> RowsModel[Appointment]:
+    return RowsModel(APPOINTMENT_COLUMNS, lambda a: a.key, lambda a: a.deadline.due_at <= now())
+
+
+def tasks_model() -> RowsModel[TaskView]:
+    return RowsModel(TASK_COLUMNS, lambda t: t.id)
+
+
+class WorklistView(QTableView):
+    """A list the keyboard can work through: a single key acts on the selected row (see ACTION_KEYS).
+    Ctrl+PgUp/PgDn and Ctrl+Tab are left to the tabs around the list."""
+
+    action = Signal(str)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.setTabKeyNavigation(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.activated.connect(lambda _index: self.action.emit("open"))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        key = Qt.Key(event.key())
+        if modifiers & Qt.KeyboardModifier.ControlModifier and key in TAB_KEYS:
+            event.ignore()  # the tab widget moves between lists
+            return
+        if key in ACTION_KEYS and modifiers in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier):
+            self.action.emit(ACTION_KEYS[key])
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def current_row(self) -> int:
+        index = self.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def fit_columns(self) -> None:
+        """Size the columns to what they hold, leaving the last to take the rest of the width."""
+        self.resizeColumnsToContents()
+        header = self.horizontalHeader()
+        for column in range(header.count() - 1):
+            header.resizeSection(column, min(header.sectionSize(column) + 16, 320))

@@ -1,0 +1,295 @@
+"""The forms of the new-arrest wizard: choose the person, the arrest, the test, the required assessments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pathways.clock import LONDON, local_datetime
+from pathways.engine import eligibility
+from pathways.reference import reference_list
+from pathways.services.dtoa import record_arrest
+from pathways.services.people import get_person
+from pathways.services.results import EventRecorded
+from pathways.services.search import person_rows, search_people
+from pathways.timeline import fact_from_values
+from ui.context import AppContext
+from ui.formatting import from_qdatetime, show_date, to_qdatetime
+from ui.operations import OperationRunner, Progress
+from ui.register_dialog import RegisterPersonDialog
+from ui.widgets import buddy_label
+
+RESULTS = (("positive", "&Positive"), ("negative", "&Negative"), ("refused", "&Refused"), ("no_sample", "No &sample"))
+
+
+def _moment_edit(moment: datetime, name: str) -> QDateTimeEdit:
+    edit = QDateTimeEdit(to_qdatetime(moment))
+    edit.setDisplayFormat("dd/MM/yyyy HH:mm")
+    edit.setCalendarPopup(True)
+    edit.setAccessibleName(name)
+    return edit
+
+
+def next_weekday_at(moment: datetime, days: int, hour: int = 10) -> datetime:
+    """`days` after `moment`, moved on past a weekend, at `hour`:00 local time."""
+    day = (moment.astimezone(LONDON) + timedelta(days=days)).date()
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return local_datetime(day, time(hour, 0))
+
+
+def _choices(context: AppContext, list_name: str, default: str | None) -> QComboBox:
+    combo = QComboBox()
+    combo.setEditable(True)
+    names = [e.label for e in reference_list(context.store, list_name)]
+    if default and default not in names:
+        names.insert(0, default)
+    combo.addItems(names)
+    if default:
+        combo.setCurrentText(default)
+    return combo
+
+
+class PersonChooser(QWidget):
+    """Type a name, date of birth or PNC ID; Enter picks the highlighted person; or register a new one."""
+
+    chosen = Signal(int)
+
+    def __init__(self, context: AppContext, runner: OperationRunner, page: QWidget) -> None:
+        super().__init__()
+        self._context, self._runner, self._page = context, runner, page
+        self._ids: list[int] = []
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Name, date of birth or PNC ID")
+        self.model = QStringListModel()
+        self.results = QListView()
+        self.results.setModel(self.model)
+        self.results.setAccessibleName("People found")
+        self.new_button = QPushButton("Register a &new person…")
+        self._timer = QTimer(self, singleShot=True, interval=150)
+        layout = QVBoxLayout(self)
+        layout.addWidget(buddy_label("&Find the person:", self.search))
+        layout.addWidget(self.search)
+        layout.addWidget(self.results)
+        layout.addWidget(self.new_button)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self._timer.timeout.connect(self._search)
+        # Enter in the search box is the wizard's Next (its default button); a double-click picks too.
+        self.results.doubleClicked.connect(lambda _i: self._choose_current())
+        self.new_button.clicked.connect(self._register)
+
+    def person_id(self) -> int | None:
+        row = self.results.currentIndex().row()
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def _search(self) -> None:
+        store, actor, text = self._context.store, self._context.actor, self.search.text()
+
+        def work(_progress: Progress) -> tuple[list[int], list[str]]:
+            ids = search_people(store, actor=actor, text=text, limit=50)
+            rows = person_rows(store, actor=actor, ids=ids)
+            return ids, [
+                f"{rows[i].name} · born {show_date(rows[i].date_of_birth)} · PNC {rows[i].pnc_id or 'none'}"
+                for i in ids
+            ]
+
+        self._runner.start("arrest-person", work, finished=self._show)
+
+    def _show(self, found: tuple[list[int], list[str]]) -> None:
+        self._ids, labels = found
+        self.model.setStringList(labels)
+        if labels:
+            self.results.setCurrentIndex(self.model.index(0))
+        self._page_changed()
+
+    def _page_changed(self) -> None:
+        changed = getattr(self._page, "completeChanged", None)
+        if changed is not None:
+            changed.emit()
+
+    def _choose_current(self) -> None:
+        person_id = self.person_id()
+        if person_id is not None:
+            self.chosen.emit(person_id)
+
+    def _register(self) -> None:
+        dialog = RegisterPersonDialog(self._context, self.search.text(), self)
+        if dialog.exec() and dialog.chosen_id is not None:
+            self._ids = [dialog.chosen_id]
+            self.model.setStringList(["(registered just now)"])
+            self.results.setCurrentIndex(self.model.index(0))
+            self._page_changed()
+            self.chosen.emit(dialog.chosen_id)
+
+
+class ArrestForm(QWidget):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self._context = context
+        self._born: date | None = None
+        self.who = QLabel()
+        self.offence = QComboBox()
+        for entry in reference_list(context.store, "offences"):
+            kind = "trigger offence" if entry.flag else "not a trigger offence"
+            self.offence.addItem(f"{entry.label} — {kind}", (entry.code, entry.flag))
+        self.when = _moment_edit(context.store.clock(), "Time of arrest")
+        self.site = _choices(context, "sites", context.actor.site)
+        self.authority = QGroupBox("Inspector's authority (the offence is not a trigger offence)")
+        self.inspector, self.grounds = QLineEdit(), QLineEdit()
+        self.explanation = QLabel()
+        self.explanation.setWordWrap(True)
+        self._layout()
+        self.offence.currentIndexChanged.connect(self._update)
+        for field in (self.inspector, self.grounds):
+            field.textChanged.connect(self._update)
+
+    def _layout(self) -> None:
+        inner = QFormLayout(self.authority)
+        inner.addRow(buddy_label("&Inspector's name:", self.inspector), self.inspector)
+        inner.addRow(buddy_label("&Grounds (suspected Class A use):", self.grounds), self.grounds)
+        form = QFormLayout(self)
+        form.addRow(self.who)
+        form.addRow(buddy_label("&Offence:", self.offence), self.offence)
+        form.addRow(buddy_label("&Time of arrest:", self.when), self.when)
+        form.addRow(buddy_label("Custody &suite:", self.site), self.site)
+        form.addRow(self.authority)
+        form.addRow(self.explanation)
+
+    def set_person(self, person_id: int) -> None:
+        person = get_person(self._context.store, actor=self._context.actor, person_id=person_id)
+        self._born = person.date_of_birth
+        self.who.setText(f"{person.display_name}, born {show_date(person.date_of_birth)}")
+        self._update()
+
+    def _is_trigger(self) -> bool:
+        data = self.offence.currentData()
+        return bool(data and data[1])
+
+    def _basis(self) -> str:
+        if self._is_trigger():
+            return "trigger"
+        return "inspector" if self.inspector.text().strip() and self.grounds.text().strip() else "none"
+
+    def lawful_now(self) -> bool:
+        return self._decision_text().startswith("eligible")
+
+    def _decision_text(self) -> str:
+        if self._born is None:
+            return ""
+        values = {
+            "basis": self._basis(),
+            "offence": self.offence.currentText().split(" — ")[0],
+            "authorised_by": self.inspector.text().strip(),
+        }
+        arrest = fact_from_values("arrest", from_qdatetime(self.when.dateTime()), values, None, None)
+        return eligibility(self._context.store.definition("dtoa"), [arrest], self._born).explain()
+
+    def _update(self) -> None:
+        self.authority.setEnabled(not self._is_trigger())
+        self.explanation.setText(f"Test on arrest: {self._decision_text()}")
+
+    def record(self, person_id: int) -> EventRecorded:
+        code = self.offence.currentData()[0] if self.offence.currentData() else self.offence.currentText()
+        inspector = self.inspector.text().strip() or None if not self._is_trigger() else None
+        return record_arrest(
+            self._context.store,
+            actor=self._context.actor,
+            person_id=person_id,
+            occurred_at=from_qdatetime(self.when.dateTime()),
+            offence=code,
+            site=self.site.currentText().strip() or None,
+            inspector_name=inspector,
+            grounds=self.grounds.text().strip() or None if inspector else None,
+        )
+
+
+class TestForm(QWidget):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self._context = context
+        self.group = QButtonGroup(self)
+        self.buttons: dict[str, QRadioButton] = {}
+        row = QHBoxLayout()
+        for code, text in RESULTS:
+            button = QRadioButton(text)
+            self.group.addButton(button)
+            self.buttons[code] = button
+            row.addWidget(button)
+        self.buttons["positive"].setChecked(True)
+        self.cocaine, self.opiates = QCheckBox("&Cocaine (including crack)"), QCheckBox("&Opiates (heroin)")
+        self.time = _moment_edit(context.store.clock(), "Time of test")
+        form = QFormLayout(self)
+        form.addRow("Result:", row)
+        drugs = QHBoxLayout()
+        drugs.addWidget(self.cocaine)
+        drugs.addWidget(self.opiates)
+        form.addRow("Found:", drugs)
+        form.addRow(buddy_label("&Time of test:", self.time), self.time)
+        self.group.buttonToggled.connect(lambda *_a: self._update())
+
+    def _update(self) -> None:
+        positive = self.result() == "positive"
+        self.cocaine.setEnabled(positive)
+        self.opiates.setEnabled(positive)
+
+    def focus_first(self) -> None:
+        self.buttons["positive"].setFocus(Qt.FocusReason.TabFocusReason)
+
+    def reset_time(self) -> None:
+        self.time.setDateTime(to_qdatetime(self._context.store.clock()))
+
+    def result(self) -> str:
+        return next((code for code, button in self.buttons.items() if button.isChecked()), "positive")
+
+    def substances(self) -> list[str]:
+        if self.result() != "positive":
+            return []
+        return [name for name, box in (("cocaine", self.cocaine), ("opiates", self.opiates)) if box.isChecked()]
+
+    def when(self) -> datetime:
+        return from_qdatetime(self.time.dateTime())
+
+
+class AssessmentForm(QWidget):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self._context = context
+        self.service = _choices(context, "services", context.actor.service)
+        self.place = QLineEdit()
+        self.place.setPlaceholderText("Address of the assessment")
+        now = context.store.clock()
+        self.initial = _moment_edit(next_weekday_at(now, 1), "Initial assessment")
+        self.follow_up = _moment_edit(next_weekday_at(now, 14), "Follow-up assessment")
+        form = QFormLayout(self)
+        form.addRow(buddy_label("&Service:", self.service), self.service)
+        form.addRow(buddy_label("&Place:", self.place), self.place)
+        form.addRow(buddy_label("&Initial assessment:", self.initial), self.initial)
+        form.addRow(buddy_label("&Follow-up assessment:", self.follow_up), self.follow_up)
+
+    def reset_times(self) -> None:
+        now = self._context.store.clock()
+        self.initial.setDateTime(to_qdatetime(next_weekday_at(now, 1)))
+        self.follow_up.setDateTime(to_qdatetime(next_weekday_at(now, 14)))
+
+    def initial_due(self) -> datetime:
+        return from_qdatetime(self.initial.dateTime())
+
+    def follow_up_due(self) -> datetime:
+        return from_qdatetime(self.follow_up.dateTime())

@@ -1,0 +1,185 @@
+"""New arrest, for a busy custody suite: person → arrest → test → required assessments → notice.
+
+Keyboard only: each page opens with the cursor in its first field and Enter moves on. Each step is
+recorded when the navigator moves past it, so nothing already done is lost if the wizard is closed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizard, QWizardPage
+
+from pathways.errors import PathwaysError
+from pathways.services.dtoa import record_test, require_assessment
+from ui.arrest_steps import ArrestForm, AssessmentForm, PersonChooser, TestForm
+from ui.context import AppContext
+from ui.notice_actions import NoticeButtons
+from ui.operations import OperationRunner
+from ui.widgets import error_label
+
+PERSON, ARREST, TEST, ASSESSMENTS, DONE = range(5)
+
+
+class _Step(QWizardPage):
+    """A page whose `record()` stores its step when the navigator presses Next; errors keep them on it."""
+
+    def __init__(self, wizard: NewArrestWizard, title: str) -> None:
+        super().__init__()
+        self.setTitle(title)
+        self.owner = wizard
+        self.error = error_label()
+        self.body = QVBoxLayout(self)
+
+    def record(self) -> None:
+        """Store this step (raises PathwaysError when the pathway or the data refuse it)."""
+
+    def validatePage(self) -> bool:
+        try:
+            self.record()
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return False
+        self.error.clear()
+        return True
+
+
+class _PersonStep(_Step):
+    def __init__(self, wizard: NewArrestWizard, runner: OperationRunner) -> None:
+        super().__init__(wizard, "Who was arrested?")
+        self.chooser = PersonChooser(wizard.context, runner, self)
+        self.body.addWidget(self.chooser)
+        self.body.addWidget(self.error)
+        self.chooser.chosen.connect(lambda _id: wizard.next())
+
+    def isComplete(self) -> bool:
+        return self.chooser.person_id() is not None
+
+    def record(self) -> None:
+        self.owner.person_id = self.chooser.person_id()
+
+
+class _ArrestStep(_Step):
+    def __init__(self, wizard: NewArrestWizard) -> None:
+        super().__init__(wizard, "Arrest")
+        self.form = ArrestForm(wizard.context)
+        self.body.addWidget(self.form)
+        self.body.addWidget(self.error)
+
+    def initializePage(self) -> None:
+        if self.owner.person_id is not None:
+            self.form.set_person(self.owner.person_id)
+        self.form.offence.setFocus()
+
+    def record(self) -> None:
+        if self.owner.case_id is not None:
+            return  # already recorded; going back and forth does not arrest twice
+        assert self.owner.person_id is not None
+        result = self.form.record(self.owner.person_id)
+        self.owner.case_id, self.owner.case_ref = result.case_id, result.case_ref
+        self.owner.eligible = bool(result.explanation and result.explanation.startswith("eligible"))
+        self.owner.explanation = result.explanation or ""
+
+    def nextId(self) -> int:
+        return TEST if self.form.lawful_now() else DONE
+
+
+class _TestStep(_Step):
+    def __init__(self, wizard: NewArrestWizard) -> None:
+        super().__init__(wizard, "Drug test")
+        self.form = TestForm(wizard.context)
+        self.body.addWidget(self.form)
+        self.body.addWidget(self.error)
+
+    def initializePage(self) -> None:
+        self.form.reset_time()
+        self.form.focus_first()
+
+    def record(self) -> None:
+        assert self.owner.case_id is not None
+        context = self.owner.context
+        record_test(
+            context.store,
+            actor=context.actor,
+            case_id=self.owner.case_id,
+            occurred_at=self.form.when(),
+            result=self.form.result(),
+            substances=self.form.substances(),
+        )
+        self.owner.positive = self.form.result() == "positive"
+
+    def nextId(self) -> int:
+        return ASSESSMENTS if self.form.result() == "positive" else DONE
+
+
+class _AssessmentStep(_Step):
+    def __init__(self, wizard: NewArrestWizard) -> None:
+        super().__init__(wizard, "Required assessments (Drugs Act 2005 s.9 and s.10)")
+        self.form = AssessmentForm(wizard.context)
+        self.body.addWidget(self.form)
+        self.body.addWidget(self.error)
+
+    def initializePage(self) -> None:
+        self.form.reset_times()
+        self.form.service.setFocus()
+
+    def record(self) -> None:
+        assert self.owner.case_id is not None
+        context, now = self.owner.context, self.owner.context.store.clock()
+        for kind, due in (("initial", self.form.initial_due()), ("follow_up", self.form.follow_up_due())):
+            require_assessment(
+                context.store,
+                actor=context.actor,
+                case_id=self.owner.case_id,
+                kind=kind,
+                due_at=due,
+                service=self.form.service.currentText().strip(),
+                place=self.form.place.text().strip(),
+                occurred_at=now,
+            )
+        self.owner.required = True
+
+
+class _DoneStep(_Step):
+    def __init__(self, wizard: NewArrestWizard) -> None:
+        super().__init__(wizard, "Done")
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.notice = NoticeButtons(wizard.context, self)
+        self.body.addWidget(self.summary)
+        self.body.addWidget(self.notice)
+        self.body.addStretch(1)
+
+    def initializePage(self) -> None:
+        owner = self.owner
+        lines = [f"Case {owner.case_ref} recorded.", f"Test on arrest: {owner.explanation}."]
+        if owner.required:
+            lines.append("Initial and follow-up assessments required. Give the person their written notice now.")
+        elif owner.positive:
+            lines.append("Positive test: no assessment was required.")
+        self.summary.setText("\n".join(lines))
+        self.notice.setVisible(owner.required)
+        if owner.required and owner.case_id is not None:
+            self.notice.set_case(owner.case_id, "initial")
+            self.notice.save_button.setFocus()
+
+
+class NewArrestWizard(QWizard):
+    def __init__(self, context: AppContext, runner: OperationRunner, person_id: int | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self.setWindowTitle("New arrest")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage)
+        self.person_id = person_id
+        self.case_id: int | None = None
+        self.case_ref = ""
+        self.eligible = self.positive = self.required = False
+        self.explanation = ""
+        self.person_step = _PersonStep(self, runner)
+        self.setPage(PERSON, self.person_step)
+        self.setPage(ARREST, _ArrestStep(self))
+        self.setPage(TEST, _TestStep(self))
+        self.setPage(ASSESSMENTS, _AssessmentStep(self))
+        self.setPage(DONE, _DoneStep(self))
+        self.setStartId(ARREST if person_id is not None else PERSON)
+        self.finished.connect(lambda _code: context.notify("case", "person", "tasks"))
+        self.resize(720, 560)
