@@ -49,9 +49,16 @@ def open_deadlines_between(
 
 def appointments_on(store: Store, *, actor: Actor, day: date, service: str | None = None) -> list[DeadlineView]:
     """Open appointments on a local (Europe/London) day."""
+    return appointments_between(store, actor=actor, first_day=day, last_day=day, service=service)
+
+
+def appointments_between(
+    store: Store, *, actor: Actor, first_day: date, last_day: date, service: str | None = None
+) -> list[DeadlineView]:
+    """Open appointments from the start of `first_day` to the end of `last_day` (local days, both included)."""
     authorise(store.session_factory, actor, "view_worklist", store.clock)
-    start = local_datetime(day)
-    end = local_datetime(day + timedelta(days=1))
+    start = local_datetime(first_day)
+    end = local_datetime(last_day + timedelta(days=1))
     with store.unit_of_work() as uow:
         return open_deadlines_between(uow.session, store, start, end, service)
 
