@@ -171,6 +171,24 @@ class Event(Base):
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
 
+class OpenDeadline(Base):
+    """A deadline still open on a case (an appointment not yet attended, a contract not yet ended).
+
+    Derived from the case's timeline by the pathway engine and rewritten whenever the timeline changes,
+    so worklists read one indexed table; `pathways/deadline_index.py` keeps it in step.
+    """
+
+    __tablename__ = "open_deadlines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    service: Mapped[str | None] = mapped_column(String(200), index=True)
+    place: Mapped[str | None] = mapped_column(Text)
+
+
 class Task(Base):
     """Something a worker must do because of an event, e.g. tell the police about a missed assessment."""
 

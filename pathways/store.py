@@ -47,7 +47,8 @@ def open_store(
     definitions: Mapping[str, PathwayDefinition] | None = None,
 ) -> Store:
     """Open the database (the embedded default unless a URL is given), bring it up to date and seed it."""
-    from pathways.reference import seed_reference_data  # imported here: reference imports store
+    from pathways.deadline_index import rebuild_if_stale  # imported here: these modules import store
+    from pathways.reference import seed_reference_data
 
     engine = make_engine(resolve_url(url))
     try:
@@ -62,4 +63,5 @@ def open_store(
         ) from exc
     store = Store(engine, make_session_factory(engine), definitions or load_definitions(), clock)
     seed_reference_data(store)
+    rebuild_if_stale(store)
     return store

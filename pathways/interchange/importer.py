@@ -15,6 +15,7 @@ from db.models import Base, Case, Person
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import local_date
+from pathways.deadline_index import deadline_rows, index_case
 from pathways.engine import Fact, check_timeline, ordered
 from pathways.identity import search_name, sound_key
 from pathways.interchange.checks import Checked, EventIn, PersonIn, check_events, check_people
@@ -196,6 +197,7 @@ def _write(
         start = max((e.seq for e in held.cases[case_ref].events), default=0) if case_ref in held.cases else 0
         event_rows.extend(_event_row(e, case_ids[case_ref], start + i, actor, now) for i, e in enumerate(events, 1))
     _bulk_insert(session, "events", event_rows)
+    _bulk_insert(session, "open_deadlines", _new_case_deadlines(store, {r: new[r] for r in new_cases}, case_ids))
     for case_ref in new:
         if case_ref in held.cases:
             _refresh_held_case(session, store, held.cases[case_ref])
@@ -278,6 +280,16 @@ def _refresh_held_case(session: Session, store: Store, case: Case) -> None:
     for key, value in summary(definition, effective_facts(case.events)).items():
         setattr(case, key, value)
     case.version += 1
+    index_case(session, definition, case)
+
+
+def _new_case_deadlines(store: Store, new: dict[str, list[EventIn]], case_ids: dict[str, int]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for case_ref, events in new.items():
+        definition = store.definitions[events[0].pathway]
+        facts = ordered([e.fact() for e in events])
+        rows.extend(deadline_rows(definition, case_ids[case_ref], facts, refs_are_events=False))
+    return rows
 
 
 def import_dataset(

@@ -15,6 +15,7 @@ from db.models import Case, Event, Person, Task
 from pathways.actors import Actor
 from pathways.audit import write_audit
 from pathways.clock import local_date
+from pathways.deadline_index import index_case
 from pathways.definitions import PathwayDefinition
 from pathways.engine import check_timeline, open_deadlines, ordered, phrase
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
@@ -137,6 +138,7 @@ def append_event(
             Task(case_id=case.id, event_id=event.id, label=label, service=new.values.get("service"), created_at=now)
         )
     refresh_case(case, definition, after)
+    index_case(session, definition, case)
     write_audit(
         session,
         actor,

@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from db.models import Case, Event
+from db.models import Case, OpenDeadline
 from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.clock import local_datetime
-from pathways.services.casework import deadline_views
 from pathways.services.results import DeadlineView
 from pathways.store import Store
 
@@ -23,28 +22,24 @@ from pathways.store import Store
 def open_deadlines_between(
     session: Session, store: Store, start: datetime | None, end: datetime, service: str | None = None
 ) -> list[DeadlineView]:
-    """Open deadlines due in [start, end) (from any time when start is None), earliest first."""
-    setters = {d.set_by for definition in store.definitions.values() for d in definition.deadlines}
+    """Open deadlines due in [start, end) (from any time when start is None), earliest first.
+
+    Reads the open-deadlines index, which the engine's open_deadlines() keeps for every case.
+    """
     query = (
-        select(Event.case_id)
-        .join(Case, Case.id == Event.case_id)
-        .where(Event.name.in_(setters), Event.due_at < end, Case.closed.is_(False))
-        .distinct()
+        select(OpenDeadline, Case.case_ref)
+        .join(Case, Case.id == OpenDeadline.case_id)
+        .where(OpenDeadline.due_at < end)
+        .order_by(OpenDeadline.due_at, Case.case_ref)
     )
     if start is not None:
-        query = query.where(Event.due_at >= start)
-    case_ids = list(session.scalars(query))
-    views: list[DeadlineView] = []
-    for offset in range(0, len(case_ids), 500):
-        cases = session.scalars(
-            select(Case).where(Case.id.in_(case_ids[offset : offset + 500])).options(selectinload(Case.events))
-        )
-        for case in cases:
-            for view in deadline_views(case, store.definition(case.pathway)):
-                in_range = view.due_at < end and (start is None or view.due_at >= start)
-                if in_range and (service is None or view.service == service):
-                    views.append(view)
-    return sorted(views, key=lambda v: (v.due_at, v.case_ref))
+        query = query.where(OpenDeadline.due_at >= start)
+    if service is not None:
+        query = query.where(OpenDeadline.service == service)
+    return [
+        DeadlineView(d.case_id, ref, d.label, d.due_at, d.kind, d.service, d.place, d.event_id)
+        for d, ref in session.execute(query)
+    ]
 
 
 def appointments_on(store: Store, *, actor: Actor, day: date, service: str | None = None) -> list[DeadlineView]:
