@@ -96,6 +96,16 @@ class Person(Base):
     cases: Mapped[list[Case]] = relationship(back_populates="person")
 
 
+class PersonWord(Base):
+    """Each word of a person's name, folded, with its sound code: the index that name search runs on."""
+
+    __tablename__ = "person_words"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    word: Mapped[str] = mapped_column(String(100), index=True)
+    sound: Mapped[str] = mapped_column(String(4), index=True)
+
+
 class PersonChange(Base):
     """A correction of a person's details: the old and new value, who, when and why."""
 

@@ -141,6 +141,12 @@ def sound_key(surname: str, forenames: str) -> str:
     return " ".join(dict.fromkeys(soundex(w) for w in fold(f"{surname} {forenames}").split() if soundex(w)))
 
 
+def name_words(surname: str, forenames: str) -> list[tuple[str, str]]:
+    """Each distinct folded word of a name with its sound code, for the search index."""
+    words = dict.fromkeys(fold(f"{surname} {forenames}").split())
+    return [(word[:100], soundex(word)) for word in words]
+
+
 def search_name(surname: str, forenames: str) -> str:
     """The stored key that name search runs on: folded surname then forenames."""
     return fold(f"{surname} {forenames}")

@@ -22,6 +22,7 @@ from pathways.interchange.checks import Checked, EventIn, PersonIn, check_events
 from pathways.interchange.format import DatasetRefused, Problem
 from pathways.interchange.reader import Dataset, read_dataset
 from pathways.matching import similar_names
+from pathways.name_index import word_rows
 from pathways.store import Store
 from pathways.timeline import VALUE_FIELDS, effective_facts, summary
 
@@ -187,6 +188,8 @@ def _write(
     if fresh:
         rows = [_person_row(p, actor, now) for p in fresh]
         person_ids.update(_insert_returning(session, "people", rows, "person_ref"))
+        words = [w for p in fresh for w in word_rows(person_ids[p.ref], p.details["surname"], p.details["forenames"])]
+        _bulk_insert(session, "person_words", words)
     new_cases = [ref for ref in new if ref not in held.cases]
     case_ids = {ref: c.id for ref, c in held.cases.items()}
     if new_cases:

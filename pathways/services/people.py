@@ -14,6 +14,7 @@ from pathways.clock import local_date
 from pathways.errors import ConflictingChange, InvalidInput, NotFound
 from pathways.identity import check_details, search_name, sound_key
 from pathways.matching import similar_names
+from pathways.name_index import index_name
 from pathways.services.results import PersonView
 from pathways.store import Store
 
@@ -87,6 +88,7 @@ def register_person(
         )
         uow.session.add(person)
         uow.session.flush()
+        index_name(uow.session, person.id, person.surname, person.forenames)
         write_audit(uow.session, actor, "register_person", store.clock(), record_type="person", record_id=person.id)
         uow.commit()
         return person_view(person)
@@ -138,6 +140,7 @@ def correct_person(
             setattr(person, name, value)
         person.search_name = search_name(person.surname, person.forenames)
         person.sound_key = sound_key(person.surname, person.forenames)
+        index_name(uow.session, person.id, person.surname, person.forenames)
         person.version += 1
         write_audit(uow.session, actor, "correct_person", store.clock(), record_type="person", record_id=person.id)
         uow.commit()

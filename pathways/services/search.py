@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
-from db.models import Case, Person
+from db.models import Case, Person, PersonWord
 from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.identity import fold, soundex
@@ -70,11 +70,13 @@ def _as_date(token: str) -> date | None:
 
 
 def _name_condition(word: str) -> ColumnElement[bool]:
-    starts = or_(Person.search_name.like(f"{word}%"), Person.search_name.like(f"% {word}%"))
+    """A word of the name begins with what was typed, or (from 3 letters) sounds like it. Uses the word index."""
+    after = word[:-1] + chr(ord(word[-1]) + 1)  # the first string past every word starting with `word`
+    match = and_(PersonWord.word >= word, PersonWord.word < after)
     code = soundex(word)
-    if len(word) < 3 or not code:
-        return starts
-    return or_(starts, Person.sound_key.like(f"%{code}%"))
+    if len(word) >= 3 and code:
+        match = or_(match, PersonWord.sound == code)
+    return Person.id.in_(select(PersonWord.person_id).where(match))
 
 
 def _conditions(query: Query) -> list[ColumnElement[bool]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
 from db.models import Case, OpenDeadline, Setting
@@ -36,7 +36,7 @@ def test_index_matches_the_engine_after_import_and_after_a_rebuild(store: Store,
     assert not rebuild_if_stale(store)  # built for these definitions already
     with store.unit_of_work() as uow:
         uow.session.execute(update(Setting).where(Setting.key == INDEX_SETTING).values(value="older definitions"))
-        uow.session.execute(OpenDeadline.__table__.delete())
+        uow.session.execute(delete(OpenDeadline))
         uow.commit()
     assert rebuild_if_stale(store)
     assert _index_view(store) == expected
