@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +219,24 @@ def _check_names(definition: PathwayDefinition, source: str) -> None:
     for name in (*definition.opening_events, *definition.closing_events):
         if name not in known:
             raise DefinitionError(f"{source}: opening/closing event {name} is not defined.")
+
+
+def reference_lists(definition: PathwayDefinition) -> set[str]:
+    """The reference lists (choices written "@list") a definition's events take their values from."""
+    return {v[1:] for e in definition.events.values() for vs in e.choices.values() for v in vs if v.startswith("@")}
+
+
+def resolve_choices(definition: PathwayDefinition, lists: Mapping[str, tuple[str, ...]]) -> PathwayDefinition:
+    """The definition with each "@list" choice replaced by the codes the administrator's list now holds."""
+
+    def resolved(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(code for v in values for code in (lists.get(v[1:], ()) if v.startswith("@") else (v,)))
+
+    events = {
+        name: replace(spec, choices={field: resolved(vs) for field, vs in spec.choices.items()})
+        for name, spec in definition.events.items()
+    }
+    return replace(definition, events=events)
 
 
 def load_definition(path: Path) -> PathwayDefinition:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from db.models import ReferenceItem
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
-from pathways.definitions import RESOURCES
+from pathways.definitions import RESOURCES, PathwayDefinition, reference_lists, resolve_choices
 from pathways.errors import InvalidInput
 from pathways.store import Store
 
@@ -28,6 +28,7 @@ SEED_FILES = {
     "services": ("services.toml", "flag"),
 }
 SEEDED_BY = "system:seed"
+FLAGGED_LISTS = {"drugs"}  # lists whose entries count as choices only when flagged (drugs: tested for)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,20 @@ def set_reference_entry(
         write_audit(uow.session, actor, "edit_reference", store.clock(), record_type="reference", record_id=item.id)
         uow.commit()
         return ReferenceEntry(item.code, item.label, item.flag, item.active)
+
+
+def live_definition(store: Store, code: str) -> PathwayDefinition:
+    """A pathway definition with its "@list" choices filled from the reference lists as they stand now
+    (e.g. the drugs a test can find, which an administrator extends when the law changes)."""
+    definition = store.definition(code)
+    names = reference_lists(definition)
+    if not names:
+        return definition
+    lists = {
+        name: tuple(e.code for e in reference_list(store, name) if e.flag or name not in FLAGGED_LISTS)
+        for name in names
+    }
+    return resolve_choices(definition, lists)
 
 
 def offence_label(store: Store, code_or_text: str) -> tuple[str, bool | None]:

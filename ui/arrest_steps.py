@@ -233,21 +233,24 @@ class TestForm(QWidget):
             self.buttons[code] = button
             row.addWidget(button)
         self.buttons["positive"].setChecked(True)
-        self.cocaine, self.opiates = QCheckBox("&Cocaine (including crack)"), QCheckBox("&Opiates (heroin)")
+        # The drugs tested for are the administrator's list: a drug the law adds appears here with no code change.
+        self.drugs = {e.code: QCheckBox(e.label) for e in reference_list(context.store, "drugs") if e.flag}
+        for box in self.drugs.values():
+            box.setAccessibleName(f"Found: {box.text()}")
         self.time = _moment_edit(context.store.clock(), "Time of test")
         form = QFormLayout(self)
         form.addRow("Result:", row)
         drugs = QHBoxLayout()
-        drugs.addWidget(self.cocaine)
-        drugs.addWidget(self.opiates)
+        for box in self.drugs.values():
+            drugs.addWidget(box)
         form.addRow("Found:", drugs)
         form.addRow(buddy_label("&Time of test:", self.time), self.time)
         self.group.buttonToggled.connect(lambda *_a: self._update())
 
     def _update(self) -> None:
         positive = self.result() == "positive"
-        self.cocaine.setEnabled(positive)
-        self.opiates.setEnabled(positive)
+        for box in self.drugs.values():
+            box.setEnabled(positive)
 
     def focus_first(self) -> None:
         self.buttons["positive"].setFocus(Qt.FocusReason.TabFocusReason)
@@ -261,7 +264,7 @@ class TestForm(QWidget):
     def substances(self) -> list[str]:
         if self.result() != "positive":
             return []
-        return [name for name, box in (("cocaine", self.cocaine), ("opiates", self.opiates)) if box.isChecked()]
+        return [code for code, box in self.drugs.items() if box.isChecked()]
 
     def when(self) -> datetime:
         return from_qdatetime(self.time.dateTime())

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QWidget
 
 from pathways.actors import Role
+from ui.appointments_page import AppointmentsPage
 from ui.arrest_wizard import NewArrestWizard
 from ui.context import AppContext
 from ui.find_page import FindPersonPage
@@ -24,6 +25,7 @@ class MainWindow(QMainWindow):
         self.context = context
         self.runner = OperationRunner(self)
         self._on_sign_out = on_sign_out
+        self._slots = ["find-person", "arrest-person"]
         actor = context.actor
         demo = " — DEMO DATA (synthetic people, not real records)" if context.demo else ""
         self.setWindowTitle(f"Pathways — {actor.username} ({actor.role.label}) — {where}{demo}")
@@ -67,6 +69,11 @@ class MainWindow(QMainWindow):
         if role is Role.CUSTODY_NAVIGATOR:
             self.arrest_action = self._page_action("&New arrest", "Ctrl+N", self.new_arrest)
             self.go_menu.addAction(self.arrest_action)
+        if role in (Role.CUSTODY_NAVIGATOR, Role.TREATMENT_WORKER, Role.MANAGER):
+            self.appointments_page = AppointmentsPage(self.context, self.runner)
+            self.appointments_page.open_person.connect(self.open_person)
+            self._slots.extend(self.appointments_page.slots())
+            self.go_menu.addAction(self.add_page(self.appointments_page, "Appointment&s", "Ctrl+2"))
 
     def new_arrest(self) -> None:
         """The new-arrest wizard; for the person on screen, if a record is open."""
@@ -122,7 +129,7 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for slot in ("find-person",):
+        for slot in self._slots:
             self.runner.cancel(slot)
         self.runner.wait(5000)
         super().closeEvent(event)

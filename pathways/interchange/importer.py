@@ -23,6 +23,7 @@ from pathways.interchange.format import DatasetRefused, Problem
 from pathways.interchange.reader import Dataset, read_dataset
 from pathways.matching import similar_names
 from pathways.name_index import word_rows
+from pathways.reference import live_definition
 from pathways.store import Store
 from pathways.timeline import VALUE_FIELDS, effective_facts, summary
 
@@ -318,7 +319,8 @@ def import_rows(
     step("Checking people and events", 0, 3)
     check_people(dataset.people, local_date(store.clock()), checked)
     all_refs = {row.get("person_ref") for row in dataset.people}
-    check_events(dataset.events, dict.fromkeys(all_refs), store.definitions, store.clock(), checked)
+    live = {code: live_definition(store, code) for code in store.definitions}  # with the reference lists' choices
+    check_events(dataset.events, dict.fromkeys(all_refs), live, store.clock(), checked)
     report.errors.extend(checked.problems)
     with store.unit_of_work() as uow:
         step("Checking cases against their pathways", 1, 3)

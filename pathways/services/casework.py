@@ -19,6 +19,7 @@ from pathways.deadline_index import index_case
 from pathways.definitions import PathwayDefinition
 from pathways.engine import check_timeline, open_deadlines, ordered, phrase
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
+from pathways.reference import live_definition
 from pathways.services.results import DeadlineView, EventRecorded
 from pathways.store import Store
 from pathways.timeline import VALUE_FIELDS, effective_facts, fact_from_values, summary
@@ -98,7 +99,7 @@ def append_event(
     """
     require_aware(new.occurred_at, "time of the event")
     require_aware(new.due_at, "due time")
-    definition = store.definition(case.pathway)
+    definition = live_definition(store, case.pathway)
     events = list(case.events)
     before = effective_facts(events)
     ref = corrects.corrects_id or corrects.id if corrects is not None else -1

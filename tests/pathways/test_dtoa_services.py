@@ -348,3 +348,34 @@ def test_local_date_of_a_summer_night_arrest(store: Store, navigator: Actor) -> 
         stored = uow.session.get(Case, case.case_id)
         assert stored is not None
         assert stored.first_event_at.isoformat() == "2025-09-30T23:30:00+00:00"
+
+
+def test_a_drug_added_by_the_administrator_can_be_recorded(store: Store, navigator: Actor, admin: Actor) -> None:
+    """When the law adds a drug (the Crime and Policing Bill: Class B/C), no code changes: the list does."""
+    from pathways.reference import set_reference_entry
+
+    person_id = _person(store, navigator)
+    case_id = dtoa.record_arrest(
+        store, actor=navigator, person_id=person_id, occurred_at=ARREST, offence="theft"
+    ).case_id
+    with pytest.raises(
+        StepNotAllowed, match="'ketamine' is not a substances found for drug test: use cocaine, opiates"
+    ):
+        dtoa.record_test(
+            store,
+            actor=navigator,
+            case_id=case_id,
+            occurred_at=ARREST + timedelta(minutes=30),
+            result="positive",
+            substances=["ketamine"],
+        )
+    set_reference_entry(store, actor=admin, list_name="drugs", code="ketamine", label="Ketamine", flag=True)
+    done = dtoa.record_test(
+        store,
+        actor=navigator,
+        case_id=case_id,
+        occurred_at=ARREST + timedelta(minutes=30),
+        result="positive",
+        substances=["ketamine"],
+    )
+    assert done.stage == "Tested"

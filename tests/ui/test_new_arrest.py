@@ -49,12 +49,15 @@ def test_positive_test_to_written_notice_by_keyboard(
     assert arrest.who.text() == "HUGHES, Daniel, born 14 Jun 1991"
     qtbot.keyClicks(arrest.offence, "Burglary")  # jump to the offence by typing
     assert arrest.offence.currentText() == "Burglary (Theft Act 1968 s.9) — trigger offence"
-    assert arrest.explanation.text() == "Test on arrest: eligible: aged 35; Burglary (Theft Act 1968 s.9) is a trigger offence"
+    assert (
+        arrest.explanation.text()
+        == "Test on arrest: eligible: aged 35; Burglary (Theft Act 1968 s.9) is a trigger offence"
+    )
     _enter(qtbot, wizard)
     assert wizard.currentId() == TEST
     test = wizard.currentPage().form  # type: ignore[attr-defined]
-    test.opiates.setFocus()
-    qtbot.keyClick(test.opiates, Qt.Key.Key_Space)
+    test.drugs["opiates"].setFocus()
+    qtbot.keyClick(test.drugs["opiates"], Qt.Key.Key_Space)
     assert test.substances() == ["opiates"]
     _enter(qtbot, wizard)
     assert wizard.currentId() == ASSESSMENTS
@@ -99,11 +102,16 @@ def test_not_a_trigger_offence_needs_an_inspector(
     wizard.next()
     test = wizard.currentPage().form  # type: ignore[attr-defined]
     test.buttons["refused"].setChecked(True)
-    assert not test.cocaine.isEnabled()
+    assert not test.drugs["cocaine"].isEnabled()
     wizard.next()
     assert wizard.currentId() == DONE
     wizard.button(QWizard.WizardButton.FinishButton).click()
     with navigator_context.store.unit_of_work() as uow:
-        arrest_event = uow.session.scalars(select(Event).where(Event.case_id == wizard.case_id, Event.name == "arrest")).one()
+        arrest_event = uow.session.scalars(
+            select(Event).where(Event.case_id == wizard.case_id, Event.name == "arrest")
+        ).one()
         assert (arrest_event.basis, arrest_event.authorised_by, arrest_event.reason) == (
-            "inspector", "Insp. Ward", "found with a crack pipe")
+            "inspector",
+            "Insp. Ward",
+            "found with a crack pipe",
+        )

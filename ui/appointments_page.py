@@ -1,0 +1,338 @@
+"""The treatment worker's day: today's and this week's required assessments, the overdue ones, and who the
+police must be told about. One key acts on the selected row; lists load in the background and refresh
+when a case or task changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from pathways.actors import Role
+from pathways.clock import local_date
+from pathways.errors import PathwaysError
+from pathways.services import dtoa
+from pathways.services.appointments_view import Appointment, appointments_from, overdue_appointments
+from pathways.services.tasks import TaskView, open_tasks
+from reports.notice import write_notice
+from ui import appointment_dialogs
+from ui.appointment_dialogs import MarkDoneDialog, MissedDialog, RescheduleDialog
+from ui.appointment_model import (
+    APPOINTMENT_SERVICE_COLUMN,
+    TASK_SERVICE_COLUMN,
+    RowsModel,
+    WorklistView,
+    appointments_model,
+    tasks_model,
+)
+from ui.context import AppContext
+from ui.operations import OperationRunner, Progress
+from ui.widgets import error_label
+
+TODAY, WEEK, OVERDUE, TASKS = "today", "week", "overdue", "tasks"
+APPOINTMENT_ACTIONS = ("attended", "missed", "reschedule", "waive", "treatment")
+BUTTONS = (  # action, label, accessible name
+    ("attended", "&Attended", "Record attended"),
+    ("missed", "&Missed…", "Record failed to attend or remain"),
+    ("reschedule", "&Reschedule…", "Reschedule: give a further notice"),
+    ("waive", "&Waive follow-up", "Record follow-up waived"),
+    ("treatment", "&Treatment started", "Record treatment started"),
+    ("done", "Mark &done…", "Mark the task done"),
+    ("open", "&Open record", "Open the person's record"),
+)
+
+
+@dataclass
+class Worklist:
+    """One tab: its table, what loads it, and how its count reads."""
+
+    name: str
+    title: str
+    view: WorklistView
+    model: RowsModel[Any]
+    load: Callable[[], list[Any]]
+    counted: Callable[[int], str]
+    status: str = "Loading…"
+    select_key: Hashable | None = None  # the row to select after the next load
+    select_row: int = 0
+
+
+def _counted(one: str, many: str, where: str) -> Callable[[int], str]:
+    return lambda n: f"No {many} {where}." if n == 0 else f"{n} {one if n == 1 else many} {where}."
+
+
+class AppointmentsPage(QWidget):
+    """`open_person` carries the person id of the selected row. `refresh()` reloads every list."""
+
+    open_person = Signal(int)
+
+    def __init__(self, context: AppContext, runner: OperationRunner) -> None:
+        super().__init__()
+        self._context, self._runner = context, runner
+        actor = context.actor
+        self.service = actor.service if actor.role == Role.TREATMENT_WORKER else None
+        self.title = QLabel(f"Appointments — {self.service or 'all services'}")
+        self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Worklists")
+        self.lists = self._make_lists()
+        self.status = QLabel("Loading…")
+        self.status.setAccessibleName("How many")
+        self.outcome = QLabel()
+        self.outcome.setWordWrap(True)
+        self.outcome.setAccessibleName("What was recorded")
+        self.error = error_label()
+        self.buttons = self._make_buttons()
+        self._reload = QTimer(self, singleShot=True, interval=0)
+        self._reload.timeout.connect(self._load_all)
+        self._layout()
+        self.tabs.currentChanged.connect(lambda _index: self._tab_changed())
+        for keys, step in (("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
+            shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda step=step: self._step_list(step))
+        context.changed.connect(self._on_changed)
+        self._tab_changed()
+
+    # --- building -------------------------------------------------------------------------------------------
+    def _make_lists(self) -> dict[str, Worklist]:
+        store, actor, service = self._context.store, self._context.actor, self.service
+
+        def days(count: int) -> Callable[[], list[Appointment]]:
+            return lambda: appointments_from(
+                store, actor=actor, first_day=local_date(store.clock()), days=count, service=service
+            )
+
+        specs: list[tuple[str, str, Callable[[], list[Any]], Callable[[int], str]]] = [
+            (TODAY, "Toda&y", days(1), _counted("appointment", "appointments", "today")),
+            (WEEK, "This wee&k", days(7), _counted("appointment", "appointments", "in the next 7 days")),
+            (
+                OVERDUE,
+                "O&verdue",
+                lambda: overdue_appointments(store, actor=actor, service=service),
+                _counted("appointment", "appointments", "overdue, with no attendance recorded"),
+            ),
+            (
+                TASKS,
+                "Tell the &police",
+                lambda: open_tasks(store, actor=actor, service=service),
+                _counted("missed assessment", "missed assessments", "to tell the police about"),
+            ),
+        ]
+        lists: dict[str, Worklist] = {}
+        for name, title, load, counted in specs:
+            model = tasks_model() if name == TASKS else appointments_model(store.clock)
+            view = WorklistView(title.replace("&", ""))
+            view.setModel(model)
+            view.setColumnHidden(
+                TASK_SERVICE_COLUMN if name == TASKS else APPOINTMENT_SERVICE_COLUMN, self.service is not None
+            )
+            view.action.connect(self.act)
+            lists[name] = Worklist(name, title.replace("&", ""), view, model, load, counted)
+            self.tabs.addTab(view, title)
+        return lists
+
+    def _make_buttons(self) -> dict[str, QPushButton]:
+        buttons = {}
+        for action, text, name in BUTTONS:
+            button = QPushButton(text)
+            button.setAccessibleName(name)
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _checked=False, a=action: self.act(a))
+            buttons[action] = button
+        return buttons
+
+    def _layout(self) -> None:
+        row = QHBoxLayout()
+        for button in self.buttons.values():
+            row.addWidget(button)
+        row.addStretch(1)
+        hint = QLabel(
+            "Keys on a list: A attended · M missed · R reschedule · W waive follow-up · "
+            "T treatment started · D mark done · Enter open record · Ctrl+PgUp/PgDn change list"
+        )
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.outcome)
+        layout.addWidget(self.error)
+        layout.addLayout(row)
+        layout.addWidget(hint)
+
+    # --- loading --------------------------------------------------------------------------------------------
+    def current(self) -> Worklist:
+        return list(self.lists.values())[self.tabs.currentIndex()]
+
+    def show_list(self, name: str) -> None:
+        """Bring a list to the front and give it the keyboard focus."""
+        self.tabs.setCurrentWidget(self.lists[name].view)
+        self.lists[name].view.setFocus()
+
+    def _step_list(self, step: int) -> None:
+        """Ctrl+PgDn / Ctrl+PgUp: the next or previous list, with the keyboard focus in it."""
+        names = list(self.lists)
+        self.show_list(names[(self.tabs.currentIndex() + step) % len(names)])
+
+    def refresh(self) -> None:
+        """Reload every list (soon, once, however many changes arrive together)."""
+        self._reload.start()
+
+    def slots(self) -> list[str]:
+        """The runner slots this page loads in, for cancelling when the window closes."""
+        return [f"appointments-{name}" for name in self.lists]
+
+    def _load_all(self) -> None:
+        for worklist in self.lists.values():
+            self._load(worklist)
+
+    def _load(self, worklist: Worklist) -> None:
+        def work(progress: Progress) -> list[Any]:
+            progress.check()
+            return worklist.load()
+
+        pending = (worklist.select_key, worklist.select_row)  # set by an action, for this load only
+        worklist.select_key, worklist.select_row = None, 0
+        worklist.status = "Loading…"
+        self._runner.start(
+            f"appointments-{worklist.name}",
+            work,
+            finished=lambda rows: self._loaded(worklist, rows, *pending),
+            failed=lambda message: self._load_failed(worklist, message),
+        )
+        self._tab_changed()
+
+    def _loaded(self, worklist: Worklist, rows: Any, select_key: Hashable | None, select_row: int) -> None:
+        view, model = worklist.view, worklist.model
+        key = select_key if select_key is not None else model.key_at(view.current_row())
+        fallback = select_row if select_key is not None else max(view.current_row(), 0)
+        model.set_rows(rows)
+        found = model.row_of(key) if key is not None else None
+        if model.rowCount():
+            view.selectRow(found if found is not None else min(fallback, model.rowCount() - 1))
+        view.fit_columns()
+        worklist.status = worklist.counted(model.rowCount())
+        self._tab_changed()
+
+    def _load_failed(self, worklist: Worklist, message: str) -> None:
+        worklist.status = message
+        self._tab_changed()
+
+    def _tab_changed(self) -> None:
+        worklist = self.current()
+        self.status.setText(worklist.status)
+        on_tasks = worklist.name == TASKS
+        for action, button in self.buttons.items():
+            button.setVisible(action in ("done", "open") if on_tasks else action != "done")
+
+    def _on_changed(self, topic: str) -> None:
+        if topic in ("case", "tasks") and self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    # --- acting ---------------------------------------------------------------------------------------------
+    def act(self, action: str) -> None:
+        """Do `action` (see BUTTONS) on the selected row of the current list."""
+        worklist = self.current()
+        row = worklist.model.row_at(worklist.view.current_row())
+        self.error.clear()
+        if row is None:
+            self.error.setText("Choose a row in the list first.")
+            return
+        if action == "open":
+            self.open_person.emit(row.person_id)
+            return
+        problem = self._not_here(worklist, action, row)
+        if problem:
+            self.error.setText(problem)
+            return
+        try:
+            outcome = self._do(action, row)
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return
+        if outcome is not None:
+            self._after(worklist, outcome)
+
+    def _not_here(self, worklist: Worklist, action: str, row: Any) -> str | None:
+        if worklist.name == TASKS:
+            return None if action == "done" else "On this list, mark the task done (D) or open the record (Enter)."
+        if action == "done":
+            return "Mark done is for the “Tell the police” list."
+        if not isinstance(row, Appointment) or row.pathway != dtoa.PATHWAY or row.deadline.kind is None:
+            return f"“{row.deadline.label}” is not a required assessment: open the record (Enter) to add events."
+        if action == "waive" and row.deadline.kind != "follow_up":
+            return "Only the follow-up assessment can be waived. Choose the follow-up row of this person."
+        return None
+
+    def _do(self, action: str, row: Any) -> str | None:
+        """Record `action`; the words to show when it was recorded, or None when the user cancelled."""
+        if action == "done":
+            return self._mark_done(row)
+        if action == "missed":
+            return self._missed(row)
+        if action == "reschedule":
+            return self._reschedule(row)
+        store, actor, now = self._context.store, self._context.actor, self._context.store.clock()
+        due = row.deadline
+        if action == "attended":
+            dtoa.record_attendance(
+                store, actor=actor, case_id=due.case_id, kind=str(due.kind), attended=True, occurred_at=now
+            )
+            return f"Attended: {row.person_name}, {due.label.lower()}."
+        if action == "waive":
+            dtoa.waive_follow_up(store, actor=actor, case_id=due.case_id, occurred_at=now)
+            return f"Follow-up waived: {row.person_name}."
+        dtoa.start_treatment(store, actor=actor, case_id=due.case_id, occurred_at=now, service=due.service)
+        return f"Treatment started: {row.person_name}."
+
+    def run_dialog(self, dialog: QDialog) -> bool:
+        """Show a modal dialog; True when it was saved."""
+        try:
+            return dialog.exec() == QDialog.DialogCode.Accepted
+        finally:
+            dialog.deleteLater()
+
+    def _missed(self, row: Appointment) -> str | None:
+        if not self.run_dialog(MissedDialog(self._context, row, self)):
+            return None
+        return f"Failed to attend or remain: {row.person_name}, {row.deadline.label.lower()}. Tell the police."
+
+    def _reschedule(self, row: Appointment) -> str | None:
+        dialog = RescheduleDialog(self._context, row, self)
+        if not self.run_dialog(dialog):
+            return None
+        words = f"Further notice given: {row.person_name}, {row.deadline.label.lower()}."
+        notice = dialog.notice()
+        path = appointment_dialogs.ask_notice_path(self, notice) if notice is not None else None
+        if notice is None or path is None:
+            return f"{words} No notice was saved."
+        try:
+            write_notice(path, notice)
+        except OSError as exc:
+            self.error.setText(f"The notice could not be saved to {path}: {exc.strerror or exc}.")
+            return words
+        return f"{words} Notice saved to {path}."
+
+    def _mark_done(self, task: TaskView) -> str | None:
+        if not self.run_dialog(MarkDoneDialog(self._context, task, self)):
+            return None
+        return f"Done: {task.label.lower()} — {task.person_name}."
+
+    def _after(self, worklist: Worklist, outcome: str) -> None:
+        """Keep the place in the list: select the row that followed the one acted on, then refresh."""
+        row = worklist.view.current_row()
+        worklist.select_key = worklist.model.key_at(row + 1)
+        worklist.select_row = row
+        self.outcome.setText(outcome)
+        self._context.notify("case", "tasks")
+        if not self.isVisible():
+            self.refresh()
