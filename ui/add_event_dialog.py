@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from pathways.errors import PathwaysError
+from pathways.reference import live_definition
 from pathways.services.records import StepOption, next_steps
 from pathways.services.results import EventRecorded
 from pathways.services.steps import record_step
@@ -30,7 +31,7 @@ class AddEventDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Add an event")
         self._context, self._case_id = context, case_id
-        self._definition = context.store.definition(pathway)
+        self._definition = live_definition(context.store, pathway)  # choices as the reference lists now stand
         self.result_recorded: EventRecorded | None = None
         self.steps = QListWidget()
         self.steps.setAccessibleName("Steps of the pathway")

@@ -64,8 +64,11 @@ def test_add_event_offers_only_allowed_steps_and_saves(
     assert nowak is not None
     dialog = AddEventDialog(navigator_context, nowak.id, nowak.pathway, window)
     qtbot.addWidget(dialog)
-    allowed = [dialog.steps.item(i).text() for i in range(dialog.steps.count())
-               if not dialog.steps.item(i).text().endswith("not now")]
+    allowed = [
+        dialog.steps.item(i).text()
+        for i in range(dialog.steps.count())
+        if not dialog.steps.item(i).text().endswith("not now")
+    ]
     assert "Drug test" in allowed and "Assessment attended (initial)" not in allowed
     dialog.steps.setCurrentRow(allowed.index("Drug test"))
     form = dialog.form()
