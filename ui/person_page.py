@@ -91,7 +91,11 @@ class PersonPage(QWidget):
         self.timeline_model = QStandardItemModel(0, len(TIMELINE_HEADERS))
         self.timeline_model.setHorizontalHeaderLabels(TIMELINE_HEADERS)
         self.timeline = self._table(self.timeline_model, "Timeline of the case")
-        self.timeline.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header = self.timeline.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column in (0, 1, 3, 4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.add_button = QPushButton("&Add event…")
         self.back_button = QPushButton("&Back to search")
         self.error = error_label()
@@ -185,8 +189,6 @@ class PersonPage(QWidget):
         self.timeline_model.removeRows(0, self.timeline_model.rowCount())
         for entry in case.timeline:
             self.timeline_model.appendRow(_timeline_row(entry))
-        self.timeline.resizeColumnToContents(0)
-        self.timeline.resizeColumnToContents(1)
         self.timeline.resizeRowsToContents()
 
     def add_event(self) -> None:

@@ -1,0 +1,86 @@
+"""Render the user guide's screenshots from the real app on a synthetic demo database.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py
+
+Writes docs/images/*.png. Every person shown is synthetic (the demo generator), never a real record.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from pathways.actors import Actor, Role, command_line_actor  # noqa: E402
+from pathways.demo_loader import fill_demo_database  # noqa: E402
+from pathways.store import Store, open_store  # noqa: E402
+from ui.context import AppContext  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+
+IMAGES = ROOT / "docs" / "images"
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        QTest.qWait(25)
+
+
+def save(widget: QWidget, name: str) -> None:
+    QTest.qWait(100)
+    widget.grab().save(str(IMAGES / f"{name}.png"))
+    print("wrote", name)
+
+
+def window(store: Store, role: Role, **where: str) -> MainWindow:
+    actor = Actor(f"demo.{role.value.split('_')[-1]}", role, "demo-pc", **where)
+    shown = MainWindow(AppContext(store, actor, demo=True), "pathways-demo.sqlite")
+    shown.resize(1280, 800)
+    shown.show()
+    return shown
+
+
+def navigator_screens(store: Store) -> None:
+    main = window(store, Role.CUSTODY_NAVIGATOR, site="Basingstoke")
+    main.find_page.search.setText("hughes")
+    wait_for(lambda: main.find_page.model.rowCount() > 0)
+    save(main, "find-person")
+    main.find_page._open_first()
+    save(main, "person-record")
+    main.close()
+
+
+def worker_screens(store: Store) -> None:
+    main = window(store, Role.TREATMENT_WORKER, service="Inclusion Hampshire")
+    page = main.appointments_page
+    main.pages.setCurrentWidget(page)
+    page.show_list("overdue")
+    wait_for(lambda: page.lists["overdue"].model.rowCount() > 0)
+    save(main, "appointments-overdue")
+    main.close()
+
+
+def main() -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(f"sqlite:///{Path(folder) / 'demo.sqlite'}")
+        fill_demo_database(store, actor=command_line_actor(), people=400, seed=1)
+        navigator_screens(store)
+        worker_screens(store)
+        store.engine.dispose()
+    app.quit()
+
+
+if __name__ == "__main__":
+    main()
