@@ -37,7 +37,7 @@ class ReportTable:
 
 
 def percent_text(part: Count, whole: Count) -> str:
-    """A share as shown in a report: one decimal, rounded half up; "*" when either count is hidden; "–" for 0."""
+    """A share as shown in a report: one decimal, rounded half up; "*" when either count is hidden; a dash for 0."""
     from reports.figures import percentage  # the same rounding as the cohort figures
 
     if part == SUPPRESSED or whole == SUPPRESSED:
