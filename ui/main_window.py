@@ -13,10 +13,13 @@ from pathways.actors import Role
 from ui.appointments_page import AppointmentsPage
 from ui.arrest_wizard import NewArrestWizard
 from ui.context import AppContext
+from ui.export_dialog import EXPORT_SLOT, ExportDialog
 from ui.find_page import FindPersonPage
+from ui.import_dialog import IMPORT_SLOT, ImportDialog
 from ui.operations import OperationRunner
 from ui.person_page import PersonPage
 from ui.register_dialog import RegisterPersonDialog
+from ui.reports_page import ReportsPage
 
 
 class MainWindow(QMainWindow):
@@ -25,7 +28,7 @@ class MainWindow(QMainWindow):
         self.context = context
         self.runner = OperationRunner(self)
         self._on_sign_out = on_sign_out
-        self._slots = ["find-person", "arrest-person"]
+        self._slots = ["find-person", "arrest-person", IMPORT_SLOT, EXPORT_SLOT]
         actor = context.actor
         demo = " — DEMO DATA (synthetic people, not real records)" if context.demo else ""
         self.setWindowTitle(f"Pathways — {actor.username} ({actor.role.label}) — {where}{demo}")
@@ -69,11 +72,31 @@ class MainWindow(QMainWindow):
         if role is Role.CUSTODY_NAVIGATOR:
             self.arrest_action = self._page_action("&New arrest", "Ctrl+N", self.new_arrest)
             self.go_menu.addAction(self.arrest_action)
+        if role in (Role.MANAGER, Role.ADMINISTRATOR):
+            self.reports_page = ReportsPage(self.context, self.runner)
+            self._slots.extend(ReportsPage.SLOTS)
+            self.go_menu.addAction(self.add_page(self.reports_page, "&Reports", "Ctrl+R"))
+            self._file_action("&Export cases…", "Ctrl+E", self.export_cases)
+        if role is Role.ADMINISTRATOR:
+            self._file_action("&Import a dataset…", "Ctrl+I", self.import_dataset)
         if role in (Role.CUSTODY_NAVIGATOR, Role.TREATMENT_WORKER, Role.MANAGER):
             self.appointments_page = AppointmentsPage(self.context, self.runner)
             self.appointments_page.open_person.connect(self.open_person)
             self._slots.extend(self.appointments_page.slots())
             self.go_menu.addAction(self.add_page(self.appointments_page, "Appointment&s", "Ctrl+2"))
+
+    def _file_action(self, text: str, shortcut: str, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.file_menu.insertAction(self.file_menu.actions()[0], action)
+        return action
+
+    def import_dataset(self) -> None:
+        ImportDialog(self.context, self.runner, self).exec()
+
+    def export_cases(self) -> None:
+        ExportDialog(self.context, self.runner, self).exec()
 
     def new_arrest(self) -> None:
         """The new-arrest wizard; for the person on screen, if a record is open."""

@@ -4,37 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtGui import QPainter
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from pathways.errors import PathwaysError
 from reports.notice import AssessmentNotice, notice_pdf_bytes, write_notice
 from reports.notice_data import assessment_notice
 from ui.context import AppContext
+from ui.pdf_pane import print_pdf
 from ui.widgets import error_label
-
-
-def print_pdf(data: bytes, parent: QWidget) -> bool:
-    """Show the print dialog and print every page of a PDF. False when the user cancelled."""
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    if QPrintDialog(printer, parent).exec() != QPrintDialog.DialogCode.Accepted:
-        return False
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    document = QPdfDocument()
-    document.load(buffer)
-    painter = QPainter(printer)
-    area = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
-    for page in range(document.pageCount()):
-        if page:
-            printer.newPage()
-        painter.drawImage(area, document.render(page, area.size()))
-    painter.end()
-    return True
 
 
 class NoticeButtons(QWidget):

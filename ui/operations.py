@@ -25,7 +25,10 @@ class Progress:
         self._cancel = threading.Event()
 
     def report(self, stage: str, done: int, total: int) -> None:
-        self.check()
+        """Show progress; raises Cancelled when the user has cancelled, except at the end (done == total),
+        which comes after the work is saved and must not be reported as cancelled."""
+        if done < total:
+            self.check()
         self._signals.progress.emit(stage, done, total)
 
     def check(self) -> None:
@@ -67,11 +70,8 @@ class Operation(QRunnable):
         except Exception as exc:  # the screen must hear of any failure, never hang waiting
             traceback.print_exc()
             self.signals.failed.emit(f"Something went wrong: {exc.__class__.__name__}. Nothing was half-saved.")
-        else:
-            if self.progress.cancelled:
-                self.signals.cancelled.emit()
-            else:
-                self.signals.finished.emit(result)
+        else:  # the work returned: whatever it did is done, even if Cancel came too late to stop it
+            self.signals.finished.emit(result)
 
     def cancel(self) -> None:
         self.progress.cancel()

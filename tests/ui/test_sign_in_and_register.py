@@ -1,0 +1,100 @@
+"""First run, signing in, and registering a person after the possible duplicates are shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from db.models import Person
+from pathways.actors import Role, command_line_actor
+from pathways.demo_loader import DEMO_PASSWORD, ensure_demo_users, fill_demo_database
+from pathways.services.accounts import needs_first_administrator
+from pathways.store import open_store
+from tests.conftest import Clock
+from ui.context import AppContext
+from ui.main_window import MainWindow
+from ui.register_dialog import RegisterPersonDialog
+from ui.sign_in import FirstRunDialog, SignInDialog
+
+
+def test_first_run_creates_the_administrator_who_then_signs_in(qtbot: QtBot, tmp_path: Path, clock: Clock) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'new.sqlite'}", clock=clock)
+    try:
+        assert needs_first_administrator(store)
+        first = FirstRunDialog(store, where="new.sqlite")
+        qtbot.addWidget(first)
+        qtbot.keyClicks(first.username, "asha.admin")
+        qtbot.keyClicks(first.display_name, "Asha Patel")
+        qtbot.keyClicks(first.password, "short")
+        qtbot.keyClicks(first.repeat, "short")
+        first._create()
+        assert "at least 12 characters" in first.error.text() and needs_first_administrator(store)
+        for field in (first.password, first.repeat):
+            field.clear()
+            qtbot.keyClicks(field, "tea in the custody suite at six")
+        first._create()
+        assert first.result() == first.DialogCode.Accepted and not needs_first_administrator(store)
+        sign_in = SignInDialog(store, where="new.sqlite")
+        qtbot.addWidget(sign_in)
+        qtbot.keyClicks(sign_in.username, "asha.admin")
+        qtbot.keyClicks(sign_in.password, "wrong password entirely")
+        sign_in._sign_in()
+        assert sign_in.actor is None and "not right" in sign_in.error.text() and sign_in.password.text() == ""
+        qtbot.keyClicks(sign_in.password, "tea in the custody suite at six")
+        sign_in._sign_in()
+        assert sign_in.actor is not None and sign_in.actor.role is Role.ADMINISTRATOR
+    finally:
+        store.engine.dispose()
+
+
+def test_demo_database_is_labelled_and_has_a_user_per_role(qtbot: QtBot, tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    try:
+        fill_demo_database(store, actor=command_line_actor(), people=30)
+        hint = ensure_demo_users(store)
+        assert "demo.navigator" in hint and DEMO_PASSWORD in hint
+        dialog = SignInDialog(store, where="demo.sqlite (DEMO DATA)", hint=hint)
+        qtbot.addWidget(dialog)
+        qtbot.keyClicks(dialog.username, "demo.worker")
+        qtbot.keyClicks(dialog.password, DEMO_PASSWORD)
+        dialog._sign_in()
+        assert dialog.actor is not None and dialog.actor.service == "Inclusion Hampshire"
+        window = MainWindow(AppContext(store, dialog.actor, demo=True), "demo.sqlite")
+        qtbot.addWidget(window)
+        assert "DEMO DATA" in window.windowTitle()
+    finally:
+        store.engine.dispose()
+
+
+def test_registering_shows_possible_duplicates_and_can_use_one(qtbot: QtBot, navigator_context: AppContext) -> None:
+    dialog = RegisterPersonDialog(navigator_context, "hughs danny")
+    qtbot.addWidget(dialog)
+    assert (dialog.surname.text(), dialog.forenames.text()) == ("Hughs", "Danny")
+    dialog.born.setDate(dialog.born.date().fromString("14/06/1991", "dd/MM/yyyy"))
+    dialog._save()
+    assert dialog.duplicates.isVisible() or dialog.duplicates.count() == 1
+    assert dialog.duplicates.item(0).text().startswith("HUGHES, Daniel · born 14 Jun 1991")
+    dialog._use_selected()
+    with navigator_context.store.unit_of_work() as uow:
+        held = uow.session.scalar(select(func.count()).select_from(Person))
+        hughes = uow.session.scalars(select(Person).where(Person.surname == "Hughes")).one()
+    assert dialog.chosen_id == hughes.id and held == 5  # nobody new was registered
+
+
+def test_registering_a_new_person_after_seeing_duplicates(qtbot: QtBot, navigator_context: AppContext) -> None:
+    dialog = RegisterPersonDialog(navigator_context, "hughs danny")
+    qtbot.addWidget(dialog)
+    dialog.born.setDate(dialog.born.date().fromString("14/06/1991", "dd/MM/yyyy"))
+    qtbot.keyClicks(dialog.nhs, "943 476 5918")  # wrong check digit
+    dialog._save()
+    dialog._save()  # seen the duplicates; register anyway
+    assert "not a valid NHS number" in dialog.error.text() and dialog.chosen_id is None
+    dialog.nhs.clear()
+    qtbot.keyClicks(dialog.nhs, "943 476 5919")
+    dialog._save()
+    assert dialog.chosen_id is not None
+    with navigator_context.store.unit_of_work() as uow:
+        person = uow.session.get(Person, dialog.chosen_id)
+        assert person is not None and (person.surname, person.nhs_number) == ("Hughs", "9434765919")
