@@ -18,6 +18,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
@@ -70,6 +71,72 @@ def worker_screens(store: Store) -> None:
     main.close()
 
 
+def arrest_screens(store: Store) -> None:
+    from ui.arrest_wizard import NewArrestWizard
+    from ui.operations import OperationRunner
+
+    runner = OperationRunner()
+    context = AppContext(store, Actor("demo.navigator", Role.CUSTODY_NAVIGATOR, "demo-pc", site="Basingstoke"), demo=True)
+    wizard = NewArrestWizard(context, runner)
+    wizard.show()
+    chooser = wizard.person_step.chooser
+    chooser.search.setText("evans")
+    wait_for(lambda: chooser.model.rowCount() > 0)
+    save(wizard, "arrest-1-person")
+    wizard.next()
+    form = wizard.currentPage().form  # type: ignore[attr-defined]
+    form.offence.setCurrentIndex(form.offence.findText("Common assault", Qt.MatchFlag.MatchStartsWith))
+    form.inspector.setText("Insp. Ward")
+    form.grounds.setText("seen smoking from a crack pipe on arrest")
+    save(wizard, "arrest-2-arrest")
+    wizard.next()
+    wizard.currentPage().form.drugs["cocaine"].setChecked(True)  # type: ignore[attr-defined]
+    save(wizard, "arrest-3-test")
+    wizard.next()
+    wizard.currentPage().form.place.setText("Inclusion, 12 Church Street, Basingstoke RG21 7QW")  # type: ignore[attr-defined]
+    save(wizard, "arrest-4-assessments")
+    wizard.next()
+    save(wizard, "arrest-5-notice")
+    wizard.close()
+    runner.wait()
+
+
+def manager_screens(store: Store) -> None:
+    main = window(store, Role.MANAGER)
+    page = main.reports_page
+    main.pages.setCurrentWidget(page)
+    page.start.setDate(page.start.date().addMonths(-11))
+    page.count()
+    wait_for(lambda: page.answer is not None)
+    page.preview()
+    wait_for(lambda: page.preview_pane.document.pageCount() > 0)
+    save(main, "reports")
+    main.close()
+
+
+def admin_screens(store: Store, folder: Path) -> None:
+    from ui.import_dialog import ImportDialog
+
+    main = window(store, Role.ADMINISTRATOR)
+    bad = folder / "bad"
+    bad.mkdir()
+    (bad / "people.csv").write_text(
+        "person_ref,surname,forenames,date_of_birth,sex\nP1,Doe,Jo,1990-02-31,F\nP2,Roe,Sam,1988-05-04,male\n"
+    )
+    (bad / "events.csv").write_text("person_ref,case_ref,pathway,event,occurred_at\nP2,C2,dtoa,test,2024-01-01\n")
+    dialog = ImportDialog(main.context, main.runner, main, path=bad)
+    dialog.resize(900, 520)
+    dialog.show()
+    dialog.start(dry_run=True)
+    wait_for(lambda: dialog.report is not None)
+    save(dialog, "import-refused")
+    dialog.close()
+    if hasattr(main, "admin_page"):
+        main.pages.setCurrentWidget(main.admin_page)
+        save(main, "administration")
+    main.close()
+
+
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
@@ -77,7 +144,10 @@ def main() -> None:
         store = open_store(f"sqlite:///{Path(folder) / 'demo.sqlite'}")
         fill_demo_database(store, actor=command_line_actor(), people=400, seed=1)
         navigator_screens(store)
+        arrest_screens(store)
         worker_screens(store)
+        manager_screens(store)
+        admin_screens(store, Path(folder))
         store.engine.dispose()
     app.quit()
 

@@ -151,8 +151,9 @@ class ReportsPage(QWidget):
 
     def _make_inputs(self) -> None:
         self.pathway = QComboBox()
-        for code, definition in self._context.store.definitions.items():
-            self.pathway.addItem(definition.name, code)
+        definitions = self._context.store.definitions
+        for code in sorted(definitions, key=lambda c: (c != "dtoa", definitions[c].name)):  # DToA first
+            self.pathway.addItem(definitions[code].name, code)
         start, end = last_full_month(local_date(self._context.store.clock()))
         self.start, self.end = date_edit(start), date_edit(end)
         self.site = QComboBox()
