@@ -76,7 +76,8 @@ def arrest_screens(store: Store) -> None:
     from ui.operations import OperationRunner
 
     runner = OperationRunner()
-    context = AppContext(store, Actor("demo.navigator", Role.CUSTODY_NAVIGATOR, "demo-pc", site="Basingstoke"), demo=True)
+    navigator = Actor("demo.navigator", Role.CUSTODY_NAVIGATOR, "demo-pc", site="Basingstoke")
+    context = AppContext(store, navigator, demo=True)
     wizard = NewArrestWizard(context, runner)
     wizard.show()
     chooser = wizard.person_step.chooser

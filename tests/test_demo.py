@@ -11,7 +11,7 @@ from datetime import time as clock_time
 import pytest
 
 from pathways.clock import LONDON, age_on
-from pathways.definitions import RESOURCES, load_definitions
+from pathways.definitions import RESOURCES, load_definitions, resolve_choices
 from pathways.demo import SERVICES, SITES, SyntheticDataset, synthetic_dataset
 from pathways.engine import Fact, check_timeline, open_deadlines
 from pathways.timeline import fact_from_values
@@ -52,6 +52,8 @@ POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
 PNC_ID = re.compile(r"^\d{2}/\d{7}[A-Z]$")
 
 Rows = list[dict[str, str]]
+
+SEEDED_DRUGS = {"drugs": ("cocaine", "opiates")}  # the drugs list a new database starts with
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +122,7 @@ def test_records_are_clearly_synthetic(dataset: SyntheticDataset, cases: dict[st
 
 
 def test_every_case_passes_the_dtoa_rules(cases: dict[str, Rows], births: dict[str, date]) -> None:
-    dtoa = load_definitions()["dtoa"]
+    dtoa = resolve_choices(load_definitions()["dtoa"], SEEDED_DRUGS)
     now = datetime.combine(TODAY, clock_time(23, 59, 59), tzinfo=LONDON)
     problems = {}
     for case_ref, rows in cases.items():
@@ -190,7 +192,7 @@ def test_the_mix_exercises_the_rules(cases: dict[str, Rows], births: dict[str, d
 
 
 def test_recent_cases_have_appointments_still_to_come(cases: dict[str, Rows]) -> None:
-    dtoa = load_definitions()["dtoa"]
+    dtoa = resolve_choices(load_definitions()["dtoa"], SEEDED_DRUGS)
     later = datetime.combine(TODAY, clock_time(0, 0), tzinfo=LONDON)
     pending = [
         deadline

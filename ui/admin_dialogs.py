@@ -24,7 +24,7 @@ from pathways.errors import PathwaysError
 from pathways.reference import ReferenceEntry, reference_list, set_reference_entry
 from pathways.services.accounts import UserView, add_user, password_problem, reset_password
 from ui.context import AppContext
-from ui.widgets import buddy_label, error_label
+from ui.widgets import ERROR_STYLE, buddy_label, error_label
 
 ROLE_LABELS = {
     Role.CUSTODY_NAVIGATOR: "Custody navigator",
@@ -44,12 +44,13 @@ class ReferenceListInfo:
     tab_text: str
     singular: str
     flag_text: str | None = None
+    flag_default: bool = False  # for a new entry
     note: str = ""
 
 
 REFERENCE_LISTS = (
     ReferenceListInfo("offences", "&Offences", "offence", "Trigger offence"),
-    ReferenceListInfo("drugs", "Drug&s", "drug", "Tested for"),
+    ReferenceListInfo("drugs", "Drug&s", "drug", "Tested for", flag_default=True),  # a drug is added to test for it
     ReferenceListInfo(
         "sites",
         "Si&tes",
@@ -74,9 +75,10 @@ def _save_cancel(dialog: QDialog) -> QDialogButtonBox:
 class PasswordPair(QWidget):
     """A new password typed twice, with a hint that says at once whether the policy accepts it."""
 
-    def __init__(self, username: str = "") -> None:
+    def __init__(self, username: str = "", *, new: bool = False) -> None:
         super().__init__()
         self.username = username
+        self._labels = ("&New password:", "Repea&t new password:") if new else ("&Password:", "Repea&t password:")
         self.password, self.repeat = QLineEdit(), QLineEdit()
         for field in (self.password, self.repeat):
             field.setEchoMode(QLineEdit.EchoMode.Password)
@@ -87,26 +89,27 @@ class PasswordPair(QWidget):
         self.update_hint()
 
     def add_rows(self, form: QFormLayout) -> None:
-        form.addRow(buddy_label("&Password:", self.password), self.password)
-        form.addRow(buddy_label("Repea&t password:", self.repeat), self.repeat)
+        form.addRow(buddy_label(self._labels[0], self.password), self.password)
+        form.addRow(buddy_label(self._labels[1], self.repeat), self.repeat)
         form.addRow("", self.hint)
 
     def set_username(self, username: str) -> None:
         self.username = username
         self.update_hint()
 
-    def problem(self) -> str | None:
-        """What the policy says, or that the two differ; None when the password will do."""
-        problem = password_problem(self.password.text(), username=self.username)
-        if problem is None and self.repeat.text() != self.password.text():
-            return PASSWORDS_DIFFER
-        return problem
-
     def update_hint(self) -> None:
-        if not self.password.text():
+        """Say what the policy makes of the password, or whether the two match; problems in red."""
+        typed, again = self.password.text(), self.repeat.text()
+        problem = password_problem(typed, username=self.username) if typed else None
+        if problem is None and again and again != typed:
+            problem = PASSWORDS_DIFFER
+        self.hint.setStyleSheet(ERROR_STYLE if problem else "")
+        if problem:
+            self.hint.setText(problem)
+        elif not typed:
             self.hint.setText("At least 12 characters; a few unrelated words make a good password.")
-            return
-        self.hint.setText(self.problem() or PASSWORD_OK)
+        else:
+            self.hint.setText(PASSWORD_OK if again else "That password will do; type it again to be sure.")
 
 
 class AddUserDialog(QDialog):
@@ -122,7 +125,8 @@ class AddUserDialog(QDialog):
         self.role = QComboBox()
         for role, label in ROLE_LABELS.items():
             self.role.addItem(label, role.value)
-        self.site, self.service = self._place_combo("sites"), self._place_combo("services")
+        self.site = self._place_combo("sites", "Only for custody navigators")
+        self.service = self._place_combo("services", "Only for treatment workers")
         self.passwords = PasswordPair()
         self.error = error_label()
         self.buttons = _save_cancel(self)
@@ -132,8 +136,9 @@ class AddUserDialog(QDialog):
         self.buttons.accepted.connect(self._save)
         self._role_changed()
 
-    def _place_combo(self, list_name: str) -> QComboBox:
+    def _place_combo(self, list_name: str, placeholder: str) -> QComboBox:
         combo = QComboBox()
+        combo.setPlaceholderText(placeholder)
         for entry in reference_list(self._context.store, list_name):
             combo.addItem(entry.label, entry.label)  # accounts and events record a place by its label
         return combo
@@ -156,8 +161,13 @@ class AddUserDialog(QDialog):
 
     def _role_changed(self) -> None:
         role = self.chosen_role()
-        self.site.setEnabled(role is Role.CUSTODY_NAVIGATOR)
-        self.service.setEnabled(role is Role.TREATMENT_WORKER)
+        places = ((self.site, role is Role.CUSTODY_NAVIGATOR), (self.service, role is Role.TREATMENT_WORKER))
+        for combo, needed in places:
+            combo.setEnabled(needed)
+            if not needed:
+                combo.setCurrentIndex(-1)  # shows the placeholder: nothing is recorded
+            elif combo.currentIndex() < 0 and combo.count():
+                combo.setCurrentIndex(0)
 
     def _save(self) -> None:
         if self.passwords.repeat.text() != self.passwords.password.text():
@@ -190,7 +200,7 @@ class ResetPasswordDialog(QDialog):
         self.setWindowTitle(f"Reset the password of {user.display_name}")
         self.setMinimumWidth(420)
         self._context, self._user = context, user
-        self.passwords = PasswordPair(user.username)
+        self.passwords = PasswordPair(user.username, new=True)
         self.error = error_label()
         self.buttons = _save_cancel(self)
         form = QFormLayout()
@@ -237,11 +247,12 @@ class ReferenceEntryDialog(QDialog):
         self._context, self._info, self._entry = context, info, entry
         self.saved: ReferenceEntry | None = None
         self.code = QLineEdit(entry.code if entry else "")
-        self.code.setReadOnly(entry is not None)
+        self.code.setReadOnly(entry is not None)  # past records refer to the code
+        self.code.setStyleSheet("QLineEdit:read-only { background: palette(window); }")
         self.label = QLineEdit(entry.label if entry else "")
         self.flag = QCheckBox(f"&{info.flag_text}" if info.flag_text else "")
-        self.flag.setChecked(entry.flag if entry else False)
-        self.active = QCheckBox("&Active (offered when recording)")
+        self.flag.setChecked(entry.flag if entry else info.flag_default)
+        self.active = QCheckBox("&Active (offered in lists)")
         self.active.setChecked(entry.active if entry else True)
         self.error = error_label()
         self.buttons = _save_cancel(self)

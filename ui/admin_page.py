@@ -88,7 +88,8 @@ class RowsModel(QAbstractTableModel, Generic[Row]):
         return None
 
 
-def _table(model: QAbstractTableModel, name: str) -> QTableView:
+def _table(model: QAbstractTableModel, name: str, *, stretch: int) -> QTableView:
+    """A read-only table of whole rows; column `stretch` takes the spare width, the others fit their text."""
     table = QTableView()
     table.setModel(model)
     table.setAccessibleName(name)
@@ -99,7 +100,7 @@ def _table(model: QAbstractTableModel, name: str) -> QTableView:
     table.verticalHeader().hide()
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -127,7 +128,7 @@ class UsersTab(QWidget):
         super().__init__()
         self._context = context
         self.model: RowsModel[UserView] = RowsModel(USER_COLUMNS, lambda u: not u.active)
-        self.table = _table(self.model, "User accounts")
+        self.table = _table(self.model, "User accounts", stretch=1)
         self.add_button = QPushButton("&Add user…")
         self.reset_button = QPushButton("&Reset password…")
         self.toggle_button = QPushButton("&Disable")
@@ -175,17 +176,14 @@ class UsersTab(QWidget):
     def reset_password(self) -> None:
         user = self.selected()
         if user is not None and ResetPasswordDialog(self._context, user, self).exec() == QDialog.DialogCode.Accepted:
-            self.error.setText("")
-            self._context.notify("users")
+            self.error.clear()
 
     def toggle_active(self) -> None:
         user = self.selected()
         if user is None:
             return
         verb = "Enable" if not user.active else "Disable"
-        consequence = (
-            "They will be able to sign in again." if not user.active else "They will not be able to sign in."
-        )
+        consequence = "They will be able to sign in again." if not user.active else "They will not be able to sign in."
         answer = QMessageBox.question(
             self, f"{verb} account", f"{verb} the account of {user.display_name} ({user.username})? {consequence}"
         )
@@ -215,7 +213,7 @@ class ReferenceTab(QWidget):
         columns.append(Column("Active", lambda e: _yes_no(e.active)))
         self.model: RowsModel[ReferenceEntry] = RowsModel(columns, lambda e: not e.active)
         title = info.tab_text.replace("&", "")
-        self.table = _table(self.model, title)
+        self.table = _table(self.model, title, stretch=1)
         self.add_button = QPushButton("&Add…")
         self.edit_button = QPushButton("&Edit…")
         self.error = error_label()

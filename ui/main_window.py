@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QWidget
 
 from pathways.actors import Role
+from ui.admin_page import AdminPage
 from ui.appointments_page import AppointmentsPage
 from ui.arrest_wizard import NewArrestWizard
 from ui.context import AppContext
@@ -79,6 +80,8 @@ class MainWindow(QMainWindow):
             self._file_action("&Export cases…", "Ctrl+E", self.export_cases)
         if role is Role.ADMINISTRATOR:
             self._file_action("&Import a dataset…", "Ctrl+I", self.import_dataset)
+            self.admin_page = AdminPage(self.context)
+            self.go_menu.addAction(self.add_page(self.admin_page, "A&dministration", "Ctrl+3"))
         if role in (Role.CUSTODY_NAVIGATOR, Role.TREATMENT_WORKER, Role.MANAGER):
             self.appointments_page = AppointmentsPage(self.context, self.runner)
             self.appointments_page.open_person.connect(self.open_person)

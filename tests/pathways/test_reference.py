@@ -10,13 +10,14 @@ from pathways.reference import ReferenceEntry, offence_label, reference_list, se
 from pathways.store import Store
 
 MOTOR_PART = "Theft of a motor vehicle part"
+CUSTODY_SUITES = ["Aldershot", "Basingstoke", "Newport (IoW)", "Portsmouth", "Southampton Central"]
 
 
 def test_sites_and_services_are_seeded_without_a_flag(store: Store) -> None:
     sites = reference_list(store, "sites")
     services = reference_list(store, "services")
-    assert {s.label for s in sites} >= {"Basingstoke", "Southampton Central", "Portsmouth", "Newport (IoW)", "Aldershot"}
-    assert [s.label for s in services] == ["CGL Portsmouth", "Inclusion Hampshire", "Society of St James"]
+    assert [e.label for e in sites] == CUSTODY_SUITES
+    assert [e.label for e in services] == ["CGL Portsmouth", "Inclusion Hampshire", "Society of St James"]
     assert not any(entry.flag for entry in sites + services)
     assert all(entry.active for entry in sites + services)
 

@@ -1,0 +1,188 @@
+"""The administration page, as an administrator would use it: accounts, and the reference lists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QDialogButtonBox,
+    QLineEdit,
+    QMessageBox,
+    QTableView,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from pathways.actors import Role
+from pathways.reference import ReferenceEntry, reference_list
+from pathways.services.accounts import SignInFailed, add_user, list_users, sign_in
+from ui.admin_dialogs import AddUserDialog, ReferenceEntryDialog
+from ui.admin_page import AdminPage
+from ui.context import AppContext
+
+GOOD = "violet kettle harbour"
+MOTOR_PART = "Theft of a motor vehicle part"
+
+
+def _page(qtbot: QtBot, context: AppContext) -> AdminPage:
+    page = AdminPage(context)
+    qtbot.addWidget(page)
+    page.resize(900, 520)
+    page.show()
+    qtbot.waitExposed(page)
+    return page
+
+
+def _when_modal(act: Callable[[QWidget], None], tries: int = 500) -> None:
+    """Act on the next modal dialog once it is showing (a button that opens one waits in exec()). Should `act`
+    fail, the dialog is closed so that exec() returns and the test reports the failure instead of hanging."""
+
+    def attempt(left: int) -> None:
+        widget = QApplication.activeModalWidget()
+        if widget is None:
+            if left:
+                QTimer.singleShot(10, lambda: attempt(left - 1))
+            return
+        try:
+            act(widget)
+        finally:
+            if widget.isVisible():
+                widget.close()
+
+    QTimer.singleShot(0, lambda: attempt(tries))
+
+
+def _save(qtbot: QtBot, buttons: QDialogButtonBox) -> None:
+    qtbot.mouseClick(buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+
+
+def _user_dialog(qtbot: QtBot, context: AppContext, password: str) -> AddUserDialog:
+    dialog = AddUserDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.username, "tw.okafor")
+    qtbot.keyClicks(dialog.full_name, "Ada Okafor")
+    dialog.role.setCurrentIndex(dialog.role.findText("Treatment worker"))
+    dialog.service.setCurrentIndex(dialog.service.findText("Society of St James"))
+    qtbot.keyClicks(dialog.passwords.password, password)
+    qtbot.keyClicks(dialog.passwords.repeat, password)
+    return dialog
+
+
+def test_add_a_treatment_worker_who_can_then_sign_in(qtbot: QtBot, admin_context: AppContext) -> None:
+    dialog = _user_dialog(qtbot, admin_context, GOOD)
+    assert dialog.service.isEnabled() and not dialog.site.isEnabled()
+    assert dialog.passwords.hint.text() == "That password will do."
+    _save(qtbot, dialog.buttons)
+    assert dialog.error.text() == ""
+    assert dialog.result() == dialog.DialogCode.Accepted
+    actor = sign_in(admin_context.store, username="tw.okafor", password=GOOD, workstation="clinic-pc")
+    assert actor.role is Role.TREATMENT_WORKER
+    assert (actor.site, actor.service) == (None, "Society of St James")
+
+
+def test_a_too_short_password_is_refused_and_nothing_is_stored(qtbot: QtBot, admin_context: AppContext) -> None:
+    dialog = _user_dialog(qtbot, admin_context, "short")
+    policy = "Choose a password of at least 12 characters."
+    assert dialog.passwords.hint.text() == policy  # said while typing
+    _save(qtbot, dialog.buttons)
+    assert dialog.error.text() == policy
+    assert dialog.isVisible() and dialog.result() != dialog.DialogCode.Accepted
+    assert (dialog.username.text(), dialog.full_name.text()) == ("tw.okafor", "Ada Okafor")  # nothing lost
+    assert dialog.service.currentText() == "Society of St James"
+    assert "tw.okafor" not in {u.username for u in list_users(admin_context.store, actor=admin_context.actor)}
+
+
+def test_disable_a_user_and_they_cannot_sign_in(qtbot: QtBot, admin_context: AppContext) -> None:
+    store = admin_context.store
+    user = add_user(
+        store,
+        actor=admin_context.actor,
+        username="nav.lee",
+        display_name="Chris Lee",
+        role=Role.CUSTODY_NAVIGATOR,
+        password=GOOD,
+        site="Portsmouth",
+    )
+    page = _page(qtbot, admin_context)
+    tab = page.users
+    tab.table.selectRow(tab.model.find(lambda u: u.id == user.id))
+    assert tab.toggle_button.text() == "&Disable"
+    _when_modal(_click_yes)
+    qtbot.mouseClick(tab.toggle_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.model.index(tab.table.currentIndex().row(), 5).data() == "No", timeout=5000)
+    assert tab.toggle_button.text() == "&Enable"
+    with pytest.raises(SignInFailed):
+        sign_in(store, username="nav.lee", password=GOOD, workstation="custody-pc")
+
+
+def _click_yes(box: QWidget) -> None:
+    assert isinstance(box, QMessageBox), box
+    assert "Chris Lee" in box.text()
+    button = box.button(QMessageBox.StandardButton.Yes)
+    assert button is not None
+    button.click()
+
+
+def test_add_a_trigger_offence_and_edit_it_with_enter(qtbot: QtBot, admin_context: AppContext) -> None:
+    page = _page(qtbot, admin_context)
+    offences = page.lists["offences"]
+    page.tabs.setCurrentWidget(offences)
+
+    def add_motor_part(dialog: QWidget) -> None:
+        assert isinstance(dialog, ReferenceEntryDialog), dialog
+        qtbot.keyClicks(dialog.code, "theft_vehicle_part")
+        qtbot.keyClicks(dialog.label, MOTOR_PART)
+        assert not dialog.flag.isChecked() and dialog.active.isChecked()
+        qtbot.keyClick(dialog.flag, Qt.Key.Key_Space)
+        _save(qtbot, dialog.buttons)
+
+    _when_modal(add_motor_part)
+    qtbot.mouseClick(offences.add_button, Qt.MouseButton.LeftButton)
+    added = ReferenceEntry("theft_vehicle_part", MOTOR_PART, True, True)
+    assert added in reference_list(admin_context.store, "offences")
+    qtbot.waitUntil(lambda: offences.selected() == added, timeout=5000)
+    seen: list[tuple[bool, str]] = []
+
+    def look_and_cancel(dialog: QWidget) -> None:
+        assert isinstance(dialog, ReferenceEntryDialog), dialog
+        seen.append((dialog.code.isReadOnly(), dialog.label.text()))
+        dialog.reject()
+
+    _when_modal(look_and_cancel)
+    offences.table.setFocus()
+    qtbot.keyClick(offences.table, Qt.Key.Key_Return)
+    assert seen == [(True, MOTOR_PART)]
+
+
+def test_every_control_is_named_and_reached_by_tab(qtbot: QtBot, admin_context: AppContext) -> None:
+    page = _page(qtbot, admin_context)
+    users = page.users
+    assert _tab_chain(users.table, 4) == [users.table, users.add_button, users.reset_button, users.toggle_button]
+    dialog = AddUserDialog(admin_context, page)
+    qtbot.addWidget(dialog)
+    controls: list[QWidget] = []
+    for kind in (QAbstractButton, QLineEdit, QComboBox, QTableView):
+        controls += [c for c in page.findChildren(kind) + dialog.findChildren(kind) if c.isVisibleTo(c.window())]
+    assert controls and not [c for c in controls if not c.accessibleName() and not _text(c)]
+
+
+def _tab_chain(start: QWidget, length: int) -> list[QWidget]:
+    """The controls Tab visits from `start`, skipping those that take no focus or are hidden."""
+    chain: list[QWidget] = [start]
+    widget: QWidget | None = start
+    while widget is not None and len(chain) < length:
+        widget = widget.nextInFocusChain()
+        if widget is not None and widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisible():
+            chain.append(widget)
+    return chain
+
+
+def _text(control: QWidget) -> str:
+    """A button's own text names it to a screen reader."""
+    return control.text().replace("&", "") if isinstance(control, QAbstractButton) else ""
