@@ -73,8 +73,10 @@ def build(path: Path, people: int) -> tuple[Store, str]:
     took = time.perf_counter() - started
     rows = len(data.people) + len(data.events)
     assert report.written, report.errors[:3]
-    return store, (f"generated in {made:.1f} s; imported {len(data.people):,} people and {len(data.events):,} events "
-                   f"in {took:.1f} s = {rows / took:,.0f} rows/s")
+    return store, (
+        f"generated in {made:.1f} s; imported {len(data.people):,} people and {len(data.events):,} events "
+        f"in {took:.1f} s = {rows / took:,.0f} rows/s"
+    )
 
 
 def pair(values: tuple[float, float]) -> str:
@@ -121,10 +123,23 @@ def main() -> None:
     typed = [f"{s} " for s in rng.sample(surnames, min(40, len(surnames)))]
     chosen = rng.sample(ids, 200)
     probe = WINDOW_PROBE.format(root=str(ROOT), url=f"sqlite:///{args.database}")
-    window = [float(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
-                                   env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""}).stdout) for _ in range(3)]
+    window = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", probe],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""},
+            ).stdout
+        )
+        for _ in range(3)
+    ]
+
     def week() -> object:
-        return appointments_between(store, actor=worker, first_day=date.today(), last_day=date.today() + timedelta(days=6))
+        return appointments_between(
+            store, actor=worker, first_day=date.today(), last_day=date.today() + timedelta(days=6)
+        )
 
     def record() -> object:
         return person_record(store, actor=worker, person_id=chosen.pop())
