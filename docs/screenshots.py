@@ -23,7 +23,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from pathways.actors import Actor, Role, command_line_actor  # noqa: E402
-from pathways.demo_loader import fill_demo_database  # noqa: E402
+from pathways.demo_loader import ensure_demo_users, fill_demo_database  # noqa: E402
 from pathways.store import Store, open_store  # noqa: E402
 from ui.context import AppContext  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
@@ -144,6 +144,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(f"sqlite:///{Path(folder) / 'demo.sqlite'}")
         fill_demo_database(store, actor=command_line_actor(), people=400, seed=1)
+        ensure_demo_users(store)
         navigator_screens(store)
         arrest_screens(store)
         worker_screens(store)
