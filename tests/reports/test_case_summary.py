@@ -1,0 +1,143 @@
+"""The case summary, built from real records (the interchange example imported into SQLite), read back from the PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from db.models import Person
+from pathways.actors import Actor, Role, command_line_actor
+from pathways.interchange.importer import import_dataset
+from pathways.services.corrections import correct_event, withdraw_event
+from pathways.services.records import PersonRecord, person_record
+from pathways.store import Store, open_store
+from reports.case_summary import PURPOSES, case_summary_bytes, write_case_summary
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "spec" / "example"
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+AS_OF = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
+NAVIGATOR = Actor("nav.smith", Role.CUSTODY_NAVIGATOR, "custody-pc-1", site="Basingstoke")
+
+
+def example_store(folder: Path) -> tuple[Store, dict[str, int]]:
+    """A fresh SQLite store holding the interchange example; the person ids by reference (E001...)."""
+    store = open_store(f"sqlite:///{folder / 'x.sqlite'}", clock=lambda: NOW)
+    report = import_dataset(store, actor=command_line_actor(), path=EXAMPLE)
+    assert report.written, report.errors
+    with store.session_factory() as session:
+        ids = {p.person_ref or "": p.id for p in session.scalars(select(Person))}
+    return store, ids
+
+
+def record_of(store: Store, ids: dict[str, int], ref: str) -> PersonRecord:
+    return person_record(store, actor=NAVIGATOR, person_id=ids[ref])
+
+
+def pdf_text(source: Path | bytes) -> str:
+    import io
+
+    reader = PdfReader(source if isinstance(source, Path) else io.BytesIO(source))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dict[str, int]]]:
+    store, ids = example_store(tmp_path_factory.mktemp("summary"))
+    yield store, ids
+    store.engine.dispose()
+
+
+def summary(example: tuple[Store, dict[str, int]], ref: str, purpose: str) -> str:
+    store, ids = example
+    return pdf_text(
+        case_summary_bytes(record_of(store, ids, ref), purpose=purpose, prepared_by="J. Bloggs", as_of=AS_OF)
+    )
+
+
+def test_court_summary_of_hughes(example: tuple[Store, dict[str, int]], tmp_path: Path) -> None:
+    store, ids = example
+    target = tmp_path / "court.pdf"
+    write_case_summary(target, record_of(store, ids, "E001"), purpose="court", prepared_by="J. Bloggs", as_of=AS_OF)
+    text = pdf_text(target)
+    assert "HUGHES, Daniel" in text and "14 June 1991" in text and "11/2233445K" in text
+    assert "NHS number" not in text
+    assert "Test result: positive" in text and "cocaine; opiates" in text
+    assert "Initial assessment" in text and "Follow-up assessment" in text
+    assert "Attended: 8 March 2023 at 10:05" in text
+    assert "Failed to attend or remain: 22 March 2023 at 10:30" in text
+    assert "Notice given" in text and "4 March 2023 at 15:15" in text
+    assert "Prosecuted" in text and "failing to attend or remain" in text
+    assert "Theft from shop" in text and "eligible: aged 31" in text
+    assert "Case summary for court · HUGHES, Daniel · prepared 30 November 2026" in text
+    assert "OFFICIAL-SENSITIVE" in text and "Page 1 of" in text
+    assert PdfReader(target).metadata is not None
+
+
+def test_every_page_is_marked(example: tuple[Store, dict[str, int]]) -> None:
+    store, ids = example
+    data = case_summary_bytes(record_of(store, ids, "E001"), purpose="probation", prepared_by="J", as_of=AS_OF)
+    import io
+
+    pages = PdfReader(io.BytesIO(data)).pages
+    for page in pages:
+        text = " ".join((page.extract_text() or "").split())
+        assert "OFFICIAL-SENSITIVE" in text and "Case summary for probation · HUGHES, Daniel" in text
+
+
+def test_treatment_summary_leaves_out_offence_notes_and_outcome(example: tuple[Store, dict[str, int]]) -> None:
+    text = summary(example, "E001", "treatment")
+    assert "Theft" not in text and "Offence:" not in text and "trigger" not in text
+    assert "Prosecuted" not in text and "Stage" not in text
+    assert "Drug Testing on Arrest" in text and "Inclusion Hampshire" in text
+    assert "Referral" in text and "From Basingstoke" in text
+    assert "NHS number not recorded" in text
+    notes = summary(example, "E002", "treatment")
+    assert "Inspector Ward" not in notes and "Common assault" not in notes
+
+
+def test_court_leaves_out_notes_and_probation_keeps_them(example: tuple[Store, dict[str, int]]) -> None:
+    assert "Inspector Ward authorised" not in summary(example, "E002", "court")
+    assert "Inspector Ward authorised" in summary(example, "E002", "probation")
+
+
+def test_checkpoint_contract_section(example: tuple[Store, dict[str, int]]) -> None:
+    text = summary(example, "E004", "court")
+    assert "Contract Signed 6 February 2023 Ends 6 June 2023" in text
+    assert "1. Do not commit any further offence" in text
+    assert "Attend and complete the drug education programme Met: 1 March 2023" in text
+    assert "Complete unpaid voluntary work Not recorded as met" in text
+    assert "Contract completed, 6 June 2023" in text
+    assert "Needs assessed" not in text  # health needs are not the court's
+    assert "Contract" not in summary(example, "E004", "treatment").replace("Contract end", "")
+
+
+def test_corrections_are_shown_and_superseded_entries_left_out(tmp_path: Path) -> None:
+    store, ids = example_store(tmp_path)
+    record = record_of(store, ids, "E001")
+    arrest = next(e for e in record.cases[0].timeline if e.name == "arrest")
+    prosecuted = next(e for e in record.cases[0].timeline if e.name == "prosecuted")
+    correct_event(store, actor=NAVIGATOR, event_id=arrest.event_id, reason="site misread", site="Aldershot")
+    withdraw_event(store, actor=NAVIGATOR, event_id=prosecuted.event_id, reason="entered on the wrong case")
+    text = pdf_text(
+        case_summary_bytes(record_of(store, ids, "E001"), purpose="probation", prepared_by="J", as_of=AS_OF)
+    )
+    assert "Site: Aldershot" in text and "Corrected on 29 November 2026: site misread" in text
+    assert "Site: Basingstoke Offence" not in text
+    assert "Prosecuted" not in text and "1 entry was withdrawn as recorded in error and not shown." in text
+    store.engine.dispose()
+
+
+def test_purposes_and_refusals(example: tuple[Store, dict[str, int]]) -> None:
+    assert {"probation", "court", "treatment"} <= set(PURPOSES)
+    assert "notes" not in PURPOSES["court"].fields and "offence" not in PURPOSES["treatment"].fields
+    store, ids = example
+    record = record_of(store, ids, "E001")
+    with pytest.raises(ValueError, match="no case summary for 'press'"):
+        case_summary_bytes(record, purpose="press", prepared_by="J", as_of=AS_OF)
+    with pytest.raises(ValueError, match="zone"):
+        case_summary_bytes(record, purpose="court", prepared_by="J", as_of=datetime(2026, 1, 1))

@@ -1,0 +1,59 @@
+"""What each role sees in the window, and that every page's controls have names for screen readers."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QHeaderView,
+    QLineEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from ui.context import AppContext
+from ui.main_window import MainWindow
+
+
+def _pages(qtbot: QtBot, context: AppContext) -> tuple[MainWindow, list[str]]:
+    window = MainWindow(context, "test database")
+    qtbot.addWidget(window)
+    return window, [action.text().replace("&", "") for action in window.toolbar.actions()]
+
+
+def test_each_role_gets_its_pages(
+    qtbot: QtBot,
+    navigator_context: AppContext,
+    worker_context: AppContext,
+    manager_context: AppContext,
+    admin_context: AppContext,
+) -> None:
+    assert _pages(qtbot, navigator_context)[1] == ["Find a person", "New arrest", "Appointments"]
+    assert _pages(qtbot, worker_context)[1] == ["Find a person", "Appointments"]
+    assert _pages(qtbot, manager_context)[1] == ["Find a person", "Reports", "Appointments"]
+    window, pages = _pages(qtbot, admin_context)
+    assert pages == ["Find a person", "Reports", "Administration"]
+    file_menu = [a.text().replace("&", "") for a in window.file_menu.actions() if a.text()]
+    assert file_menu[:2] == ["Import a dataset…", "Export cases…"]
+
+
+def _unnamed(page: QWidget) -> list[str]:
+    """Input controls a screen reader could not name: no accessible name, no text of their own."""
+    missing = []
+    for widget in page.findChildren(QWidget):
+        if isinstance(widget, QAbstractButton) and widget.text() or isinstance(widget, QHeaderView):
+            continue
+        if isinstance(widget, QLineEdit | QComboBox | QAbstractItemView) and widget.isVisibleTo(page):
+            if not widget.accessibleName() and not isinstance(widget.parent(), QComboBox | QAbstractSpinBox):
+                missing.append(f"{type(widget).__name__} {widget.objectName()}")
+    return missing
+
+
+def test_input_controls_are_named_for_screen_readers(qtbot: QtBot, admin_context: AppContext) -> None:
+    window, _pages_shown = _pages(qtbot, admin_context)
+    window.show()
+    for page in (window.find_page, window.person_page, window.reports_page, window.admin_page):
+        window.pages.setCurrentWidget(page)
+        assert _unnamed(page) == [], type(page).__name__
