@@ -43,7 +43,7 @@ def _unnamed(page: QWidget) -> list[str]:
     """Input controls a screen reader could not name: no accessible name, no text of their own."""
     missing = []
     for widget in page.findChildren(QWidget):
-        if isinstance(widget, QAbstractButton) and widget.text() or isinstance(widget, QHeaderView):
+        if (isinstance(widget, QAbstractButton) and widget.text()) or isinstance(widget, QHeaderView):
             continue
         if isinstance(widget, QLineEdit | QComboBox | QAbstractItemView) and widget.isVisibleTo(page):
             if not widget.accessibleName() and not isinstance(widget.parent(), QComboBox | QAbstractSpinBox):
