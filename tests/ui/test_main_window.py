@@ -45,9 +45,10 @@ def _unnamed(page: QWidget) -> list[str]:
     for widget in page.findChildren(QWidget):
         if (isinstance(widget, QAbstractButton) and widget.text()) or isinstance(widget, QHeaderView):
             continue
-        if isinstance(widget, QLineEdit | QComboBox | QAbstractItemView) and widget.isVisibleTo(page):
-            if not widget.accessibleName() and not isinstance(widget.parent(), QComboBox | QAbstractSpinBox):
-                missing.append(f"{type(widget).__name__} {widget.objectName()}")
+        is_input = isinstance(widget, QLineEdit | QComboBox | QAbstractItemView) and widget.isVisibleTo(page)
+        inner = isinstance(widget.parent(), QComboBox | QAbstractSpinBox)  # named by the control it is part of
+        if is_input and not inner and not widget.accessibleName():
+            missing.append(f"{type(widget).__name__} {widget.objectName()}")
     return missing
 
 
