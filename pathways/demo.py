@@ -27,35 +27,8 @@ from operator import itemgetter
 from typing import Generic, TypeVar
 
 from pathways.clock import age_on
+from pathways.interchange.format import EVENT_COLUMNS
 
-PEOPLE_COLUMNS = (
-    "person_ref",
-    "surname",
-    "forenames",
-    "date_of_birth",
-    "sex",
-    "ethnicity",
-    "pnc_id",
-    "postcode",
-)
-EVENT_COLUMNS = (
-    "person_ref",
-    "case_ref",
-    "pathway",
-    "event",
-    "occurred_at",
-    "site",
-    "service",
-    "offence",
-    "basis",
-    "result",
-    "substances",
-    "kind",
-    "due_at",
-    "reason",
-    "conditions",
-    "notes",
-)
 SYNTHETIC_NOTE = "Synthetic demo record"
 
 T = TypeVar("T")

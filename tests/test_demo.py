@@ -14,39 +14,12 @@ from pathways.clock import LONDON, age_on
 from pathways.definitions import RESOURCES, load_definitions, resolve_choices
 from pathways.demo import SERVICES, SITES, SyntheticDataset, synthetic_dataset
 from pathways.engine import Fact, check_timeline, open_deadlines
+from pathways.interchange.format import EVENT_COLUMNS, PEOPLE_COLUMNS
 from pathways.timeline import fact_from_values
 
 # The spring clock change: the hour 01:00-01:59 does not exist that night, and nothing may fall on `today`.
 TODAY = date(2026, 3, 29)
 START_OF_TODAY = f"{TODAY.isoformat()}T00:00"
-PEOPLE_COLUMNS = [
-    "person_ref",
-    "surname",
-    "forenames",
-    "date_of_birth",
-    "sex",
-    "ethnicity",
-    "pnc_id",
-    "postcode",
-]
-EVENT_COLUMNS = [
-    "person_ref",
-    "case_ref",
-    "pathway",
-    "event",
-    "occurred_at",
-    "site",
-    "service",
-    "offence",
-    "basis",
-    "result",
-    "substances",
-    "kind",
-    "due_at",
-    "reason",
-    "conditions",
-    "notes",
-]
 MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
 PNC_ID = re.compile(r"^\d{2}/\d{7}[A-Z]$")
@@ -102,10 +75,10 @@ def test_the_same_arguments_give_the_same_dataset() -> None:
 
 def test_every_row_has_exactly_the_interchange_columns(dataset: SyntheticDataset) -> None:
     for row in dataset.people:
-        assert list(row) == PEOPLE_COLUMNS
+        assert tuple(row) == PEOPLE_COLUMNS
         assert all(isinstance(value, str) for value in row.values())
     for row in dataset.events:
-        assert list(row) == EVENT_COLUMNS
+        assert tuple(row) == EVENT_COLUMNS
         assert all(isinstance(value, str) for value in row.values())
         assert row["pathway"] == "dtoa"
 
