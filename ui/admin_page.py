@@ -5,11 +5,11 @@ built and again when the context says "users" or "reference" changed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QPalette
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -36,6 +36,7 @@ from ui.admin_dialogs import (
 )
 from ui.context import AppContext
 from ui.lazy_model import Column
+from ui.rows_model import RowsModel
 from ui.widgets import error_label
 
 Row = TypeVar("Row")
@@ -46,46 +47,10 @@ def _yes_no(value: bool) -> str:
     return "Yes" if value else "No"
 
 
-class RowsModel(QAbstractTableModel, Generic[Row]):
-    """A table over a short list held in memory. Rows for which `dimmed` is true (retired, disabled) are grey."""
-
-    def __init__(self, columns: Sequence[Column[Row]], dimmed: Callable[[Row], bool]) -> None:
-        super().__init__()
-        self._columns, self._dimmed = list(columns), dimmed
-        self._rows: list[Row] = []
-
-    def set_rows(self, rows: Sequence[Row]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Row | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def find(self, wanted: Callable[[Row], bool]) -> int:
-        return next((i for i, row in enumerate(self._rows) if wanted(row)), -1)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.row_at(index.row()) if index.isValid() else None
-        if row is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = self._columns[index.column()].value(row)
-            return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.ForegroundRole and self._dimmed(row):
-            return QBrush(QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._columns[section].title
-        return None
+def dimmed_when(retired: Callable[[Any], bool]) -> Callable[[Any, int], QColor | None]:
+    """Grey text for rows that are retired or disabled."""
+    grey = QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+    return lambda row, _column: grey if retired(row) else None
 
 
 def _table(model: QAbstractTableModel, name: str, *, stretch: int) -> QTableView:
@@ -127,7 +92,7 @@ class UsersTab(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self._context = context
-        self.model: RowsModel[UserView] = RowsModel(USER_COLUMNS, lambda u: not u.active)
+        self.model: RowsModel[UserView] = RowsModel(USER_COLUMNS, colour=dimmed_when(lambda u: not u.active))
         self.table = _table(self.model, "User accounts", stretch=1)
         self.add_button = QPushButton("&Add user…")
         self.reset_button = QPushButton("&Reset password…")
@@ -211,7 +176,7 @@ class ReferenceTab(QWidget):
         if info.flag_text:
             columns.append(Column(info.flag_text, lambda e: _yes_no(e.flag)))
         columns.append(Column("Active", lambda e: _yes_no(e.active)))
-        self.model: RowsModel[ReferenceEntry] = RowsModel(columns, lambda e: not e.active)
+        self.model: RowsModel[ReferenceEntry] = RowsModel(columns, colour=dimmed_when(lambda e: not e.active))
         title = info.tab_text.replace("&", "")
         self.table = _table(self.model, title, stretch=1)
         self.add_button = QPushButton("&Add…")

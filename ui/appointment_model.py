@@ -3,18 +3,19 @@ turns single keys (A, M, R, W, T, D, Enter) into actions on the selected row."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
 from pathways.services.appointments_view import Appointment
 from pathways.services.tasks import TaskView
 from ui.formatting import show_moment
 from ui.lazy_model import Column
+from ui.rows_model import RowsModel
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
@@ -53,68 +54,15 @@ ACTION_KEYS = {
 TAB_KEYS = (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
 
 
-class RowsModel(QAbstractTableModel, Generic[Row]):
-    """A read-only table of plain rows; `key` names a row so the selection can follow it across reloads."""
-
-    def __init__(
-        self,
-        columns: Sequence[Column[Row]],
-        key: Callable[[Row], Hashable],
-        late: Callable[[Row], bool] | None = None,
-    ) -> None:
-        super().__init__()
-        self._columns = list(columns)
-        self._key = key
-        self._late = late
-        self._rows: list[Row] = []
-
-    def set_rows(self, rows: Sequence[Row]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Row | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def key_at(self, row: int) -> Hashable | None:
-        found = self.row_at(row)
-        return None if found is None else self._key(found)
-
-    def row_of(self, key: Hashable) -> int | None:
-        for number, row in enumerate(self._rows):
-            if self._key(row) == key:
-                return number
-        return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.row_at(index.row()) if index.isValid() else None
-        if row is None:
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            value = self._columns[index.column()].value(row)
-            return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0 and self._late and self._late(row):
-            return QBrush(OVERDUE)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._columns[section].title
-        return None
-
-
 def appointments_model(now: Callable[[], datetime]) -> RowsModel[Appointment]:
-    return RowsModel(APPOINTMENT_COLUMNS, lambda a: a.key, lambda a: a.deadline.due_at <= now())
+    def late(appointment: Appointment, column: int) -> QColor | None:
+        return OVERDUE if column == 0 and appointment.deadline.due_at <= now() else None
+
+    return RowsModel(APPOINTMENT_COLUMNS, key=lambda a: a.key, colour=late)
 
 
 def tasks_model() -> RowsModel[TaskView]:
-    return RowsModel(TASK_COLUMNS, lambda t: t.id)
+    return RowsModel(TASK_COLUMNS, key=lambda t: t.id)
 
 
 class WorklistView(QTableView):

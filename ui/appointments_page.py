@@ -24,13 +24,13 @@ from ui.appointment_dialogs import MarkDoneDialog, MissedDialog, RescheduleDialo
 from ui.appointment_model import (
     APPOINTMENT_SERVICE_COLUMN,
     TASK_SERVICE_COLUMN,
-    RowsModel,
     WorklistView,
     appointments_model,
     tasks_model,
 )
 from ui.context import AppContext
 from ui.operations import OperationRunner, Progress
+from ui.rows_model import RowsModel
 from ui.widgets import error_label
 
 TODAY, WEEK, OVERDUE, TASKS = "today", "week", "overdue", "tasks"
