@@ -11,8 +11,10 @@ from pathways.audit import authorise, write_audit
 from pathways.clock import LONDON
 from pathways.errors import InvalidInput
 from pathways.store import Store
+from reports.cohort_tables import cohort_tables, data_version
 from reports.figures import FigureValue, compute_figures
 from reports.queries import cohort_cases
+from reports.tables import ReportTable
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class CohortAnswer:
     as_of: datetime
     figures: dict[str, FigureValue]
     meanings: dict[str, str]
+    tables: tuple[ReportTable, ...] = ()  # the report's tables (reports/cohort_tables.py), before disclosure control
+    data_version: str = ""  # fingerprint of the data counted (cohort_tables.data_version); "" when not known
 
     def as_json(self) -> dict[str, Any]:
         q = self.question
@@ -44,11 +48,28 @@ class CohortAnswer:
             "counts": "cases, except where a figure says people or tests",
             "as_of": self.as_of.astimezone(LONDON).isoformat(timespec="seconds"),
             "figures": self.figures,
+            "data_version": self.data_version,
+            "tables": [table_json(table) for table in self.tables],
         }
 
 
+def table_json(table: ReportTable) -> dict[str, Any]:
+    """A report table as JSON: counts are integers, "*" where hidden, or null where a figure does not apply."""
+    return {
+        "key": table.key,
+        "title": table.title,
+        "row_title": table.row_title,
+        "columns": list(table.columns),
+        "rows": [{"label": row.label, "counts": list(row.counts)} for row in table.rows],
+        "has_total_row": table.has_total_row,
+    }
+
+
 def cohort_figures(store: Store, *, actor: Actor, question: CohortQuestion) -> CohortAnswer:
-    """Count the cohort: cases whose first event's local date is in the period (and at the site, if given)."""
+    """Count the cohort: cases whose first event's local date is in the period (and at the site, if given).
+
+    The report's tables and the data version are made from the same cases in the same unit of work; the answer
+    holds only plain values, so a PDF is laid out after the database has been left."""
     authorise(store.session_factory, actor, "report_cohort", store.clock)
     if question.end < question.start:
         raise InvalidInput("The end of the period is before its start.")
@@ -56,7 +77,11 @@ def cohort_figures(store: Store, *, actor: Actor, question: CohortQuestion) -> C
     with store.unit_of_work() as uow:
         cases = cohort_cases(uow.session, question.pathway, question.start, question.end, question.site)
         figures = compute_figures(definition, cases)
+        tables = tuple(cohort_tables(definition, cases, figures))
+        version = data_version(cases)
         write_audit(uow.session, actor, "report_cohort", store.clock(), detail=f"pathway {question.pathway}")
         uow.commit()
     meanings = {f.key: f.meaning for f in definition.figures}
-    return CohortAnswer(question, definition.name, definition.version, store.clock(), figures, meanings)
+    return CohortAnswer(
+        question, definition.name, definition.version, store.clock(), figures, meanings, tables, version
+    )

@@ -164,8 +164,9 @@ def test_preview_print_save_and_csv(
     page.save_pdf_to(saved)
     qtbot.waitUntil(lambda: page.status.text() == f"Saved to {saved}.", timeout=WAIT)
     text = "\n".join(p.extract_text() for p in PdfReader(saved).pages)
-    assert "Drug Testing on Arrest" in text and "66.7%" in text and "Tested" in text
-    assert "Not for publication" not in text
+    assert "Drug Testing on Arrest" in text and "Tested" in text
+    assert "For publication: small numbers suppressed" in text and "Not for publication" not in text
+    assert "66.7%" not in text  # 2 of 3: both counts are small, so the share is hidden too
 
     exported = tmp_path / "figures.csv"
     page.save_csv_to(exported)

@@ -1,0 +1,230 @@
+"""The cohort report's tables as plain data (reports/tables.py), shared by the PDF, the JSON and the exports.
+
+- `figure_tables`: the funnel (DToA: the steps below; another pathway: its whole-number figures in the
+  definition's order), splits of one figure into exact parts with a total row, the remaining figures, and one
+  table per figure counted per value (Checkpoint: needs found). These need only the cohort's figures.
+- `cohort_tables`: those, then the breakdowns (reports/breakdowns.py) and, for Checkpoint, conditions met.
+- `data_version`: a short fingerprint of the cohort's data, printed in the footer of every page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pathways.definitions import PathwayDefinition
+from reports.breakdowns import breakdown_tables, conditions_met_table, value_label
+from reports.figures import FigureValue
+from reports.queries import CohortCase
+from reports.tables import Count, ReportRow, ReportTable
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    key: str  # the figure
+    label: str  # what the row says
+    of: str | None  # the figure it is a percentage of (None: no percentage)
+    depth: int = 0  # indent under the step above
+
+
+DTOA_FUNNEL: tuple[FunnelStep, ...] = (
+    FunnelStep("cases", "Cases", None),
+    FunnelStep("eligible", "Eligible", "cases"),
+    FunnelStep("tested", "Tested", "eligible"),
+    FunnelStep("positive", "Positive", "tested"),
+    FunnelStep("initial_required", "Initial assessment required", "positive"),
+    FunnelStep("initial_attended", "Initial assessment attended", "initial_required", 1),
+    FunnelStep("initial_missed", "Initial assessment missed", "initial_required", 1),
+    FunnelStep("follow_up_required", "Follow-up assessment required", "initial_required"),
+    FunnelStep("follow_up_attended", "Follow-up assessment attended", "follow_up_required", 1),
+    FunnelStep("follow_up_missed", "Follow-up assessment missed", "follow_up_required", 1),
+    FunnelStep("treatment_started", "Treatment started", "initial_attended"),
+    FunnelStep("prosecuted", "Prosecuted", "cases"),
+    FunnelStep("prosecuted_failed_to_attend", "Prosecuted for failing to attend", "prosecuted", 1),
+)
+FUNNELS: dict[str, tuple[FunnelStep, ...]] = {"dtoa": DTOA_FUNNEL}
+FUNNEL_TITLES = {"dtoa": "From arrest to outcome"}
+
+
+@dataclass(frozen=True)
+class Split:
+    """A figure split into parts that add up to it exactly (the table's total row is the figure)."""
+
+    key: str
+    title: str
+    row_title: str
+    total: str
+    parts: tuple[tuple[str, str], ...]  # (figure, row label)
+
+
+SPLITS: dict[str, tuple[Split, ...]] = {
+    "dtoa": (
+        Split(
+            "tested_by_basis",
+            "Tested, by what made the test lawful",
+            "Basis",
+            "tested",
+            (("tested_trigger", "Trigger offence"), ("tested_inspector", "Inspector's authority")),
+        ),
+        Split(
+            "positive_by_substance",
+            "Positive, by substance found",
+            "Substance",
+            "positive",
+            (
+                ("positive_cocaine_only", "Cocaine only"),
+                ("positive_opiates_only", "Opiates only"),
+                ("positive_both", "Cocaine and opiates"),
+            ),
+        ),
+    ),
+}
+# Counts that are parts of another count (whole, parts): the parts never add up to more than the whole, and may
+# add up to it. A pathway without a funnel shows them indented under the whole, as shares of it; disclosure
+# control of a publication copy keeps a hidden part from being worked out from the whole (reports/publication.py).
+PARTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "dtoa": (
+        ("initial_required", ("initial_attended", "initial_missed")),
+        ("follow_up_required", ("follow_up_attended", "follow_up_missed")),
+    ),
+    "checkpoint": (
+        ("screened", ("eligible", "ineligible")),
+        ("signed", ("completed", "reoffended", "non_compliant", "active")),
+    ),
+}
+REMAINDER = "Other or not recorded"
+NUMBER = "Number"
+CASES = "Cases"
+PER_VALUE_TITLES = {"needs": ("Needs found", "Need")}
+
+
+def label_for(key: str, funnel: Sequence[FunnelStep] = ()) -> str:
+    """A reader's name for a figure: the funnel's label, else the key in words ('tested_pct' → 'Tested (%)')."""
+    for step in funnel:
+        if step.key == key:
+            return step.label
+    words = key.removesuffix("_pct").replace("_", " ")
+    words = words[:1].upper() + words[1:]
+    return f"{words} (%)" if key.endswith("_pct") else words
+
+
+def cohort_tables(
+    definition: PathwayDefinition, cases: Sequence[CohortCase], figures: Mapping[str, FigureValue]
+) -> list[ReportTable]:
+    """Every table of the cohort report, in report order."""
+    tables = figure_tables(definition, figures)
+    tables += breakdown_tables(definition, cases)
+    if definition.code == "checkpoint":
+        tables.append(conditions_met_table(definition, cases))
+    return tables
+
+
+def figure_tables(definition: PathwayDefinition, figures: Mapping[str, FigureValue]) -> list[ReportTable]:
+    """The tables drawn from the cohort's figures alone (no cases needed)."""
+    funnel = FUNNELS.get(definition.code)
+    splits = SPLITS.get(definition.code, ())
+    if funnel is None:
+        main = _figures_table(definition, figures)
+        shown = set(_whole_number_keys(figures))
+    else:
+        main = _funnel_table(definition.code, funnel, figures)
+        shown = {step.key for step in funnel}
+    tables = [main, *(_split_table(split, figures) for split in splits)]
+    shown |= {key for split in splits for key, _label in split.parts}
+    others = [key for key in _whole_number_keys(figures) if key not in shown]
+    if others:
+        rows = tuple(ReportRow(label_for(key), (_count(figures, key),)) for key in others)
+        tables.append(ReportTable("other_figures", "Other figures", "Figure", (NUMBER,), rows))
+    tables += [_per_value_table(definition, key, value) for key, value in figures.items() if isinstance(value, dict)]
+    return tables
+
+
+def _whole_number_keys(figures: Mapping[str, FigureValue]) -> list[str]:
+    return [key for key, value in figures.items() if isinstance(value, int) and not isinstance(value, bool)]
+
+
+def _count(figures: Mapping[str, FigureValue], key: str) -> Count:
+    value = figures.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _funnel_table(code: str, funnel: Sequence[FunnelStep], figures: Mapping[str, FigureValue]) -> ReportTable:
+    index = {step.key: row for row, step in enumerate(funnel)}
+    rows = tuple(
+        ReportRow(step.label, (_count(figures, step.key),), index.get(step.of) if step.of else None, step.depth)
+        for step in funnel
+    )
+    return ReportTable("funnel", FUNNEL_TITLES.get(code, "Figures"), "Step", (NUMBER,), rows)
+
+
+def _figures_table(definition: PathwayDefinition, figures: Mapping[str, FigureValue]) -> ReportTable:
+    """A pathway without a funnel: its whole-number figures in order. A part (PARTS) is indented under its whole
+    and shown as a share of it; a `pct = [a, b]` figure shows a as a share of b (indented unless b is the first
+    row)."""
+    keys = _whole_number_keys(figures)
+    index = {key: row for row, key in enumerate(keys)}
+    of = {part: whole for whole, parts in PARTS.get(definition.code, ()) for part in parts if whole in index}
+    for figure in definition.figures:
+        part, whole = figure.spec.get("pct", (None, None))
+        if part in index and whole in index:
+            of[part] = whole
+    rows = tuple(
+        ReportRow(
+            label_for(key),
+            (_count(figures, key),),
+            index[of[key]] if key in of else None,
+            1 if key in of and index[of[key]] > 0 else 0,
+        )
+        for key in keys
+    )
+    return ReportTable("funnel", FUNNEL_TITLES.get(definition.code, "Figures"), "Figure", (NUMBER,), rows)
+
+
+def _split_table(split: Split, figures: Mapping[str, FigureValue]) -> ReportTable:
+    parts = [(label, _count(figures, key)) for key, label in split.parts]
+    total = _count(figures, split.total)
+    known = [count for _label, count in parts if isinstance(count, int)]
+    if isinstance(total, int) and len(known) == len(parts) and sum(known) != total:
+        parts.append((REMAINDER, total - sum(known)))
+    rows = (*(ReportRow(label, (count,)) for label, count in parts), ReportRow("Total", (total,)))
+    return ReportTable(split.key, split.title, split.row_title, (CASES,), rows, has_total_row=True)
+
+
+def _per_value_table(definition: PathwayDefinition, key: str, counts: Mapping[str, int]) -> ReportTable:
+    """One row per value a figure is counted by; values the definition offers but nobody had show 0."""
+    title, row_title = PER_VALUE_TITLES.get(key, (label_for(key), "Value"))
+    values = [*_offered_values(definition, key), *sorted(counts)]
+    rows = tuple(ReportRow(value_label(definition, v), (counts.get(v, 0),)) for v in dict.fromkeys(values))
+    note = "A case can have more than one, so the rows do not add up to the number of cases."
+    return ReportTable(key, title, row_title, (CASES,), rows, note=note)
+
+
+def _offered_values(definition: PathwayDefinition, key: str) -> tuple[str, ...]:
+    for figure in definition.figures:
+        by = figure.spec.get("by_value") if figure.key == key else None
+        if by and by.get("has") in definition.events:
+            return definition.event(by["has"]).choices.get(by["field"], ())
+    return ()
+
+
+def data_version(cases: Sequence[CohortCase]) -> str:
+    """12 hex digits of a SHA-256 over the cohort's data: each case (by its reference, which survives export
+    and import), who it belongs to (as the order people first appear in), the person's date of birth, sex and
+    ethnicity, the first site, and every event (name, time in UTC, values, due time). The same data gives the
+    same version; any change to what the report counts gives another."""
+    digest = hashlib.sha256()
+    people: dict[int, int] = {}
+    for case in sorted(cases, key=lambda c: c.case_ref):
+        person = people.setdefault(case.person_id, len(people))
+        facts = [[f.name, _utc(f.occurred_at), sorted(f.values.items()), _utc(f.due_at)] for f in case.facts]
+        record = [case.case_ref, person, case.date_of_birth.isoformat(), case.sex, case.ethnicity, case.first_site]
+        digest.update(json.dumps([*record, facts], separators=(",", ":")).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:12]
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
