@@ -21,6 +21,7 @@ from pathways.identity import ETHNICITY_LABELS, SEXES
 from pathways.services.records import CaseSummary, PersonRecord, TimelineEntry, person_record
 from ui.add_event_dialog import AddEventDialog
 from ui.context import AppContext
+from ui.documents import DocumentsButton
 from ui.formatting import show_date, show_moment
 from ui.widgets import buddy_label, error_label
 
@@ -97,8 +98,11 @@ class PersonPage(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.add_button = QPushButton("&Add event…")
+        self.documents = DocumentsButton(context, lambda: self.record, self.current_case, self._report)
         self.back_button = QPushButton("&Back to search")
         self.error = error_label()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
         self._layout()
         self.cases.selectionModel().currentRowChanged.connect(self._show_case)
         self.add_button.clicked.connect(self.add_event)
@@ -119,7 +123,8 @@ class PersonPage(QWidget):
     def _layout(self) -> None:
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.documents)
+        buttons.addWidget(self.status, 1)
         buttons.addWidget(self.back_button)
         upper, lower = QWidget(), QWidget()
         up = QVBoxLayout(upper)
@@ -190,6 +195,10 @@ class PersonPage(QWidget):
         for entry in case.timeline:
             self.timeline_model.appendRow(_timeline_row(entry))
         self.timeline.resizeRowsToContents()
+
+    def _report(self, message: str, failed: bool) -> None:
+        (self.error if failed else self.status).setText(message)
+        (self.status if failed else self.error).clear()
 
     def add_event(self) -> None:
         case = self.current_case()
