@@ -21,6 +21,7 @@ from pathways.identity import ETHNICITY_LABELS, SEXES
 from pathways.services.records import CaseSummary, PersonRecord, TimelineEntry, person_record
 from ui.add_event_dialog import AddEventDialog
 from ui.context import AppContext
+from ui.correct_dialog import CorrectEventDialog
 from ui.documents import DocumentsButton
 from ui.formatting import show_date, show_moment
 from ui.widgets import buddy_label, error_label
@@ -98,6 +99,8 @@ class PersonPage(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.add_button = QPushButton("&Add event…")
+        self.correct_button = QPushButton("&Correct…")
+        self.correct_button.setToolTip("Correct the selected event, or withdraw it as recorded in error")
         self.documents = DocumentsButton(context, lambda: self.record, self.current_case, self._report)
         self.back_button = QPushButton("&Back to search")
         self.error = error_label()
@@ -106,6 +109,7 @@ class PersonPage(QWidget):
         self._layout()
         self.cases.selectionModel().currentRowChanged.connect(self._show_case)
         self.add_button.clicked.connect(self.add_event)
+        self.correct_button.clicked.connect(self.correct_event)
         self.back_button.clicked.connect(self.back.emit)
         context.changed.connect(self._on_changed)
 
@@ -123,6 +127,7 @@ class PersonPage(QWidget):
     def _layout(self) -> None:
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.correct_button)
         buttons.addWidget(self.documents)
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.back_button)
@@ -195,6 +200,19 @@ class PersonPage(QWidget):
         for entry in case.timeline:
             self.timeline_model.appendRow(_timeline_row(entry))
         self.timeline.resizeRowsToContents()
+
+    def current_entry(self) -> TimelineEntry | None:
+        case, row = self.current_case(), self.timeline.currentIndex().row()
+        if case is None or not 0 <= row < len(case.timeline):
+            return None
+        return case.timeline[row]
+
+    def correct_event(self) -> None:
+        entry = self.current_entry()
+        if entry is None or entry.superseded:
+            self._report("Choose an event in the timeline that is still current, then Correct.", True)
+            return
+        CorrectEventDialog(self._context, entry, self).exec()
 
     def _report(self, message: str, failed: bool) -> None:
         (self.error if failed else self.status).setText(message)

@@ -81,3 +81,28 @@ def test_add_event_offers_only_allowed_steps_and_saves(
     with navigator_context.store.unit_of_work() as uow:
         tests = uow.session.scalars(select(Event).where(Event.case_id == nowak.id, Event.name == "test")).all()
         assert [t.result for t in tests] == ["refused", "negative"]
+
+
+def test_correct_and_withdraw_from_the_record(qtbot: QtBot, navigator_context: AppContext, clock: Clock) -> None:
+    from ui.correct_dialog import CorrectEventDialog
+
+    clock.at = datetime(2023, 3, 13, 12, 0, tzinfo=UTC)
+    window = _window(qtbot, navigator_context)
+    window.find_page.search.setText("nowak")
+    qtbot.waitUntil(lambda: window.find_page.model.rowCount() == 1, timeout=5000)
+    window.find_page._open_first()
+    page = window.person_page
+    page.timeline.selectRow(1)  # the refused test
+    entry = page.current_entry()
+    assert entry is not None and entry.label == "Drug test"
+    dialog = CorrectEventDialog(navigator_context, entry, window)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.notes, "second sample attempted")
+    dialog.save()
+    assert "needs a reason" in dialog.error.text()
+    qtbot.keyClicks(dialog.reason, "notes left out at the time")
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: page.timeline_model.rowCount() == 4, timeout=5000)
+    notes = [page.timeline_model.index(r, 4).data() for r in range(page.timeline_model.rowCount())]
+    assert "Correction: notes left out at the time" in notes and "Replaced by a correction" in notes
