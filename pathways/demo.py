@@ -18,6 +18,7 @@ PATHWAY_GENERATORS with its share of the cases.
 from __future__ import annotations
 
 import random
+import tomllib
 from bisect import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from operator import itemgetter
 from typing import Generic, TypeVar
 
 from pathways.clock import age_on
+from pathways.definitions import RESOURCES
 from pathways.interchange.format import EVENT_COLUMNS
 
 SYNTHETIC_NOTE = "Synthetic demo record"
@@ -71,138 +73,10 @@ def _choice(rng: random.Random, values: Sequence[T]) -> T:
 
 # --- People --------------------------------------------------------------------------------------------
 
-MALE_FORENAMES = (
-    "Oliver",
-    "Jack",
-    "Harry",
-    "George",
-    "Thomas",
-    "James",
-    "William",
-    "Daniel",
-    "Matthew",
-    "Ryan",
-    "Liam",
-    "Connor",
-    "Callum",
-    "Jamie",
-    "Lewis",
-    "Michael",
-    "David",
-    "Mark",
-    "Paul",
-    "Steven",
-    "Craig",
-    "Lee",
-    "Dean",
-    "Wayne",
-    "Mohammed",
-    "Arjun",
-    "Kwame",
-    "Tomasz",
-    "Marcus",
-    "Rhys",
-    "Sean",
-    "Kieran",
-)
-FEMALE_FORENAMES = (
-    "Olivia",
-    "Amelia",
-    "Emily",
-    "Jessica",
-    "Sophie",
-    "Chloe",
-    "Charlotte",
-    "Hannah",
-    "Lauren",
-    "Rebecca",
-    "Sarah",
-    "Emma",
-    "Laura",
-    "Gemma",
-    "Kelly",
-    "Natalie",
-    "Danielle",
-    "Stacey",
-    "Michelle",
-    "Claire",
-    "Donna",
-    "Tracey",
-    "Aisha",
-    "Fatima",
-    "Priya",
-    "Amara",
-    "Agnieszka",
-    "Shanice",
-    "Megan",
-    "Siobhan",
-    "Bethan",
-    "Zainab",
-)
-SURNAMES = (
-    "Smith",
-    "Jones",
-    "Williams",
-    "Taylor",
-    "Brown",
-    "Davies",
-    "Evans",
-    "Wilson",
-    "Thomas",
-    "Johnson",
-    "Roberts",
-    "Robinson",
-    "Thompson",
-    "Wright",
-    "Walker",
-    "White",
-    "Edwards",
-    "Hughes",
-    "Green",
-    "Hall",
-    "Lewis",
-    "Harris",
-    "Clarke",
-    "Jackson",
-    "Wood",
-    "Turner",
-    "Martin",
-    "Cooper",
-    "Hill",
-    "Ward",
-    "Morris",
-    "Moore",
-    "King",
-    "Baker",
-    "Harrison",
-    "Morgan",
-    "Allen",
-    "Scott",
-    "Price",
-    "Bennett",
-    "Young",
-    "Mitchell",
-    "Kelly",
-    "Murphy",
-    "Campbell",
-    "O'Connor",
-    "MacDonald",
-    "Patel",
-    "Khan",
-    "Ali",
-    "Hussain",
-    "Ahmed",
-    "Singh",
-    "Chowdhury",
-    "Mensah",
-    "Okafor",
-    "Adeyemi",
-    "Nowak",
-    "Nguyen",
-    "Chen",
-    "Yilmaz",
-    "Fernandes",
-)
+_NAMES = tomllib.loads((RESOURCES / "demo" / "names.toml").read_text(encoding="utf-8"))
+MALE_FORENAMES: tuple[str, ...] = tuple(_NAMES["male_forenames"])
+FEMALE_FORENAMES: tuple[str, ...] = tuple(_NAMES["female_forenames"])
+SURNAMES: tuple[str, ...] = tuple(_NAMES["surnames"])
 FORENAMES_BY_SEX = {"M": MALE_FORENAMES, "F": FEMALE_FORENAMES}  # X and U: either list
 SEXES = _Weighted([("M", 77.0), ("F", 21.0), ("X", 1.0), ("U", 1.0)])
 ETHNICITIES = _Weighted(
