@@ -1,24 +1,31 @@
-"""Headless commands: import, export, report cohort, demo, backup, migrate. No window is opened."""
+"""Headless commands: import, export, report (cohort, case), demo, backup, migrate. No window is opened."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from db.backup import BackupError, backup_sqlite
 from db.engine import resolve_url, sqlite_path
 from pathways.actors import Actor, command_line_actor
 from pathways.audit import authorise, write_audit
-from pathways.errors import PathwaysError
+from pathways.errors import InvalidInput, NotFound, PathwaysError
 from pathways.interchange.exporter import ExportFilter, export_dataset
 from pathways.interchange.format import Problem
 from pathways.interchange.importer import ImportReport, import_dataset
 from pathways.store import Store, open_store
+
+if TYPE_CHECKING:
+    from reports.cohort import CohortAnswer
+    from reports.figures import FigureValue
+    from reports.tables import ReportTable
+
+REPORT_FORMATS = {"json": "JSON file", "pdf": "PDF", "csv": "CSV file", "xlsx": "workbook (.xlsx)"}
 
 
 def _date(text: str) -> date:
@@ -43,11 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp = commands.add_parser("export", help="export cases as interchange v1 (people.csv, events.csv)")
     exp.add_argument("--output", type=Path, required=True)
     _add_filters(exp, required=False)
-    report = commands.add_parser("report", help="reports").add_subparsers(dest="report", required=True)
-    cohort = report.add_parser("cohort", help="cohort figures for a pathway and period")
-    _add_filters(cohort, required=True)
-    cohort.add_argument("--format", choices=["json"], default="json")
-    cohort.add_argument("--output", type=Path, help="write to this file instead of printing")
+    _add_report_commands(commands.add_parser("report", help="reports"))
     demo = commands.add_parser("demo", help="fill an empty database with synthetic demo people and cases")
     demo.add_argument("--people", type=int, default=500)
     demo.add_argument("--seed", type=int, default=1)
@@ -55,6 +58,25 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--output", type=Path, required=True)
     commands.add_parser("migrate", help="bring the database's tables up to date")
     return parser
+
+
+def _add_report_commands(parser: argparse.ArgumentParser) -> None:
+    report = parser.add_subparsers(dest="report", required=True)
+    cohort = report.add_parser("cohort", help="cohort figures and tables for a pathway and period")
+    _add_filters(cohort, required=True)
+    cohort.add_argument(
+        "--format", choices=list(REPORT_FORMATS), default="json", help="json (printed unless --output), pdf, csv, xlsx"
+    )
+    cohort.add_argument("--output", type=Path, help="write to this file (needed for pdf, csv and xlsx)")
+    cohort.add_argument(
+        "--publication",
+        action="store_true",
+        help="for publication: counts of 1 to 4, and any count or percentage that would give one away, are shown as *",
+    )
+    case = report.add_parser("case", help="one person's case summary as a PDF, for a named reader")
+    case.add_argument("--person", required=True, metavar="REF", help="the person's reference, or id:N (record N)")
+    case.add_argument("--output", type=Path, help="the PDF file to write")
+    case.add_argument("--purpose", help="who the summary is for: probation, court or treatment")
 
 
 def _add_filters(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -98,16 +120,211 @@ def run_export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     return 0
 
 
+def report_argument_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with a report command's arguments, in plain words; None when they will do."""
+    if args.command != "report":
+        return None
+    output: Path | None = args.output
+    if args.report == "cohort" and output is None and args.format != "json":
+        return f"Give --output FILE: the {REPORT_FORMATS[args.format]} is written to a file, not printed."
+    if args.report == "case":
+        from reports.case_summary import PURPOSES
+
+        choices = ", ".join(PURPOSES)
+        if output is None:
+            return "Give --output FILE: the case summary is a PDF written to a file."
+        if args.purpose is None:
+            return f"Say who the case summary is for: --purpose followed by one of {choices}."
+        if args.purpose not in PURPOSES:
+            return f"There is no case summary for '{args.purpose}': give --purpose followed by one of {choices}."
+        if args.person.lower().startswith("id:") and not args.person[3:].strip().isdigit():
+            return f"'{args.person}' is not a record number: write id: and the number, for example id:42."
+    if output is not None and output.is_dir():
+        return f"{output} is a folder: give the name of the file to write."
+    if output is not None and not output.parent.is_dir():
+        return f"The folder {output.parent} does not exist: make it first, or write the report somewhere else."
+    return None
+
+
 def run_report(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    if args.report == "case":
+        return run_case_report(store, actor, args)
+    return run_cohort_report(store, actor, args)
+
+
+def run_cohort_report(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    """The cohort report as JSON (printed, or to --output), PDF, CSV or .xlsx.
+
+    With --publication every format shows the tables as reports.publication.publish_tables makes them (the PDF
+    does this itself), and the JSON's figures are hidden to match (see published_figures)."""
     from reports.cohort import CohortQuestion, cohort_figures
 
     answer = cohort_figures(store, actor=actor, question=CohortQuestion(args.pathway, args.start, args.end, args.site))
-    text = json.dumps(answer.as_json(), indent=2, ensure_ascii=False)
-    if args.output:
-        args.output.write_text(text + "\n", encoding="utf-8")
+    tables: Sequence[ReportTable] = answer.tables
+    if args.publication:
+        from reports.publication import publish_tables
+
+        tables = publish_tables(answer.question.pathway, answer.tables)
+    output: Path | None = args.output
+    if args.format == "json":
+        data = answer.as_json()
+        if args.publication:
+            data.update(_published_json(store, answer, tables))
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        if output is None:
+            print(text)
+            return 0
+        _write(output, (text + "\n").encode("utf-8"))
+    elif output is None:  # report_argument_problem has refused this already
+        raise InvalidInput(f"Give --output FILE: the {REPORT_FORMATS[args.format]} is written to a file.")
     else:
-        print(text)
+        _write_cohort_file(args.format, output, answer, tables, publication=args.publication)
+    hidden = " Counts of 1 to 4 are shown as *." if args.publication else ""
+    print(f"The cohort report ({args.format}) was written to {output}.{hidden}")
     return 0
+
+
+def _write_cohort_file(
+    form: str, output: Path, answer: CohortAnswer, tables: Sequence[ReportTable], *, publication: bool
+) -> None:
+    if form == "pdf":
+        from reports.cohort_pdf import write_cohort_pdf
+
+        write_cohort_pdf(output, answer, publication=publication)  # publishes its own copy of the tables
+    elif form == "csv":
+        from reports.table_export import write_tables_csv
+
+        write_tables_csv(output, tables)
+    else:
+        from reports.table_export import write_tables_xlsx
+
+        title, footer = _cohort_title_and_footer(answer, publication=publication)
+        write_tables_xlsx(output, tables, title=title, footer=footer)
+
+
+def _write(path: Path, data: bytes) -> None:
+    from reports.pdf_base import write_atomically
+
+    write_atomically(path, data)
+
+
+def _published_json(store: Store, answer: CohortAnswer, published: Sequence[ReportTable]) -> dict[str, object]:
+    """The members of the JSON a publication copy replaces or adds: figures, tables, and `"suppressed": true`."""
+    from reports.cohort import table_json
+
+    definition = store.definition(answer.question.pathway)
+    parts = {f.key: (str(f.spec["pct"][0]), str(f.spec["pct"][1])) for f in definition.figures if "pct" in f.spec}
+    hidden = hidden_in_tables(answer.question.pathway, answer.figures, published)
+    return {
+        "figures": published_figures(answer.figures, parts, hidden),
+        "tables": [table_json(table) for table in published],
+        "suppressed": True,
+    }
+
+
+def hidden_in_tables(pathway: str, figures: Mapping[str, FigureValue], published: Sequence[ReportTable]) -> set[str]:
+    """The figures some published figure table (the funnel, a split, other figures) shows as "*": hidden there
+    by disclosure control, perhaps to protect another count, so the JSON's figures must hide them too."""
+    from reports.cohort_tables import FUNNELS, SPLITS, label_for
+    from reports.tables import SUPPRESSED
+
+    funnel = FUNNELS.get(pathway, ())
+    by_label = {"funnel": {label_for(key, funnel): key for key in figures}}
+    by_label["other_figures"] = by_label["funnel"]
+    for split in SPLITS.get(pathway, ()):
+        by_label[split.key] = {label: key for key, label in split.parts} | {"Total": split.total}
+    hidden: set[str] = set()
+    for table in published:
+        labels = by_label.get(table.key, {})
+        hidden |= {labels[row.label] for row in table.rows if row.label in labels and SUPPRESSED in row.counts}
+    return hidden
+
+
+def published_figures(
+    figures: Mapping[str, FigureValue], pct_parts: Mapping[str, tuple[str, str]], hidden: Collection[str] = ()
+) -> dict[str, FigureValue | str | dict[str, int | str]]:
+    """The figures as they may be published: a count of 1 to 4 (also within a per-value figure) and every figure
+    in `hidden` as "*"; a percentage as "*" when either figure it is made of is hidden (`pct_parts`: percentage
+    figure → (part, whole)). Other values unchanged."""
+    from reports.disclosure import LARGEST_HIDDEN, SMALLEST_SHOWN
+    from reports.tables import SUPPRESSED
+
+    def hide(count: int) -> int | str:
+        return SUPPRESSED if SMALLEST_SHOWN <= count <= LARGEST_HIDDEN else count
+
+    shown: dict[str, FigureValue | str | dict[str, int | str]] = {}
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            shown[key] = {name: hide(count) for name, count in value.items()}
+        elif isinstance(value, int) and not isinstance(value, bool):
+            shown[key] = SUPPRESSED if key in hidden else hide(value)
+        else:
+            shown[key] = value
+    for key, (part, whole) in pct_parts.items():
+        if key in shown and SUPPRESSED in (shown.get(part), shown.get(whole)):
+            shown[key] = SUPPRESSED
+    return shown
+
+
+def _cohort_title_and_footer(answer: CohortAnswer, *, publication: bool) -> tuple[str, str]:
+    """The title and footer a workbook shows on every sheet: the question asked and the data counted."""
+    from pathways.clock import LONDON
+    from reports.pdf_base import long_date
+
+    q = answer.question
+    title = f"{answer.pathway_name}: cohort report" + ("" if publication else " \N{EN DASH} not for publication")
+    local = answer.as_of.astimezone(LONDON)
+    footer = (
+        f"{answer.pathway_name}, cases starting {long_date(q.start)} to {long_date(q.end)}, {q.site or 'all sites'}"
+        f" \N{MIDDLE DOT} definition version {answer.pathway_version}"
+        f" \N{MIDDLE DOT} data version {answer.data_version or 'not known'}"
+        f" \N{MIDDLE DOT} as of {long_date(local.date())} {local:%H:%M}"
+    )
+    if publication:
+        footer += " \N{MIDDLE DOT} counts of 1 to 4 are shown as *"
+    return title, footer
+
+
+def run_case_report(store: Store, actor: Actor, args: argparse.Namespace) -> int:
+    """One person's case summary as a PDF, for the reader --purpose names; the printing is audited."""
+    from pathways.services.records import person_record
+    from reports.case_summary import PURPOSES, write_case_summary
+
+    person_id = _person_id(store, actor, args.person)
+    record = person_record(store, actor=actor, person_id=person_id)
+    now = store.clock()
+    write_case_summary(args.output, record, purpose=args.purpose, prepared_by=actor.username, as_of=now)
+    with store.unit_of_work() as uow:
+        detail = f"for {args.purpose}"
+        write_audit(
+            uow.session, actor, "print_case_summary", now, record_type="person", record_id=person_id, detail=detail
+        )
+        uow.commit()
+    print(f"The case summary for {PURPOSES[args.purpose].reader} was written to {args.output}.")
+    return 0
+
+
+def _person_id(store: Store, actor: Actor, ref: str) -> int:
+    """The record number of the person `ref` names: their person_ref (exact, else ignoring case), or id:N."""
+    from sqlalchemy import func, select
+
+    from db.models import Person
+
+    authorise(store.session_factory, actor, "view_person", store.clock)
+    if ref.lower().startswith("id:"):
+        number = int(ref[3:].strip())
+        query = select(Person.id).where(Person.id == number)
+        missing = f"There is no person with the record number {number}."
+    else:
+        query = select(Person.id).where(func.upper(Person.person_ref) == ref.strip().upper())
+        missing = f"There is no person with the reference '{ref}'."
+    with store.unit_of_work() as uow:
+        found = list(uow.session.scalars(query))
+        if len(found) > 1:
+            found = list(uow.session.scalars(select(Person.id).where(Person.person_ref == ref.strip())))
+    if len(found) != 1:
+        raise NotFound(missing if not found else f"More than one person has a reference like '{ref}': give it exactly.")
+    return found[0]
 
 
 def run_demo(store: Store, actor: Actor, args: argparse.Namespace) -> int:
@@ -150,6 +367,10 @@ COMMANDS: dict[str, Callable[[Store, Actor, argparse.Namespace], int]] = {
 
 def run_command(args: argparse.Namespace) -> int:
     """Run a headless command as the operating-system user; errors are printed in plain words."""
+    problem = report_argument_problem(args)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         store = open_store(resolve_url(args.database_url))
     except PathwaysError as exc:
