@@ -9,13 +9,13 @@ figures. Months and ages are taken at the case's first event, on the Europe/Lond
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from pathways.clock import age_on, local_date
 from pathways.definitions import PathwayDefinition
 from pathways.identity import ETHNICITY_LABELS, SEXES
-from reports.figures import compute_figures
+from reports.figures import compute_figures, figure_sets
 from reports.queries import CohortCase
 from reports.tables import Count, ReportRow, ReportTable
 
@@ -161,18 +161,30 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
 )
 
 
-def breakdown_tables(definition: PathwayDefinition, cases: Sequence[CohortCase]) -> list[ReportTable]:
-    return [breakdown_table(definition, cases, breakdown) for breakdown in BREAKDOWNS]
+def breakdown_tables(
+    definition: PathwayDefinition, cases: Sequence[CohortCase], sets: Mapping[str, set[int]] | None = None
+) -> list[ReportTable]:
+    """Every breakdown. `sets` (from figure_sets over the whole cohort) makes each group's count a set
+    intersection instead of a recount: the same answer, far faster at force scale."""
+    members = dict(sets) if sets is not None else figure_sets(definition, cases)[1]
+    return [breakdown_table(definition, cases, breakdown, members) for breakdown in BREAKDOWNS]
 
 
-def breakdown_table(definition: PathwayDefinition, cases: Sequence[CohortCase], breakdown: Breakdown) -> ReportTable:
-    """One row per group, each counted by compute_figures on the group's cases; then the total row."""
+def breakdown_table(
+    definition: PathwayDefinition,
+    cases: Sequence[CohortCase],
+    breakdown: Breakdown,
+    members: Mapping[str, set[int]] | None = None,
+) -> ReportTable:
+    """One row per group, each counting the group's cases in each column's figure; then the total row."""
     columns = columns_for(definition.code)
     groups: dict[str, list[CohortCase]] = defaultdict(list)
     for case in cases:
         groups[breakdown.group_of(case)].append(case)
+    sets = members if members is not None else figure_sets(definition, cases)[1]
     rows = [
-        ReportRow(label, group_counts(definition, groups.get(label, []), columns)) for label in breakdown.order(groups)
+        ReportRow(label, group_counts(definition, groups.get(label, []), columns, sets))
+        for label in breakdown.order(groups)
     ]
     totals = tuple(sum(int(row.counts[column] or 0) for row in rows) for column in range(len(columns)))
     return ReportTable(
@@ -187,11 +199,20 @@ def breakdown_table(definition: PathwayDefinition, cases: Sequence[CohortCase], 
 
 
 def group_counts(
-    definition: PathwayDefinition, cases: Sequence[CohortCase], columns: Sequence[Column]
+    definition: PathwayDefinition,
+    cases: Sequence[CohortCase],
+    columns: Sequence[Column],
+    sets: Mapping[str, set[int]] | None = None,
 ) -> tuple[Count, ...]:
     """The columns' figures over `cases`; a column the definition does not have counts the cases."""
     if not cases:
         return tuple(0 for _ in columns)
+    counted_by_case = {
+        f.key for f in definition.figures if "pct" not in f.spec and f.spec.get("count", "cases") == "cases"
+    }
+    if sets is not None and all(c.key in counted_by_case and c.key in sets for c in columns):
+        ids = {case.case_id for case in cases}
+        return tuple(len(sets[c.key] & ids) for c in columns)
     figures = compute_figures(definition, cases)
     counts: list[Count] = []
     for column in columns:

@@ -12,7 +12,7 @@ from pathways.clock import LONDON
 from pathways.errors import InvalidInput
 from pathways.store import Store
 from reports.cohort_tables import cohort_tables, data_version
-from reports.figures import FigureValue, compute_figures
+from reports.figures import FigureValue, figure_sets
 from reports.queries import cohort_cases
 from reports.tables import ReportTable
 
@@ -76,8 +76,8 @@ def cohort_figures(store: Store, *, actor: Actor, question: CohortQuestion) -> C
     definition = store.definition(question.pathway)
     with store.unit_of_work() as uow:
         cases = cohort_cases(uow.session, question.pathway, question.start, question.end, question.site)
-        figures = compute_figures(definition, cases)
-        tables = tuple(cohort_tables(definition, cases, figures))
+        figures, sets = figure_sets(definition, cases)
+        tables = tuple(cohort_tables(definition, cases, figures, sets))
         version = data_version(cases)
         write_audit(uow.session, actor, "report_cohort", store.clock(), detail=f"pathway {question.pathway}")
         uow.commit()

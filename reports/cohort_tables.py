@@ -112,11 +112,14 @@ def label_for(key: str, funnel: Sequence[FunnelStep] = ()) -> str:
 
 
 def cohort_tables(
-    definition: PathwayDefinition, cases: Sequence[CohortCase], figures: Mapping[str, FigureValue]
+    definition: PathwayDefinition,
+    cases: Sequence[CohortCase],
+    figures: Mapping[str, FigureValue],
+    sets: Mapping[str, set[int]] | None = None,
 ) -> list[ReportTable]:
-    """Every table of the cohort report, in report order."""
+    """Every table of the cohort report, in report order (`sets`: the cases each figure counts, if known)."""
     tables = figure_tables(definition, figures)
-    tables += breakdown_tables(definition, cases)
+    tables += breakdown_tables(definition, cases, sets)
     if definition.code == "checkpoint":
         tables.append(conditions_met_table(definition, cases))
     return tables

@@ -13,12 +13,12 @@ A condition is a figure's key (the case is counted by it), or a table:
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from pathways.definitions import PathwayDefinition
+from pathways.definitions import LIST_FIELDS, PathwayDefinition
 from pathways.engine import Fact, eligibility
 from reports.queries import CohortCase
 
@@ -36,14 +36,32 @@ def percentage(part: int, whole: int) -> float | None:
     return float(value)
 
 
+_Checks = tuple[tuple[str, frozenset[str], bool], ...]
+_compiled: dict[tuple[int, str], tuple[Mapping[str, Any], _Checks]] = {}
+
+
+def _checks(spec: Mapping[str, Any], name_key: str) -> _Checks:
+    """The column tests of a condition, worked out once per condition (figures test them very often)."""
+    cached = _compiled.get((id(spec), name_key))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    checks = tuple(
+        (column, frozenset({wanted} if isinstance(wanted, str) else wanted), column in LIST_FIELDS)
+        for column, wanted in spec.items()
+        if column not in (name_key, "exactly")
+    )
+    _compiled[(id(spec), name_key)] = (spec, checks)
+    return checks
+
+
 def _event_matches(fact: Fact, spec: Mapping[str, Any], name_key: str = "has") -> bool:
     if fact.name != spec[name_key]:
         return False
-    for column, wanted in spec.items():
-        if column in (name_key, "exactly"):
-            continue
-        allowed = {wanted} if isinstance(wanted, str) else set(wanted)
-        if not fact.items(column) & allowed:
+    for column, allowed, is_list in _checks(spec, name_key):
+        if is_list:
+            if not fact.items(column) & allowed:
+                return False
+        elif fact.values.get(column) not in allowed:
             return False
     return True
 
@@ -54,6 +72,17 @@ class _Evaluator:
         self.cases = cases
         self.sets: dict[str, set[int]] = {}
         self._eligible: set[int] | None = None
+        self._index: dict[int, dict[str, list[Fact]]] = {}
+
+    def named(self, case: CohortCase, name: str) -> list[Fact]:
+        """The case's facts called `name` (indexed once per case: figures ask many times)."""
+        index = self._index.get(case.case_id)
+        if index is None:
+            index = defaultdict(list)
+            for fact in case.facts:
+                index[fact.name].append(fact)
+            self._index[case.case_id] = index
+        return index.get(name, [])
 
     def eligible(self) -> set[int]:
         if self._eligible is None:
@@ -70,23 +99,35 @@ class _Evaluator:
         if "eligible" in condition:
             return (case.case_id in self.eligible()) == bool(condition["eligible"])
         if "has" in condition:
-            return any(_event_matches(f, condition) for f in case.facts)
+            return any(_event_matches(f, condition) for f in self.named(case, condition["has"]))
         if "lacks" in condition:
-            return not any(_event_matches(f, condition, "lacks") for f in case.facts)
+            return not any(_event_matches(f, condition, "lacks") for f in self.named(case, condition["lacks"]))
         if "substances_of" in condition:
             found: set[str] = set()
-            for fact in case.facts:
+            for fact in self.named(case, condition["substances_of"]["has"]):
                 if _event_matches(fact, condition["substances_of"]):
                     found |= fact.items("substances")
             return found == set(condition["exactly"])
         raise FigureError(f"{self.definition.code}: a condition is not understood: {condition!r}")
 
     def members(self, where: Sequence[Any]) -> list[CohortCase]:
-        return [c for c in self.cases if all(self.holds(c, w) for w in where)]
+        pool: Sequence[CohortCase] = self.cases
+        for condition in where:  # a figure named first narrows the cases to look at
+            if isinstance(condition, str) and condition in self.sets:
+                chosen = self.sets[condition]
+                pool = [c for c in pool if c.case_id in chosen]
+        return [c for c in pool if all(self.holds(c, w) for w in where)]
 
 
 def compute_figures(definition: PathwayDefinition, cases: Sequence[CohortCase]) -> dict[str, FigureValue]:
     """The figures of `definition`, in the order it lists them."""
+    return figure_sets(definition, cases)[0]
+
+
+def figure_sets(
+    definition: PathwayDefinition, cases: Sequence[CohortCase]
+) -> tuple[dict[str, FigureValue], dict[str, set[int]]]:
+    """The figures, and for each figure counted over cases, the ids of the cases it counts."""
     evaluator = _Evaluator(definition, cases)
     values: dict[str, FigureValue] = {}
     for figure in definition.figures:
@@ -98,7 +139,7 @@ def compute_figures(definition: PathwayDefinition, cases: Sequence[CohortCase]) 
         members = evaluator.members(spec.get("where", ()))
         evaluator.sets[figure.key] = {c.case_id for c in members}
         values[figure.key] = _count(spec, members)
-    return values
+    return values, evaluator.sets
 
 
 def _count(spec: Mapping[str, Any], members: Sequence[CohortCase]) -> FigureValue:
