@@ -12,12 +12,6 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton
 from pathways.errors import PathwaysError
 from pathways.services.documents import note_document
 from pathways.services.records import CaseSummary, PersonRecord
-from reports.attendance import attendance_record_bytes, failure_to_attend_bytes
-from reports.case_summary import PURPOSES, case_summary_bytes
-from reports.contract import contract_bytes, contract_terms
-from reports.notice import notice_pdf_bytes
-from reports.notice_data import assessment_notice
-from reports.pdf_base import write_atomically
 from ui.context import AppContext
 
 
@@ -45,10 +39,21 @@ class DocumentsButton(QToolButton):
         self.setAccessibleName("Print or save a document about this person")
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_ = QMenu(self)
-        self.documents = self._documents()
-        for document in self.documents:
-            self.menu_.addAction(document.title, self._saver(document))
+        self.menu_.aboutToShow.connect(self._fill_menu)
         self.setMenu(self.menu_)
+        self._documents: list[Document] | None = None
+
+    @property
+    def documents(self) -> list[Document]:
+        """Built when first wanted: the report modules (and ReportLab) load then, not at start-up."""
+        if self._documents is None:
+            self._documents = self._make_documents()
+        return self._documents
+
+    def _fill_menu(self) -> None:
+        if not self.menu_.actions():
+            for document in self.documents:
+                self.menu_.addAction(document.title, self._saver(document))
 
     def _saver(self, document: Document) -> Callable[[], None]:
         def save() -> None:
@@ -57,12 +62,18 @@ class DocumentsButton(QToolButton):
         return save
 
     def _summary(self, purpose: str) -> Callable[[PersonRecord, CaseSummary], bytes]:
+        from reports.case_summary import case_summary_bytes
+
         context = self._context
         return lambda r, _c: case_summary_bytes(
             r, purpose=purpose, prepared_by=context.actor.username, as_of=context.store.clock()
         )
 
-    def _documents(self) -> list[Document]:
+    def _make_documents(self) -> list[Document]:
+        from reports.attendance import attendance_record_bytes, failure_to_attend_bytes
+        from reports.case_summary import PURPOSES
+        from reports.contract import contract_bytes, contract_terms
+
         who, now = self._context.actor.username, self._context.store.clock
         found = [
             Document(f"summary:{key}", f"Case summary for {p.reader}…", self._summary(key))
@@ -92,6 +103,9 @@ class DocumentsButton(QToolButton):
         return found
 
     def _notice(self, _record: PersonRecord, case: CaseSummary) -> bytes:
+        from reports.notice import notice_pdf_bytes
+        from reports.notice_data import assessment_notice
+
         context = self._context
         notice = assessment_notice(
             context.store, actor=context.actor, case_id=case.id, kind="initial", given_by=context.actor.username
@@ -115,6 +129,8 @@ class DocumentsButton(QToolButton):
         return self._write(document, record, case, path)
 
     def _write(self, document: Document, record: PersonRecord, case: CaseSummary, path: Path) -> bool:
+        from reports.pdf_base import write_atomically
+
         try:
             data = document.make(record, case)
             write_atomically(path, data)

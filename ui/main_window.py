@@ -4,23 +4,23 @@ menus and shortcuts, and what the signed-in user's role allows."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QWidget
 
 from pathways.actors import Role
-from ui.admin_page import AdminPage
-from ui.appointments_page import AppointmentsPage
-from ui.arrest_wizard import NewArrestWizard
 from ui.context import AppContext
-from ui.export_dialog import EXPORT_SLOT, ExportDialog
 from ui.find_page import FindPersonPage
-from ui.import_dialog import IMPORT_SLOT, ImportDialog
 from ui.operations import OperationRunner
 from ui.person_page import PersonPage
 from ui.register_dialog import RegisterPersonDialog
-from ui.reports_page import ReportsPage
+
+if TYPE_CHECKING:
+    from ui.admin_page import AdminPage
+    from ui.appointments_page import AppointmentsPage
+    from ui.reports_page import ReportsPage
 
 
 class MainWindow(QMainWindow):
@@ -29,7 +29,9 @@ class MainWindow(QMainWindow):
         self.context = context
         self.runner = OperationRunner(self)
         self._on_sign_out = on_sign_out
-        self._slots = ["find-person", "arrest-person", IMPORT_SLOT, EXPORT_SLOT]
+        self._slots = ["find-person", "arrest-person", "import-dataset", "export-dataset"]
+        self._builders: dict[str, Callable[[], QWidget]] = {}
+        self._built: dict[str, QWidget] = {}
         actor = context.actor
         demo = " — DEMO DATA (synthetic people, not real records)" if context.demo else ""
         self.setWindowTitle(f"Pathways — {actor.username} ({actor.role.label}) — {where}{demo}")
@@ -64,9 +66,17 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(action)
         return action
 
-    def add_page(self, widget: QWidget, text: str, shortcut: str) -> QAction:
-        self.pages.addWidget(widget)
-        return self._page_action(text, shortcut, lambda: self._show(widget))
+    def _lazy_page(self, name: str, text: str, shortcut: str, build: Callable[[], QWidget]) -> None:
+        """A page made the first time it is shown (or asked for), so the window opens quickly."""
+        self._builders[name] = build
+        self.go_menu.addAction(self._page_action(text, shortcut, lambda: self._show(self.page(name))))
+
+    def page(self, name: str) -> QWidget:
+        if name not in self._built:
+            widget = self._builders[name]()
+            self.pages.addWidget(widget)
+            self._built[name] = widget
+        return self._built[name]
 
     def _add_role_pages(self, role: Role) -> None:
         """Pages beyond finding people, by role. (The services refuse what a role may not do, whatever is shown.)"""
@@ -74,19 +84,44 @@ class MainWindow(QMainWindow):
             self.arrest_action = self._page_action("&New arrest", "Ctrl+N", self.new_arrest)
             self.go_menu.addAction(self.arrest_action)
         if role in (Role.MANAGER, Role.ADMINISTRATOR):
-            self.reports_page = ReportsPage(self.context, self.runner)
-            self._slots.extend(ReportsPage.SLOTS)
-            self.go_menu.addAction(self.add_page(self.reports_page, "&Reports", "Ctrl+R"))
+            self._lazy_page("reports", "&Reports", "Ctrl+R", self._build_reports)
             self._file_action("&Export cases…", "Ctrl+E", self.export_cases)
         if role is Role.ADMINISTRATOR:
             self._file_action("&Import a dataset…", "Ctrl+I", self.import_dataset)
-            self.admin_page = AdminPage(self.context)
-            self.go_menu.addAction(self.add_page(self.admin_page, "A&dministration", "Ctrl+3"))
+            self._lazy_page("admin", "A&dministration", "Ctrl+3", self._build_admin)
         if role in (Role.CUSTODY_NAVIGATOR, Role.TREATMENT_WORKER, Role.MANAGER):
-            self.appointments_page = AppointmentsPage(self.context, self.runner)
-            self.appointments_page.open_person.connect(self.open_person)
-            self._slots.extend(self.appointments_page.slots())
-            self.go_menu.addAction(self.add_page(self.appointments_page, "Appointment&s", "Ctrl+2"))
+            self._lazy_page("appointments", "Appointment&s", "Ctrl+2", self._build_appointments)
+
+    def _build_reports(self) -> QWidget:
+        from ui.reports_page import ReportsPage  # loaded when first used: ReportLab and QtPdf are not quick
+
+        self._slots.extend(ReportsPage.SLOTS)
+        return ReportsPage(self.context, self.runner)
+
+    def _build_admin(self) -> QWidget:
+        from ui.admin_page import AdminPage
+
+        return AdminPage(self.context)
+
+    def _build_appointments(self) -> QWidget:
+        from ui.appointments_page import AppointmentsPage
+
+        page = AppointmentsPage(self.context, self.runner)
+        page.open_person.connect(self.open_person)
+        self._slots.extend(page.slots())
+        return page
+
+    @property
+    def reports_page(self) -> ReportsPage:
+        return cast("ReportsPage", self.page("reports"))
+
+    @property
+    def admin_page(self) -> AdminPage:
+        return cast("AdminPage", self.page("admin"))
+
+    @property
+    def appointments_page(self) -> AppointmentsPage:
+        return cast("AppointmentsPage", self.page("appointments"))
 
     def _file_action(self, text: str, shortcut: str, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self)
@@ -96,12 +131,18 @@ class MainWindow(QMainWindow):
         return action
 
     def import_dataset(self) -> None:
+        from ui.import_dialog import ImportDialog
+
         ImportDialog(self.context, self.runner, self).exec()
 
     def export_cases(self) -> None:
+        from ui.export_dialog import ExportDialog
+
         ExportDialog(self.context, self.runner, self).exec()
 
     def new_arrest(self) -> None:
+        from ui.arrest_wizard import NewArrestWizard
+
         """The new-arrest wizard; for the person on screen, if a record is open."""
         on_record = self.pages.currentWidget() is self.person_page
         wizard = NewArrestWizard(self.context, self.runner, self.person_page.person_id if on_record else None)

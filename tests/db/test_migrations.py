@@ -87,3 +87,11 @@ def test_online_backup_of_a_live_database(tmp_path: Path) -> None:
             assert copy.execute("SELECT value FROM settings WHERE key='k'").fetchone() == ("v",)
     finally:
         store.engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
