@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from db.models import Event
 from pathways.definitions import EVENT_FIELDS, PathwayDefinition
 from pathways.engine import Fact, ordered, stage
 
@@ -20,18 +19,40 @@ def fact_from_values(
     return Fact(name, occurred_at, kept, due_at, ref)
 
 
-def fact_from_event(event: Event, ref: int) -> Fact:
+class EventLike(Protocol):
+    """What the timeline reads of an event: a stored Event, or a plain row of the events table."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def corrects_id(self) -> int | None: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+
+
+E = TypeVar("E", bound=EventLike)
+
+
+def fact_from_event(event: EventLike, ref: int) -> Fact:
     values = {f: getattr(event, f) for f in VALUE_FIELDS}
     return fact_from_values(event.name, event.occurred_at, values, event.due_at, ref)
 
 
-def effective_events(events: Iterable[Event]) -> list[tuple[int, Event]]:
+def effective_events(events: Iterable[E]) -> list[tuple[int, E]]:
     """The events as they now stand, with the id of each one's original, in timeline order.
 
     Each correction replaces its original and a withdrawal removes it; the original's id is kept so
     a later correction names the same event.
     """
-    current: dict[int, Event | None] = {}
+    current: dict[int, E | None] = {}
     for event in sorted(events, key=lambda e: e.seq):
         if event.action == "record":
             current[event.id] = event
@@ -41,7 +62,7 @@ def effective_events(events: Iterable[Event]) -> list[tuple[int, Event]]:
     return sorted(kept, key=lambda pair: pair[1].occurred_at)
 
 
-def effective_facts(events: Iterable[Event]) -> list[Fact]:
+def effective_facts(events: Iterable[EventLike]) -> list[Fact]:
     """The timeline as the rules read it (see effective_events)."""
     return ordered([fact_from_event(e, ref) for ref, e in effective_events(events)])
 
