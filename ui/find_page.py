@@ -8,7 +8,7 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
 
-from pathways.services.search import PersonRow, person_rows, search_people
+from pathways.services.search import MAX_RESULTS, PersonRow, person_rows, search_people
 from ui.context import AppContext
 from ui.formatting import show_date
 from ui.lazy_model import Column, LazyIdModel
@@ -102,9 +102,12 @@ class FindPersonPage(QWidget):
         self.model.set_ids(list(ids))
         count = len(ids)
         typed = self.search.text().strip()
-        self.status.setText(
-            "Type to search." if not typed else f"{count} {'person' if count == 1 else 'people'} found."
-        )
+        if not typed:
+            self.status.setText("Type to search.")
+        elif count >= MAX_RESULTS:
+            self.status.setText(f"The first {MAX_RESULTS:,} people found are shown: type more to narrow the search.")
+        else:
+            self.status.setText(f"{count} {'person' if count == 1 else 'people'} found.")
         if count:
             self.results.selectRow(0)
 

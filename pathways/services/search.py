@@ -20,7 +20,7 @@ from pathways.store import Store
 
 _DOB_PATTERNS = ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
 _PNC = re.compile(r"^\d{2,4}/\d{1,7}[A-Za-z]?$")
-MAX_RESULTS = 5000
+MAX_RESULTS = 1000  # more is no help to anyone: the list says to keep typing
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _name_condition(word: str) -> ColumnElement[bool]:
     after = word[:-1] + chr(ord(word[-1]) + 1)  # the first string past every word starting with `word`
     match = and_(PersonWord.word >= word, PersonWord.word < after)
     code = soundex(word)
-    if len(word) >= 3 and code:
+    if len(word) >= 4 and code:  # sounds-like from 4 letters: shorter words sound like too many names
         match = or_(match, PersonWord.sound == code)
     return Person.id.in_(select(PersonWord.person_id).where(match))
 
