@@ -142,8 +142,9 @@ def test_a_killed_import_leaves_the_database_as_it_was(tmp_path: Path) -> None:
             stderr=subprocess.DEVNULL,
         )
         time.sleep(duration * fraction)
-        killed_mid_import += process.poll() is None
-        os.kill(process.pid, signal.SIGKILL)
+        if process.poll() is None:
+            killed_mid_import += 1
+            os.kill(process.pid, signal.SIGKILL)
         process.wait()
         with sqlite3.connect(path) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
