@@ -14,6 +14,7 @@ from pathways.engine import Fact, field_problems
 from pathways.errors import InvalidInput
 from pathways.identity import check_details
 from pathways.interchange.format import (
+    EVENT_COLUMNS,
     EVENT_REQUIRED,
     PEOPLE_REQUIRED,
     Problem,
@@ -23,18 +24,8 @@ from pathways.interchange.format import (
 )
 from pathways.timeline import fact_from_values
 
-EVENT_VALUE_COLUMNS = (
-    "site",
-    "service",
-    "offence",
-    "basis",
-    "result",
-    "substances",
-    "kind",
-    "reason",
-    "conditions",
-    "notes",
-)
+# The columns that carry an event's values (the rest say whose, which case, what and when).
+EVENT_VALUE_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in (*EVENT_REQUIRED, "due_at"))
 
 
 @dataclass(frozen=True)
