@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -22,7 +22,6 @@ from pathways.store import Store, open_store
 
 if TYPE_CHECKING:
     from reports.cohort import CohortAnswer
-    from reports.figures import FigureValue
     from reports.tables import ReportTable
 
 REPORT_FORMATS = {"json": "JSON file", "pdf": "PDF", "csv": "CSV file", "xlsx": "workbook (.xlsx)"}
@@ -156,7 +155,7 @@ def run_cohort_report(store: Store, actor: Actor, args: argparse.Namespace) -> i
     """The cohort report as JSON (printed, or to --output), PDF, CSV or .xlsx.
 
     With --publication every format shows the tables as reports.publication.publish_tables makes them (the PDF
-    does this itself), and the JSON's figures are hidden to match (see published_figures)."""
+    does this itself), and the JSON's figures are hidden to match (reports.publication.published_json)."""
     from reports.cohort import CohortQuestion, cohort_figures
 
     answer = cohort_figures(store, actor=actor, question=CohortQuestion(args.pathway, args.start, args.end, args.site))
@@ -169,7 +168,9 @@ def run_cohort_report(store: Store, actor: Actor, args: argparse.Namespace) -> i
     if args.format == "json":
         data = answer.as_json()
         if args.publication:
-            data.update(_published_json(store, answer, tables))
+            from reports.publication import published_json
+
+            data.update(published_json(store.definition(answer.question.pathway), answer, tables))
         text = json.dumps(data, indent=2, ensure_ascii=False)
         if output is None:
             print(text)
@@ -206,64 +207,6 @@ def _write(path: Path, data: bytes) -> None:
     from reports.pdf_base import write_atomically
 
     write_atomically(path, data)
-
-
-def _published_json(store: Store, answer: CohortAnswer, published: Sequence[ReportTable]) -> dict[str, object]:
-    """The members of the JSON a publication copy replaces or adds: figures, tables, and `"suppressed": true`."""
-    from reports.cohort import table_json
-
-    definition = store.definition(answer.question.pathway)
-    parts = {f.key: (str(f.spec["pct"][0]), str(f.spec["pct"][1])) for f in definition.figures if "pct" in f.spec}
-    hidden = hidden_in_tables(answer.question.pathway, answer.figures, published)
-    return {
-        "figures": published_figures(answer.figures, parts, hidden),
-        "tables": [table_json(table) for table in published],
-        "suppressed": True,
-    }
-
-
-def hidden_in_tables(pathway: str, figures: Mapping[str, FigureValue], published: Sequence[ReportTable]) -> set[str]:
-    """The figures some published figure table (the funnel, a split, other figures) shows as "*": hidden there
-    by disclosure control, perhaps to protect another count, so the JSON's figures must hide them too."""
-    from reports.cohort_tables import FUNNELS, SPLITS, label_for
-    from reports.tables import SUPPRESSED
-
-    funnel = FUNNELS.get(pathway, ())
-    by_label = {"funnel": {label_for(key, funnel): key for key in figures}}
-    by_label["other_figures"] = by_label["funnel"]
-    for split in SPLITS.get(pathway, ()):
-        by_label[split.key] = {label: key for key, label in split.parts} | {"Total": split.total}
-    hidden: set[str] = set()
-    for table in published:
-        labels = by_label.get(table.key, {})
-        hidden |= {labels[row.label] for row in table.rows if row.label in labels and SUPPRESSED in row.counts}
-    return hidden
-
-
-def published_figures(
-    figures: Mapping[str, FigureValue], pct_parts: Mapping[str, tuple[str, str]], hidden: Collection[str] = ()
-) -> dict[str, FigureValue | str | dict[str, int | str]]:
-    """The figures as they may be published: a count of 1 to 4 (also within a per-value figure) and every figure
-    in `hidden` as "*"; a percentage as "*" when either figure it is made of is hidden (`pct_parts`: percentage
-    figure → (part, whole)). Other values unchanged."""
-    from reports.disclosure import LARGEST_HIDDEN, SMALLEST_SHOWN
-    from reports.tables import SUPPRESSED
-
-    def hide(count: int) -> int | str:
-        return SUPPRESSED if SMALLEST_SHOWN <= count <= LARGEST_HIDDEN else count
-
-    shown: dict[str, FigureValue | str | dict[str, int | str]] = {}
-    for key, value in figures.items():
-        if isinstance(value, dict):
-            shown[key] = {name: hide(count) for name, count in value.items()}
-        elif isinstance(value, int) and not isinstance(value, bool):
-            shown[key] = SUPPRESSED if key in hidden else hide(value)
-        else:
-            shown[key] = value
-    for key, (part, whole) in pct_parts.items():
-        if key in shown and SUPPRESSED in (shown.get(part), shown.get(whole)):
-            shown[key] = SUPPRESSED
-    return shown
 
 
 def _cohort_title_and_footer(answer: CohortAnswer, *, publication: bool) -> tuple[str, str]:

@@ -11,13 +11,19 @@ published again, until nothing more needs hiding.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from reports.breakdowns import columns_for
-from reports.cohort_tables import FUNNELS, PARTS, label_for
-from reports.disclosure import publish
+from reports.cohort_tables import FUNNELS, PARTS, SPLITS, label_for
+from reports.disclosure import LARGEST_HIDDEN, SMALLEST_SHOWN, publish
+from reports.figures import FigureValue
 from reports.tables import SUPPRESSED, Count, ReportTable
+
+if TYPE_CHECKING:
+    from pathways.definitions import PathwayDefinition
+    from reports.cohort import CohortAnswer
 
 PARTS_RULE = (
     "Where one count is part of another shown beside it (for example assessments attended or missed, of those "
@@ -91,3 +97,58 @@ def _protect(grid: list[list[Count]], group: _Group) -> bool:
     r, c = group.parts[min(shown)[1]]
     grid[r][c] = SUPPRESSED
     return True
+
+
+def published_json(
+    definition: PathwayDefinition, answer: CohortAnswer, published: Sequence[ReportTable]
+) -> dict[str, object]:
+    """The members of the JSON a publication copy replaces or adds: figures, tables, and `"suppressed": true`."""
+    from reports.cohort import table_json
+
+    parts = {f.key: (str(f.spec["pct"][0]), str(f.spec["pct"][1])) for f in definition.figures if "pct" in f.spec}
+    hidden = hidden_in_tables(answer.question.pathway, answer.figures, published)
+    return {
+        "figures": published_figures(answer.figures, parts, hidden),
+        "tables": [table_json(table) for table in published],
+        "suppressed": True,
+    }
+
+
+def hidden_in_tables(pathway: str, figures: Mapping[str, FigureValue], published: Sequence[ReportTable]) -> set[str]:
+    """The figures some published figure table (the funnel, a split, other figures) shows as "*": hidden there
+    by disclosure control, perhaps to protect another count, so the JSON's figures must hide them too."""
+
+    funnel = FUNNELS.get(pathway, ())
+    by_label = {"funnel": {label_for(key, funnel): key for key in figures}}
+    by_label["other_figures"] = by_label["funnel"]
+    for split in SPLITS.get(pathway, ()):
+        by_label[split.key] = {label: key for key, label in split.parts} | {"Total": split.total}
+    hidden: set[str] = set()
+    for table in published:
+        labels = by_label.get(table.key, {})
+        hidden |= {labels[row.label] for row in table.rows if row.label in labels and SUPPRESSED in row.counts}
+    return hidden
+
+
+def published_figures(
+    figures: Mapping[str, FigureValue], pct_parts: Mapping[str, tuple[str, str]], hidden: Collection[str] = ()
+) -> dict[str, FigureValue | str | dict[str, int | str]]:
+    """The figures as they may be published: a count of 1 to 4 (also within a per-value figure) and every figure
+    in `hidden` as "*"; a percentage as "*" when either figure it is made of is hidden (`pct_parts`: percentage
+    figure → (part, whole)). Other values unchanged."""
+
+    def hide(count: int) -> int | str:
+        return SUPPRESSED if SMALLEST_SHOWN <= count <= LARGEST_HIDDEN else count
+
+    shown: dict[str, FigureValue | str | dict[str, int | str]] = {}
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            shown[key] = {name: hide(count) for name, count in value.items()}
+        elif isinstance(value, int) and not isinstance(value, bool):
+            shown[key] = SUPPRESSED if key in hidden else hide(value)
+        else:
+            shown[key] = value
+    for key, (part, whole) in pct_parts.items():
+        if key in shown and SUPPRESSED in (shown.get(part), shown.get(whole)):
+            shown[key] = SUPPRESSED
+    return shown

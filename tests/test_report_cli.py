@@ -13,11 +13,10 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from pathways.cli import hidden_in_tables, published_figures
 from pathways.definitions import load_definitions
 from reports.cohort_tables import figure_tables
 from reports.figures import FigureValue
-from reports.publication import publish_tables
+from reports.publication import hidden_in_tables, publish_tables, published_figures
 from tests.conftest import EXAMPLE
 from tests.test_cli import EXPECTED, pathways
 
