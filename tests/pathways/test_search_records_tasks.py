@@ -29,6 +29,15 @@ def _names(store: Store, actor: Actor, text: str) -> list[str]:
     return [rows[i].name for i in ids]
 
 
+def _arrested(store: Store, navigator: Actor) -> tuple[int, int]:
+    """Piotr Nowak, registered and arrested for burglary: (person id, case id)."""
+    person = people.register_person(
+        store, actor=navigator, surname="Nowak", forenames="Piotr", date_of_birth=date(1990, 3, 2), sex="M"
+    )
+    arrest = dtoa.record_arrest(store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="burglary")
+    return person.id, arrest.case_id
+
+
 def test_parse_query() -> None:
     query = parse_query("hughes 14/06/1991 11/2233445K EC1")
     assert query.names == ("hughes",) and query.born == date(1991, 6, 14)
@@ -51,14 +60,11 @@ def test_search_forgives_spelling_order_and_accents(store: Store, admin: Actor, 
 
 
 def test_person_record_shows_cases_and_corrections(store: Store, navigator: Actor) -> None:
-    person = people.register_person(
-        store, actor=navigator, surname="Nowak", forenames="Piotr", date_of_birth=date(1990, 3, 2), sex="M"
-    )
-    arrest = dtoa.record_arrest(store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="burglary")
+    person_id, case_id = _arrested(store, navigator)
     dtoa.record_test(
         store,
         actor=navigator,
-        case_id=arrest.case_id,
+        case_id=case_id,
         occurred_at=ARREST + timedelta(hours=1),
         result="positive",
         substances=["cocaine"],
@@ -66,7 +72,7 @@ def test_person_record_shows_cases_and_corrections(store: Store, navigator: Acto
     with store.unit_of_work() as uow:
         test_id = uow.session.scalars(select(Event.id).where(Event.name == "test")).one()
     correct_event(store, actor=navigator, event_id=test_id, reason="lab: opiates too", substances="cocaine;opiates")
-    record = person_record(store, actor=navigator, person_id=person.id)
+    record = person_record(store, actor=navigator, person_id=person_id)
     (case,) = record.cases
     assert (
         case.stage == "Tested"
@@ -85,16 +91,11 @@ def test_person_record_shows_cases_and_corrections(store: Store, navigator: Acto
     assert case.timeline[2].correction_reason == "lab: opiates too"
     with store.unit_of_work() as uow:
         views = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "view_person")).all()
-        assert [(v.actor, v.record_id) for v in views] == [("nav.smith", person.id)]
+        assert [(v.actor, v.record_id) for v in views] == [("nav.smith", person_id)]
 
 
 def test_next_steps_offer_only_what_the_pathway_allows(store: Store, navigator: Actor) -> None:
-    person = people.register_person(
-        store, actor=navigator, surname="Nowak", forenames="Piotr", date_of_birth=date(1990, 3, 2), sex="M"
-    )
-    case_id = dtoa.record_arrest(
-        store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="burglary"
-    ).case_id
+    _person_id, case_id = _arrested(store, navigator)
     options = {o.label: o for o in next_steps(store, actor=navigator, case_id=case_id)}
     assert options["Drug test"].allowed
     follow_up = options["Assessment attended (follow-up)"]
@@ -104,12 +105,7 @@ def test_next_steps_offer_only_what_the_pathway_allows(store: Store, navigator: 
 
 
 def test_a_missed_assessment_makes_a_task_until_done(store: Store, navigator: Actor, worker: Actor) -> None:
-    person = people.register_person(
-        store, actor=navigator, surname="Nowak", forenames="Piotr", date_of_birth=date(1990, 3, 2), sex="M"
-    )
-    case_id = dtoa.record_arrest(
-        store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="burglary"
-    ).case_id
+    _person_id, case_id = _arrested(store, navigator)
     dtoa.record_test(
         store,
         actor=navigator,
