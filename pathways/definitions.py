@@ -54,6 +54,24 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Raise:
+    """A task an event raises when `after` happened within `within_months` before it (e.g. breach after a warning)."""
+
+    task: str
+    after: Match
+    within_months: int | None = None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A limit on how far an event's due date may lie from when it happened (e.g. an order without reviews)."""
+
+    max_months: int
+    message: str
+    when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class EventDefinition:
     name: str
     label: str
@@ -68,6 +86,9 @@ class EventDefinition:
     default_due_months: int | None = None
     task: str | None = None
     action: str = "record_event"  # the permission a user needs to record it (pathways/actors.py)
+    default_due_days: int | None = None
+    raises: tuple[Raise, ...] = ()
+    span: Span | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,23 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """Recurring appointments an event sets up to its due date, e.g. monthly review hearings of a court order.
+
+    The n-th occurrence is met by the n-th `met_by` event after the setter; only the next unmet one is open.
+    """
+
+    set_by: str
+    label: str
+    every: str  # "weekly", "fortnightly" or "monthly"
+    met_by: tuple[str, ...]
+    when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+SCHEDULE_STEPS = ("weekly", "fortnightly", "monthly")
+
+
+@dataclass(frozen=True)
 class Figure:
     key: str
     meaning: str
@@ -107,6 +145,8 @@ class PathwayDefinition:
     deadlines: tuple[Deadline, ...]
     figures: tuple[Figure, ...]
     labels: Mapping[str, str]
+    schedules: tuple[Schedule, ...] = ()
+    description: str = ""
 
     def label(self, value: str) -> str:
         """The plain-words label of a coded value (follow_up → follow-up)."""
@@ -152,7 +192,30 @@ def _event(name: str, raw: Mapping[str, Any]) -> EventDefinition:
         default_due_months=raw.get("default_due_months"),
         task=raw.get("task"),
         action=str(raw.get("action", "record_event")),
+        default_due_days=raw.get("default_due_days"),
+        raises=tuple(_raise(r) for r in raw.get("raises", ())),
+        span=_span(raw.get("span")),
     )
+
+
+def _raise(raw: Mapping[str, Any]) -> Raise:
+    after = raw["after"]
+    match = _match(after if isinstance(after, Mapping) else {"event": after})
+    months = raw.get("within_months")
+    return Raise(str(raw["task"]), match, int(months) if months is not None else None)
+
+
+def _span(raw: Mapping[str, Any] | None) -> Span | None:
+    if raw is None:
+        return None
+    return Span(int(raw["max_months"]), str(raw["message"]), _value_map(raw.get("when")))
+
+
+def _schedule(raw: Mapping[str, Any]) -> Schedule:
+    every = str(raw["every"])
+    if every not in SCHEDULE_STEPS:
+        raise ValueError(f"a schedule repeats {', '.join(SCHEDULE_STEPS)}, not {every!r}")
+    return Schedule(str(raw["set_by"]), str(raw["label"]), every, _values(raw["met_by"]), _value_map(raw.get("when")))
 
 
 def _eligibility(raw: Mapping[str, Any] | None) -> Eligibility | None:
@@ -193,6 +256,8 @@ def parse_definition(raw: Mapping[str, Any], source: str) -> PathwayDefinition:
             deadlines=tuple(_deadline(d) for d in raw.get("deadlines", ())),
             figures=tuple(Figure(str(f["key"]), str(f.get("meaning", "")), f) for f in raw.get("figures", ())),
             labels={str(k): str(v) for k, v in raw.get("labels", {}).items()},
+            schedules=tuple(_schedule(s) for s in raw.get("schedules", ())),
+            description=str(head.get("description", "")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DefinitionError(f"{source}: the pathway definition is incomplete or malformed ({exc!r}).") from exc
@@ -216,6 +281,12 @@ def _check_names(definition: PathwayDefinition, source: str) -> None:
                 missing |= set(rule.since.events) - known
             if missing:
                 raise DefinitionError(f"{source}: a rule of {event.name} names unknown events {sorted(missing)}.")
+        for raised in event.raises:
+            if set(raised.after.events) - known:
+                raise DefinitionError(f"{source}: {event.name} raises a task after an unknown event.")
+    for schedule in definition.schedules:
+        if schedule.set_by not in known or set(schedule.met_by) - known:
+            raise DefinitionError(f"{source}: a schedule names an unknown event.")
     for name in (*definition.opening_events, *definition.closing_events):
         if name not in known:
             raise DefinitionError(f"{source}: opening/closing event {name} is not defined.")

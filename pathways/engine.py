@@ -11,8 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from pathways.clock import age_on, format_local, local_date
-from pathways.definitions import LIST_FIELDS, Match, PathwayDefinition, Rule
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import MONTHLY, WEEKLY, rrule
+
+from pathways.clock import LONDON, age_on, format_local, local_date, to_utc
+from pathways.definitions import LIST_FIELDS, EventDefinition, Match, PathwayDefinition, Rule, Schedule
 
 FIELD_NAMES = {
     "offence": "offence",
@@ -173,6 +176,10 @@ def _rule_problems(definition: PathwayDefinition, prior: Sequence[Fact], new: Fa
     for rule in spec.needs:
         if _applies(rule, new) and not any(_matches(f, rule.match, new) for f in prior):
             problems.append(phrase(definition, new, rule.message))
+    span = spec.span
+    applies = span is not None and all(_value_matches(new, k, v) for k, v in span.when.items())
+    if span and applies and new.due_at and new.due_at > new.occurred_at + relativedelta(months=span.max_months):
+        problems.append(phrase(definition, new, span.message))
     for rule in spec.forbids:
         if not _applies(rule, new):
             continue
@@ -235,6 +242,72 @@ def check_timeline(
     return problems
 
 
+def default_due(spec: EventDefinition, occurred_at: datetime) -> datetime | None:
+    """The due date an event sets when none is given: its calendar months or days after it happened.
+
+    Calendar months as the courts count them (31 October plus 4 months is the last day of February), at the
+    same local clock time.
+    """
+    if not (spec.default_due_months or spec.default_due_days):
+        return None
+    step = relativedelta(months=spec.default_due_months or 0, days=spec.default_due_days or 0)
+    return to_utc((occurred_at.astimezone(LONDON).replace(tzinfo=None) + step).replace(tzinfo=LONDON))
+
+
+def raised_tasks(definition: PathwayDefinition, prior: Sequence[Fact], new: Fact) -> list[str]:
+    """The tasks recording `new` raises: its own, and those due because of what came before it.
+
+    E.g. an unacceptable failure within 12 months of a warning raises breach proceedings.
+    """
+    spec = definition.event(new.name)
+    tasks = [phrase(definition, new, spec.task)] if spec.task else []
+    for raised in spec.raises:
+        since = new.occurred_at - relativedelta(months=raised.within_months) if raised.within_months else None
+        if any(
+            _matches(f, raised.after, new)
+            and f.occurred_at <= new.occurred_at
+            and (since is None or f.occurred_at >= since)
+            for f in prior
+        ):
+            tasks.append(phrase(definition, new, raised.task))
+    return tasks
+
+
+def schedule_dates(schedule: Schedule, setter: Fact) -> list[datetime]:
+    """The occurrences a schedule sets after its setter, up to the setter's due date, as a dateutil rrule.
+
+    Counted in local time, so a 10:00 hearing stays at 10:00 across the clock change; a monthly date that a
+    month lacks (the 31st) falls on that month's last day.
+    """
+    if setter.due_at is None:
+        return []
+    start = setter.occurred_at.astimezone(LONDON).replace(tzinfo=None)
+    until = setter.due_at.astimezone(LONDON).replace(tzinfo=None)
+    if schedule.every == "monthly":
+        rule = rrule(MONTHLY, dtstart=start, until=until, bymonthday=(start.day, -1), bysetpos=1)
+    else:
+        rule = rrule(WEEKLY, dtstart=start, until=until, interval=2 if schedule.every == "fortnightly" else 1)
+    return [to_utc(moment.replace(tzinfo=LONDON)) for moment in rule if moment > start]
+
+
+def _scheduled(definition: PathwayDefinition, facts: Sequence[Fact]) -> list[OpenDeadline]:
+    found: list[OpenDeadline] = []
+    for schedule in definition.schedules:
+        setters = [f for f in facts if f.name == schedule.set_by]
+        if not setters:
+            continue
+        setter = setters[-1]
+        if not all(_value_matches(setter, k, v) for k, v in schedule.when.items()):
+            continue
+        dates = schedule_dates(schedule, setter)
+        met = sum(1 for f in facts if f.name in schedule.met_by and f.occurred_at >= setter.occurred_at)
+        if met < len(dates):
+            words = {"n": str(met + 1), "of": str(len(dates))}
+            label = schedule.label.format_map(_Default(words))
+            found.append(OpenDeadline(label[:1].upper() + label[1:], dates[met], words, setter))
+    return found
+
+
 def stage(definition: PathwayDefinition, facts: Sequence[Fact]) -> str:
     """The case's current stage: the stage of its latest event that names one."""
     for fact in reversed(facts):
@@ -268,4 +341,5 @@ def open_deadlines(definition: PathwayDefinition, facts: Sequence[Fact]) -> list
             words = {k: definition.label(setter.get(k) or "") for k in deadline.key}
             label = deadline.label.format_map(_Default(words))
             found.append(OpenDeadline(label[:1].upper() + label[1:], setter.due_at, words, setter))
+    found.extend(_scheduled(definition, facts))
     return sorted(found, key=lambda d: d.due_at)

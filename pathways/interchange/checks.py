@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
 from pathways.definitions import PathwayDefinition
-from pathways.engine import Fact, field_problems
+from pathways.engine import Fact, default_due, field_problems
 from pathways.errors import InvalidInput
 from pathways.identity import check_details
 from pathways.interchange.format import (
@@ -149,9 +147,11 @@ def check_events(
             result.problems.extend(problems)
             continue
         values = {c: row.get(c) for c in EVENT_VALUE_COLUMNS if row.get(c)}
-        months = definitions[row.get("pathway")].event(row.get("event")).default_due_months
-        if due_at is None and months:
-            due_at, due_known = occurred_at + relativedelta(months=months), occurred_known
+        if due_at is None:
+            due_at, due_known = (
+                default_due(definitions[row.get("pathway")].event(row.get("event")), occurred_at),
+                occurred_known,
+            )
         event = EventIn(
             row.number,
             person_ref,

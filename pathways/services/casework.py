@@ -17,7 +17,7 @@ from pathways.audit import write_audit
 from pathways.clock import local_date
 from pathways.deadline_index import index_case
 from pathways.definitions import PathwayDefinition
-from pathways.engine import check_timeline, open_deadlines, ordered, phrase
+from pathways.engine import check_timeline, open_deadlines, ordered, raised_tasks
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
 from pathways.reference import live_definition
 from pathways.services.results import DeadlineView, EventRecorded
@@ -132,12 +132,12 @@ def append_event(
     )
     case.events.append(event)
     session.flush()
-    spec = definition.event(new.name)
-    if spec.task and action == "record":
-        label = phrase(definition, candidate, spec.task)
-        session.add(
-            Task(case_id=case.id, event_id=event.id, label=label, service=new.values.get("service"), created_at=now)
-        )
+    if action == "record":
+        prior = [f for f in after if f is not candidate and f.occurred_at <= candidate.occurred_at]
+        for label in raised_tasks(definition, prior, candidate):
+            session.add(
+                Task(case_id=case.id, event_id=event.id, label=label, service=new.values.get("service"), created_at=now)
+            )
     refresh_case(case, definition, after)
     index_case(session, definition, case)
     write_audit(

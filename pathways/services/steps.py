@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pathways.actors import Actor
 from pathways.audit import authorise
+from pathways.engine import default_due
 from pathways.errors import StepNotAllowed
 from pathways.services.casework import NewEvent, append_event, load_case, open_case, recorded
 from pathways.services.results import EventRecorded
@@ -37,7 +38,7 @@ def record_step(
     authorise(store.session_factory, actor, spec.action, store.clock)
     with store.unit_of_work() as uow:
         case = load_case(uow.session, case_id)
-        new = NewEvent(event, occurred_at, dict(values), due_at)
+        new = NewEvent(event, occurred_at, dict(values), due_at or default_due(spec, occurred_at))
         stored = append_event(uow.session, store, actor, case, new)
         uow.commit()
         return recorded(case, stored, definition, None)
@@ -62,7 +63,7 @@ def start_case(
         first = " or ".join(definition.event(n).label.lower() for n in definition.opening_events)
         raise StepNotAllowed(f"A {definition.name} case starts with the {first}.")
     authorise(store.session_factory, actor, spec.action, store.clock)
-    new = NewEvent(event, occurred_at, dict(values), due_at)
+    new = NewEvent(event, occurred_at, dict(values), due_at or default_due(spec, occurred_at))
     with store.unit_of_work() as uow:
         case = open_case(uow.session, store, actor, person_id, definition, new, case_ref)
         stored = append_event(uow.session, store, actor, case, new)
