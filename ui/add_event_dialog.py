@@ -21,6 +21,7 @@ from pathways.services.results import EventRecorded
 from pathways.services.steps import record_step
 from ui.context import AppContext
 from ui.event_form import EventForm
+from ui.step_dialogs import special_dialog
 from ui.widgets import buddy_label, error_label
 
 OPTION_ROLE = Qt.ItemDataRole.UserRole
@@ -81,7 +82,9 @@ class AddEventDialog(QDialog):
         while (old := self.forms.currentWidget()) is not None:
             self.forms.removeWidget(old)
             old.deleteLater()
-        if option.allowed:
+        if option.allowed and special_dialog(self._definition.code, option.event) is not None:
+            self.reason.setText(f"{option.label} has its own form: Save opens it.")
+        elif option.allowed:
             spec = self._definition.event(option.event)
             self.forms.addWidget(EventForm(self._definition, spec, self._context.store.clock(), option.kind))
 
@@ -91,6 +94,12 @@ class AddEventDialog(QDialog):
 
     def _save(self) -> None:
         option, form = self._option(), self.form()
+        if option is not None and option.allowed:
+            own = special_dialog(self._definition.code, option.event)
+            if own is not None:
+                if own(self._context, self._case_id, self).exec():
+                    self.accept()
+                return
         if option is None or form is None or not option.allowed:
             return
         try:
