@@ -64,6 +64,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "backup": frozenset({ADMIN}),
     "edit_reference": frozenset({ADMIN}),
     "manage_users": frozenset({ADMIN}),
+    "edit_settings": frozenset({ADMIN}),
     "change_own_password": frozenset({NAV, WORKER, MANAGER, ADMIN}),
 }
 
@@ -104,6 +105,7 @@ ACTION_WORDS = {
     "backup": "back up the database",
     "edit_reference": "edit reference lists",
     "manage_users": "manage user accounts",
+    "edit_settings": "change the application's settings",
     "change_own_password": "change their own password",
 }
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSpinBox,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from pathways.errors import PathwaysError
 from pathways.reference import ReferenceEntry, reference_list
 from pathways.services.accounts import UserView, list_users, set_active
+from pathways.services.settings import IDLE_LOCK_RANGE, idle_lock_minutes, set_idle_lock_minutes
 from ui.admin_dialogs import (
     REFERENCE_LISTS,
     ROLE_LABELS,
@@ -37,7 +39,7 @@ from ui.admin_dialogs import (
 from ui.context import AppContext
 from ui.lazy_model import Column
 from ui.rows_model import RowsModel
-from ui.widgets import error_label
+from ui.widgets import buddy_label, error_label
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
@@ -228,6 +230,45 @@ class ReferenceTab(QWidget):
             self.refresh(dialog.saved.code)
 
 
+class SettingsTab(QWidget):
+    """Settings for every workstation on this database: for now, how soon an unused window locks."""
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self._context = context
+        self.idle_minutes = QSpinBox()
+        self.idle_minutes.setRange(*IDLE_LOCK_RANGE)
+        self.idle_minutes.setSuffix(" minutes")
+        self.idle_minutes.setValue(idle_lock_minutes(context.store))
+        self.save_button = QPushButton("&Save settings")
+        self.error = error_label()
+        self.status = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(buddy_label("&Lock an unused window after:", self.idle_minutes))
+        layout.addWidget(self.idle_minutes)
+        note = QLabel(
+            "After this long without a key press or mouse movement, Pathways covers its windows and asks for the "
+            "user's password. Open forms keep what was typed. The change applies from the next sign-in."
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addLayout(_button_row(self.save_button))
+        layout.addWidget(self.error)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self.save_button.clicked.connect(self.save)
+
+    def save(self) -> None:
+        minutes = self.idle_minutes.value()
+        try:
+            set_idle_lock_minutes(self._context.store, actor=self._context.actor, minutes=minutes)
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return
+        self.error.clear()
+        self.status.setText(f"Saved: windows lock after {minutes} minutes without use.")
+
+
 class AdminPage(QWidget):
     """The administrator's page: a tab for user accounts and one for each reference list."""
 
@@ -241,6 +282,8 @@ class AdminPage(QWidget):
         self.lists = {info.list_name: ReferenceTab(context, info) for info in REFERENCE_LISTS}
         for tab in self.lists.values():
             self.tabs.addTab(tab, tab.info.tab_text)
+        self.settings = SettingsTab(context)
+        self.tabs.addTab(self.settings, "Se&ttings")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         context.changed.connect(self._on_changed)

@@ -128,6 +128,10 @@ class FindPersonPage(QWidget):
         if person_id is not None:
             self.open_person.emit(person_id)
 
+    def search_again(self) -> None:
+        """Run the current search again (after the idle lock emptied the results)."""
+        self._start_search()
+
     def _on_changed(self, topic: str) -> None:
         if topic in ("person", "case"):
             self.model.clear_cache()

@@ -11,8 +11,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QWidget
 
 from pathways.actors import Role
+from pathways.services.settings import idle_lock_minutes
 from ui.context import AppContext
 from ui.find_page import FindPersonPage
+from ui.idle_lock import IdleLock
 from ui.operations import OperationRunner
 from ui.person_page import PersonPage
 from ui.register_dialog import RegisterPersonDialog
@@ -56,6 +58,9 @@ class MainWindow(QMainWindow):
         if context.demo:
             self.statusBar().showMessage("Demo database: every person in it is synthetic.")
         self.resize(1200, 780)
+        self.idle_lock = IdleLock(
+            self, context, idle_lock_minutes(context.store), reload=self.reload_after_lock, on_sign_out=self.sign_out
+        )
         self.show_find()
 
     def _page_action(self, text: str, shortcut: str, slot: Callable[[], None]) -> QAction:
@@ -187,6 +192,15 @@ class MainWindow(QMainWindow):
     def sign_out(self) -> None:
         if self._on_sign_out is not None:
             self._on_sign_out()
+        else:
+            self.close()
+
+    def reload_after_lock(self) -> None:
+        """Read again what the idle lock emptied from the tables."""
+        if self.person_page.person_id is not None:
+            self.person_page.show_person(self.person_page.person_id)
+        self.find_page.search_again()
+        self.context.notify("case", "tasks", "users", "reference")
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -1,0 +1,122 @@
+"""The idle lock fires on an injected clock, empties the tables, keeps open forms, and opens only for the user."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from pathways.actors import Actor, Role, command_line_actor
+from pathways.errors import InvalidInput, NotPermitted
+from pathways.services.accounts import add_user
+from pathways.services.settings import idle_lock_minutes, set_idle_lock_minutes
+from pathways.store import Store
+from ui.context import AppContext
+from ui.idle_lock import Cover, LockDialog
+from ui.main_window import MainWindow
+from ui.register_dialog import RegisterPersonDialog
+
+PASSWORD = "kettle-harbour-lantern-42"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def signed_in(ui_store: Store) -> AppContext:
+    add_user(
+        ui_store,
+        actor=command_line_actor(),
+        username="a.navigator",
+        display_name="A. Navigator",
+        role=Role.CUSTODY_NAVIGATOR,
+        password=PASSWORD,
+        site="Basingstoke",
+    )
+    return AppContext(ui_store, Actor("a.navigator", Role.CUSTODY_NAVIGATOR, "test-pc", site="Basingstoke"))
+
+
+def _window(qtbot: QtBot, context: AppContext, clock: FakeClock) -> MainWindow:
+    window = MainWindow(context, "test database")
+    qtbot.addWidget(window)
+    window.idle_lock.watch.stop()
+    window.idle_lock = type(window.idle_lock)(
+        window, context, 15, reload=window.reload_after_lock, on_sign_out=window.sign_out, clock=clock
+    )
+    window.show()
+    return window
+
+
+def test_the_window_locks_after_the_idle_time_and_only_the_users_password_opens_it(
+    qtbot: QtBot, signed_in: AppContext
+) -> None:
+    clock = FakeClock()
+    window = _window(qtbot, signed_in, clock)
+    qtbot.keyClicks(window.find_page.search, "Hughes")
+    qtbot.waitUntil(lambda: window.find_page.model.rowCount() > 0, timeout=5000)
+    draft = RegisterPersonDialog(signed_in, "Jones", window)
+    draft.show()
+    typed = draft.findChildren(QLineEdit)[0].text()
+    assert typed
+
+    clock.now += 14 * 60
+    window.idle_lock.watch.check()
+    assert window.idle_lock.dialog is None  # not yet: 14 minutes
+
+    clock.now += 60
+    window.idle_lock.watch.check()
+    lock = window.idle_lock.dialog
+    assert isinstance(lock, LockDialog) and lock.isVisible()
+    assert window.find_page.model.rowCount() == 0  # the search results left memory
+    assert draft.findChildren(Cover) and window.findChildren(Cover)  # every window is covered
+
+    lock.password.setText("not-the-password")
+    qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)
+    assert window.idle_lock.dialog is lock and lock.error.text()
+    qtbot.keyClick(lock, Qt.Key.Key_Escape)
+    assert window.idle_lock.dialog is lock  # Escape does not unlock
+
+    lock.password.setText(PASSWORD)
+    qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)
+    assert window.idle_lock.dialog is None
+    qtbot.waitUntil(lambda: not draft.findChildren(Cover), timeout=2000)
+    qtbot.waitUntil(lambda: window.find_page.model.rowCount() > 0, timeout=5000)  # read again
+    assert draft.isVisible() and draft.findChildren(QLineEdit)[0].text() == typed  # the form kept its input
+
+
+def test_input_puts_the_lock_off(qtbot: QtBot, signed_in: AppContext) -> None:
+    clock = FakeClock()
+    window = _window(qtbot, signed_in, clock)
+    clock.now += 10 * 60
+    qtbot.keyClick(window.find_page.search, Qt.Key.Key_A)
+    QApplication.processEvents()
+    clock.now += 10 * 60
+    window.idle_lock.watch.check()
+    assert window.idle_lock.dialog is None
+
+
+def test_signing_out_from_the_lock_closes_the_window(qtbot: QtBot, signed_in: AppContext) -> None:
+    clock = FakeClock()
+    window = _window(qtbot, signed_in, clock)
+    clock.now += 15 * 60
+    window.idle_lock.watch.check()
+    lock = window.idle_lock.dialog
+    assert lock is not None
+    qtbot.mouseClick(lock.sign_out_button, Qt.MouseButton.LeftButton)
+    assert not window.isVisible()
+
+
+def test_only_an_administrator_sets_the_idle_time(ui_store: Store, signed_in: AppContext) -> None:
+    assert idle_lock_minutes(ui_store) == 15
+    with pytest.raises(NotPermitted):
+        set_idle_lock_minutes(ui_store, actor=signed_in.actor, minutes=5)
+    with pytest.raises(InvalidInput, match="between 1 and 240"):
+        set_idle_lock_minutes(ui_store, actor=command_line_actor(), minutes=0)
+    set_idle_lock_minutes(ui_store, actor=command_line_actor(), minutes=5)
+    assert idle_lock_minutes(ui_store) == 5
