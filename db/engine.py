@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 ENV_URL = "PATHWAYS_DATABASE_URL"
 APP_NAME = "Pathways"
+# An execution option a unit of work sets when it will write: on SQLite its transaction then starts with
+# BEGIN IMMEDIATE, taking the write lock first, so two writers queue instead of both reading, then clashing.
+WRITE_OPTION = "pathways_write"
 
 
 def data_folder() -> Path:
@@ -23,7 +26,16 @@ def data_folder() -> Path:
 
 
 def default_url() -> str:
-    return f"sqlite:///{data_folder() / 'pathways.sqlite'}"
+    """The embedded database: encrypted (SQLCipher) unless it is an unencrypted file made before encryption came."""
+    path = data_folder() / "pathways.sqlite"
+    scheme = "sqlite" if _plain_file(path) else "sqlcipher"
+    return f"{scheme}:///{path}"
+
+
+def _plain_file(path: Path) -> bool:
+    from db.encryption import is_plain_sqlite
+
+    return is_plain_sqlite(path)
 
 
 def resolve_url(explicit: str | None = None) -> str:
@@ -32,9 +44,10 @@ def resolve_url(explicit: str | None = None) -> str:
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file behind an SQLite URL, or None for other databases and in-memory SQLite."""
+    """The file behind an SQLite (or encrypted SQLite) URL, or None for other databases and in-memory SQLite."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    backend = parsed.drivername.split("+")[0]
+    if backend not in ("sqlite", "sqlcipher") or not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database)
 
@@ -59,11 +72,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    writing = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def _encrypted_engine(url: str) -> Engine:
+    """An engine on an SQLCipher file, keyed before anything else is said to it (db/encryption.py)."""
+    from db.encryption import EncryptionError, cipher_module, database_key, is_plain_sqlite, key_pragma
+
+    path = Path(make_url(url).database or "")
+    if is_plain_sqlite(path):
+        raise EncryptionError(
+            f"The database at {path} is not encrypted. Open it as sqlite:///{path}, or make an encrypted copy "
+            "with `main.py encrypt-database`."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = database_key(path)
+    engine = create_engine(
+        f"sqlite:///{path}", module=cipher_module(), connect_args={"check_same_thread": False}, hide_parameters=True
+    )
+    event.listen(engine, "connect", lambda connection, _record: connection.execute(key_pragma(key)))
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL, foreign keys and synchronous FULL."""
+    """An engine for `url`; SQLite files get WAL, foreign keys and synchronous FULL; sqlcipher:/// files are
+    encrypted SQLite files."""
+    if make_url(url).drivername == "sqlcipher":
+        return _encrypted_engine(url)
     url = _normalise(url)
     path = sqlite_path(url)
     if path is not None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, inspect, text
 
 from db.backup import automatic_backup_path, backup_sqlite
+from db.encryption import engine_is_encrypted
 from db.engine import sqlite_path
 
 if TYPE_CHECKING:
@@ -70,7 +71,9 @@ def upgrade(engine: Engine, target: str = "head") -> UpgradeResult:
     backup = None
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
     if path is not None and inspect(engine).get_table_names():
-        backup = backup_sqlite(path, automatic_backup_path(path, f"before-upgrade-to-{head}"))
+        backup = backup_sqlite(
+            path, automatic_backup_path(path, f"before-upgrade-to-{head}"), encrypted=engine_is_encrypted(engine)
+        )
     from alembic import command
 
     config = alembic_config()
