@@ -13,6 +13,7 @@ from pathways.errors import PathwaysError
 from pathways.services.accounts import needs_first_administrator
 from pathways.store import Store, StoreUnavailable, open_store
 from ui.context import AppContext
+from ui.crash import install_crash_handler
 from ui.main_window import MainWindow
 from ui.sign_in import FirstRunDialog, SignInDialog
 
@@ -65,6 +66,7 @@ def run_app(database_url: str | None, *, demo: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Pathways")
+    install_crash_handler(data_folder() / "log", app)  # the last resort: report, keep the forms' input, tell
     try:
         store = open_demo() if demo else open_store(resolve_url(database_url))
         window = sign_in_window(store)

@@ -27,6 +27,7 @@ class EventRecorded:
     stage: str
     explanation: str | None
     deadlines: tuple[DeadlineView, ...]
+    case_version: int = 0  # the case's version after this event: what the next save on it expects
 
 
 @dataclass(frozen=True)
