@@ -1,14 +1,17 @@
-"""Writing the audit log: record ids and outcomes only, never personal data."""
+"""Writing the audit log: record ids and outcomes only, never personal data. Every entry is sealed onto the
+end of a chain (pathways.audit_chain) in the same transaction as the action it records."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import AuditEntry
+from db.models import AuditEntry, User
 from pathways.actors import ACTION_WORDS, Actor
+from pathways.audit_chain import append_entry
 from pathways.errors import NotPermitted
 
 
@@ -24,7 +27,8 @@ def write_audit(
     detail: str | None = None,
 ) -> None:
     """Add an audit entry to the session, so it commits (or not) with the action itself."""
-    session.add(
+    append_entry(
+        session,
         AuditEntry(
             at=at,
             actor=actor.username,
@@ -35,16 +39,26 @@ def write_audit(
             record_type=record_type,
             record_id=record_id,
             detail=detail,
-        )
+        ),
     )
 
 
+def account_disabled(session: Session, actor: Actor) -> bool:
+    """True when the actor signed in with an account that an administrator has disabled since."""
+    active = session.scalar(select(User.active).where(User.username == actor.username))
+    return active is False
+
+
 def authorise(session_factory: sessionmaker[Session], actor: Actor, action: str, clock: Callable[[], datetime]) -> None:
-    """Refuse, and audit the refusal in its own transaction, when the actor's role may not act."""
-    if actor.may(action):
-        return
+    """Refuse, and audit the refusal in its own transaction, when the actor's role may not act, or when their
+    account has been disabled since they signed in (so disabling an account ends what its windows can do)."""
     with session_factory() as session:
-        write_audit(session, actor, action, clock(), outcome="refused")
+        disabled = account_disabled(session, actor)
+        if actor.may(action) and not disabled:
+            return
+        write_audit(session, actor, action, clock(), outcome="refused", detail="account disabled" if disabled else None)
         session.commit()
     words = ACTION_WORDS.get(action, action.replace("_", " "))
+    if disabled:
+        raise NotPermitted(f"Your account has been disabled, so you cannot {words}. Ask an administrator.")
     raise NotPermitted(f"A {actor.role.label} cannot {words}.")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pathways.actors import Actor, Role
+from pathways.audit_key import KEY_ENV
 from pathways.store import Store, open_store
 from tests.pg_server import ENV, private_cluster, scratch_database
 
@@ -26,6 +27,15 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.at
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One audit key for the whole run, kept away from the tester's own (subprocesses inherit the variable)."""
+    path = tmp_path_factory.mktemp("audit-key") / "audit.key"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KEY_ENV, str(path))
+        yield path
 
 
 @pytest.fixture(scope="session")

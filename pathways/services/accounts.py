@@ -3,7 +3,8 @@
 Passwords are hashed with Argon2id at the OWASP minimum (19 MiB, 2 iterations, 1 lane) and rehashed at sign-in
 when the settings rise. The password policy follows OWASP ASVS: 12 to 128 characters, no composition rules, no
 forced expiry, but common passwords and passwords holding the user name are refused. The audit log holds record
-ids and outcomes only: never a password, and never the user name typed at a failed sign-in.
+ids and outcomes only: never a password, and never the user name typed at a failed sign-in. After 100 wrong
+passwords for one account from one workstation within an hour, sign-in there is paused (services/sign_in_limits.py).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from sqlalchemy.orm import Session
 from db.models import AuditEntry, User
 from pathways.actors import Actor, Role
 from pathways.audit import authorise, write_audit
+from pathways.audit_chain import append_entry
 from pathways.definitions import RESOURCES
 from pathways.errors import InvalidInput, NotFound, NotPermitted, PathwaysError
+from pathways.services.sign_in_limits import throttled_message, throttled_until
 from pathways.store import Store
 
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -41,6 +44,10 @@ SIGN_IN_FAILED = "The user name or password is not right, or the account is disa
 
 class SignInFailed(PathwaysError):
     """The user name or password was not right, or the account is disabled (deliberately not saying which)."""
+
+
+class SignInThrottled(SignInFailed):
+    """Too many wrong passwords for the account from this workstation lately (see services/sign_in_limits.py)."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +247,13 @@ def sign_in(store: Store, *, username: str, password: str, workstation: str) -> 
     """The signed-in actor, or SignInFailed with one message whatever went wrong. Every attempt is audited."""
     with store.unit_of_work() as uow:
         user = _find_user(uow.session, username)
+        if user is not None:
+            now = store.clock()
+            until = throttled_until(uow.session, user_id=user.id, workstation=workstation, now=now)
+            if until is not None:  # refused without checking the password, so guessing gains nothing
+                _audit_failed_sign_in(uow.session, store, user, workstation, outcome="throttled")
+                uow.commit()
+                raise SignInThrottled(throttled_message(until, now))
         matches = _password_matches(user, password)
         if user is None or not matches:
             _audit_failed_sign_in(uow.session, store, user, workstation)
@@ -255,19 +269,22 @@ def sign_in(store: Store, *, username: str, password: str, workstation: str) -> 
         return actor
 
 
-def _audit_failed_sign_in(session: Session, store: Store, user: User | None, workstation: str) -> None:
+def _audit_failed_sign_in(
+    session: Session, store: Store, user: User | None, workstation: str, *, outcome: str = "failed"
+) -> None:
     """Nobody is signed in, so the entry names no actor or role: only the account tried, when it exists."""
-    session.add(
+    append_entry(
+        session,
         AuditEntry(
             at=store.clock(),
             actor=NOT_SIGNED_IN,
             role="",
             workstation=workstation,
             action="sign_in",
-            outcome="failed",
+            outcome=outcome,
             record_type="user",
             record_id=user.id if user is not None else None,
-        )
+        ),
     )
 
 
@@ -330,6 +347,16 @@ def set_active(store: Store, *, actor: Actor, user_id: int, active: bool) -> Use
         user.active = active
         _audit(store, uow.session, actor, action, user)
         uow.commit()
+        return user_view(user)
+
+
+def find_user(store: Store, *, actor: Actor, username: str) -> UserView:
+    """The account called `username` (any case). Administrators only."""
+    authorise(store.session_factory, actor, "manage_users", store.clock)
+    with store.unit_of_work() as uow:
+        user = _find_user(uow.session, username)
+        if user is None:
+            raise NotFound(f"There is no user called '{username.strip()}'.")
         return user_view(user)
 
 
