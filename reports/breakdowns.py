@@ -1,7 +1,7 @@
 """Breakdowns of a cohort: the pathway's key counts for each site, month, age band, sex and ethnicity.
 
-Each group's counts come from reports.figures.compute_figures over that group's cases, so the pathway
-definition stays the one place that says what a figure counts. Every case falls in exactly one group of each
+Each group's counts come from reports.figures over that group's cases, so the pathway definition stays the
+one place that says what a figure counts. Every case falls in exactly one group of each
 breakdown, so each table ends with a total row that is the sum of the rows above and equals the whole cohort's
 figures. Months and ages are taken at the case's first event, on the Europe/London clock.
 """
@@ -12,11 +12,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from pathways.clock import age_on, local_date
+from pathways.clock import age_on
 from pathways.definitions import PathwayDefinition
 from pathways.identity import ETHNICITY_LABELS, SEXES
-from reports.figures import compute_figures, figure_sets
-from reports.queries import CohortCase
+from reports.figures import Cases, add_up, as_counted
+from reports.queries import CountedCase
 from reports.tables import Count, ReportRow, ReportTable
 
 NOT_RECORDED = "Not recorded"
@@ -73,7 +73,7 @@ class Breakdown:
     key: str
     title: str
     row_title: str
-    group_of: Callable[[CohortCase], str]
+    group_of: Callable[[CountedCase], str]
     order: Callable[[Collection[str]], list[str]]  # the rows to show, given the groups that have cases
     note: str
 
@@ -84,29 +84,29 @@ def value_label(definition: PathwayDefinition, value: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _site(case: CohortCase) -> str:
+def _site(case: CountedCase) -> str:
     return case.first_site or NOT_RECORDED
 
 
-def _month(case: CohortCase) -> str:
-    if not case.facts:
+def _month(case: CountedCase) -> str:
+    day = case.first_day
+    if day is None:
         return NOT_RECORDED
-    day = local_date(case.facts[0].occurred_at)
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _age_band(case: CohortCase) -> str:
-    if not case.facts:
+def _age_band(case: CountedCase) -> str:
+    if case.first_day is None:
         return NOT_RECORDED
-    age = age_on(case.date_of_birth, local_date(case.facts[0].occurred_at))
+    age = age_on(case.date_of_birth, case.first_day)
     return [label for label, lowest in AGE_BANDS if age >= lowest][-1]
 
 
-def _sex(case: CohortCase) -> str:
+def _sex(case: CountedCase) -> str:
     return SEXES.get(case.sex, case.sex or NOT_RECORDED)
 
 
-def _ethnicity(case: CohortCase) -> str:
+def _ethnicity(case: CountedCase) -> str:
     code = case.ethnicity or "99"
     return ETHNICITY_LABELS.get(code, code)
 
@@ -162,26 +162,28 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
 
 
 def breakdown_tables(
-    definition: PathwayDefinition, cases: Sequence[CohortCase], sets: Mapping[str, set[int]] | None = None
+    definition: PathwayDefinition, cases: Cases, sets: Mapping[str, set[int]] | None = None
 ) -> list[ReportTable]:
     """Every breakdown. `sets` (from figure_sets over the whole cohort) makes each group's count a set
     intersection instead of a recount: the same answer, far faster at force scale."""
-    members = dict(sets) if sets is not None else figure_sets(definition, cases)[1]
-    return [breakdown_table(definition, cases, breakdown, members) for breakdown in BREAKDOWNS]
+    counted = as_counted(definition, cases)
+    members = dict(sets) if sets is not None else add_up(definition, counted)[1]
+    return [breakdown_table(definition, counted, breakdown, members) for breakdown in BREAKDOWNS]
 
 
 def breakdown_table(
     definition: PathwayDefinition,
-    cases: Sequence[CohortCase],
+    cases: Cases,
     breakdown: Breakdown,
     members: Mapping[str, set[int]] | None = None,
 ) -> ReportTable:
     """One row per group, each counting the group's cases in each column's figure; then the total row."""
     columns = columns_for(definition.code)
-    groups: dict[str, list[CohortCase]] = defaultdict(list)
-    for case in cases:
+    counted = as_counted(definition, cases)
+    groups: dict[str, list[CountedCase]] = defaultdict(list)
+    for case in counted:
         groups[breakdown.group_of(case)].append(case)
-    sets = members if members is not None else figure_sets(definition, cases)[1]
+    sets = members if members is not None else add_up(definition, counted)[1]
     rows = [
         ReportRow(label, group_counts(definition, groups.get(label, []), columns, sets))
         for label in breakdown.order(groups)
@@ -200,7 +202,7 @@ def breakdown_table(
 
 def group_counts(
     definition: PathwayDefinition,
-    cases: Sequence[CohortCase],
+    cases: Cases,
     columns: Sequence[Column],
     sets: Mapping[str, set[int]] | None = None,
 ) -> tuple[Count, ...]:
@@ -213,7 +215,7 @@ def group_counts(
     if sets is not None and all(c.key in counted_by_case and c.key in sets for c in columns):
         ids = {case.case_id for case in cases}
         return tuple(len(sets[c.key] & ids) for c in columns)
-    figures = compute_figures(definition, cases)
+    figures = add_up(definition, as_counted(definition, cases))[0]
     counts: list[Count] = []
     for column in columns:
         value = figures.get(column.key, len(cases))
@@ -221,20 +223,13 @@ def group_counts(
     return tuple(counts)
 
 
-def conditions_met_table(definition: PathwayDefinition, cases: Sequence[CohortCase]) -> ReportTable:
+def conditions_met_table(definition: PathwayDefinition, cases: Cases) -> ReportTable:
     """Per contract condition: cases whose contract includes it, and cases with a `condition_met` naming it."""
     in_contract: Counter[str] = Counter()
     met: Counter[str] = Counter()
-    for case in cases:
-        contracted: set[str] = set()
-        done: set[str] = set()
-        for fact in case.facts:
-            if fact.name == "contract_signed":
-                contracted |= fact.items("conditions")
-            elif fact.name == "condition_met":
-                done |= fact.items("conditions")
-        in_contract.update(contracted)
-        met.update(done)
+    for case in as_counted(definition, cases):
+        in_contract.update(case.part.lists.get("contract_signed:conditions", ()))
+        met.update(case.part.lists.get("condition_met:conditions", ()))
     names = sorted(set(in_contract) | set(met), key=lambda name: value_label(definition, name).casefold())
     rows = tuple(ReportRow(value_label(definition, name), (in_contract[name], met[name])) for name in names)
     note = "A contract has more than one condition, so the rows do not add up to the number of contracts."

@@ -12,8 +12,8 @@ from pathways.clock import LONDON
 from pathways.errors import InvalidInput
 from pathways.store import Store
 from reports.cohort_tables import cohort_tables, data_version
-from reports.figures import FigureValue, figure_sets
-from reports.queries import cohort_cases
+from reports.figures import FigureValue, add_up
+from reports.queries import counted_cases
 from reports.tables import ReportTable
 
 
@@ -68,15 +68,17 @@ def table_json(table: ReportTable) -> dict[str, Any]:
 def cohort_figures(store: Store, *, actor: Actor, question: CohortQuestion) -> CohortAnswer:
     """Count the cohort: cases whose first event's local date is in the period (and at the site, if given).
 
-    The report's tables and the data version are made from the same cases in the same unit of work; the answer
-    holds only plain values, so a PDF is laid out after the database has been left."""
+    Each case's part in the figures is read from the case-figures index (replayed from its events when out of
+    date), so a year of a whole force reads one row a case. The report's tables and the data version are made
+    from the same cases in the same unit of work; the answer holds only plain values, so a PDF is laid out after
+    the database has been left."""
     authorise(store.session_factory, actor, "report_cohort", store.clock)
     if question.end < question.start:
         raise InvalidInput("The end of the period is before its start.")
     definition = store.definition(question.pathway)
     with store.unit_of_work() as uow:
-        cases = cohort_cases(uow.session, question.pathway, question.start, question.end, question.site)
-        figures, sets = figure_sets(definition, cases)
+        cases = counted_cases(uow.session, definition, question.start, question.end, question.site)
+        figures, sets = add_up(definition, cases)
         tables = tuple(cohort_tables(definition, cases, figures, sets))
         version = data_version(cases)
         write_audit(uow.session, actor, "report_cohort", store.clock(), detail=f"pathway {question.pathway}")

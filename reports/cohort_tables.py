@@ -13,12 +13,12 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from pathways.case_figures import timeline_digest
 from pathways.definitions import PathwayDefinition
 from reports.breakdowns import breakdown_tables, conditions_met_table, value_label
-from reports.figures import FigureValue
-from reports.queries import CohortCase
+from reports.figures import Cases, FigureValue, as_counted
+from reports.queries import CountedCase
 from reports.tables import Count, ReportRow, ReportTable
 
 
@@ -113,15 +113,16 @@ def label_for(key: str, funnel: Sequence[FunnelStep] = ()) -> str:
 
 def cohort_tables(
     definition: PathwayDefinition,
-    cases: Sequence[CohortCase],
+    cases: Cases,
     figures: Mapping[str, FigureValue],
     sets: Mapping[str, set[int]] | None = None,
 ) -> list[ReportTable]:
     """Every table of the cohort report, in report order (`sets`: the cases each figure counts, if known)."""
+    counted = as_counted(definition, cases)
     tables = figure_tables(definition, figures)
-    tables += breakdown_tables(definition, cases, sets)
+    tables += breakdown_tables(definition, counted, sets)
     if definition.code == "checkpoint":
-        tables.append(conditions_met_table(definition, cases))
+        tables.append(conditions_met_table(definition, counted))
     return tables
 
 
@@ -213,21 +214,17 @@ def _offered_values(definition: PathwayDefinition, key: str) -> tuple[str, ...]:
     return ()
 
 
-def data_version(cases: Sequence[CohortCase]) -> str:
+def data_version(cases: Cases) -> str:
     """12 hex digits of a SHA-256 over the cohort's data: each case (by its reference, which survives export
     and import), who it belongs to (as the order people first appear in), the person's date of birth, sex and
-    ethnicity, the first site, and every event (name, time in UTC, values, due time). The same data gives the
-    same version; any change to what the report counts gives another."""
-    digest = hashlib.sha256()
+    ethnicity, the first site, and the digest of its timeline (pathways.case_figures.timeline_digest: every
+    event's name, time in UTC, values and due time). The same data gives the same version; any change to what
+    the report counts gives another."""
     people: dict[int, int] = {}
+    records = []
     for case in sorted(cases, key=lambda c: c.case_ref):
         person = people.setdefault(case.person_id, len(people))
-        facts = [[f.name, _utc(f.occurred_at), sorted(f.values.items()), _utc(f.due_at)] for f in case.facts]
-        record = [case.case_ref, person, case.date_of_birth.isoformat(), case.sex, case.ethnicity, case.first_site]
-        digest.update(json.dumps([*record, facts], separators=(",", ":")).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()[:12]
-
-
-def _utc(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).isoformat()
+        timeline = case.digest if isinstance(case, CountedCase) else timeline_digest(case.facts)
+        born = case.date_of_birth.isoformat()
+        records.append([case.case_ref, person, born, case.sex, case.ethnicity, case.first_site, timeline])
+    return hashlib.sha256(json.dumps(records, separators=(",", ":")).encode()).hexdigest()[:12]

@@ -1,25 +1,34 @@
-"""Read-side queries: the cases of a cohort as plain facts, ready for the figures."""
+"""Read-side queries: the cases of a cohort, ready for the figures.
+
+- `counted_cases`: each case with its part in the figures, as the case-figures index keeps it
+  (pathways/figure_index.py); a case whose kept part is missing or out of date is replayed from its events.
+  This is what the cohort report reads: one row a case, however many events.
+- `cohort_cases`: each case with its whole timeline, replayed from its events (the slow way, for checks).
+- `counted`: a replayed case's part in the figures, worked out as the index works it out.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import NamedTuple, cast
+from datetime import date, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
-from db.models import Base, Case, Person
-from pathways.clock import local_datetime
-from pathways.engine import Fact, ordered
-from pathways.timeline import VALUE_FIELDS, effective_facts
-
-CHUNK = 900
+from db.models import Case, CaseFigures, Person
+from pathways.case_figures import CaseFigures as Part
+from pathways.case_figures import case_figures, decode, figures_basis, timeline_digest
+from pathways.clock import local_date, local_datetime
+from pathways.definitions import PathwayDefinition
+from pathways.engine import Fact
+from pathways.timeline_rows import load_timelines
 
 
 @dataclass(frozen=True)
 class CohortCase:
+    """A case of the cohort with its whole timeline."""
+
     case_id: int
     case_ref: str
     person_id: int
@@ -30,11 +39,34 @@ class CohortCase:
     facts: tuple[Fact, ...]
 
 
-def cohort_cases(session: Session, pathway: str, start: date, end: date, site: str | None) -> list[CohortCase]:
+class CountedCase(NamedTuple):
+    """A case of the cohort with its part in the figures instead of its timeline (a tuple: a report makes
+    some 20,000 of them)."""
+
+    case_id: int
+    case_ref: str
+    person_id: int
+    date_of_birth: date
+    sex: str
+    ethnicity: str
+    first_site: str | None
+    first_day: date | None  # the local (UK) date of the first event (None: no events)
+    digest: str  # of the timeline (pathways.case_figures.timeline_digest)
+    part: Part
+
+
+def _heads(pathway: str, start: date, end: date, site: str | None, *extra: Any) -> Select[Any]:
     """Cases on `pathway` whose first event's local date falls in [start, end], optionally at one site."""
     query = (
         select(
-            Case.id, Case.case_ref, Case.person_id, Case.first_site, Person.date_of_birth, Person.sex, Person.ethnicity
+            Case.id,
+            Case.case_ref,
+            Case.person_id,
+            Case.first_site,
+            Person.date_of_birth,
+            Person.sex,
+            Person.ethnicity,
+            *extra,
         )
         .join(Person, Person.id == Case.person_id)
         .where(
@@ -44,68 +76,66 @@ def cohort_cases(session: Session, pathway: str, start: date, end: date, site: s
         )
         .order_by(Case.id)
     )
-    if site is not None:
-        query = query.where(Case.first_site == site)
-    heads = session.execute(query).all()
-    events_by_case: dict[int, list[EventRow]] = defaultdict(list)
-    ids = [h.id for h in heads]
-    table = Base.metadata.tables["events"]  # plain tuples, not ORM objects: many times faster at force scale
-    columns = [table.c[name] for name in EventRow._fields]
-    for offset in range(0, len(ids), CHUNK):
-        chunk = ids[offset : offset + CHUNK]
-        for row in session.execute(select(*columns).where(table.c.case_id.in_(chunk))):
-            events_by_case[row[0]].append(EventRow._make(row))
+    return query if site is None else query.where(Case.first_site == site)
+
+
+def cohort_cases(session: Session, pathway: str, start: date, end: date, site: str | None) -> list[CohortCase]:
+    """The cohort's cases (see _heads), each with its timeline replayed from its events."""
+    heads = session.execute(_heads(pathway, start, end, site)).all()
+    timelines = load_timelines(session, [h.id for h in heads])
     return [
         CohortCase(
-            h.id,
-            h.case_ref,
-            h.person_id,
-            h.date_of_birth,
-            h.sex,
-            h.ethnicity,
-            h.first_site,
-            tuple(_facts(events_by_case[h.id])),
+            h.id, h.case_ref, h.person_id, h.date_of_birth, h.sex, h.ethnicity, h.first_site, tuple(timelines[h.id])
         )
         for h in heads
     ]
 
 
-class EventRow(NamedTuple):
-    """One stored event as the cohort reads it (the columns the timeline needs, then the values)."""
-
-    case_id: int
-    id: int
-    seq: int
-    name: str
-    action: str
-    corrects_id: int | None
-    occurred_at: datetime
-    due_at: datetime | None
-    site: str | None
-    service: str | None
-    place: str | None
-    offence: str | None
-    basis: str | None
-    result: str | None
-    substances: str | None
-    kind: str | None
-    reason: str | None
-    conditions: str | None
-    notes: str | None
-    authorised_by: str | None
+def counted(definition: PathwayDefinition, case: CohortCase) -> CountedCase:
+    """A replayed case's part in the figures (FigureError when a figure of the definition cannot be worked out)."""
+    first_day = local_date(case.facts[0].occurred_at) if case.facts else None
+    part = case_figures(definition, case.facts, case.date_of_birth)
+    return CountedCase(
+        case.case_id,
+        case.case_ref,
+        case.person_id,
+        case.date_of_birth,
+        case.sex,
+        case.ethnicity,
+        case.first_site,
+        first_day,
+        timeline_digest(case.facts),
+        part,
+    )
 
 
-VALUES_START = 8
-assert EventRow._fields[VALUES_START:] == tuple(sorted(VALUE_FIELDS, key=EventRow._fields.index))
-
-
-def _facts(rows: list[EventRow]) -> list[Fact]:
-    """A case's timeline; the quick way when nothing in it was corrected (nearly always)."""
-    if any(row.action != "record" for row in rows):
-        return effective_facts(rows)
-    names = EventRow._fields[VALUES_START:]
-    facts = []
-    for row in sorted(rows, key=lambda r: r.seq):
-        values = cast(dict[str, str], {n: v for n, v in zip(names, row[VALUES_START:], strict=True) if v})
-        facts.append(Fact(row.name, row.occurred_at, values, row.due_at, row.id))
-    return ordered(facts)
+def counted_cases(
+    session: Session, definition: PathwayDefinition, start: date, end: date, site: str | None
+) -> list[CountedCase]:
+    """The cohort's cases (see _heads), each with its part in the figures: as kept, or replayed when the kept
+    part is missing or was made for another version of the case, date of birth or definition."""
+    up_to_date = and_(
+        CaseFigures.basis == figures_basis(definition),
+        CaseFigures.case_version == Case.version,
+        CaseFigures.date_of_birth == Person.date_of_birth,
+    )
+    kept = (up_to_date.label("up_to_date"), CaseFigures.first_day, CaseFigures.digest, CaseFigures.figures)
+    query = _heads(definition.code, start, end, site, *kept).outerjoin(CaseFigures, CaseFigures.case_id == Case.id)
+    cases: list[CountedCase | None] = []
+    replay: dict[int, tuple[int, Any]] = {}
+    parts: dict[str, Part] = {}  # cases that count alike share a part: a force's year has a few hundred kinds
+    for row in session.execute(query):
+        case_id, ref, person_id, first_site, born, sex, ethnicity, fresh, first_day, digest, figures = row
+        if fresh:
+            part = parts.get(figures) or parts.setdefault(figures, decode(figures))
+            known = CountedCase(case_id, ref, person_id, born, sex, ethnicity, first_site, first_day, digest, part)
+            cases.append(known)
+        else:
+            replay[case_id] = (len(cases), row)
+            cases.append(None)
+    timelines = load_timelines(session, list(replay))
+    for case_id, (index, row) in replay.items():
+        _id, ref, person_id, first_site, born, sex, ethnicity = row[:7]
+        case = CohortCase(case_id, ref, person_id, born, sex, ethnicity, first_site, tuple(timelines[case_id]))
+        cases[index] = counted(definition, case)
+    return [case for case in cases if case is not None]

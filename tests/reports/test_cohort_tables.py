@@ -90,7 +90,7 @@ def test_every_breakdown_total_equals_the_cohort_figures(example: Store, demo_an
 
 def test_the_demo_cohort_is_big_enough_to_mean_something(demo_answer: CohortAnswer) -> None:
     cases = demo_answer.figures["cases"]
-    assert isinstance(cases, int) and cases > 300
+    assert isinstance(cases, int) and cases > 100  # numbers in the hundreds (DToA is 40% of the demo cases)
     assert len(_tables(demo_answer)["by_site"].rows) > 3
     assert len(_tables(demo_answer)["by_month"].rows) > 12
 
