@@ -199,6 +199,25 @@ class OpenDeadline(Base):
     place: Mapped[str | None] = mapped_column(Text)
 
 
+class CaseFigures(Base):
+    """A case's part in its pathway's cohort figures (pathways/case_figures.py), worked out from its timeline.
+
+    Rewritten whenever the timeline changes, so a cohort report adds up one row per case instead of replaying
+    every event; `pathways/figure_index.py` keeps it in step. A row is used only while it was made for the case
+    as it now stands (`case_version`), the person's date of birth as it now stands and the pathway's figures as
+    they now stand (`basis`); otherwise the report replays that case's timeline.
+    """
+
+    __tablename__ = "case_figures"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    basis: Mapped[str] = mapped_column(String(80))
+    case_version: Mapped[int] = mapped_column(Integer)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    first_day: Mapped[date | None] = mapped_column(Date)  # the first event's date, UK time (None: no events)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the timeline (the report's data version)
+    figures: Mapped[str] = mapped_column(Text)  # JSON: the figures the case counts in
+
+
 class Task(Base):
     """Something a worker must do because of an event, e.g. tell the police about a missed assessment."""
 
@@ -212,6 +231,28 @@ class Task(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     done_by: Mapped[str | None] = mapped_column(String(120))
     done_note: Mapped[str | None] = mapped_column(Text)
+
+
+class Screening(Base):
+    """The answers to a screening instrument (resources/instruments) behind a case's screening event.
+
+    The event carries the outcome and its explanation in words (interchange columns `result`, `reason`); this
+    row keeps what it was decided from: the instrument and its version, the answers as JSON, the score when the
+    instrument scores, and the reason when a worker overrode the rules' decision.
+    """
+
+    __tablename__ = "screenings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)
+    instrument: Mapped[str] = mapped_column(String(60))
+    instrument_version: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(40))
+    score: Mapped[int | None] = mapped_column(Integer)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(120))
 
 
 class AuditEntry(Base):
@@ -228,3 +269,29 @@ class AuditEntry(Base):
     record_type: Mapped[str | None] = mapped_column(String(40))
     record_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
+    # The tamper-evident chain (pathways/audit_chain.py): place in the chain, the seal of the entry before, own seal.
+    seq: Mapped[int] = mapped_column(Integer, index=True, unique=True)
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class Programme(Base):
+    """A group programme: sessions every week or fortnight at a venue, from a first session, a set number of times.
+
+    The sessions are not stored: they are the dateutil rrule occurrences of the schedule, counted in local time
+    (pathways/services/programmes.py). Each person's enrolment is a group_programme case whose events carry the
+    programme's `code` in their `kind` column.
+    """
+
+    __tablename__ = "programmes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str | None] = mapped_column(String(200))
+    site: Mapped[str | None] = mapped_column(String(200))  # the venue
+    first_session_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    every: Mapped[str] = mapped_column(String(12))  # "weekly" or "fortnightly"
+    session_count: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(120))

@@ -64,6 +64,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "backup": frozenset({ADMIN}),
     "edit_reference": frozenset({ADMIN}),
     "manage_users": frozenset({ADMIN}),
+    "verify_audit": frozenset({ADMIN}),
+    "restart_audit_chain": frozenset({ADMIN}),
     "edit_settings": frozenset({ADMIN}),
     "change_own_password": frozenset({NAV, WORKER, MANAGER, ADMIN}),
 }
@@ -105,6 +107,8 @@ ACTION_WORDS = {
     "backup": "back up the database",
     "edit_reference": "edit reference lists",
     "manage_users": "manage user accounts",
+    "verify_audit": "check the audit log",
+    "restart_audit_chain": "start a new audit chain",
     "edit_settings": "change the application's settings",
     "change_own_password": "change their own password",
 }

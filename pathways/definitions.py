@@ -89,6 +89,7 @@ class EventDefinition:
     default_due_days: int | None = None
     raises: tuple[Raise, ...] = ()
     span: Span | None = None
+    field_labels: Mapping[str, str] = field(default_factory=dict)  # this step's words for a column
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,19 @@ SCHEDULE_STEPS = ("weekly", "fortnightly", "monthly")
 
 
 @dataclass(frozen=True)
+class CaseRule:
+    """A pathway-level rule across a person's cases (`[[pathway_rules]]`): no new case once an earlier case on
+    the pathway holds one of `refuse_new_case_after` (DIVERT: not offered again after not engaging).
+
+    The message may name that earlier case: {case_ref}, {date} (its first event) and {ended} (the event's date).
+    Judged by pathways/case_rules.py.
+    """
+
+    refuse_new_case_after: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
 class Figure:
     key: str
     meaning: str
@@ -147,6 +161,8 @@ class PathwayDefinition:
     labels: Mapping[str, str]
     schedules: tuple[Schedule, ...] = ()
     description: str = ""
+    field_labels: Mapping[str, str] = field(default_factory=dict)  # plain words for a column in this pathway
+    case_rules: tuple[CaseRule, ...] = ()
 
     def label(self, value: str) -> str:
         """The plain-words label of a coded value (follow_up → follow-up)."""
@@ -195,6 +211,7 @@ def _event(name: str, raw: Mapping[str, Any]) -> EventDefinition:
         default_due_days=raw.get("default_due_days"),
         raises=tuple(_raise(r) for r in raw.get("raises", ())),
         span=_span(raw.get("span")),
+        field_labels={str(k): str(v) for k, v in raw.get("field_labels", {}).items()},
     )
 
 
@@ -258,6 +275,10 @@ def parse_definition(raw: Mapping[str, Any], source: str) -> PathwayDefinition:
             labels={str(k): str(v) for k, v in raw.get("labels", {}).items()},
             schedules=tuple(_schedule(s) for s in raw.get("schedules", ())),
             description=str(head.get("description", "")),
+            field_labels={str(k): str(v) for k, v in raw.get("field_labels", {}).items()},
+            case_rules=tuple(
+                CaseRule(_values(r["refuse_new_case_after"]), str(r["message"])) for r in raw.get("pathway_rules", ())
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DefinitionError(f"{source}: the pathway definition is incomplete or malformed ({exc!r}).") from exc
@@ -272,7 +293,7 @@ def _check_names(definition: PathwayDefinition, source: str) -> None:
         fields = set(event.required) | set(event.choices)
         for _when, extra in event.required_when:
             fields |= set(extra)
-        unknown_fields = fields - set(EVENT_FIELDS)
+        unknown_fields = (fields | set(event.field_labels)) - set(EVENT_FIELDS)
         if unknown_fields:
             raise DefinitionError(f"{source}: event {event.name} names unknown fields {sorted(unknown_fields)}.")
         for rule in (*event.needs, *event.forbids):
@@ -287,6 +308,14 @@ def _check_names(definition: PathwayDefinition, source: str) -> None:
     for schedule in definition.schedules:
         if schedule.set_by not in known or set(schedule.met_by) - known:
             raise DefinitionError(f"{source}: a schedule names an unknown event.")
+    if set(definition.field_labels) - set(EVENT_FIELDS):
+        raise DefinitionError(
+            f"{source}: field_labels names unknown fields {sorted(set(definition.field_labels) - set(EVENT_FIELDS))}."
+        )
+    for case_rule in definition.case_rules:
+        unknown = set(case_rule.refuse_new_case_after) - known
+        if unknown:
+            raise DefinitionError(f"{source}: a pathway rule names unknown events {sorted(unknown)}.")
     for name in (*definition.opening_events, *definition.closing_events):
         if name not in known:
             raise DefinitionError(f"{source}: opening/closing event {name} is not defined.")

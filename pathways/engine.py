@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
 
 from pathways.clock import LONDON, age_on, format_local, local_date, to_utc
-from pathways.definitions import LIST_FIELDS, EventDefinition, Match, PathwayDefinition, Rule, Schedule
+from pathways.definitions import LIST_FIELDS, Eligibility, EventDefinition, Match, PathwayDefinition, Rule, Schedule
 
 FIELD_NAMES = {
     "offence": "offence",
@@ -34,6 +34,14 @@ FIELD_NAMES = {
 }
 
 
+def field_name(definition: PathwayDefinition, name: str, event: str | None = None) -> str:
+    """The words for a column: the step's own `field_labels` first, then the pathway's, then the usual words
+    (an order's due_at is "end of the order", an appointment's is "appointment date and time")."""
+    spec = definition.events.get(event) if event is not None else None
+    own = spec.field_labels.get(name) if spec is not None else None
+    return own or definition.field_labels.get(name) or FIELD_NAMES.get(name, name.replace("_", " "))
+
+
 @dataclass(frozen=True)
 class Fact:
     """One event of a timeline as the rules see it."""
@@ -47,6 +55,8 @@ class Fact:
     def get(self, name: str) -> str | None:
         if name == "due_at":
             return self.due_at.isoformat() if self.due_at else None
+        if name == "occurred_at":  # so a rule can say `same = ["occurred_at"]` (one mark per group session)
+            return self.occurred_at.astimezone(UTC).isoformat()
         return self.values.get(name) or None
 
     def items(self, name: str) -> frozenset[str]:
@@ -149,6 +159,38 @@ def eligibility(definition: PathwayDefinition, prior: Sequence[Fact], date_of_bi
     return Decision(ok, (("eligible: " if ok else "not eligible: ") + reasons[0], *reasons[1:]))
 
 
+def age_limits(rule: Eligibility) -> str:
+    """Who the pathway is for by age, in words: "aged under 18", "aged 18 or over", "aged 10 to 17"."""
+    if rule.max_age is not None and rule.min_age:
+        return f"aged {rule.min_age} to {rule.max_age}"
+    if rule.max_age is not None:
+        return f"aged under {rule.max_age + 1}"
+    return f"aged {rule.min_age} or over"
+
+
+def _eligibility_problems(
+    definition: PathwayDefinition, prior: Sequence[Fact], new: Fact, date_of_birth: date, label: str
+) -> list[str]:
+    """Why an event that needs the case to be eligible is refused (nothing when it is eligible).
+
+    When the event is the one eligibility is judged on (a youth referral), it is judged on itself: the age
+    that day, in plain words.
+    """
+    rule = definition.eligibility
+    own = rule is not None and new.name == rule.event
+    decision = eligibility(definition, [new] if own else prior, date_of_birth)
+    if decision.allowed:
+        return []
+    if rule is not None and own:
+        age = age_on(date_of_birth, local_date(new.occurred_at))
+        if age < rule.min_age or (rule.max_age is not None and age > rule.max_age):
+            who = age_limits(rule)
+            return [
+                f"The {definition.name} pathway is for people {who}: this person was {age} on the day of the {label}."
+            ]
+    return [f"The {label} is not lawful on this case: {decision.explain()}."]
+
+
 def field_problems(definition: PathwayDefinition, new: Fact) -> list[tuple[str, str]]:
     """Missing or unknown values of an event's fields, as (field, message)."""
     spec = definition.event(new.name)
@@ -159,11 +201,13 @@ def field_problems(definition: PathwayDefinition, new: Fact) -> list[tuple[str, 
             required.extend(fields)
     for name in required:
         if new.get(name) is None:
-            problems.append((name, f"The {FIELD_NAMES.get(name, name)} is needed for {spec.label.lower()}."))
+            problems.append((name, f"The {field_name(definition, name, new.name)} is needed for {spec.label.lower()}."))
     for name, allowed in spec.choices.items():
         for value in sorted(new.items(name) - set(allowed)):
             options = ", ".join(allowed)
-            words = f"'{value}' is not a {FIELD_NAMES.get(name, name)} for {spec.label.lower()}: use {options}."
+            words = (
+                f"'{value}' is not a {field_name(definition, name, new.name)} for {spec.label.lower()}: use {options}."
+            )
             problems.append((name, words))
     return problems
 
@@ -219,9 +263,7 @@ def check_event(
         ]
     problems = [message for _field, message in field_problems(definition, new)] if check_fields else []
     if definition.event(new.name).needs_eligible:
-        decision = eligibility(definition, prior, date_of_birth)
-        if not decision.allowed:
-            problems.append(f"The {label} is not lawful on this case: {decision.explain()}.")
+        problems.extend(_eligibility_problems(definition, prior, new, date_of_birth, label))
     problems.extend(_rule_problems(definition, prior, new))
     return problems
 

@@ -10,7 +10,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import make_engine, make_session_factory, resolve_url
+from db.encryption import DATABASE_KEY, EncryptionError, is_encrypted_url
+from db.engine import make_engine, make_session_factory, resolve_url, sqlite_path
+from db.file_checks import refusal
 from db.migrate import MigrationError, upgrade
 from db.uow import UnitOfWork
 from pathways.clock import now_utc
@@ -48,14 +50,28 @@ def open_store(
 ) -> Store:
     """Open the database (the embedded default unless a URL is given), bring it up to date and seed it."""
     from pathways.deadline_index import rebuild_if_stale  # imported here: these modules import store
+    from pathways.figure_index import rebuild_if_stale as rebuild_figures_if_stale
     from pathways.reference import seed_reference_data
 
-    engine = make_engine(resolve_url(url))
+    url = resolve_url(url)
+    path = sqlite_path(url)
+    problem = refusal(path) if path is not None else None
+    if problem is not None:
+        raise StoreUnavailable(problem)
+    try:
+        engine = make_engine(url)
+    except EncryptionError as exc:
+        raise StoreUnavailable(str(exc)) from exc
     try:
         upgrade(engine)
     except (DatabaseError, MigrationError) as exc:
         engine.dispose()
         where = engine.url.render_as_string(hide_password=True)
+        if is_encrypted_url(url):
+            raise StoreUnavailable(
+                f"The encrypted database at {where} cannot be opened with the key in {DATABASE_KEY.path()}: it is "
+                "encrypted with another key, or it is not a Pathways database. It was not changed."
+            ) from exc
         cause = exc.orig if isinstance(exc, DatabaseError) else exc
         raise StoreUnavailable(
             f"The database at {where} could not be opened: {cause}. "
@@ -64,4 +80,5 @@ def open_store(
     store = Store(engine, make_session_factory(engine), definitions or load_definitions(), clock)
     seed_reference_data(store)
     rebuild_if_stale(store)
+    rebuild_figures_if_stale(store)
     return store

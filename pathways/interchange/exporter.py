@@ -88,11 +88,14 @@ def _cases(session: Session, selection: ExportFilter) -> Iterator[Case]:
         yield from session.scalars(query)
 
 
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
 def _write_table(path: Path, columns: tuple[str, ...], rows: Iterator[dict[str, str]]) -> int:
-    """Write to a temporary file, then rename, so a finished file is never half-written."""
-    partial = path.with_name(path.name + ".partial")
+    """Write the table to a temporary file beside `path` (see _write_tables, which renames it into place)."""
     count = 0
-    with partial.open("w", newline="", encoding="utf-8") as handle:
+    with _partial(path).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\r\n")
         writer.writeheader()
         for row in rows:
@@ -100,8 +103,20 @@ def _write_table(path: Path, columns: tuple[str, ...], rows: Iterator[dict[str, 
             count += 1
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(partial, path)
     return count
+
+
+def _write_tables(tables: list[tuple[Path, tuple[str, ...], Iterator[dict[str, str]]]]) -> list[int]:
+    """Write every table to a temporary file first, and only when all are written rename them into place: a failure
+    (a full disk) leaves the files already there as they were, never half-written and never a mismatched pair."""
+    try:
+        counts = [_write_table(path, columns, rows) for path, columns, rows in tables]
+        for path, _columns, _rows in tables:
+            os.replace(_partial(path), path)
+    finally:
+        for path, _columns, _rows in tables:
+            _partial(path).unlink(missing_ok=True)
+    return counts
 
 
 def export_dataset(store: Store, *, actor: Actor, folder: Path, selection: ExportFilter) -> ExportResult:
@@ -121,8 +136,12 @@ def export_dataset(store: Store, *, actor: Actor, folder: Path, selection: Expor
             people[case.person_id] = case.person
             event_rows.extend(_event_row(case, event) for _ref, event in effective_events(case.events))
         person_rows = (_person_row(p) for p in sorted(people.values(), key=_person_ref))
-        people_count = _write_table(folder / "people.csv", PEOPLE_COLUMNS, person_rows)
-        events_count = _write_table(folder / "events.csv", EVENT_COLUMNS, iter(event_rows))
+        people_count, events_count = _write_tables(
+            [
+                (folder / "people.csv", PEOPLE_COLUMNS, person_rows),
+                (folder / "events.csv", EVENT_COLUMNS, iter(event_rows)),
+            ]
+        )
         write_audit(
             uow.session,
             actor,

@@ -17,7 +17,9 @@ from pathways.audit import authorise, write_audit
 from pathways.clock import local_date
 from pathways.deadline_index import deadline_rows, index_case
 from pathways.engine import Fact, check_timeline, ordered
+from pathways.figure_index import figure_row, index_case_figures
 from pathways.identity import search_name, sound_key
+from pathways.interchange.case_rule_checks import case_rule_problems
 from pathways.interchange.checks import Checked, EventIn, PersonIn, check_events, check_people
 from pathways.interchange.format import DatasetRefused, Problem
 from pathways.interchange.reader import Dataset, read_dataset
@@ -202,6 +204,7 @@ def _write(
         event_rows.extend(_event_row(e, case_ids[case_ref], start + i, actor, now) for i, e in enumerate(events, 1))
     _bulk_insert(session, "events", event_rows)
     _bulk_insert(session, "open_deadlines", _new_case_deadlines(store, {r: new[r] for r in new_cases}, case_ids))
+    _bulk_insert(session, "case_figures", _new_case_figures(store, checked, {r: new[r] for r in new_cases}, case_ids))
     for case_ref in new:
         if case_ref in held.cases:
             _refresh_held_case(session, store, held.cases[case_ref])
@@ -285,6 +288,21 @@ def _refresh_held_case(session: Session, store: Store, case: Case) -> None:
         setattr(case, key, value)
     case.version += 1
     index_case(session, definition, case)
+    index_case_figures(session, definition, case)
+
+
+def _new_case_figures(
+    store: Store, checked: Checked, new: dict[str, list[EventIn]], case_ids: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The case-figures rows of the new cases (version 1, as _case_row makes them)."""
+    rows: list[dict[str, Any]] = []
+    for case_ref, events in new.items():
+        definition = store.definitions[events[0].pathway]
+        born = checked.people[events[0].person_ref].details["date_of_birth"]
+        row = figure_row(definition, case_ids[case_ref], 1, born, ordered([e.fact() for e in events]))
+        if row is not None:
+            rows.append(row)
+    return rows
 
 
 def _new_case_deadlines(store: Store, new: dict[str, list[EventIn]], case_ids: dict[str, int]) -> list[dict[str, Any]]:
@@ -329,6 +347,11 @@ def import_rows(
         new = _new_events(checked, held)
         bad_rows = {p.row for p in report.errors if p.table == "events"}
         report.errors.extend(_timeline_problems(store, checked, held, new, bad_rows))
+        report.errors.extend(  # rules across a person's cases (DIVERT: no new referral after not engaging)
+            case_rule_problems(
+                uow.session, store.definitions, checked.events, held.people, set(held.cases), new, bad_rows
+            )
+        )
         report.warnings.extend(_possible_duplicates(uow.session, checked, held))
         if report.errors or dry_run:
             return report

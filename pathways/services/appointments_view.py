@@ -30,6 +30,7 @@ class Appointment:
     person_id: int
     person_name: str
     date_of_birth: date
+    case_version: int = 0  # the case's version when the list was read: what a save from this row expects
 
     @property
     def key(self) -> tuple[int, str | None, str]:
@@ -39,19 +40,21 @@ class Appointment:
 
 def _with_people(session: Session, views: Sequence[DeadlineView]) -> list[Appointment]:
     case_ids = sorted({v.case_id for v in views})
-    found: dict[int, tuple[str, int, str, str, date]] = {}
+    found: dict[int, tuple[str, int, str, str, date, int]] = {}
     for offset in range(0, len(case_ids), 500):
         query = (
-            select(Case.id, Case.pathway, Person.id, Person.surname, Person.forenames, Person.date_of_birth)
+            select(
+                Case.id, Case.pathway, Person.id, Person.surname, Person.forenames, Person.date_of_birth, Case.version
+            )
             .join(Person, Person.id == Case.person_id)
             .where(Case.id.in_(case_ids[offset : offset + 500]))
         )
-        for case_id, pathway, person_id, surname, forenames, born in session.execute(query):
-            found[case_id] = (pathway, person_id, surname, forenames, born)
+        for case_id, pathway, person_id, surname, forenames, born, version in session.execute(query):
+            found[case_id] = (pathway, person_id, surname, forenames, born, version)
     rows = []
     for view in views:
-        pathway, person_id, surname, forenames, born = found[view.case_id]
-        rows.append(Appointment(view, pathway, person_id, f"{surname.upper()}, {forenames}", born))
+        pathway, person_id, surname, forenames, born, version = found[view.case_id]
+        rows.append(Appointment(view, pathway, person_id, f"{surname.upper()}, {forenames}", born, version))
     return rows
 
 

@@ -19,6 +19,7 @@ from pathways.deadline_index import index_case
 from pathways.definitions import PathwayDefinition
 from pathways.engine import check_timeline, open_deadlines, ordered, raised_tasks
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
+from pathways.figure_index import index_case_figures
 from pathways.reference import live_definition
 from pathways.services.results import DeadlineView, EventRecorded
 from pathways.store import Store
@@ -140,6 +141,7 @@ def append_event(
             )
     refresh_case(case, definition, after)
     index_case(session, definition, case)
+    index_case_figures(session, definition, case)
     write_audit(
         session,
         actor,
@@ -185,4 +187,5 @@ def recorded(case: Case, event: Event, definition: PathwayDefinition, explanatio
         case.stage,
         explanation,
         deadline_views(case, definition),
+        case.version,
     )

@@ -12,6 +12,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.errors import InvalidInput, NotFound
 from pathways.services.casework import NewEvent, append_event, recorded
+from pathways.services.concurrency import lock_case, saving
 from pathways.services.results import EventRecorded
 from pathways.store import Store
 from pathways.timeline import VALUE_FIELDS
@@ -41,57 +42,74 @@ def correct_event(
     reason: str,
     occurred_at: datetime | None = None,
     due_at: datetime | None = None,
+    expected_version: int | None = None,
     **changes: Any,
 ) -> EventRecorded:
-    """Record a corrected version of an event; the original stays readable in the history."""
+    """Record a corrected version of an event; the original stays readable in the history.
+
+    With `expected_version` (the case's version the screen showed) it is refused when someone else
+    changed the case since."""
     authorise(store.session_factory, actor, "correct_event", store.clock)
     if not reason.strip():
         raise InvalidInput("A correction needs a reason.")
     unknown = set(changes) - set(VALUE_FIELDS)
     if unknown:
         raise InvalidInput(f"These details of an event cannot be corrected: {', '.join(sorted(unknown))}.")
-    with store.unit_of_work() as uow:
-        latest = _latest_version(_original(uow.session, event_id))
-        values = {f: getattr(latest, f) for f in VALUE_FIELDS} | changes
-        new = NewEvent(
-            latest.name,
-            occurred_at or latest.occurred_at,
-            values,
-            due_at if due_at is not None else latest.due_at,
-        )
-        case = latest.case
-        event = append_event(
-            uow.session,
-            store,
-            actor,
-            case,
-            new,
-            action="correct",
-            corrects=latest,
-            correction_reason=reason.strip(),
-        )
-        uow.commit()
-        return recorded(case, event, store.definition(case.pathway), None)
+
+    def write() -> EventRecorded:
+        with store.unit_of_work().for_writing() as uow:
+            original = _original(uow.session, event_id)
+            case = lock_case(uow.session, original.case_id, expected_version, store.clock())
+            latest = _latest_version(original)
+            values = {f: getattr(latest, f) for f in VALUE_FIELDS} | changes
+            new = NewEvent(
+                latest.name,
+                occurred_at or latest.occurred_at,
+                values,
+                due_at if due_at is not None else latest.due_at,
+            )
+            event = append_event(
+                uow.session,
+                store,
+                actor,
+                case,
+                new,
+                action="correct",
+                corrects=latest,
+                correction_reason=reason.strip(),
+            )
+            uow.commit()
+            return recorded(case, event, store.definition(case.pathway), None)
+
+    return saving(write)
 
 
-def withdraw_event(store: Store, *, actor: Actor, event_id: int, reason: str) -> EventRecorded:
-    """Strike out an event recorded in error, keeping it readable in the history."""
+def withdraw_event(
+    store: Store, *, actor: Actor, event_id: int, reason: str, expected_version: int | None = None
+) -> EventRecorded:
+    """Strike out an event recorded in error, keeping it readable in the history (refused, like a
+    correction, when the case is no longer at `expected_version`)."""
     authorise(store.session_factory, actor, "correct_event", store.clock)
     if not reason.strip():
         raise InvalidInput("Withdrawing an event needs a reason.")
-    with store.unit_of_work() as uow:
-        latest = _latest_version(_original(uow.session, event_id))
-        new = NewEvent(latest.name, latest.occurred_at, {}, None)
-        case = latest.case
-        event = append_event(
-            uow.session,
-            store,
-            actor,
-            case,
-            new,
-            action="withdraw",
-            corrects=latest,
-            correction_reason=reason.strip(),
-        )
-        uow.commit()
-        return recorded(case, event, store.definition(case.pathway), None)
+
+    def write() -> EventRecorded:
+        with store.unit_of_work().for_writing() as uow:
+            original = _original(uow.session, event_id)
+            case = lock_case(uow.session, original.case_id, expected_version, store.clock())
+            latest = _latest_version(original)
+            new = NewEvent(latest.name, latest.occurred_at, {}, None)
+            event = append_event(
+                uow.session,
+                store,
+                actor,
+                case,
+                new,
+                action="withdraw",
+                corrects=latest,
+                correction_reason=reason.strip(),
+            )
+            uow.commit()
+            return recorded(case, event, store.definition(case.pathway), None)
+
+    return saving(write)

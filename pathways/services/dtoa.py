@@ -10,7 +10,8 @@ from pathways.audit import authorise
 from pathways.engine import eligibility
 from pathways.errors import InvalidInput, StepNotAllowed
 from pathways.reference import offence_label
-from pathways.services.casework import NewEvent, append_event, load_case, open_case, recorded
+from pathways.services.casework import NewEvent, append_event, open_case, recorded
+from pathways.services.concurrency import lock_case, saving
 from pathways.services.results import EventRecorded
 from pathways.store import Store
 from pathways.timeline import effective_facts
@@ -61,23 +62,34 @@ def record_arrest(
             "reason": grounds if basis == "inspector" else None,
         },
     )
-    with store.unit_of_work() as uow:
-        case = open_case(uow.session, store, actor, person_id, definition, new, case_ref)
-        event = append_event(uow.session, store, actor, case, new)
-        decision = eligibility(definition, effective_facts(case.events), case.person.date_of_birth)
-        uow.commit()
-        return recorded(case, event, definition, decision.explain())
+
+    def write() -> EventRecorded:
+        with store.unit_of_work().for_writing() as uow:
+            case = open_case(uow.session, store, actor, person_id, definition, new, case_ref)
+            event = append_event(uow.session, store, actor, case, new)
+            decision = eligibility(definition, effective_facts(case.events), case.person.date_of_birth)
+            uow.commit()
+            return recorded(case, event, definition, decision.explain())
+
+    return saving(write)
 
 
-def _record(store: Store, actor: Actor, action: str, case_id: int, new: NewEvent) -> EventRecorded:
+def _record(
+    store: Store, actor: Actor, action: str, case_id: int, new: NewEvent, expected_version: int | None
+) -> EventRecorded:
+    """Add `new` to the case; refused when the case is no longer at `expected_version` (when given)."""
     authorise(store.session_factory, actor, action, store.clock)
-    with store.unit_of_work() as uow:
-        case = load_case(uow.session, case_id)
-        if case.pathway != PATHWAY:
-            raise StepNotAllowed("This is not a Drug Testing on Arrest case.")
-        event = append_event(uow.session, store, actor, case, new)
-        uow.commit()
-        return recorded(case, event, store.definition(PATHWAY), None)
+
+    def write() -> EventRecorded:
+        with store.unit_of_work().for_writing() as uow:
+            case = lock_case(uow.session, case_id, expected_version, store.clock())
+            if case.pathway != PATHWAY:
+                raise StepNotAllowed("This is not a Drug Testing on Arrest case.")
+            event = append_event(uow.session, store, actor, case, new)
+            uow.commit()
+            return recorded(case, event, store.definition(PATHWAY), None)
+
+    return saving(write)
 
 
 def record_test(
@@ -90,6 +102,7 @@ def record_test(
     substances: Sequence[str] = (),
     site: str | None = None,
     notes: str | None = None,
+    expected_version: int | None = None,
 ) -> EventRecorded:
     """A saliva test: positive (cocaine, opiates or both), negative, refused or no sample."""
     values = {
@@ -98,7 +111,7 @@ def record_test(
         "site": site or actor.site,
         "notes": notes,
     }
-    return _record(store, actor, "record_test", case_id, NewEvent("test", occurred_at, values))
+    return _record(store, actor, "record_test", case_id, NewEvent("test", occurred_at, values), expected_version)
 
 
 def require_assessment(
@@ -112,6 +125,7 @@ def require_assessment(
     place: str,
     occurred_at: datetime,
     notes: str | None = None,
+    expected_version: int | None = None,
 ) -> EventRecorded:
     """Require an initial or follow-up assessment (Drugs Act 2005 s.9, s.10) at a time and place."""
     if not service.strip() or not place.strip():
@@ -125,6 +139,7 @@ def require_assessment(
         "require_assessment",
         case_id,
         NewEvent("assessment_required", occurred_at, values, due_at),
+        expected_version,
     )
 
 
@@ -139,6 +154,7 @@ def reschedule_assessment(
     place: str,
     occurred_at: datetime,
     reason: str,
+    expected_version: int | None = None,
 ) -> EventRecorded:
     """A further notice that changes the time or place of a required assessment."""
     if not reason.strip():
@@ -152,6 +168,7 @@ def reschedule_assessment(
         "reschedule_assessment",
         case_id,
         NewEvent("assessment_required", occurred_at, values, due_at),
+        expected_version,
     )
 
 
@@ -164,37 +181,73 @@ def record_attendance(
     attended: bool,
     occurred_at: datetime,
     notes: str | None = None,
+    expected_version: int | None = None,
 ) -> EventRecorded:
     """Attended, or failed to attend or to remain for the whole of, a required assessment."""
     name = "assessment_attended" if attended else "assessment_missed"
     values = {"kind": kind, "notes": notes, "service": actor.service}
-    return _record(store, actor, "record_attendance", case_id, NewEvent(name, occurred_at, values))
+    return _record(store, actor, "record_attendance", case_id, NewEvent(name, occurred_at, values), expected_version)
 
 
 def waive_follow_up(
-    store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, reason: str | None = None
+    store: Store,
+    *,
+    actor: Actor,
+    case_id: int,
+    occurred_at: datetime,
+    reason: str | None = None,
+    expected_version: int | None = None,
 ) -> EventRecorded:
     """The initial assessor says no follow-up assessment is needed."""
     values = {"reason": reason, "service": actor.service}
-    return _record(store, actor, "waive_follow_up", case_id, NewEvent("follow_up_waived", occurred_at, values))
+    return _record(
+        store, actor, "waive_follow_up", case_id, NewEvent("follow_up_waived", occurred_at, values), expected_version
+    )
 
 
 def start_treatment(
-    store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, service: str | None = None
+    store: Store,
+    *,
+    actor: Actor,
+    case_id: int,
+    occurred_at: datetime,
+    service: str | None = None,
+    expected_version: int | None = None,
 ) -> EventRecorded:
     values = {"service": service or actor.service}
-    return _record(store, actor, "start_treatment", case_id, NewEvent("treatment_started", occurred_at, values))
+    return _record(
+        store, actor, "start_treatment", case_id, NewEvent("treatment_started", occurred_at, values), expected_version
+    )
 
 
 def record_prosecution(
-    store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, reason: str, notes: str | None = None
+    store: Store,
+    *,
+    actor: Actor,
+    case_id: int,
+    occurred_at: datetime,
+    reason: str,
+    notes: str | None = None,
+    expected_version: int | None = None,
 ) -> EventRecorded:
     """Prosecution for failing to attend or remain, for refusing a test, or another reason."""
     values = {"reason": reason, "notes": notes}
-    return _record(store, actor, "record_prosecution", case_id, NewEvent("prosecuted", occurred_at, values))
+    return _record(
+        store, actor, "record_prosecution", case_id, NewEvent("prosecuted", occurred_at, values), expected_version
+    )
 
 
-def close_case(store: Store, *, actor: Actor, case_id: int, occurred_at: datetime, reason: str) -> EventRecorded:
+def close_case(
+    store: Store,
+    *,
+    actor: Actor,
+    case_id: int,
+    occurred_at: datetime,
+    reason: str,
+    expected_version: int | None = None,
+) -> EventRecorded:
     if not reason.strip():
         raise InvalidInput("Closing a case needs a reason.")
-    return _record(store, actor, "close_case", case_id, NewEvent("closed", occurred_at, {"reason": reason}))
+    return _record(
+        store, actor, "close_case", case_id, NewEvent("closed", occurred_at, {"reason": reason}), expected_version
+    )

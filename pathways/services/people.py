@@ -11,10 +11,13 @@ from db.models import Person, PersonChange
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import local_date
-from pathways.errors import ConflictingChange, InvalidInput, NotFound
+from pathways.errors import InvalidInput, NotFound
+from pathways.figure_index import index_case_figures
 from pathways.identity import check_details, search_name, sound_key
 from pathways.matching import similar_names
 from pathways.name_index import index_name
+from pathways.reference import live_definition
+from pathways.services.concurrency import lock_person, saving
 from pathways.services.results import PersonView
 from pathways.store import Store
 
@@ -77,38 +80,48 @@ def register_person(
             "postcode": postcode,
         },
     )
-    with store.unit_of_work() as uow:
-        person = Person(
-            **details,
-            search_name=search_name(details["surname"], details["forenames"]),
-            sound_key=sound_key(details["surname"], details["forenames"]),
-            created_at=store.clock(),
-            created_by=actor.username,
-            version=1,
-        )
-        uow.session.add(person)
-        uow.session.flush()
-        index_name(uow.session, person.id, person.surname, person.forenames)
-        write_audit(uow.session, actor, "register_person", store.clock(), record_type="person", record_id=person.id)
-        uow.commit()
-        return person_view(person)
+
+    def write() -> PersonView:
+        with store.unit_of_work().for_writing() as uow:
+            person = Person(
+                **details,
+                search_name=search_name(details["surname"], details["forenames"]),
+                sound_key=sound_key(details["surname"], details["forenames"]),
+                created_at=store.clock(),
+                created_by=actor.username,
+                version=1,
+            )
+            uow.session.add(person)
+            uow.session.flush()
+            index_name(uow.session, person.id, person.surname, person.forenames)
+            write_audit(uow.session, actor, "register_person", store.clock(), record_type="person", record_id=person.id)
+            uow.commit()
+            return person_view(person)
+
+    return saving(write)
 
 
 def get_person(store: Store, *, actor: Actor, person_id: int) -> PersonView:
     authorise(store.session_factory, actor, "view_person", store.clock)
-    with store.unit_of_work() as uow:
-        person = uow.session.get(Person, person_id)
-        if person is None:
-            raise NotFound("That person is not on record.")
-        write_audit(uow.session, actor, "view_person", store.clock(), record_type="person", record_id=person.id)
-        uow.commit()
-        return person_view(person)
+
+    def read() -> PersonView:  # the view is audited, so this is a (small) write
+        with store.unit_of_work().for_writing() as uow:
+            person = uow.session.get(Person, person_id)
+            if person is None:
+                raise NotFound("That person is not on record.")
+            write_audit(uow.session, actor, "view_person", store.clock(), record_type="person", record_id=person.id)
+            uow.commit()
+            return person_view(person)
+
+    return saving(read)
 
 
 def correct_person(
     store: Store, *, actor: Actor, person_id: int, reason: str, expected_version: int, **changes: Any
 ) -> PersonView:
-    """Correct a person's details. Each change is kept with its old value, who, when and why."""
+    """Correct a person's details. Each change is kept with its old value, who, when and why.
+
+    Refused, naming who changed them and when, when the person is no longer at `expected_version`."""
     authorise(store.session_factory, actor, "correct_person", store.clock)
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
@@ -116,35 +129,38 @@ def correct_person(
     if not reason.strip():
         raise InvalidInput("A correction needs a reason.")
     details = checked_details(store, changes)
-    with store.unit_of_work() as uow:
-        person = uow.session.get(Person, person_id)
-        if person is None:
-            raise NotFound("That person is not on record.")
-        if person.version != expected_version:
-            raise ConflictingChange("Someone else changed this person's details since you opened them; reload.")
-        for name, value in details.items():
-            old = getattr(person, name)
-            if old == value:
-                continue
-            uow.session.add(
-                PersonChange(
-                    person_id=person.id,
-                    field=name,
-                    old_value=None if old is None else str(old),
-                    new_value=None if value is None else str(value),
-                    reason=reason.strip(),
-                    changed_at=store.clock(),
-                    changed_by=actor.username,
+
+    def write() -> PersonView:
+        with store.unit_of_work().for_writing() as uow:
+            person = lock_person(uow.session, person_id, expected_version, store.clock())
+            for name, value in details.items():
+                old = getattr(person, name)
+                if old == value:
+                    continue
+                uow.session.add(
+                    PersonChange(
+                        person_id=person.id,
+                        field=name,
+                        old_value=None if old is None else str(old),
+                        new_value=None if value is None else str(value),
+                        reason=reason.strip(),
+                        changed_at=store.clock(),
+                        changed_by=actor.username,
+                    )
                 )
-            )
-            setattr(person, name, value)
-        person.search_name = search_name(person.surname, person.forenames)
-        person.sound_key = sound_key(person.surname, person.forenames)
-        index_name(uow.session, person.id, person.surname, person.forenames)
-        person.version += 1
-        write_audit(uow.session, actor, "correct_person", store.clock(), record_type="person", record_id=person.id)
-        uow.commit()
-        return person_view(person)
+                setattr(person, name, value)
+            person.search_name = search_name(person.surname, person.forenames)
+            person.sound_key = sound_key(person.surname, person.forenames)
+            index_name(uow.session, person.id, person.surname, person.forenames)
+            person.version += 1
+            if "date_of_birth" in details:  # ages on the day decide eligibility: recount the person's cases
+                for case in person.cases:
+                    index_case_figures(uow.session, live_definition(store, case.pathway), case)
+            write_audit(uow.session, actor, "correct_person", store.clock(), record_type="person", record_id=person.id)
+            uow.commit()
+            return person_view(person)
+
+    return saving(write)
 
 
 def possible_duplicates(

@@ -16,6 +16,7 @@ from pathways.definitions import EVENT_FIELDS, PathwayDefinition
 from pathways.engine import FIELD_NAMES, check_event, eligibility, stage
 from pathways.errors import NotFound
 from pathways.services.casework import deadline_views, load_case
+from pathways.services.concurrency import saving
 from pathways.services.people import person_view
 from pathways.services.results import DeadlineView, PersonView
 from pathways.store import Store
@@ -100,7 +101,7 @@ def _details(definition: PathwayDefinition, event: Event) -> str:
     for name in SHOWN_FIELDS:
         value = getattr(event, name)
         if value:
-            shown = "; ".join(definition.label(v) for v in str(value).split(";")) if name != "notes" else value
+            shown = "; ".join(definition.label(v.strip()) for v in str(value).split(";")) if name != "notes" else value
             parts.append(f"{FIELD_NAMES.get(name, name.replace('_', ' ')).capitalize()}: {shown}")
     return " · ".join(parts)
 
@@ -156,29 +157,41 @@ def summarise_case(store: Store, case: Case) -> CaseSummary:
 def person_record(store: Store, *, actor: Actor, person_id: int) -> PersonRecord:
     """Everything about one person a worker may see, newest case first. The view is audited."""
     authorise(store.session_factory, actor, "view_person", store.clock)
+
+    def read() -> PersonRecord:  # the view is audited, so this is a (small) write
+        with store.unit_of_work().for_writing() as uow:
+            person = uow.session.get(Person, person_id)
+            if person is None:
+                raise NotFound("That person is not on record.")
+            cases = uow.session.scalars(
+                select(Case)
+                .where(Case.person_id == person_id)
+                .order_by(Case.first_event_at.desc())
+                .options(selectinload(Case.events))
+            ).all()
+            changes = uow.session.scalars(
+                select(PersonChange).where(PersonChange.person_id == person_id).order_by(PersonChange.changed_at)
+            ).all()
+            record = PersonRecord(
+                person_view(person),
+                tuple(summarise_case(store, c) for c in cases),
+                tuple(
+                    DetailChange(c.field, c.old_value, c.new_value, c.reason, c.changed_at, c.changed_by)
+                    for c in changes
+                ),
+            )
+            write_audit(uow.session, actor, "view_person", store.clock(), record_type="person", record_id=person_id)
+            uow.commit()
+            return record
+
+    return saving(read)
+
+
+def case_version(store: Store, *, actor: Actor, case_id: int) -> int:
+    """The case's version now: a screen refused because the case changed takes it up after reloading."""
+    authorise(store.session_factory, actor, "view_person", store.clock)
     with store.unit_of_work() as uow:
-        person = uow.session.get(Person, person_id)
-        if person is None:
-            raise NotFound("That person is not on record.")
-        cases = uow.session.scalars(
-            select(Case)
-            .where(Case.person_id == person_id)
-            .order_by(Case.first_event_at.desc())
-            .options(selectinload(Case.events))
-        ).all()
-        changes = uow.session.scalars(
-            select(PersonChange).where(PersonChange.person_id == person_id).order_by(PersonChange.changed_at)
-        ).all()
-        record = PersonRecord(
-            person_view(person),
-            tuple(summarise_case(store, c) for c in cases),
-            tuple(
-                DetailChange(c.field, c.old_value, c.new_value, c.reason, c.changed_at, c.changed_by) for c in changes
-            ),
-        )
-        write_audit(uow.session, actor, "view_person", store.clock(), record_type="person", record_id=person_id)
-        uow.commit()
-        return record
+        return load_case(uow.session, case_id).version
 
 
 def next_steps(store: Store, *, actor: Actor, case_id: int) -> list[StepOption]:

@@ -13,7 +13,9 @@ from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.engine import default_due
 from pathways.errors import StepNotAllowed
+from pathways.services.case_openings import refuse_by_case_rules
 from pathways.services.casework import NewEvent, append_event, load_case, open_case, recorded
+from pathways.services.concurrency import lock_case, saving
 from pathways.services.results import EventRecorded
 from pathways.store import Store
 
@@ -27,8 +29,12 @@ def record_step(
     occurred_at: datetime,
     values: Mapping[str, str | None],
     due_at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> EventRecorded:
-    """Add one event to a case, when the case's pathway allows it at this point."""
+    """Add one event to a case, when the case's pathway allows it at this point.
+
+    With `expected_version` (the case's version the screen showed) it is refused when someone else
+    changed the case since."""
     with store.unit_of_work() as uow:
         case = load_case(uow.session, case_id)
         definition = store.definition(case.pathway)
@@ -36,12 +42,16 @@ def record_step(
     if spec is None:
         raise StepNotAllowed(f"'{event}' is not a step of the {definition.name} pathway.")
     authorise(store.session_factory, actor, spec.action, store.clock)
-    with store.unit_of_work() as uow:
-        case = load_case(uow.session, case_id)
-        new = NewEvent(event, occurred_at, dict(values), due_at or default_due(spec, occurred_at))
-        stored = append_event(uow.session, store, actor, case, new)
-        uow.commit()
-        return recorded(case, stored, definition, None)
+    new = NewEvent(event, occurred_at, dict(values), due_at or default_due(spec, occurred_at))
+
+    def write() -> EventRecorded:
+        with store.unit_of_work().for_writing() as uow:
+            case = lock_case(uow.session, case_id, expected_version, store.clock())
+            stored = append_event(uow.session, store, actor, case, new)
+            uow.commit()
+            return recorded(case, stored, definition, None)
+
+    return saving(write)
 
 
 def start_case(
@@ -64,8 +74,13 @@ def start_case(
         raise StepNotAllowed(f"A {definition.name} case starts with the {first}.")
     authorise(store.session_factory, actor, spec.action, store.clock)
     new = NewEvent(event, occurred_at, dict(values), due_at or default_due(spec, occurred_at))
-    with store.unit_of_work() as uow:
-        case = open_case(uow.session, store, actor, person_id, definition, new, case_ref)
-        stored = append_event(uow.session, store, actor, case, new)
-        uow.commit()
-        return recorded(case, stored, definition, None)
+
+    def write() -> EventRecorded:
+        with store.unit_of_work().for_writing() as uow:
+            refuse_by_case_rules(uow.session, definition, person_id, occurred_at)  # e.g. DIVERT after not engaging
+            case = open_case(uow.session, store, actor, person_id, definition, new, case_ref)
+            stored = append_event(uow.session, store, actor, case, new)
+            uow.commit()
+            return recorded(case, stored, definition, None)
+
+    return saving(write)

@@ -6,15 +6,16 @@ Both come from one function, open_deadlines_between, so every screen and report 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Case, OpenDeadline
+from db.models import Case, OpenDeadline, Person
 from pathways.actors import Actor
 from pathways.audit import authorise
-from pathways.clock import local_datetime
+from pathways.clock import local_date, local_datetime
 from pathways.services.results import DeadlineView
 from pathways.store import Store
 
@@ -65,3 +66,67 @@ def overdue_requirements(
     authorise(store.session_factory, actor, "view_worklist", store.clock)
     with store.unit_of_work() as uow:
         return open_deadlines_between(uow.session, store, None, now or store.clock(), service)
+
+
+# --- Checkpoint contracts: ending soon, and past their end with no outcome ---------------------------------------
+
+CONTRACT_PATHWAY = "checkpoint"
+CONTRACT_SET_BY = "contract_signed"
+
+
+@dataclass(frozen=True)
+class ContractDue:
+    """A running Checkpoint contract's end (an open deadline) and who it is for."""
+
+    deadline: DeadlineView
+    person_id: int
+    person_name: str
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.deadline.case_id, self.deadline.due_at.isoformat())
+
+
+def _contract_end_label(store: Store) -> str:
+    """The label the open-deadlines index gives a contract's end (the pathway file's "Contract end")."""
+    deadline = next(d for d in store.definition(CONTRACT_PATHWAY).deadlines if d.set_by == CONTRACT_SET_BY)
+    return deadline.label[:1].upper() + deadline.label[1:]
+
+
+def _contract_ends_between(session: Session, store: Store, start: datetime | None, end: datetime) -> list[ContractDue]:
+    query = (
+        select(OpenDeadline, Case.case_ref, Person.id, Person.surname, Person.forenames)
+        .join(Case, Case.id == OpenDeadline.case_id)
+        .join(Person, Person.id == Case.person_id)
+        .where(Case.pathway == CONTRACT_PATHWAY, OpenDeadline.label == _contract_end_label(store))
+        .where(OpenDeadline.due_at < end)
+        .order_by(OpenDeadline.due_at, Case.case_ref)
+    )
+    if start is not None:
+        query = query.where(OpenDeadline.due_at >= start)
+    return [
+        ContractDue(
+            DeadlineView(d.case_id, ref, d.label, d.due_at, d.kind, d.service, d.place, d.event_id),
+            person_id,
+            f"{surname.upper()}, {forenames}",
+        )
+        for d, ref, person_id, surname, forenames in session.execute(query)
+    ]
+
+
+def contracts_ending_soon(
+    store: Store, *, actor: Actor, days: int = 14, now: datetime | None = None
+) -> list[ContractDue]:
+    """Running contracts that end from now to the end of the `days`-th local day from today, soonest first."""
+    authorise(store.session_factory, actor, "view_worklist", store.clock)
+    moment = now or store.clock()
+    end = local_datetime(local_date(moment) + timedelta(days=days + 1))
+    with store.unit_of_work() as uow:
+        return _contract_ends_between(uow.session, store, moment, end)
+
+
+def contracts_past_end(store: Store, *, actor: Actor, now: datetime | None = None) -> list[ContractDue]:
+    """Contracts whose end has passed with no outcome recorded (neither completed nor failed), oldest first."""
+    authorise(store.session_factory, actor, "view_worklist", store.clock)
+    with store.unit_of_work() as uow:
+        return _contract_ends_between(uow.session, store, None, now or store.clock())
