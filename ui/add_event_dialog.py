@@ -1,8 +1,13 @@
-"""Add an event to a case: only the steps the pathway allows now can be chosen; the others say why not."""
+"""Add an event to a case: only the steps the pathway allows now can be chosen; the others say why not.
+
+Saving passes the case's version the screen showed: when someone else changed the case meanwhile, the save is
+refused with who and when, the record behind reloads, and the form keeps what was typed. What is typed is kept
+as a draft (ui/drafts.py) until it is saved, so a crash does not lose it."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -14,12 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pathways.errors import PathwaysError
+from pathways.errors import ConflictingChange, PathwaysError
 from pathways.reference import live_definition
-from pathways.services.records import StepOption, next_steps
+from pathways.services.records import StepOption, case_version, next_steps
 from pathways.services.results import EventRecorded
 from pathways.services.steps import record_step
 from ui.context import AppContext
+from ui.drafts import DraftFile, DraftKeeper, Values, named_fields, read_fields, write_fields
 from ui.event_form import EventForm
 from ui.step_dialogs import special_dialog
 from ui.widgets import buddy_label, error_label
@@ -28,10 +34,18 @@ OPTION_ROLE = Qt.ItemDataRole.UserRole
 
 
 class AddEventDialog(QDialog):
-    def __init__(self, context: AppContext, case_id: int, pathway: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        context: AppContext,
+        case_id: int,
+        pathway: str,
+        parent: QWidget | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add an event")
-        self._context, self._case_id = context, case_id
+        self._context, self._case_id, self._version = context, case_id, expected_version
         self._definition = live_definition(context.store, pathway)  # choices as the reference lists now stand
         self.result_recorded: EventRecorded | None = None
         self.steps = QListWidget()
@@ -48,8 +62,17 @@ class AddEventDialog(QDialog):
         layout.addWidget(self.forms)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self.draft = DraftKeeper(
+            self,
+            DraftFile.for_form(context, "add_event", f"case-{case_id}"),
+            what="event for this case",
+            snapshot=self._draft_values,
+            restore=self._restore_draft,
+            clock=context.store.clock,
+        )
         self._fill(next_steps(context.store, actor=context.actor, case_id=case_id))
         self.steps.currentItemChanged.connect(self._choose)
+        self.steps.currentItemChanged.connect(self.draft.changed)
         self._choose()
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
@@ -86,7 +109,9 @@ class AddEventDialog(QDialog):
             self.reason.setText(f"{option.label} has its own form: Save opens it.")
         elif option.allowed:
             spec = self._definition.event(option.event)
-            self.forms.addWidget(EventForm(self._definition, spec, self._context.store.clock(), option.kind))
+            form = EventForm(self._definition, spec, self._context.store.clock(), option.kind)
+            self.forms.addWidget(form)
+            self.draft.watch(*named_fields(form).values())
 
     def form(self) -> EventForm | None:
         widget = self.forms.currentWidget()
@@ -111,9 +136,50 @@ class AddEventDialog(QDialog):
                 occurred_at=form.occurred_at(),
                 values=form.values(),
                 due_at=form.due_at(),
+                expected_version=self._version,
             )
+        except ConflictingChange as exc:
+            self._changed_meanwhile(exc.message)
+            return
         except PathwaysError as exc:
             self.error.setText(exc.message)  # the form keeps what was typed
             return
         self._context.notify("case", "tasks")
         self.accept()
+
+    def _changed_meanwhile(self, message: str) -> None:
+        """Someone else saved on the case since it was shown: say so, reload the record behind, keep the form;
+        saving again (after a look at the change) goes on from the case as it is now."""
+        self.error.setText(message)
+        self._context.notify("case")
+        try:
+            self._version = case_version(self._context.store, actor=self._context.actor, case_id=self._case_id)
+        except PathwaysError as exc:
+            self.error.setText(f"{message} {exc.message}")
+
+    # --- the draft ---
+
+    def _draft_values(self) -> Values:
+        option, form = self._option(), self.form()
+        fields = read_fields(named_fields(form)) if form is not None else {}
+        return {"event": option.event if option else None, "kind": option.kind if option else None, "fields": fields}
+
+    def _restore_draft(self, values: Values) -> None:
+        for row in range(self.steps.count()):
+            option = self.steps.item(row).data(OPTION_ROLE)
+            if isinstance(option, StepOption) and (option.event, option.kind) == (
+                values.get("event"),
+                values.get("kind"),
+            ):
+                if not option.allowed:
+                    self.error.setText(f"The unsaved {option.label.lower()} cannot be recorded now: {option.reason}")
+                    return
+                self.steps.setCurrentRow(row)
+                form = self.form()
+                if form is not None and isinstance(values.get("fields"), dict):
+                    write_fields(named_fields(form), values["fields"])
+                return
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.draft.form_shown()  # offers back what a crash left unsaved, the first time

@@ -1,6 +1,7 @@
 """Small dialogs of the appointments page: a missed assessment, a further notice (new time or place), and
 marking a tell-the-police task done. Each calls its service itself, so a refusal is shown in the dialog
-and nothing typed is lost."""
+and nothing typed is lost. The case dialogs pass the case's version the list showed: when someone else
+changed the case meanwhile, the save is refused with who and when, and the lists reload."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pathways.errors import PathwaysError
+from pathways.errors import ConflictingChange, PathwaysError
 from pathways.services import dtoa
 from pathways.services.appointments_view import Appointment
+from pathways.services.records import case_version
 from pathways.services.results import EventRecorded
 from pathways.services.tasks import TaskView, complete_task
 from reports.notice import AssessmentNotice
@@ -76,6 +78,10 @@ class _ServiceDialog(QDialog):
     def _save(self) -> None:
         try:
             self._call_service()
+        except ConflictingChange as exc:
+            self.error.setText(exc.message)  # what was typed stays in the form
+            self._changed_meanwhile()
+            return
         except PathwaysError as exc:
             self.error.setText(exc.message)  # what was typed stays in the form
             return
@@ -84,13 +90,50 @@ class _ServiceDialog(QDialog):
     def _call_service(self) -> None:
         raise NotImplementedError
 
+    def _changed_meanwhile(self) -> None:
+        """Someone else saved on the record since it was shown (the refusal is on screen)."""
 
-class MissedDialog(_ServiceDialog):
+
+class _CaseDialog(_ServiceDialog):
+    """A dialog that records on an appointment's case, from the version of the case the list showed."""
+
+    def __init__(
+        self,
+        title: str,
+        save_text: str,
+        context: AppContext,
+        appointment: Appointment,
+        expected_version: int | None,
+        parent: QWidget | None,
+    ) -> None:
+        super().__init__(title, save_text, parent)
+        self._context, self._appointment, self._version = context, appointment, expected_version
+
+    def _changed_meanwhile(self) -> None:
+        """Reload the lists to show the change; saving again goes on from the case as it is now."""
+        self._context.notify("case", "tasks")
+        try:
+            self._version = case_version(
+                self._context.store, actor=self._context.actor, case_id=self._appointment.deadline.case_id
+            )
+        except PathwaysError as exc:
+            self.error.setText(f"{self.error.text()} {exc.message}")
+
+
+class MissedDialog(_CaseDialog):
     """Failed to attend, or to remain for the whole of, a required assessment."""
 
-    def __init__(self, context: AppContext, appointment: Appointment, parent: QWidget | None = None) -> None:
-        super().__init__("Failed to attend or remain", "Record as &missed", parent)
-        self._context, self._appointment = context, appointment
+    def __init__(
+        self,
+        context: AppContext,
+        appointment: Appointment,
+        parent: QWidget | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> None:
+        super().__init__(
+            "Failed to attend or remain", "Record as &missed", context, appointment, expected_version, parent
+        )
         self.recorded: EventRecorded | None = None
         due = appointment.deadline
         self.when = _moment_edit(context.store.clock())
@@ -118,15 +161,24 @@ class MissedDialog(_ServiceDialog):
             attended=False,
             occurred_at=from_qdatetime(self.when.dateTime()),
             notes=self.notes.text().strip() or None,
+            expected_version=self._version,
         )
 
 
-class RescheduleDialog(_ServiceDialog):
+class RescheduleDialog(_CaseDialog):
     """A further notice: a new time or place for a required assessment, with the reason."""
 
-    def __init__(self, context: AppContext, appointment: Appointment, parent: QWidget | None = None) -> None:
-        super().__init__("Reschedule: further notice", "&Give further notice", parent)
-        self._context, self._appointment = context, appointment
+    def __init__(
+        self,
+        context: AppContext,
+        appointment: Appointment,
+        parent: QWidget | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> None:
+        super().__init__(
+            "Reschedule: further notice", "&Give further notice", context, appointment, expected_version, parent
+        )
         self.recorded: EventRecorded | None = None
         self.given_at: datetime | None = None
         due = appointment.deadline
@@ -158,6 +210,7 @@ class RescheduleDialog(_ServiceDialog):
             place=self.place.text().strip(),
             occurred_at=given_at,
             reason=self.reason.text(),
+            expected_version=self._version,
         )
         self.given_at = given_at
 

@@ -1,6 +1,8 @@
 """The treatment worker's day: today's and this week's required assessments, the overdue ones, and who the
 police must be told about. One key acts on the selected row; lists load in the background and refresh
-when a case or task changes."""
+when a case or task changes. Each save passes the version of the case the list showed (or this page's own
+last save on it): when someone else changed the case meanwhile, it is refused with who and when, and the
+lists reload."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTabWid
 
 from pathways.actors import Role
 from pathways.clock import local_date
-from pathways.errors import PathwaysError
+from pathways.errors import ConflictingChange, PathwaysError
 from pathways.services import dtoa
 from pathways.services.appointments_view import Appointment, appointments_from, overdue_appointments
+from pathways.services.results import EventRecorded
 from pathways.services.tasks import TaskView, open_tasks
 from reports.notice import write_notice
 from ui import appointment_dialogs
@@ -73,6 +76,7 @@ class AppointmentsPage(QWidget):
     def __init__(self, context: AppContext, runner: OperationRunner) -> None:
         super().__init__()
         self._context, self._runner = context, runner
+        self._saved_versions: dict[int, int] = {}  # case id → its version after this page's last save on it
         actor = context.actor
         self.service = actor.service if actor.role == Role.TREATMENT_WORKER else None
         self.title = QLabel(f"Appointments — {self.service or 'all services'}")
@@ -256,6 +260,10 @@ class AppointmentsPage(QWidget):
             return
         try:
             outcome = self._do(action, row)
+        except ConflictingChange as exc:
+            self.error.setText(exc.message)
+            self._context.notify("case", "tasks")  # reload, to show the change
+            return
         except PathwaysError as exc:
             self.error.setText(exc.message)
             return
@@ -282,17 +290,39 @@ class AppointmentsPage(QWidget):
         if action == "reschedule":
             return self._reschedule(row)
         store, actor, now = self._context.store, self._context.actor, self._context.store.clock()
-        due = row.deadline
+        due, version = row.deadline, self.shown_version(row)
         if action == "attended":
-            dtoa.record_attendance(
-                store, actor=actor, case_id=due.case_id, kind=str(due.kind), attended=True, occurred_at=now
+            self._saved(
+                dtoa.record_attendance(
+                    store,
+                    actor=actor,
+                    case_id=due.case_id,
+                    kind=str(due.kind),
+                    attended=True,
+                    occurred_at=now,
+                    expected_version=version,
+                )
             )
             return f"Attended: {row.person_name}, {due.label.lower()}."
         if action == "waive":
-            dtoa.waive_follow_up(store, actor=actor, case_id=due.case_id, occurred_at=now)
+            self._saved(
+                dtoa.waive_follow_up(store, actor=actor, case_id=due.case_id, occurred_at=now, expected_version=version)
+            )
             return f"Follow-up waived: {row.person_name}."
-        dtoa.start_treatment(store, actor=actor, case_id=due.case_id, occurred_at=now, service=due.service)
+        self._saved(
+            dtoa.start_treatment(
+                store, actor=actor, case_id=due.case_id, occurred_at=now, service=due.service, expected_version=version
+            )
+        )
         return f"Treatment started: {row.person_name}."
+
+    def shown_version(self, row: Appointment) -> int:
+        """The case's version as this page knows it: from the list, or from its own save since the list loaded."""
+        return max(row.case_version, self._saved_versions.get(row.deadline.case_id, 0))
+
+    def _saved(self, recorded: EventRecorded | None) -> None:
+        if recorded is not None:
+            self._saved_versions[recorded.case_id] = recorded.case_version
 
     def run_dialog(self, dialog: QDialog) -> bool:
         """Show a modal dialog; True when it was saved."""
@@ -302,14 +332,17 @@ class AppointmentsPage(QWidget):
             dialog.deleteLater()
 
     def _missed(self, row: Appointment) -> str | None:
-        if not self.run_dialog(MissedDialog(self._context, row, self)):
+        dialog = MissedDialog(self._context, row, self, expected_version=self.shown_version(row))
+        if not self.run_dialog(dialog):
             return None
+        self._saved(dialog.recorded)
         return f"Failed to attend or remain: {row.person_name}, {row.deadline.label.lower()}. Tell the police."
 
     def _reschedule(self, row: Appointment) -> str | None:
-        dialog = RescheduleDialog(self._context, row, self)
+        dialog = RescheduleDialog(self._context, row, self, expected_version=self.shown_version(row))
         if not self.run_dialog(dialog):
             return None
+        self._saved(dialog.recorded)
         words = f"Further notice given: {row.person_name}, {row.deadline.label.lower()}."
         notice = dialog.notice()
         path = appointment_dialogs.ask_notice_path(self, notice) if notice is not None else None

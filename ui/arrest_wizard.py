@@ -1,17 +1,22 @@
 """New arrest, for a busy custody suite: person → arrest → test → required assessments → notice.
 
 Keyboard only: each page opens with the cursor in its first field and Enter moves on. Each step is
-recorded when the navigator moves past it, so nothing already done is lost if the wizard is closed.
+recorded when the navigator moves past it, so nothing already done is lost if the wizard is closed. What is
+typed on the page not yet recorded is kept as a draft (ui/drafts.py, ui/arrest_draft.py), so a crash does not
+lose it either: the wizard offers it back when it next opens.
 """
 
 from __future__ import annotations
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizard, QWizardPage
 
 from pathways.errors import PathwaysError
 from pathways.services.dtoa import record_test, require_assessment
+from ui import arrest_draft
 from ui.arrest_steps import ArrestForm, AssessmentForm, PersonChooser, TestForm
 from ui.context import AppContext
+from ui.drafts import DraftFile, DraftKeeper
 from ui.notice_actions import NoticeButtons
 from ui.operations import OperationRunner
 from ui.widgets import error_label
@@ -175,11 +180,33 @@ class NewArrestWizard(QWizard):
         self.eligible = self.positive = self.required = False
         self.explanation = ""
         self.person_step = _PersonStep(self, runner)
+        self.arrest_step, self.test_step = _ArrestStep(self), _TestStep(self)
+        self.assessment_step = _AssessmentStep(self)
         self.setPage(PERSON, self.person_step)
-        self.setPage(ARREST, _ArrestStep(self))
-        self.setPage(TEST, _TestStep(self))
-        self.setPage(ASSESSMENTS, _AssessmentStep(self))
+        self.setPage(ARREST, self.arrest_step)
+        self.setPage(TEST, self.test_step)
+        self.setPage(ASSESSMENTS, self.assessment_step)
         self.setPage(DONE, _DoneStep(self))
         self.setStartId(ARREST if person_id is not None else PERSON)
         self.finished.connect(lambda _code: context.notify("case", "person", "tasks"))
+        self.draft = DraftKeeper(
+            self,
+            DraftFile.for_form(context, "new_arrest"),
+            what="new arrest",
+            snapshot=lambda: arrest_draft.snapshot(self),
+            restore=lambda values: arrest_draft.restore(self, values),
+            clock=context.store.clock,
+        )
+        self.draft.watch(*arrest_draft.fields(self).values())
+        self.currentIdChanged.connect(self._page_changed)
         self.resize(720, 560)
+
+    def _page_changed(self, page: int) -> None:
+        if page == DONE:
+            self.draft.discard()  # every step is recorded: nothing is left unsaved
+        elif page != self.startId():
+            self.draft.changed()  # moved on (a step recorded, or a person chosen): worth keeping
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.draft.form_shown()  # offers back what a crash left unsaved, the first time

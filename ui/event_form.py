@@ -17,15 +17,15 @@ from PySide6.QtWidgets import (
 )
 
 from pathways.definitions import LIST_FIELDS, EventDefinition, PathwayDefinition
-from pathways.engine import FIELD_NAMES
+from pathways.engine import default_due, field_name
 from ui.formatting import from_qdatetime, to_qdatetime
 
 FREE_TEXT = ("offence", "service", "place", "site", "reason", "conditions", "authorised_by")
 DEADLINE_EVENTS_FIELD = "due_at"
 
 
-def field_title(name: str) -> str:
-    return FIELD_NAMES.get(name, name.replace("_", " ")).capitalize()
+def field_title(definition: PathwayDefinition, name: str, event: str | None = None) -> str:
+    return field_name(definition, name, event).capitalize()
 
 
 class EventForm(QWidget):
@@ -45,11 +45,12 @@ class EventForm(QWidget):
         layout.addRow("&When:", self.when)
         self.due: QDateTimeEdit | None = None
         if "due_at" in spec.required:
-            self.due = QDateTimeEdit(to_qdatetime(now + timedelta(days=3)))
+            self.due = QDateTimeEdit(to_qdatetime(default_due(spec, now) or now + timedelta(days=3)))
             self.due.setDisplayFormat("dd/MM/yyyy HH:mm")
             self.due.setCalendarPopup(True)
-            self.due.setAccessibleName("Appointment date and time")
-            layout.addRow("&Appointment:", self.due)
+            due_words = field_title(definition, "due_at", spec.name)
+            self.due.setAccessibleName(due_words)
+            layout.addRow(f"&{due_words}:", self.due)
         self._add_choice_fields(layout)
         self._add_text_fields(layout)
         self.notes = QPlainTextEdit()
@@ -67,32 +68,34 @@ class EventForm(QWidget):
                 boxes = []
                 for option in options:
                     box = QCheckBox(self._definition.label(option))
-                    box.setAccessibleName(f"{field_title(name)}: {self._definition.label(option)}")
+                    box.setAccessibleName(
+                        f"{field_title(self._definition, name, self._spec.name)}: {self._definition.label(option)}"
+                    )
                     row.addWidget(box)
                     boxes.append(box)
                 self._checks[name] = boxes
                 holder = QWidget()
                 holder.setLayout(row)
-                layout.addRow(f"{field_title(name)}:", holder)
+                layout.addRow(f"{field_title(self._definition, name, self._spec.name)}:", holder)
                 continue
             combo = QComboBox()
-            combo.setAccessibleName(field_title(name))
+            combo.setAccessibleName(field_title(self._definition, name, self._spec.name))
             if name not in self._spec.required:
                 combo.addItem("", "")
             for option in options:
                 combo.addItem(self._definition.label(option), option)
             self._combos[name] = combo
-            layout.addRow(f"{field_title(name)}:", combo)
+            layout.addRow(f"{field_title(self._definition, name, self._spec.name)}:", combo)
 
     def _add_text_fields(self, layout: QFormLayout) -> None:
         wanted = [n for n in self._spec.required if n in FREE_TEXT and n not in self._spec.choices]
         wanted += [n for n in ("service", "place", "reason") if n not in wanted and n not in self._spec.choices]
         for name in wanted:
             edit = QLineEdit()
-            edit.setAccessibleName(field_title(name))
+            edit.setAccessibleName(field_title(self._definition, name, self._spec.name))
             self._texts[name] = edit
             required = " (needed)" if name in self._spec.required else ""
-            layout.addRow(f"{field_title(name)}{required}:", edit)
+            layout.addRow(f"{field_title(self._definition, name, self._spec.name)}{required}:", edit)
 
     def occurred_at(self) -> datetime:
         return from_qdatetime(self.when.dateTime())

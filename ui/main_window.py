@@ -22,6 +22,7 @@ from ui.register_dialog import RegisterPersonDialog
 if TYPE_CHECKING:
     from ui.admin_page import AdminPage
     from ui.appointments_page import AppointmentsPage
+    from ui.contracts_page import ContractsPage
     from ui.reports_page import ReportsPage
 
 
@@ -96,6 +97,10 @@ class MainWindow(QMainWindow):
             self._lazy_page("admin", "A&dministration", "Ctrl+3", self._build_admin)
         if role in (Role.CUSTODY_NAVIGATOR, Role.TREATMENT_WORKER, Role.MANAGER):
             self._lazy_page("appointments", "Appointment&s", "Ctrl+2", self._build_appointments)
+        if role in (Role.CUSTODY_NAVIGATOR, Role.MANAGER):
+            self._lazy_page("contracts", "&Contracts", "Ctrl+4", self._build_contracts)
+        if self.context.actor.may("record_programme_step") or self.context.actor.may("manage_programmes"):
+            self._lazy_page("programmes", "&Group programmes", "Ctrl+G", self._build_programmes)
 
     def _build_reports(self) -> QWidget:
         from ui.reports_page import ReportsPage  # loaded when first used: ReportLab and QtPdf are not quick
@@ -115,6 +120,26 @@ class MainWindow(QMainWindow):
         page.open_person.connect(self.open_person)
         self._slots.extend(page.slots())
         return page
+
+    def _build_programmes(self) -> QWidget:
+        from ui.programmes_page import ProgrammesPage
+
+        page = ProgrammesPage(self.context, self.runner)
+        page.open_person.connect(self.open_person)
+        self._slots.extend(page.slots())
+        return page
+
+    def _build_contracts(self) -> QWidget:
+        from ui.contracts_page import ContractsPage
+
+        page = ContractsPage(self.context, self.runner)
+        page.open_person.connect(self.open_person)
+        self._slots.extend(page.slots())
+        return page
+
+    @property
+    def contracts_page(self) -> ContractsPage:
+        return cast("ContractsPage", self.page("contracts"))
 
     @property
     def reports_page(self) -> ReportsPage:

@@ -10,7 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from pathways.errors import PathwaysError
+from db.disk_errors import disk_full
+from pathways.errors import DiskFull, PathwaysError
 
 
 class Cancelled(Exception):
@@ -68,6 +69,9 @@ class Operation(QRunnable):
         except PathwaysError as exc:
             self.signals.failed.emit(exc.message)
         except Exception as exc:  # the screen must hear of any failure, never hang waiting
+            if disk_full(exc):
+                self.signals.failed.emit(DiskFull("it was not finished: nothing was half-saved").message)
+                return
             traceback.print_exc()
             self.signals.failed.emit(f"Something went wrong: {exc.__class__.__name__}. Nothing was half-saved.")
         else:  # the work returned: whatever it did is done, even if Cancel came too late to stop it

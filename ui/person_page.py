@@ -4,7 +4,7 @@ with corrections shown as corrections."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -24,6 +24,7 @@ from ui.context import AppContext
 from ui.correct_dialog import CorrectEventDialog
 from ui.documents import DocumentsButton
 from ui.formatting import show_date, show_moment
+from ui.start_case_dialog import StartCaseDialog
 from ui.widgets import buddy_label, error_label
 
 CASE_HEADERS = ["Case", "Pathway", "Stage", "Started", "Next deadline"]
@@ -99,6 +100,12 @@ class PersonPage(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.add_button = QPushButton("&Add event…")
+        self.new_case_button = QPushButton("&New case…")
+        self.new_case_button.setToolTip("Start a case on a pathway for this person (Ctrl+Shift+N)")
+        self.new_case_shortcut = QShortcut(QKeySequence("Ctrl+Shift+N"), self, self.new_case)
+        self.contract_button = QPushButton("C&ontract…")
+        self.contract_button.setToolTip("A Checkpoint case's contract: agree it, or see how it is going")
+        self.contract_button.setEnabled(False)
         self.correct_button = QPushButton("&Correct…")
         self.correct_button.setToolTip("Correct the selected event, or withdraw it as recorded in error")
         self.documents = DocumentsButton(context, lambda: self.record, self.current_case, self._report)
@@ -109,7 +116,9 @@ class PersonPage(QWidget):
         self._layout()
         self.cases.selectionModel().currentRowChanged.connect(self._show_case)
         self.add_button.clicked.connect(self.add_event)
+        self.new_case_button.clicked.connect(self.new_case)
         self.correct_button.clicked.connect(self.correct_event)
+        self.contract_button.clicked.connect(self.open_contract)
         self.back_button.clicked.connect(self.back.emit)
         context.changed.connect(self._on_changed)
 
@@ -127,8 +136,10 @@ class PersonPage(QWidget):
     def _layout(self) -> None:
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.new_case_button)
         buttons.addWidget(self.correct_button)
         buttons.addWidget(self.documents)
+        buttons.addWidget(self.contract_button)
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.back_button)
         upper, lower = QWidget(), QWidget()
@@ -169,6 +180,7 @@ class PersonPage(QWidget):
 
     def _fill_cases(self, case_id: int | None) -> None:
         assert self.record is not None
+        self.contract_button.setEnabled(False)
         self.cases_model.removeRows(0, self.cases_model.rowCount())
         chosen = 0
         for number, case in enumerate(self.record.cases):
@@ -195,7 +207,9 @@ class PersonPage(QWidget):
         if self.record is None or not index.isValid():
             return
         case = self.record.cases[index.row()]
-        self.eligibility.setText(f"Test on arrest: {case.eligibility}" if case.eligibility else "")
+        self.contract_button.setEnabled(case.pathway == "checkpoint")
+        heading = "Test on arrest" if case.pathway == "dtoa" else "Eligibility"
+        self.eligibility.setText(f"{heading}: {case.eligibility}" if case.eligibility else "")
         self.timeline_model.removeRows(0, self.timeline_model.rowCount())
         for entry in case.timeline:
             self.timeline_model.appendRow(_timeline_row(entry))
@@ -212,7 +226,10 @@ class PersonPage(QWidget):
         if entry is None or entry.superseded:
             self._report("Choose an event in the timeline that is still current, then Correct.", True)
             return
-        CorrectEventDialog(self._context, entry, self).exec()
+        case = self.current_case()
+        if case is None:
+            return
+        CorrectEventDialog(self._context, entry, self, expected_version=case.version, case_id=case.id).exec()
 
     def _report(self, message: str, failed: bool) -> None:
         (self.error if failed else self.status).setText(message)
@@ -222,9 +239,27 @@ class PersonPage(QWidget):
         case = self.current_case()
         if case is None or self.person_id is None:
             return
-        dialog = AddEventDialog(self._context, case.id, case.pathway, self)
+        dialog = AddEventDialog(self._context, case.id, case.pathway, self, expected_version=case.version)
         if dialog.exec():
             self.show_person(self.person_id, case.id)
+
+    def new_case(self) -> None:
+        """Start a case on any pathway but DToA (its arrest has its own wizard) for the person on screen."""
+        if self.person_id is None:
+            return
+        dialog = StartCaseDialog(self._context, self.person_id, self)
+        if dialog.exec() and dialog.result_recorded is not None:
+            self.show_person(self.person_id, dialog.result_recorded.case_id)
+
+    def open_contract(self) -> None:
+        """A Checkpoint case's contract: its progress, or the contract builder when there is none yet."""
+        from ui.contract_builder import open_contract
+
+        case = self.current_case()
+        if case is not None:
+            problem = open_contract(self._context, case, self)
+            if problem:
+                self._report(problem, True)
 
     def _on_changed(self, topic: str) -> None:
         if topic in ("case", "person") and self.person_id is not None and self.isVisible():

@@ -1,10 +1,12 @@
-"""Register a new person, after showing anyone already held who may be the same person."""
+"""Register a new person, after showing anyone already held who may be the same person. What is typed is kept as
+a draft (ui/drafts.py) until the person is registered, so a crash does not lose it."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from PySide6.QtCore import QDate
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -25,6 +27,7 @@ from pathways.identity import ETHNICITY_CODES, ETHNICITY_LABELS, SEXES
 from pathways.services.people import possible_duplicates, register_person
 from pathways.services.results import PersonView
 from ui.context import AppContext
+from ui.drafts import DraftFile, DraftKeeper, FieldWidget, read_fields, write_fields
 from ui.formatting import from_qdate, show_date
 from ui.widgets import error_label
 
@@ -61,6 +64,15 @@ class RegisterPersonDialog(QDialog):
         self.error = error_label()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self._layout()
+        self.draft = DraftKeeper(
+            self,
+            DraftFile.for_form(context, "register_person"),
+            what="new person's details",
+            snapshot=lambda: read_fields(self.fields()),
+            restore=lambda values: write_fields(self.fields(), values),
+            clock=context.store.clock,
+        )
+        self.draft.watch(*self.fields().values())
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
         self.use_existing.clicked.connect(self._use_selected)
@@ -88,6 +100,19 @@ class RegisterPersonDialog(QDialog):
         layout.addWidget(self.use_existing)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+
+    def fields(self) -> dict[str, FieldWidget]:
+        """The fields a draft keeps."""
+        return {
+            "surname": self.surname,
+            "forenames": self.forenames,
+            "date_of_birth": self.born,
+            "sex": self.sex,
+            "ethnicity": self.ethnicity,
+            "pnc_id": self.pnc,
+            "nhs_number": self.nhs,
+            "postcode": self.postcode,
+        }
 
     def _born(self) -> date:
         return from_qdate(self.born.date())
@@ -148,3 +173,7 @@ class RegisterPersonDialog(QDialog):
         self.chosen_id = person.id
         self._context.notify("person")
         self.accept()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.draft.form_shown()  # offers back what a crash left unsaved, the first time

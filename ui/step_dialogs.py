@@ -24,6 +24,9 @@ StepDialogFactory = Callable[[AppContext, int, QWidget | None], StepDialog]
 
 # (pathway, event) → "module:Class"; the class is built as Class(context, case_id, parent).
 SPECIAL_STEPS: dict[tuple[str, str], str] = {}
+SPECIAL_STEPS[("checkpoint", "contract_signed")] = "ui.contract_builder:ContractBuilderDialog"
+SPECIAL_STEPS[("checkpoint", "screened")] = "ui.screening_dialog:ScreeningDialog"
+SPECIAL_STEPS[("gambling", "screened")] = "ui.screening_dialog:ScreeningDialog"
 
 
 def special_dialog(pathway: str, event: str) -> StepDialogFactory | None:

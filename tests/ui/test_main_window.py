@@ -30,11 +30,11 @@ def test_each_role_gets_its_pages(
     manager_context: AppContext,
     admin_context: AppContext,
 ) -> None:
-    assert _pages(qtbot, navigator_context)[1] == ["Find a person", "New arrest", "Appointments"]
-    assert _pages(qtbot, worker_context)[1] == ["Find a person", "Appointments"]
-    assert _pages(qtbot, manager_context)[1] == ["Find a person", "Reports", "Appointments"]
+    assert _pages(qtbot, navigator_context)[1] == ["Find a person", "New arrest", "Appointments", "Contracts"]
+    assert _pages(qtbot, worker_context)[1] == ["Find a person", "Appointments", "Group programmes"]
+    assert _pages(qtbot, manager_context)[1] == ["Find a person", "Reports", "Appointments", "Contracts"]
     window, pages = _pages(qtbot, admin_context)
-    assert pages == ["Find a person", "Reports", "Administration"]
+    assert pages == ["Find a person", "Reports", "Administration", "Group programmes"]
     file_menu = [a.text().replace("&", "") for a in window.file_menu.actions() if a.text()]
     assert file_menu[:2] == ["Import a dataset…", "Export cases…"]
 

@@ -1,0 +1,231 @@
+"""The group-programme page as a treatment worker uses it: the register of a session marked for three people from
+the keyboard (P, A, Space) and saved whole with Ctrl+S; a re-mark saved as a correction; a future session
+refused in words; a person found by name and enrolled; a new programme set up; and the main window's page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from db.models import Event
+from pathways.actors import Actor, Role
+from pathways.clock import LONDON
+from pathways.services import people
+from pathways.services.programmes import ProgrammeView, create_programme, enrol
+from pathways.store import Store
+from tests.ui.test_main_window import _unnamed
+from ui.context import AppContext
+from ui.main_window import MainWindow
+from ui.operations import OperationRunner
+from ui.programme_dialogs import EnrolDialog, NewProgrammeDialog
+from ui.programmes_page import ProgrammesPage
+
+ADMIN = Actor("admin.setup", Role.ADMINISTRATOR, "office-pc")
+WORKER = Actor("tw.setup", Role.TREATMENT_WORKER, "clinic-pc", service="Inclusion Hampshire")
+SESSION_4 = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)  # the clock fixture is Sunday 29 November 2026, 12:00
+
+
+@pytest.fixture
+def group(ui_store: Store) -> tuple[ProgrammeView, dict[str, int]]:
+    """FREE-2026: 12 weekly sessions from Monday 2 November 2026 (four held so far), three women enrolled."""
+    programme = create_programme(
+        ui_store,
+        actor=ADMIN,
+        code="FREE-2026",
+        name="FREE women's group",
+        first_session_at=datetime(2026, 11, 2, 10, 0, tzinfo=LONDON),
+        sessions=12,
+        service="Inclusion Hampshire",
+        site="Basingstoke Women's Centre",
+    )
+    cases = {}
+    for surname in ("Adams", "Baker", "Clark"):
+        person = people.register_person(
+            ui_store, actor=WORKER, surname=surname, forenames="Jo", date_of_birth=date(1988, 3, 4), sex="F"
+        )
+        enrolled = enrol(
+            ui_store,
+            actor=WORKER,
+            programme_id=programme.id,
+            person_id=person.id,
+            occurred_at=datetime(2026, 11, 1, tzinfo=LONDON),
+        )
+        cases[surname] = enrolled.case_id
+    return programme, cases
+
+
+def _page(qtbot: QtBot, context: AppContext, runner: OperationRunner) -> ProgrammesPage:
+    page = ProgrammesPage(context, runner)
+    qtbot.addWidget(page)
+    page.resize(1100, 640)
+    page.show()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=5000)
+    _wait_loaded(qtbot, page)
+    return page
+
+
+def _wait_loaded(qtbot: QtBot, page: ProgrammesPage) -> None:
+    qtbot.waitUntil(lambda: page.attendance is not None and page.status.text() != "Loading…", timeout=5000)
+
+
+def _column(page: ProgrammesPage, column: int) -> list[str]:
+    return [page.model.index(row, column).data() for row in range(page.model.rowCount())]
+
+
+def _marks(store: Store, cases: dict[str, int]) -> dict[str, list[tuple[str, str]]]:
+    """Each person's session events at session 4 (name, action), in the order recorded."""
+    with store.unit_of_work() as uow:
+        found = uow.session.scalars(
+            select(Event).where(Event.case_id.in_(cases.values()), Event.occurred_at == SESSION_4).order_by(Event.id)
+        ).all()
+        by_case = {case_id: surname for surname, case_id in cases.items()}
+        marks: dict[str, list[tuple[str, str]]] = {surname: [] for surname in cases}
+        for event in found:
+            marks[by_case[event.case_id]].append((event.name, event.action))
+        return marks
+
+
+def test_a_register_is_marked_by_keyboard_and_saved_whole(
+    qtbot: QtBot,
+    worker_context: AppContext,
+    runner: OperationRunner,
+    group: tuple[ProgrammeView, dict[str, int]],
+    tmp_path: Path,
+) -> None:
+    _programme, cases = group
+    page = _page(qtbot, worker_context, runner)
+    assert page.session_box.currentText() == "Session 4 — Mon 23 Nov 2026 10:00"  # the latest held
+    assert _column(page, 0) == ["ADAMS, Jo", "BAKER, Jo", "CLARK, Jo"]
+    assert _column(page, 1) == ["Not marked"] * 3
+    assert page.register.hasFocus() or page.focusProxy() is page.register
+    page.register.setFocus()
+    page.register.selectRow(0)
+
+    for key in (Qt.Key.Key_P, Qt.Key.Key_A, Qt.Key.Key_P):
+        qtbot.keyClick(page.register, key)
+    assert _column(page, 1) == ["Present (not saved)", "Absent (not saved)", "Present (not saved)"]
+    assert page.status.text() == (
+        "3 on the register: 2 present, 1 absent, 0 not marked. 3 marks not saved yet: Ctrl+S saves the register."
+    )
+    assert _marks(worker_context.store, cases) == {"Adams": [], "Baker": [], "Clark": []}  # nothing saved yet
+
+    page.grab().save(str(tmp_path / "register-marked.png"))
+    qtbot.keyClick(page.register, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert page.error.text() == ""
+    assert page.outcome.text() == "Register saved for session 4 (23 Nov 2026 10:00): 3 marked."
+    assert _marks(worker_context.store, cases) == {
+        "Adams": [("session_attended", "record")],
+        "Baker": [("session_missed", "record")],
+        "Clark": [("session_attended", "record")],
+    }
+    qtbot.waitUntil(lambda: _column(page, 1) == ["Present", "Absent", "Present"], timeout=5000)
+    assert _column(page, 2) == ["1 of 12", "0 of 12", "1 of 12"]
+    assert _column(page, 3) == ["1 of 4 held so far", "0 of 4 held so far", "1 of 4 held so far"]
+    assert page.error.text() == ""  # the reload after saving went well
+    page.grab().save(str(tmp_path / "register-saved.png"))
+
+    # Baker came late after all: Space switches her mark; saving corrects the one mark, the others stay.
+    page.register.selectRow(1)
+    qtbot.keyClick(page.register, Qt.Key.Key_Space)
+    assert _column(page, 1)[1] == "Present (not saved)"
+    qtbot.keyClick(page.register, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert page.outcome.text() == "Register saved for session 4 (23 Nov 2026 10:00): 1 corrected, 2 unchanged."
+    assert _marks(worker_context.store, cases)["Baker"] == [
+        ("session_missed", "record"),
+        ("session_attended", "correct"),
+    ]
+    qtbot.waitUntil(lambda: _column(page, 2) == ["1 of 12", "1 of 12", "1 of 12"], timeout=5000)
+
+
+def test_a_session_still_to_come_cannot_be_marked(
+    qtbot: QtBot, worker_context: AppContext, runner: OperationRunner, group: tuple[ProgrammeView, dict[str, int]]
+) -> None:
+    page = _page(qtbot, worker_context, runner)
+    page.session_box.setCurrentIndex(4)
+    assert page.session_box.currentText() == "Session 5 — Mon 30 Nov 2026 10:00 (to come)"
+    assert page.status.text() == (
+        "Session 5 is on 30 Nov 2026 10:00: its register can be taken once the session has started."
+    )
+    page.register.setFocus()
+    page.register.selectRow(0)
+    qtbot.keyClick(page.register, Qt.Key.Key_P)
+    assert "its register can be taken once the session has started" in page.error.text()
+    assert _column(page, 1) == ["Not marked"] * 3
+
+
+def test_a_person_is_found_by_name_and_enrolled(
+    qtbot: QtBot, worker_context: AppContext, runner: OperationRunner, group: tuple[ProgrammeView, dict[str, int]]
+) -> None:
+    programme, _cases = group
+    people.register_person(
+        worker_context.store, actor=WORKER, surname="Dunn", forenames="Eve", date_of_birth=date(1992, 6, 1), sex="F"
+    )
+    page = _page(qtbot, worker_context, runner)
+    dialog = EnrolDialog(worker_context, runner, programme, page)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.search, "dunn eve")
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=5000)
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    assert dialog.error.text() == ""
+    assert dialog.enrolled is not None and dialog.enrolled_name == "DUNN, Eve"
+    # Enrolled today: not on the register of session 4, held last Monday; on session 5's.
+    qtbot.waitUntil(lambda: page.attendance is not None and len(page.attendance.rows) == 4, timeout=5000)
+    assert page.model.rowCount() == 3
+    page.session_box.setCurrentIndex(4)
+    assert _column(page, 0) == ["ADAMS, Jo", "BAKER, Jo", "CLARK, Jo", "DUNN, Eve"]
+    again = EnrolDialog(worker_context, runner, programme, page)
+    qtbot.addWidget(again)
+    qtbot.keyClicks(again.search, "dunn")
+    qtbot.waitUntil(lambda: again.model.rowCount() == 1, timeout=5000)
+    again.enrol_button.click()
+    assert again.error.text() == "Eve Dunn is already enrolled on FREE women's group (FREE-2026)."
+
+
+def test_a_programme_is_set_up_in_the_dialog(qtbot: QtBot, worker_context: AppContext) -> None:
+    dialog = NewProgrammeDialog(worker_context)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.code, "wonder-27")
+    qtbot.keyClicks(dialog.name, "WONDER+")
+    dialog.sessions.setValue(36)
+    assert dialog.preview.text() == "Every Sunday at 10:00, weekly: 36 sessions, the last on 8 Aug 2027 10:00."
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    save.click()
+    assert dialog.error.text() == ""
+    assert dialog.created is not None and dialog.created.code == "WONDER-27"
+    assert dialog.created.service == "Inclusion Hampshire"  # the worker's own service, offered first
+    again = NewProgrammeDialog(worker_context)
+    qtbot.addWidget(again)
+    qtbot.keyClicks(again.code, "WONDER-27")
+    qtbot.keyClicks(again.name, "Another")
+    again.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert again.error.text() == "There is already a programme with the code WONDER-27."
+
+
+def test_the_window_offers_the_page_to_those_who_may_use_it(
+    qtbot: QtBot,
+    worker_context: AppContext,
+    navigator_context: AppContext,
+    group: tuple[ProgrammeView, dict[str, int]],
+) -> None:
+    navigator = MainWindow(navigator_context, "test database")
+    qtbot.addWidget(navigator)
+    assert "Group programmes" not in [a.text().replace("&", "") for a in navigator.toolbar.actions()]
+    window = MainWindow(worker_context, "test database")
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    page = window.pages.currentWidget()
+    assert isinstance(page, ProgrammesPage)
+    _wait_loaded(qtbot, page)
+    assert _unnamed(page) == []
+    assert page.model.rowCount() == 3
