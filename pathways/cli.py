@@ -1,4 +1,4 @@
-"""Headless commands: import, export, report (cohort, case), demo, backup, migrate. No window is opened."""
+"""Headless commands: import, export, report (cohort, case), demo, backup, migrate, user, audit. No window is opened."""
 
 from __future__ import annotations
 
@@ -11,14 +11,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from db.backup import BackupError, backup_sqlite
+from db.disk_errors import disk_full
+from db.encryption import DATABASE_KEY, EncryptionError, encrypt_file, engine_is_encrypted
 from db.engine import resolve_url, sqlite_path
 from pathways.actors import Actor, command_line_actor
 from pathways.audit import authorise, write_audit
-from pathways.errors import InvalidInput, NotFound, PathwaysError
+from pathways.audit_cli import add_audit_commands, run_audit
+from pathways.errors import DiskFull, InvalidInput, NotFound, PathwaysError
 from pathways.interchange.exporter import ExportFilter, export_dataset
 from pathways.interchange.format import Problem
 from pathways.interchange.importer import ImportReport, import_dataset
 from pathways.store import Store, open_store
+from pathways.user_cli import add_user_commands, run_user
 
 if TYPE_CHECKING:
     from reports.cohort import CohortAnswer
@@ -56,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="online backup of the embedded database to a file")
     backup.add_argument("--output", type=Path, required=True)
     commands.add_parser("migrate", help="bring the database's tables up to date")
+    commands.add_parser("encrypt-database", help="encrypt an unencrypted embedded database in place (SQLCipher)")
+    add_user_commands(commands)
+    add_audit_commands(commands)
     return parser
 
 
@@ -290,11 +297,38 @@ def run_backup(store: Store, actor: Actor, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    target = backup_sqlite(path, args.output)
+    target = backup_sqlite(path, args.output, encrypted=engine_is_encrypted(store.engine))
     with store.unit_of_work() as uow:
         write_audit(uow.session, actor, "backup", store.clock())
         uow.commit()
     print(f"Backed up to {target}.")
+    return 0
+
+
+def run_encrypt(store: Store, actor: Actor, _args: argparse.Namespace) -> int:
+    authorise(store.session_factory, actor, "backup", store.clock)
+    path = sqlite_path(store.engine.url.render_as_string(hide_password=False))
+    if path is None:
+        print("Only the embedded (SQLite) database can be encrypted here.", file=sys.stderr)
+        return 2
+    if engine_is_encrypted(store.engine):
+        print(f"The database at {path} is already encrypted.")
+        return 0
+    store.engine.dispose()
+    encrypt_file(path)
+    encrypted = open_store(f"sqlcipher:///{path}", clock=store.clock)
+    with encrypted.unit_of_work() as uow:
+        write_audit(uow.session, actor, "encrypt_database", encrypted.clock())
+        uow.commit()
+    encrypted.engine.dispose()
+    older = sorted((path.parent / "backups").glob("*.sqlite"))
+    print(
+        f"Encrypted {path}. Its key is in {DATABASE_KEY.path()}: keep a copy with your force's other secrets, "
+        f"away from the database and its backups. Open it as sqlcipher:///{path} (the embedded default is found "
+        "by itself)."
+    )
+    if older:
+        print(f"{len(older)} earlier backups in {path.parent / 'backups'} are NOT encrypted: delete them securely.")
     return 0
 
 
@@ -305,6 +339,9 @@ COMMANDS: dict[str, Callable[[Store, Actor, argparse.Namespace], int]] = {
     "demo": run_demo,
     "backup": run_backup,
     "migrate": lambda _store, _actor, _args: 0,
+    "encrypt-database": run_encrypt,
+    "user": run_user,
+    "audit": run_audit,
 }
 
 
@@ -321,8 +358,16 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     try:
         return COMMANDS[args.command](store, command_line_actor(), args)
-    except (PathwaysError, BackupError) as exc:
+    except (PathwaysError, BackupError, EncryptionError) as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not disk_full(exc):
+            raise
+        print(
+            DiskFull("it was not finished: nothing was saved, and no file was left half-written").message,
+            file=sys.stderr,
+        )
         return 2
     finally:
         store.engine.dispose()

@@ -29,3 +29,13 @@ class InvalidInput(PathwaysError):
 
 class ConflictingChange(PathwaysError):
     """Someone else changed the record since it was read."""
+
+
+class DiskFull(PathwaysError):
+    """The disk was full (or could not be written to), so nothing was saved."""
+
+    def __init__(self, what: str = "nothing was saved") -> None:
+        super().__init__(
+            f"The disk is full (or could not be written to), so {what}. "
+            "Free some space on the disk, or ask your IT support to, then try again."
+        )
