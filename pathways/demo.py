@@ -11,29 +11,36 @@ event only ever follows the events it needs, so whatever is left before the cut 
 (appointments due later simply have no outcome yet). Nothing is recorded on `today` itself, so a dataset
 made with today=date.today() imports at any time of that day.
 
-To add a pathway, write one `_<code>_case(rng, person, started_at) -> _Timeline` function and list it in
-PATHWAY_GENERATORS with its share of the cases.
+Drug Testing on Arrest has a generator of its own (the most detailed: further notices, prosecutions after a
+missed assessment, waived follow-ups); it makes PATHWAY_GENERATORS' share of the cases (40%). Every other
+pathway in resources/pathways is walked step by step through what its rules allow (pathways/demo_walk.py, with
+the hints in resources/demo/walks.toml), so a new pathway appears in the demo data with no code change. A person
+too young or too old for a pathway, or barred from it by a pathway rule across cases (DIVERT after not
+engaging), gets a case on another pathway.
 """
 
 from __future__ import annotations
 
 import random
 import tomllib
-from bisect import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import accumulate
 from operator import itemgetter
-from typing import Generic, TypeVar
 
 from pathways.clock import age_on
-from pathways.definitions import RESOURCES
+from pathways.definitions import RESOURCES, load_definitions
+from pathways.demo_draws import Weighted as _Weighted
+from pathways.demo_draws import appointment as _appointment
+from pathways.demo_draws import draw_choice as _choice
+from pathways.demo_draws import draw_int as _int
+from pathways.demo_draws import later as _later
+from pathways.demo_draws import office_time as _office_time
+from pathways.demo_draws import stamp as _stamp
+from pathways.demo_walk import PathwayWalk, load_walks, seeded_lists
 from pathways.interchange.format import EVENT_COLUMNS
 
 SYNTHETIC_NOTE = "Synthetic demo record"
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,33 +49,6 @@ class SyntheticDataset:
 
     people: list[dict[str, str]]
     events: list[dict[str, str]]
-
-
-class _Weighted(Generic[T]):
-    """Values drawn with fixed weights (cumulative weights computed once: fast over millions of draws)."""
-
-    __slots__ = ("_cumulative", "_total", "_values")
-
-    def __init__(self, pairs: Sequence[tuple[T, float]]) -> None:
-        self._values = [value for value, _weight in pairs]
-        self._cumulative = list(accumulate(weight for _value, weight in pairs))
-        self._total = self._cumulative[-1]
-
-    def pick(self, rng: random.Random) -> T:
-        return self._values[bisect(self._cumulative, rng.random() * self._total)]
-
-    @property
-    def values(self) -> list[T]:
-        return list(self._values)
-
-
-def _int(rng: random.Random, low: int, high: int) -> int:
-    """A whole number from low to high, both included (from rng.random() alone: much faster than randint)."""
-    return low + int(rng.random() * (high - low + 1))
-
-
-def _choice(rng: random.Random, values: Sequence[T]) -> T:
-    return values[int(rng.random() * len(values))]
 
 
 # --- People --------------------------------------------------------------------------------------------
@@ -229,33 +209,6 @@ ARREST_HOURS = _Weighted(
         )
     ]
 )
-_HOUR = timedelta(hours=1)
-_TEN = time(10, 0)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="minutes")
-
-
-def _later(rng: random.Random, at: datetime, low_minutes: int, high_minutes: int) -> datetime:
-    moment = at + timedelta(minutes=_int(rng, low_minutes, high_minutes))
-    return moment + _HOUR if moment.hour == 1 else moment
-
-
-def _office_time(rng: random.Random, at: datetime, low_days: int, high_days: int) -> datetime:
-    """A time in office hours `low_days` (at least 1) to `high_days` days after `at`."""
-    day = at.date() + timedelta(days=_int(rng, low_days, high_days))
-    return datetime.combine(day, time(_int(rng, 9, 16), _int(rng, 0, 59)))
-
-
-def _appointment(rng: random.Random, at: datetime, low_days: int, high_days: int) -> datetime:
-    """10:00 on a weekday `low_days` to `high_days` (at least 3 more) days after `at`."""
-    days = _int(rng, low_days, high_days)
-    day = at.date() + timedelta(days=days)
-    weekday = day.weekday()
-    if weekday >= 5:  # to the Monday after, or when that is too late the Friday before
-        day += timedelta(days=7 - weekday if days + 7 - weekday <= high_days else 4 - weekday)
-    return datetime.combine(day, _TEN)
 
 
 def _arrest_times(rng: random.Random, count: int, first_day: date, days: int) -> list[datetime]:
@@ -504,10 +457,72 @@ def _dtoa_case(rng: random.Random, person: _Person, started_at: datetime) -> _Ti
 # --- The dataset ---------------------------------------------------------------------------------------
 
 CaseGenerator = Callable[[random.Random, _Person, datetime], _Timeline]
-# Pathway code → (share of cases, generator of one case from the person and the time it starts).
+# Pathways with a generator of their own: code → (share of all cases, generator of one case from the person and
+# the time it starts). The rest of the cases are spread over the other pathways by their `share` in walks.toml.
 PATHWAY_GENERATORS: dict[str, tuple[float, CaseGenerator]] = {
-    "dtoa": (1.0, _dtoa_case),
+    "dtoa": (0.4, _dtoa_case),
 }
+_REDRAWS = 8  # draws of a pathway a person may be on before falling back to one with a generator of its own
+
+
+class _Mix:
+    """Which pathway each case is on: the shares, and who may be on which pathway."""
+
+    def __init__(self, only: Collection[str] | None) -> None:
+        walks = load_walks()
+        lists = seeded_lists()
+        wanted = set(only) if only is not None else None
+        self.walkers = {
+            code: PathwayWalk(definition, walks.hints(code), lists)
+            for code, definition in load_definitions().items()
+            if code not in PATHWAY_GENERATORS and (wanted is None or code in wanted)
+        }
+        own = {code: share for code, (share, _g) in PATHWAY_GENERATORS.items() if wanted is None or code in wanted}
+        if wanted is not None and wanted - set(own) - set(self.walkers):
+            raise ValueError(f"no such pathways: {', '.join(sorted(wanted - set(own) - set(self.walkers)))}")
+        if not own and not self.walkers:
+            raise ValueError("no pathways to make cases on")
+        rest = max(0.0, 1.0 - sum(own.values())) if self.walkers else 0.0
+        total = sum(w.hints.share for w in self.walkers.values()) or 1.0
+        shares = [*own.items(), *((code, rest * w.hints.share / total) for code, w in self.walkers.items())]
+        self.pathways = _Weighted([(code, share) for code, share in shares if share > 0])
+        self.fallback = next(iter(own), None)
+
+    def pick(
+        self, rng: random.Random, person: _Person, started_at: datetime, barred: dict[str, datetime]
+    ) -> str | None:
+        """A pathway for a case starting at `started_at`, or None when the person may be on none of those chosen."""
+        day = started_at.date()
+        for _ in range(_REDRAWS):
+            code = self.pathways.pick(rng)
+            walker = self.walkers.get(code)
+            if walker is None:
+                return code
+            if walker.eligible(person.date_of_birth, day) and not (code in barred and barred[code].date() <= day):
+                return code
+        return self.fallback
+
+    def case(self, rng: random.Random, person: _Person, started_at: datetime, pathway: str) -> _Timeline:
+        walker = self.walkers.get(pathway)
+        if walker is None:
+            return PATHWAY_GENERATORS[pathway][1](rng, person, started_at)
+        area = person.area
+        offence = (TRIGGER_OFFENCES if rng.random() < 0.6 else OTHER_OFFENCES).pick(rng)
+        defaults = {"site": area.site, "service": area.service, "offence": offence}
+        timeline = _Timeline()
+        timeline.steps = walker.generate(rng, person.date_of_birth, started_at, defaults)
+        return timeline
+
+    def bar(self, pathway: str, timeline: _Timeline, barred: dict[str, datetime]) -> None:
+        """Note when a case reached a step after which the person may not start another on its pathway."""
+        walker = self.walkers.get(pathway)
+        if walker is None or not walker.bars:
+            return
+        for at, event, _fields in timeline.steps:
+            if event in walker.bars and (pathway not in barred or at < barred[pathway]):
+                barred[pathway] = at
+
+
 _BLANK_EVENT = dict.fromkeys(EVENT_COLUMNS, "")
 _TIME_OF = itemgetter(0)
 
@@ -533,12 +548,36 @@ def _case_rows(
     return rows
 
 
-def synthetic_dataset(people: int, *, seed: int = 1, today: date, years: int = 2) -> SyntheticDataset:
-    """`people` synthetic people and their cases in the `years` years before `today` (none on it or later)."""
-    if people < 0 or years < 1:
-        raise ValueError("people must be 0 or more and years 1 or more")
+def synthetic_dataset(
+    people: int, *, seed: int = 1, today: date, years: int = 2, pathways: Collection[str] | None = None
+) -> SyntheticDataset:
+    """`people` synthetic people and their cases in the `years` years before `today` (none on it or later).
+
+    `pathways`: only cases on these (by code); all the pathways in resources/pathways when not given.
+    """
+    people_rows: list[dict[str, str]] = []
+    event_rows: list[dict[str, str]] = []
+    for batch in synthetic_batches(people, size=max(people, 1), seed=seed, today=today, years=years, pathways=pathways):
+        people_rows.extend(batch.people)
+        event_rows.extend(batch.events)
+    return SyntheticDataset(people_rows, event_rows)
+
+
+def synthetic_batches(
+    people: int,
+    *,
+    size: int,
+    seed: int = 1,
+    today: date,
+    years: int = 2,
+    pathways: Collection[str] | None = None,
+) -> Iterator[SyntheticDataset]:
+    """The same dataset as synthetic_dataset, `size` people at a time (with their cases): for datasets too
+    large to hold at once, imported one batch after another."""
+    if people < 0 or years < 1 or size < 1:
+        raise ValueError("people must be 0 or more, years 1 or more and the batch size 1 or more")
     rng = random.Random(seed)
-    pathways = _Weighted([(code, share) for code, (share, _generate) in PATHWAY_GENERATORS.items()])
+    mix = _Mix(pathways)
     cutoff = datetime.combine(today, time(0, 0))
     first_day = today - timedelta(days=round(365.25 * years))
     days = (today - first_day).days
@@ -549,10 +588,16 @@ def synthetic_dataset(people: int, *, seed: int = 1, today: date, years: int = 2
         arrests = _arrest_times(rng, CASES_PER_PERSON.pick(rng), first_day, days)
         person, row = _person(rng, number, arrests, today)
         people_rows.append(row)
+        barred: dict[str, datetime] = {}
         for started_at in arrests:
+            pathway = mix.pick(rng, person, started_at, barred)
+            if pathway is None:
+                continue
+            timeline = mix.case(rng, person, started_at, pathway)
+            mix.bar(pathway, timeline, barred)
             case_number += 1
-            pathway = pathways.pick(rng)
-            timeline = PATHWAY_GENERATORS[pathway][1](rng, person, started_at)
             case_ref = f"DEMO-C-{case_number:07d}"
             event_rows.extend(_case_rows(person.ref, case_ref, pathway, timeline, cutoff))
-    return SyntheticDataset(people_rows, event_rows)
+        if len(people_rows) == size or number == people:
+            yield SyntheticDataset(people_rows, event_rows)
+            people_rows, event_rows = [], []

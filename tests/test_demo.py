@@ -31,7 +31,8 @@ SEEDED_DRUGS = {"drugs": ("cocaine", "opiates")}  # the drugs list a new databas
 
 @pytest.fixture(scope="module")
 def dataset() -> SyntheticDataset:
-    return synthetic_dataset(2000, seed=3, today=TODAY)
+    """DToA cases only: these tests check its own generator in detail (the other pathways: test_demo_pathways.py)."""
+    return synthetic_dataset(2000, seed=3, today=TODAY, pathways=("dtoa",))
 
 
 @pytest.fixture(scope="module")
