@@ -138,6 +138,92 @@ def admin_screens(store: Store, folder: Path) -> None:
     main.close()
 
 
+def scheme_screens(store: Store) -> None:
+    """Checkpoint screening and contract, a group programme's register, a new case, and the idle lock."""
+    from datetime import date, datetime, timedelta
+
+    from pathways.clock import LONDON
+    from pathways.services import people
+    from pathways.services.programmes import create_programme, enrol
+    from pathways.services.steps import record_step, start_case
+    from ui.contract_builder import ContractBuilderDialog
+    from ui.screening_dialog import ScreeningDialog
+    from ui.start_case_dialog import StartCaseDialog
+
+    navigator = Actor("demo.navigator", Role.CUSTODY_NAVIGATOR, "demo-pc", site="Basingstoke")
+    context = AppContext(store, navigator, demo=True)
+    person = people.register_person(
+        store, actor=navigator, surname="Okafor", forenames="Grace", date_of_birth=date(1994, 5, 17), sex="F"
+    )
+    arrested = datetime.now(LONDON) - timedelta(hours=6)
+    case = start_case(
+        store,
+        actor=navigator,
+        person_id=person.id,
+        pathway="checkpoint",
+        event="arrest",
+        occurred_at=arrested,
+        values={"site": "Basingstoke", "offence": "Theft from shop"},
+    )
+    screening = ScreeningDialog(context, case.case_id)
+    screening.resize(760, 820)
+    screening.show()
+    save(screening, "checkpoint-screening")
+    screening.close()
+    for hours, (event, values) in enumerate(
+        [("screened", {"result": "eligible"}), ("offered", {}), ("needs_assessed", {"conditions": "drugs;housing"})],
+        start=1,
+    ):
+        record_step(
+            store,
+            actor=navigator,
+            case_id=case.case_id,
+            event=event,
+            occurred_at=arrested + timedelta(hours=hours),
+            values=values,
+        )
+    builder = ContractBuilderDialog(context, case.case_id)
+    builder.show()
+    save(builder, "contract-builder")
+    builder.close()
+    starting = StartCaseDialog(context, person.id)
+    starting.show()
+    save(starting, "start-case")
+    starting.close()
+
+    admin = Actor("demo.admin", Role.ADMINISTRATOR, "demo-pc")
+    worker = Actor("demo.worker", Role.TREATMENT_WORKER, "demo-pc", service="Inclusion Hampshire")
+    first = datetime.now(LONDON).replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(weeks=5)
+    programme = create_programme(
+        store,
+        actor=admin,
+        code="SMART-1",
+        name="SMART Recovery group",
+        first_session_at=first,
+        sessions=12,
+        service="Inclusion Hampshire",
+        site="Basingstoke Discovery Centre",
+    )
+    for surname, forenames in (("Adeyemi", "Tom"), ("Baxter", "Lee"), ("Carey", "Sam"), ("Dunn", "Ali")):
+        member = people.register_person(
+            store, actor=worker, surname=surname, forenames=forenames, date_of_birth=date(1985, 6, 1), sex="M"
+        )
+        enrol(
+            store, actor=worker, programme_id=programme.id, person_id=member.id, occurred_at=first - timedelta(days=1)
+        )
+    main = window(store, Role.TREATMENT_WORKER, service="Inclusion Hampshire")
+    page = main.page("programmes")
+    main.pages.setCurrentWidget(page)
+    wait_for(lambda: getattr(page, "attendance", None) is not None)
+    save(main, "programme-register")
+    main.idle_lock.lock()
+    QTest.qWait(100)
+    assert main.idle_lock.dialog is not None
+    save(main.idle_lock.dialog, "idle-lock")
+    main.idle_lock.dialog.done(0)
+    main.close()
+
+
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
@@ -150,6 +236,7 @@ def main() -> None:
         worker_screens(store)
         manager_screens(store)
         admin_screens(store, Path(folder))
+        scheme_screens(store)
         store.engine.dispose()
     app.quit()
 
