@@ -123,7 +123,7 @@ class AppointmentsPage(QWidget):
                 TASKS,
                 "Tell the &police",
                 lambda: open_tasks(store, actor=actor, service=service),
-                _counted("missed assessment", "missed assessments", "to tell the police about"),
+                _counted("task", "tasks", "to tell the police about"),
             ),
         ]
         lists: dict[str, Worklist] = {}

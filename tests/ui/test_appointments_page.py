@@ -183,7 +183,7 @@ def test_ctrl_page_down_moves_between_lists(
     qtbot.keyClick(page.lists[WEEK].view, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.lists[OVERDUE].view, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
     assert page.current().name == TASKS
-    assert page.status.text() == "No missed assessments to tell the police about."
+    assert page.status.text() == "No tasks to tell the police about."
     assert page.buttons["done"].isVisible() and not page.buttons["attended"].isVisible()
     qtbot.keyClick(page.lists[TASKS].view, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     assert page.current().name == OVERDUE and page.buttons["attended"].isVisible()
