@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sqlite3
 import sys
@@ -122,11 +123,15 @@ def main() -> None:
     partial = args.database.with_name(args.database.name + ".building")
     partial.unlink(missing_ok=True)
     today = date.today()
+    load_before = os.getloadavg()[0]
     summary = {"today": today.isoformat(), **import_in_batches(partial, args.people, args.batch, today)}
+    summary["load_average"] = [load_before, os.getloadavg()[0]]  # other work on the machine, before and after
     summary["import_peak_mb"] = peak_memory_mb()
     summary.update(baseline_copy(partial, args.database.with_name(args.database.name + ".baseline")))
     summary["baseline_rows_per_s"] = summary["rows"] / summary["baseline_s"]
-    sqlite3.connect(partial).close()  # the last connection to close takes the write-ahead log files with it
+    last = sqlite3.connect(partial)  # the last connection to close takes the write-ahead log files with it
+    last.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    last.close()
     partial.rename(args.database)
     args.summary.write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
