@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.disk_errors import disk_full
 from db.encryption import DATABASE_KEY, EncryptionError, is_encrypted_url
 from db.engine import make_engine, make_session_factory, resolve_url, sqlite_path
 from db.file_checks import refusal
@@ -71,6 +72,12 @@ def open_store(
             raise StoreUnavailable(
                 f"The encrypted database at {where} cannot be opened with the key in {DATABASE_KEY.path()}: it is "
                 "encrypted with another key, or it is not a Pathways database. It was not changed."
+            ) from exc
+        if disk_full(exc):
+            raise StoreUnavailable(
+                f"The database at {where} could not be opened because the disk is full: Pathways must write to it "
+                "when it starts. Free some space on the disk (or ask IT to), then start Pathways again. "
+                "Nothing was changed."
             ) from exc
         cause = exc.orig if isinstance(exc, DatabaseError) else exc
         raise StoreUnavailable(

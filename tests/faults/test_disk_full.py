@@ -309,3 +309,16 @@ def test_work_on_a_background_thread_that_meets_a_full_disk_says_so(disk: SmallD
     qtbot.waitUntil(lambda: bool(failed), timeout=int(WAIT * 1000))
     assert failed == [f"{FULL}it was not finished: nothing was half-saved. {FREE_SOME}"]
     assert sorted(disk.folder.iterdir()) == [disk.filler]
+
+
+def test_starting_on_a_full_disk_says_the_disk_is_full(disk: SmallDisk) -> None:
+    """A new database cannot be made on a full disk: the message says why, in words; with room again, it starts."""
+    disk.fill()
+    result = _pathways(disk, "migrate")
+    disk.free()
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "could not be opened because the disk is full" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    again = _pathways(disk, "migrate")
+    assert again.returncode == 0, (again.stdout, again.stderr)
+    sqlite_sound(disk.folder / "pathways.sqlite")

@@ -37,3 +37,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("case_figures")
+    # pathways/figure_index.py notes which definitions the rows were made for; without the rows it means nothing.
+    op.execute(sa.text("DELETE FROM settings WHERE key = 'case_figures_index'"))
