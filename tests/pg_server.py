@@ -51,8 +51,21 @@ def private_cluster() -> Iterator[str | None]:
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     data, port = folder / "data", _free_port()
+    # Connections over TCP need a password (SCRAM), as in production, so that tests of per-user database roles
+    # (tests/db/test_postgres_roles.py) see wrong passwords refused; the postgres superuser may create roles.
+    password = uuid.uuid4().hex
+    password_file = folder / "password"
+    password_file.write_text(password + "\n", encoding="utf-8")
+    if os.geteuid() == 0:
+        shutil.chown(password_file, "postgres", "postgres")
     subprocess.run(
-        _as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]),
+        _as_owner(
+            [
+                str(bin_dir / "initdb"),
+                *("-D", str(data), "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"),
+                f"--pwfile={password_file}",
+            ]
+        ),
         check=True,
         capture_output=True,
     )
@@ -63,7 +76,7 @@ def private_cluster() -> Iterator[str | None]:
         capture_output=True,
     )
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
             _as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True

@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
+from sqlalchemy.engine import make_url
 
-from db.engine import data_folder, resolve_url
+from db.engine import data_folder, per_user_roles, resolve_url
 from pathways.actors import command_line_actor
 from pathways.demo_loader import ensure_demo_users, fill_demo_database, is_demo_database
 from pathways.errors import PathwaysError
+from pathways.postgres_sign_in import open_store_as
 from pathways.services.accounts import needs_first_administrator
 from pathways.store import Store, StoreUnavailable, open_store
 from ui.context import AppContext
@@ -62,14 +64,33 @@ def sign_in_window(store: Store) -> MainWindow | None:
     return MainWindow(AppContext(store, dialog.actor, demo=demo), where)
 
 
+def per_user_sign_in_window(url: str) -> MainWindow | None:
+    """PostgreSQL with a database role per user: connect as the typed user, then sign in (pathways/postgres_sign_in)."""
+    where = make_url(url).render_as_string(hide_password=True)
+    dialog = SignInDialog(
+        None,
+        where=where,
+        hint="Sign in with your own Pathways user name and password: the database checks them too.",
+        connect=lambda username, password: open_store_as(url, username=username, password=password),
+    )
+    if not dialog.exec() or dialog.actor is None or dialog.store is None:
+        if dialog.store is not None:
+            dialog.store.engine.dispose()
+        return None
+    return MainWindow(AppContext(dialog.store, dialog.actor, demo=False), where)
+
+
 def run_app(database_url: str | None, *, demo: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Pathways")
     install_crash_handler(data_folder() / "log", app)  # the last resort: report, keep the forms' input, tell
     try:
-        store = open_demo() if demo else open_store(resolve_url(database_url))
-        window = sign_in_window(store)
+        url = resolve_url(database_url)
+        if not demo and per_user_roles(url):
+            window = per_user_sign_in_window(url)
+        else:
+            window = sign_in_window(open_demo() if demo else open_store(url))
     except (StoreUnavailable, PathwaysError) as exc:
         QMessageBox.critical(None, "Pathways", exc.message)
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,10 +30,22 @@ def _password_field() -> QLineEdit:
 
 
 class SignInDialog(QDialog):
-    def __init__(self, store: Store, *, where: str, hint: str = "", parent: QWidget | None = None) -> None:
+    """Sign in to `store`; or, with `connect` (PostgreSQL with a database role per user), first connect as the
+    typed user name and password, then sign in on that connection. `store` is the store signed in to."""
+
+    def __init__(
+        self,
+        store: Store | None,
+        *,
+        where: str,
+        hint: str = "",
+        connect: Callable[[str, str], Store] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign in to Pathways")
-        self._store = store
+        self.store = store
+        self._connect = connect
         self.actor: Actor | None = None
         self.username = QLineEdit()
         self.username.setAccessibleName("User name")
@@ -57,13 +70,14 @@ class SignInDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
     def _sign_in(self) -> None:
+        username, password = self.username.text().strip(), self.password.text()
         try:
-            self.actor = sign_in(
-                self._store,
-                username=self.username.text().strip(),
-                password=self.password.text(),
-                workstation=socket.gethostname(),
-            )
+            if self._connect is not None:
+                if self.store is not None:
+                    self.store.engine.dispose()
+                self.store = self._connect(username, password)
+            assert self.store is not None
+            self.actor = sign_in(self.store, username=username, password=password, workstation=socket.gethostname())
         except PathwaysError as exc:
             self.error.setText(exc.message)
             self.password.clear()

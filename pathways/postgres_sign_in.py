@@ -1,0 +1,145 @@
+"""Signing in on a PostgreSQL deployment with one database role per user (db/postgres_roles.py).
+
+The workstation's database address names no user. At sign-in the app connects as the typed user name with the
+typed password, so PostgreSQL checks them first; then the app's own check (the password hash, throttling, a
+disabled account) runs on that connection, and every later query runs under the user's own grants and row-level
+security. The database is not migrated or re-indexed from here: the owner role does that (`main.py migrate`,
+`main.py postgres-roles setup`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Mapper, ORMExecuteState, QueryContext, defaultload, defer
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.strategy_options import _AbstractLoad
+
+from db.engine import make_engine, make_session_factory, with_credentials
+from db.migrate import current_revision, head_revision
+from db.models import Base
+from db.postgres_roles import FREE_TEXT
+from pathways.clock import now_utc
+from pathways.definitions import PathwayDefinition, load_definitions
+from pathways.services.accounts import SIGN_IN_FAILED, SignInFailed
+from pathways.store import Store, StoreUnavailable
+
+# What PostgreSQL says when it refuses the user (it deliberately does not say whether the role exists).
+REFUSALS = ("authentication failed", "is not permitted to log in", "no password supplied", "does not exist")
+
+
+def open_store_as(
+    url: str,
+    *,
+    username: str,
+    password: str,
+    clock: Callable[[], datetime] = now_utc,
+    definitions: Mapping[str, PathwayDefinition] | None = None,
+) -> Store:
+    """The store, connected as the user's own database role. SignInFailed when PostgreSQL refuses them."""
+    name = username.strip().lower()
+    if not name or not password:
+        raise SignInFailed(SIGN_IN_FAILED)
+    engine = make_engine(with_credentials(url, name, password))
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        current = current_revision(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        said = str(exc.orig)
+        if any(words in said for words in REFUSALS):
+            raise SignInFailed(SIGN_IN_FAILED) from None
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreUnavailable(f"The database at {where} could not be reached: {said.strip()}") from exc
+    except DatabaseError as exc:  # connected, but the roles' grants are not there
+        engine.dispose()
+        raise StoreUnavailable(
+            "You were let in to the database, but it has not been set up for signing in with your own database "
+            "role. Ask your administrator to run `main.py postgres-roles setup`."
+        ) from exc
+    if current != head_revision():
+        engine.dispose()
+        raise StoreUnavailable(
+            "The database has not been brought up to date for this version of Pathways, so it was not opened. "
+            "Ask your administrator to run `main.py migrate` and `main.py postgres-roles setup`."
+        )
+    store = Store(engine, make_session_factory(engine), definitions or load_definitions(), clock)
+    leave_out_unreadable_text(store)
+    return store
+
+
+# --- free text the connected role may not read ---------------------------------------------------------------------
+
+HIDDEN_COLUMNS = "pathways_hidden_columns"  # Session.info: {table: (column, ...)} the connected role may not read
+
+
+def leave_out_unreadable_text(store: Store) -> dict[str, tuple[str, ...]]:
+    """A manager's role may not read free-text columns (db/postgres_roles.py FREE_TEXT) unless granted reading
+    notes. Leave those columns out of every ORM query of this store, and read them as empty, so the app's screens
+    work for them as they do elsewhere (the services show notes only to managers granted them anyway).
+    Returns the columns left out."""
+    hidden: dict[str, tuple[str, ...]] = {}
+    with store.engine.connect() as connection:
+        for table, columns in FREE_TEXT.items():
+            refused = tuple(
+                column
+                for column in columns
+                if not connection.execute(
+                    text("SELECT has_column_privilege(:table, :column, 'SELECT')"), {"table": table, "column": column}
+                ).scalar()
+            )
+            if refused:
+                hidden[table] = refused
+    if hidden:
+        store.session_factory.configure(info={HIDDEN_COLUMNS: hidden})
+        event.listen(store.session_factory, "do_orm_execute", _defer_hidden)
+    return hidden
+
+
+def _hidden(info: Mapping[str, object]) -> Mapping[str, tuple[str, ...]]:
+    found = info.get(HIDDEN_COLUMNS)
+    return found if isinstance(found, dict) else {}
+
+
+def _defer_hidden(state: ORMExecuteState) -> None:
+    hidden = _hidden(state.session.info)
+    if not state.is_select or state.is_column_load or state.is_relationship_load or not hidden:
+        return  # relationship loads follow the options of the query that loaded their parents
+    options: list[_AbstractLoad] = []
+    for mapper in state.all_mappers:
+        options.extend(_deferrals(mapper, hidden))
+    if options:
+        state.statement = state.statement.options(*options)
+
+
+def _deferrals(mapper: Mapper[Any], hidden: Mapping[str, tuple[str, ...]], depth: int = 2) -> list[_AbstractLoad]:
+    """Options deferring the hidden columns of `mapper` and of what its relationships load, `depth` steps deep."""
+    found: list[_AbstractLoad] = [
+        defer(mapper.attrs[column].class_attribute)
+        for column in hidden.get(mapper.local_table.name, ())  # type: ignore[attr-defined]
+    ]
+    if depth:
+        for relationship in mapper.relationships:
+            found.extend(
+                defaultload(relationship.class_attribute).options(deferral)
+                for deferral in _deferrals(relationship.mapper, hidden, depth - 1)
+            )
+    return found
+
+
+def _blank_hidden(target: object, context: QueryContext) -> None:
+    hidden = _hidden(context.session.info) if context.session is not None else {}
+    state = instance_state(target)
+    for column in hidden.get(state.mapper.local_table.name, ()):  # type: ignore[attr-defined]
+        if column not in state.dict:
+            set_committed_value(target, column, None)
+
+
+for _mapper in Base.registry.mappers:
+    if _mapper.local_table.name in FREE_TEXT:  # type: ignore[attr-defined]
+        event.listen(_mapper.class_, "load", _blank_hidden)

@@ -1,0 +1,536 @@
+"""One PostgreSQL role per user (db/postgres_roles.py): each user's raw SQL reads no more than the app shows them.
+
+PostgreSQL only. Roles are cluster-wide, so each run names its group roles and users with its own prefix and drops
+them afterwards (after the scratch database, which holds their grants, is gone).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from db.models import Base, Case, Event
+from db.postgres_roles import (
+    FREE_TEXT,
+    POLICIES,
+    TABLE_GRANTS,
+    GroupRoles,
+    create_user_role,
+    disable_user_role,
+    setup_roles,
+)
+from pathways import scope
+from pathways.actors import Actor, Role, command_line_actor
+from pathways.clock import LONDON
+from pathways.errors import NotPermitted
+from pathways.postgres_sign_in import open_store_as
+from pathways.services import accounts, dtoa, people, records
+from pathways.services.accounts import SignInFailed
+from pathways.store import Store, open_store
+from tests.conftest import Clock
+from tests.pg_server import ENV, scratch_database
+from tests.test_cli import ROOT
+
+PASSWORD = "violet kettle harbour"
+ARREST = datetime(2026, 11, 2, 14, 20, tzinfo=LONDON)
+NOTE = "told us about his brother's debts"
+
+
+@dataclass
+class Deployment:
+    url: str  # the owner's (the migrating role's) URL
+    groups: GroupRoles
+    names: dict[str, str]  # short name -> username (and database role)
+    case_refs: dict[str, str]  # "basingstoke" / "southampton" -> case_ref
+    person_ids: dict[str, int]  # "basingstoke" / "southampton" / "caseless" -> people.id
+
+    def conninfo(self, who: str, password: str = PASSWORD) -> str:
+        url = make_url(self.url)
+        return psycopg.conninfo.make_conninfo(
+            host=url.host, port=url.port, dbname=url.database, user=self.names[who], password=password
+        )
+
+
+def _owner_engine_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+USERS = {
+    # short name: role, site, service, may read notes
+    "nav": (Role.CUSTODY_NAVIGATOR, "Basingstoke", None, False),
+    "nav_south": (Role.CUSTODY_NAVIGATOR, "Southampton", None, False),
+    "nav_aldershot": (Role.CUSTODY_NAVIGATOR, "Aldershot", None, False),
+    "worker": (Role.TREATMENT_WORKER, None, "Inclusion Hampshire", False),
+    "manager": (Role.MANAGER, None, None, False),
+    "reader": (Role.MANAGER, None, None, True),
+    "admin": (Role.ADMINISTRATOR, None, None, False),
+    "leaver": (Role.CUSTODY_NAVIGATOR, "Basingstoke", None, False),
+    "changer": (Role.TREATMENT_WORKER, None, "Aldershot Recovery", False),
+}
+
+
+def _actor(deployment: Deployment, who: str) -> Actor:
+    role, site, service, _ = USERS[who]
+    return Actor(deployment.names[who], role, "test-pc", site=site, service=service)
+
+
+def _seed(store: Store, deployment: Deployment) -> None:
+    """A case at each of two custody sites, referred to two services, with notes; and a person with no case."""
+    for place, who, service in (
+        ("basingstoke", "nav", "Inclusion Hampshire"),
+        ("southampton", "nav_south", "Society of St James"),
+    ):
+        actor = _actor(deployment, who)
+        person = people.register_person(
+            store,
+            actor=actor,
+            surname=f"Hughes-{place}",
+            forenames="Daniel",
+            date_of_birth=date(1991, 6, 14),
+            sex="M",
+            ethnicity="A",
+        )
+        recorded = dtoa.record_arrest(
+            store, actor=actor, person_id=person.id, occurred_at=ARREST, offence="theft_shop", notes=NOTE
+        )
+        dtoa.record_test(
+            store,
+            actor=actor,
+            case_id=recorded.case_id,
+            occurred_at=ARREST + timedelta(minutes=45),
+            result="positive",
+            substances=["cocaine"],
+        )
+        dtoa.require_assessment(
+            store,
+            actor=actor,
+            case_id=recorded.case_id,
+            kind="initial",
+            due_at=ARREST + timedelta(days=3),
+            service=service,
+            place="12 Church St",
+            occurred_at=ARREST + timedelta(hours=1),
+            notes=NOTE,
+        )
+        with store.unit_of_work() as uow:
+            deployment.case_refs[place] = uow.session.scalars(
+                select(Case.case_ref).where(Case.id == recorded.case_id)
+            ).one()
+        deployment.person_ids[place] = person.id
+    caseless = people.register_person(
+        store,
+        actor=_actor(deployment, "nav"),
+        surname="Caseless",
+        forenames="Carla",
+        date_of_birth=date(1988, 2, 3),
+        sex="F",
+        ethnicity="A",
+    )
+    deployment.person_ids["caseless"] = caseless.id
+
+
+def _drop_roles(admin_url: str, names: list[str]) -> None:
+    url = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+@pytest.fixture(scope="module")
+def deployment(postgres_admin_url: str | None) -> Iterator[Deployment]:
+    if postgres_admin_url is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must provide PostgreSQL: set {ENV} or install Debian's postgresql package")
+        pytest.skip("database roles per user are a PostgreSQL feature; no PostgreSQL here")
+    tag = uuid.uuid4().hex[:10]
+    groups = GroupRoles(prefix=f"pwt{tag}")
+    names = {who: f"t{tag}.{who.replace('_', '-')}" for who in USERS}
+    try:
+        with scratch_database(postgres_admin_url) as url:
+            clock = Clock(datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
+            store = open_store(url, clock=clock)
+            try:
+                built = Deployment(url, groups, names, {}, {})
+                for who, (role, site, service, notes) in USERS.items():
+                    accounts.add_user(
+                        store,
+                        actor=command_line_actor(),
+                        username=names[who],
+                        display_name=f"Test {who}",
+                        role=role,
+                        password=PASSWORD,
+                        site=site,
+                        service=service,
+                        may_read_notes=notes,
+                    )
+                with store.engine.begin() as connection:
+                    setup_roles(connection, groups)
+                    for who, (role, _, _, notes) in USERS.items():
+                        create_user_role(
+                            connection,
+                            username=names[who],
+                            password=PASSWORD,
+                            role=role.value,
+                            may_read_notes=notes,
+                            groups=groups,
+                        )
+                _seed(store, built)
+            finally:
+                store.engine.dispose()
+            yield built
+    finally:
+        _drop_roles(postgres_admin_url, [*names.values(), *groups.all])
+
+
+def _rows(deployment: Deployment, who: str, query: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(deployment.conninfo(who)) as conn:
+        return list(conn.execute(query).fetchall())
+
+
+def _case_refs(deployment: Deployment, who: str) -> set[object]:
+    return {row[0] for row in _rows(deployment, who, "SELECT case_ref FROM cases")}
+
+
+def _event_case_refs(deployment: Deployment, who: str) -> set[object]:
+    query = "SELECT c.case_ref FROM events e JOIN cases c ON c.id = e.case_id"
+    return {row[0] for row in _rows(deployment, who, query)}
+
+
+def _people(deployment: Deployment, who: str) -> set[object]:
+    return {row[0] for row in _rows(deployment, who, "SELECT id FROM people")}
+
+
+def test_a_navigator_reads_only_their_sites_cases_events_and_people(deployment: Deployment) -> None:
+    basingstoke = deployment.case_refs["basingstoke"]
+    assert _case_refs(deployment, "nav") == {basingstoke}
+    assert _event_case_refs(deployment, "nav") == {basingstoke}
+    assert _people(deployment, "nav") == {deployment.person_ids["basingstoke"], deployment.person_ids["caseless"]}
+    # The navigator at Southampton: their own case, and not the person registered at Basingstoke with no case.
+    southampton = deployment.case_refs["southampton"]
+    assert _case_refs(deployment, "nav_south") == {southampton}
+    assert _people(deployment, "nav_south") == {deployment.person_ids["southampton"]}
+    # Every table holding a person's data follows their cases.
+    for table in ("open_deadlines", "tasks", "case_figures", "screenings"):
+        query = f"SELECT DISTINCT c.case_ref FROM {table} t JOIN cases c ON c.id = t.case_id"
+        assert {row[0] for row in _rows(deployment, "nav", query)} <= {basingstoke}
+    words = _rows(deployment, "nav", "SELECT DISTINCT person_id FROM person_words")
+    assert {row[0] for row in words} == {deployment.person_ids["basingstoke"], deployment.person_ids["caseless"]}
+
+
+def test_a_worker_reads_only_the_cases_referred_to_their_service(deployment: Deployment) -> None:
+    basingstoke = deployment.case_refs["basingstoke"]
+    assert _case_refs(deployment, "worker") == {basingstoke}
+    assert _event_case_refs(deployment, "worker") == {basingstoke}
+    assert _people(deployment, "worker") == {deployment.person_ids["basingstoke"]}
+    deadlines = _rows(deployment, "worker", "SELECT DISTINCT service FROM open_deadlines")
+    assert {row[0] for row in deadlines} == {"Inclusion Hampshire"}
+
+
+def test_a_user_sees_their_own_account_only_and_an_administrator_sees_all(deployment: Deployment) -> None:
+    assert {row[0] for row in _rows(deployment, "nav", "SELECT username FROM users")} == {deployment.names["nav"]}
+    assert set(deployment.names.values()) <= {
+        row[0] for row in _rows(deployment, "admin", "SELECT username FROM users")
+    }
+
+
+def test_a_manager_reads_every_case_but_notes_only_with_the_grant(deployment: Deployment) -> None:
+    both = set(deployment.case_refs.values())
+    assert both <= _case_refs(deployment, "manager")
+    sites = {row[0] for row in _rows(deployment, "manager", "SELECT site FROM events WHERE site IS NOT NULL")}
+    assert {"Basingstoke", "Southampton"} <= sites
+    for query in ("SELECT notes FROM events", "SELECT * FROM events", "SELECT correction_reason FROM events"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            _rows(deployment, "manager", query)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        _rows(deployment, "manager", "SELECT done_note FROM tasks")
+    notes = {row[0] for row in _rows(deployment, "reader", "SELECT notes FROM events WHERE notes IS NOT NULL")}
+    assert notes == {NOTE}
+    assert both <= {
+        row[0]
+        for row in _rows(deployment, "reader", "SELECT c.case_ref FROM events e JOIN cases c ON c.id = e.case_id")
+    }
+
+
+@pytest.mark.parametrize("who", ["nav", "worker", "manager", "reader", "admin"])
+def test_nobody_can_change_or_remove_the_audit_log_or_events(deployment: Deployment, who: str) -> None:
+    for statement in (
+        "UPDATE audit_log SET detail = 'tidied'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "UPDATE events SET result = 'negative'",
+        "DELETE FROM events",
+        "TRUNCATE events",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            _rows(deployment, who, statement)
+    with psycopg.connect(deployment.conninfo("admin")) as conn:
+        assert conn.execute("SELECT count(*) FROM audit_log").fetchone() != (0,)
+
+
+def test_a_navigator_cannot_write_outside_their_scope(deployment: Deployment) -> None:
+    """Row-level security checks writes too: no event can be added to a case of another site."""
+    owner = create_engine(_owner_engine_url(deployment.url))
+    try:
+        with owner.connect() as connection:
+            case_id = connection.scalar(select(Case.id).where(Case.case_ref == deployment.case_refs["southampton"]))
+    finally:
+        owner.dispose()
+    with (
+        psycopg.connect(deployment.conninfo("nav")) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
+    ):
+        conn.execute(
+            "INSERT INTO events (case_id, seq, name, action, occurred_at, occurred_time_known, due_time_known,"
+            " recorded_at, recorded_by) VALUES (%s, 99, 'arrest', 'record', now(), true, true, now(), 'x')",
+            (case_id,),
+        )
+
+
+def test_a_wrong_password_and_a_disabled_user_cannot_connect(deployment: Deployment) -> None:
+    with psycopg.connect(deployment.conninfo("leaver")) as conn:
+        assert conn.execute("SELECT session_user").fetchone() == (deployment.names["leaver"],)
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(deployment.conninfo("leaver", password="not the password at all")).close()
+    owner = create_engine(_owner_engine_url(deployment.url))
+    try:
+        with owner.begin() as connection:
+            assert disable_user_role(connection, username=deployment.names["leaver"])
+    finally:
+        owner.dispose()
+    with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+        psycopg.connect(deployment.conninfo("leaver")).close()
+    with pytest.raises(SignInFailed):
+        open_store_as(deployment.url, username=deployment.names["leaver"], password=PASSWORD)
+
+
+def test_the_app_works_connected_as_a_navigators_own_role(deployment: Deployment) -> None:
+    """Sign in as the navigator's role and record an arrest through the services; the data is theirs alone."""
+    who = deployment.names["nav_aldershot"]
+    store = open_store_as(deployment.url, username=who.upper(), password=PASSWORD)
+    try:
+        with store.engine.connect() as connection:
+            assert connection.scalar(text("SELECT session_user")) == who
+        actor = accounts.sign_in(store, username=who, password=PASSWORD, workstation="custody-pc-9")
+        assert actor.role is Role.CUSTODY_NAVIGATOR and actor.site == "Aldershot"
+        person = people.register_person(
+            store,
+            actor=actor,
+            surname="Newman",
+            forenames="Nina",
+            date_of_birth=date(1995, 3, 4),
+            sex="F",
+            ethnicity="A",
+        )
+        recorded = dtoa.record_arrest(
+            store, actor=actor, person_id=person.id, occurred_at=ARREST, offence="theft_shop", notes="first arrest"
+        )
+        with store.unit_of_work() as uow:
+            seen = set(uow.session.scalars(select(Case.id)))
+            assert seen == {recorded.case_id}
+            assert uow.session.scalars(select(Event.recorded_by).where(Event.case_id == recorded.case_id)).all() == [
+                who
+            ]
+        with pytest.raises(SignInFailed):
+            accounts.sign_in(store, username=who, password="a wrong password here", workstation="custody-pc-9")
+    finally:
+        store.engine.dispose()
+    assert _case_refs(deployment, "nav") == {deployment.case_refs["basingstoke"]}  # not the Aldershot case
+    with pytest.raises(SignInFailed):
+        open_store_as(deployment.url, username=who, password="not the password at all")
+
+
+def test_setting_up_again_is_harmless_and_a_new_table_is_granted_to_nobody(deployment: Deployment) -> None:
+    owner = create_engine(_owner_engine_url(deployment.url))
+    try:
+        with owner.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS later_notes (id serial PRIMARY KEY, body text)")
+            connection.exec_driver_sql("INSERT INTO later_notes (body) VALUES ('private')")
+            result = setup_roles(connection, deployment.groups)
+            assert result.ungranted == ("later_notes",)
+            result = setup_roles(connection, deployment.groups)
+        assert result.ungranted == ("later_notes",)
+    finally:
+        owner.dispose()
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        _rows(deployment, "admin", "SELECT * FROM later_notes")
+    assert _case_refs(deployment, "nav") == {deployment.case_refs["basingstoke"]}
+
+
+def test_every_table_has_grants_and_every_table_of_a_persons_data_has_a_policy() -> None:
+    for table in Base.metadata.tables.values():
+        assert table.name in TABLE_GRANTS, f"db/postgres_roles.py TABLE_GRANTS does not name {table.name}"
+        per_person = {"case_id", "person_id"} & set(table.columns.keys()) or table.name in ("cases", "people")
+        if per_person and table.name != "erasures":  # erasures: administrators only, the person is gone
+            assert table.name in POLICIES, f"db/postgres_roles.py POLICIES does not name {table.name}"
+    for name, columns in FREE_TEXT.items():
+        assert set(columns) <= set(Base.metadata.tables[name].columns.keys())
+    # The columns a manager's role may not read are the ones the app hides from them.
+    assert {f"{name}.{column}" for name, columns in FREE_TEXT.items() for column in columns} == set(scope.FREE_TEXT)
+
+
+@pytest.mark.parametrize(("who", "reads_notes"), [("manager", False), ("reader", True)])
+def test_a_managers_screens_work_on_their_own_role_with_or_without_notes(
+    deployment: Deployment, who: str, reads_notes: bool
+) -> None:
+    """Without the notes grant the free text is left out of the app's queries (raw SQL for it is refused above)."""
+    store = open_store_as(deployment.url, username=deployment.names[who], password=PASSWORD)
+    try:
+        actor = accounts.sign_in(store, username=deployment.names[who], password=PASSWORD, workstation="office-pc")
+        record = records.person_record(store, actor=actor, person_id=deployment.person_ids["southampton"])
+        details = " ".join(entry.details for case in record.cases for entry in case.timeline)
+        assert (NOTE in details) is reads_notes
+        assert "Southampton" in details
+    finally:
+        store.engine.dispose()
+
+
+def test_the_sign_in_window_connects_as_the_typed_user(qtbot: QtBot, deployment: Deployment) -> None:
+    """The desktop's sign-in on a per-user deployment: PostgreSQL refuses a wrong password; the right one opens
+    the main window on the navigator's own connection."""
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.sign_in import SignInDialog
+
+    who = deployment.names["nav"]
+    dialog = SignInDialog(
+        None,
+        where="pathways on PostgreSQL",
+        connect=lambda username, password: open_store_as(deployment.url, username=username, password=password),
+    )
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.username, who)
+    qtbot.keyClicks(dialog.password, "not the password at all")
+    dialog._sign_in()
+    assert dialog.actor is None and "not right" in dialog.error.text() and dialog.password.text() == ""
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    dialog._sign_in()
+    assert dialog.actor is not None and dialog.actor.site == "Basingstoke" and dialog.store is not None
+    store = dialog.store
+    try:
+        with store.engine.connect() as connection:
+            assert connection.scalar(text("SELECT session_user")) == who
+        window = MainWindow(AppContext(store, dialog.actor), "pathways on PostgreSQL")
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.close()
+    finally:
+        store.engine.dispose()
+
+
+def _main(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATHWAYS_DATABASE_URL": url}
+    env.pop("PATHWAYS_POSTGRES_PER_USER", None)  # the administrator's commands connect as the owner
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+def test_the_administrators_commands_set_up_add_and_disable_roles(postgres_admin_url: str | None) -> None:
+    if postgres_admin_url is None:
+        pytest.skip("database roles per user are a PostgreSQL feature; no PostgreSQL here")
+    tag = uuid.uuid4().hex[:10]
+    groups = GroupRoles(prefix=f"pwc{tag}")
+    nav, manager = f"c{tag}.nav", f"c{tag}.manager"
+    try:
+        with scratch_database(postgres_admin_url) as url:
+            done = _main(url, "postgres-roles", "setup", "--group-prefix", groups.prefix)
+            assert done.returncode == 0, done.stderr
+            assert f"{groups.prefix}_navigator" in done.stdout and "Warning" not in done.stdout
+            add = ("user", "add", nav, "--role", "custody_navigator", "--name", "Sam Smith", "--site", "Basingstoke")
+            done = _main(url, *add, "--password-stdin", stdin=PASSWORD + "\n")
+            assert done.returncode == 0, done.stderr
+            assert f"a member of {groups.prefix}_navigator" in done.stdout
+            info = make_url(url)
+
+            def connect(user: str, password: str = PASSWORD) -> psycopg.Connection[tuple[object, ...]]:
+                return psycopg.connect(
+                    host=info.host, port=info.port, dbname=info.database, user=user, password=password
+                )
+
+            with connect(nav) as conn:
+                assert conn.execute("SELECT count(*) FROM cases").fetchone() == (0,)
+            # An account made in the app (here: without a role) gets its role, and a new password, from add-user.
+            store = open_store(url)
+            try:
+                accounts.add_user(
+                    store,
+                    actor=command_line_actor(),
+                    username=manager,
+                    display_name="Mo Manager",
+                    role=Role.MANAGER,
+                    password=PASSWORD,
+                    may_read_notes=True,
+                )
+            finally:
+                store.engine.dispose()
+            new_password = "marmalade tractor seventeen"
+            done = _main(url, "postgres-roles", "add-user", manager, "--password-stdin", stdin=new_password + "\n")
+            assert done.returncode == 0, done.stderr
+            with connect(manager, new_password) as conn:
+                roles = {
+                    row[0] for row in conn.execute("SELECT rolname FROM pg_roles WHERE pg_has_role(oid, 'MEMBER')")
+                }
+                assert {f"{groups.prefix}_manager", groups.notes_reader} <= roles
+            done = _main(url, "user", "disable", nav)
+            assert done.returncode == 0, done.stderr
+            with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+                connect(nav).close()
+    finally:
+        _drop_roles(postgres_admin_url, [nav, manager, *groups.all])
+
+
+def test_a_users_new_password_is_their_database_roles_too(deployment: Deployment) -> None:
+    who, new_password = deployment.names["changer"], "marmalade tractor seventeen"
+    store = open_store_as(deployment.url, username=who, password=PASSWORD)
+    try:
+        actor = accounts.sign_in(store, username=who, password=PASSWORD, workstation="clinic-pc")
+        accounts.change_own_password(store, actor=actor, old_password=PASSWORD, new_password=new_password)
+    finally:
+        store.engine.dispose()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(deployment.conninfo("changer")).close()
+    store = open_store_as(deployment.url, username=who, password=new_password)
+    try:
+        assert accounts.sign_in(store, username=who, password=new_password, workstation="clinic-pc").username == who
+    finally:
+        store.engine.dispose()
+
+
+def test_an_administrators_own_role_cannot_add_accounts_in_the_app(deployment: Deployment) -> None:
+    """Accounts and their roles are made together from the command line, run as the owner role."""
+    who = deployment.names["admin"]
+    store = open_store_as(deployment.url, username=who, password=PASSWORD)
+    try:
+        actor = accounts.sign_in(store, username=who, password=PASSWORD, workstation="office-pc")
+        with pytest.raises(NotPermitted, match="own database role"):
+            accounts.add_user(
+                store,
+                actor=actor,
+                username=f"{who}-new",
+                display_name="New Person",
+                role=Role.MANAGER,
+                password="marmalade tractor seventeen",
+            )
+        target = accounts.find_user(store, actor=actor, username=deployment.names["nav"])
+        with pytest.raises(NotPermitted, match="own database role"):
+            accounts.reset_password(store, actor=actor, user_id=target.id, new_password="marmalade tractor seventeen")
+    finally:
+        store.engine.dispose()
