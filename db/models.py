@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -57,6 +58,8 @@ class User(Base):
     is_os_account: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A manager granted reading free-text notes (pathways/scope.py); meaningless for other roles.
+    may_read_notes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ReferenceItem(Base):
@@ -295,3 +298,58 @@ class Programme(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(120))
+
+
+class LegalHold(Base):
+    """A legal hold on a person's record: while it is on (not lifted), the record is not erased, however old.
+
+    Holds are lifted, never deleted, so the record shows who held it, when and why; they go only when the
+    person's record is erased (pathways/services/retention.py)."""
+
+    __tablename__ = "legal_holds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    placed_by: Mapped[str] = mapped_column(String(120))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lifted_by: Mapped[str | None] = mapped_column(String(120))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Erasure(Base):
+    """The tombstone of an erased person's record: the former record ids and how many rows went, never who.
+
+    `basis` is "retention" (the retention period had ended) or "request" (erased on request before then);
+    `counts` is JSON: rows removed per table, and the former case ids (so the audit trail can still be read)."""
+
+    __tablename__ = "erasures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, index=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    erased_by: Mapped[str] = mapped_column(String(120))
+    basis: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    case_count: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[str] = mapped_column(Text)
+
+
+class Consent(Base):
+    """A person's answer to whether their record may be shared with a recipient for a purpose (pathways/consent.py).
+
+    Rows are only added, never changed, except that a withdrawal is stamped (once) on the row that recorded the
+    agreement: so the history reads who recorded the agreement and when, and who recorded its withdrawal and when.
+    The person's answer now is the latest row for that recipient and purpose."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(40))
+    agreed: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_by: Mapped[str | None] = mapped_column(String(120))
+
+    __table_args__ = (Index("ix_consents_recipient_purpose", "recipient", "purpose"),)

@@ -68,6 +68,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "restart_audit_chain": frozenset({ADMIN}),
     "edit_settings": frozenset({ADMIN}),
     "change_own_password": frozenset({NAV, WORKER, MANAGER, ADMIN}),
+    "record_consent": frozenset({NAV, WORKER}),
+    "review_retention": frozenset({ADMIN}),
+    "place_legal_hold": frozenset({ADMIN}),
+    "lift_legal_hold": frozenset({ADMIN}),
+    "erase_person": frozenset({ADMIN}),
+    "read_audit_trail": frozenset({ADMIN}),
 }
 
 ACTION_WORDS = {
@@ -111,6 +117,12 @@ ACTION_WORDS = {
     "restart_audit_chain": "start a new audit chain",
     "edit_settings": "change the application's settings",
     "change_own_password": "change their own password",
+    "record_consent": "record what a person agreed to share",
+    "review_retention": "review records past their retention period",
+    "place_legal_hold": "place a legal hold on a record",
+    "lift_legal_hold": "lift a legal hold",
+    "erase_person": "erase a person's record",
+    "read_audit_trail": "read the audit trail of a record",
 }
 
 
@@ -121,6 +133,7 @@ class Actor:
     workstation: str
     site: str | None = None
     service: str | None = None
+    may_read_notes: bool = False  # a manager granted free-text notes (pathways/scope.py)
 
     def may(self, action: str) -> bool:
         return self.role in PERMISSIONS.get(action, frozenset())

@@ -17,10 +17,12 @@ from db.engine import resolve_url, sqlite_path
 from pathways.actors import Actor, command_line_actor
 from pathways.audit import authorise, write_audit
 from pathways.audit_cli import add_audit_commands, run_audit
+from pathways.consent import OWN_RECORDS, SUMMARY_RECIPIENTS, SharingRefused, SharingRequest, sharing_rules
 from pathways.errors import DiskFull, InvalidInput, NotFound, PathwaysError
 from pathways.interchange.exporter import ExportFilter, export_dataset
 from pathways.interchange.format import Problem
 from pathways.interchange.importer import ImportReport, import_dataset
+from pathways.postgres_cli import add_postgres_commands, run_postgres_roles
 from pathways.store import Store, open_store
 from pathways.user_cli import add_user_commands, run_user
 
@@ -53,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     exp = commands.add_parser("export", help="export cases as interchange v1 (people.csv, events.csv)")
     exp.add_argument("--output", type=Path, required=True)
     _add_filters(exp, required=False)
+    exp.add_argument(
+        "--recipient",
+        default=OWN_RECORDS,
+        help="who the export is for (default: own_records, to move or back up this service's own records): "
+        + ", ".join(sharing_rules().recipients),
+    )
+    _add_sharing_options(exp)
     _add_report_commands(commands.add_parser("report", help="reports"))
     demo = commands.add_parser("demo", help="fill an empty database with synthetic demo people and cases")
     demo.add_argument("--people", type=int, default=500)
@@ -62,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the database's tables up to date")
     commands.add_parser("encrypt-database", help="encrypt an unencrypted embedded database in place (SQLCipher)")
     add_user_commands(commands)
+    add_postgres_commands(commands)
     add_audit_commands(commands)
     return parser
 
@@ -83,6 +93,22 @@ def _add_report_commands(parser: argparse.ArgumentParser) -> None:
     case.add_argument("--person", required=True, metavar="REF", help="the person's reference, or id:N (record N)")
     case.add_argument("--output", type=Path, help="the PDF file to write")
     case.add_argument("--purpose", help="who the summary is for: probation, court or treatment")
+    _add_sharing_options(case)
+
+
+def _add_sharing_options(parser: argparse.ArgumentParser) -> None:
+    """What the record is shared for, and the law allowing it when someone has not agreed (pathways/consent.py)."""
+    rules = sharing_rules()
+    parser.add_argument(
+        "--sharing-purpose",
+        help="what it is shared for (needed when the recipient has more than one purpose): "
+        + ", ".join(rules.purposes),
+    )
+    parser.add_argument(
+        "--lawful-basis",
+        metavar="LAW",
+        help="the law that allows sharing without the person's agreement: " + ", ".join(rules.lawful_bases),
+    )
 
 
 def _add_filters(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -119,15 +145,59 @@ def run_import(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     return 0 if report.accepted else 1
 
 
+def sharing_request(recipient: str, args: argparse.Namespace) -> SharingRequest:
+    """The recipient, purpose and law a command names; a recipient with one purpose needs no --sharing-purpose."""
+    rules = sharing_rules()
+    purposes = rules.recipient(recipient).purposes
+    purpose = args.sharing_purpose or (purposes[0] if len(purposes) == 1 else None)
+    if purpose is None:
+        choices = ", ".join(purposes)
+        raise InvalidInput(
+            f"Say what it is shared with {rules.recipient(recipient).words} for: --sharing-purpose {choices}."
+        )
+    request = SharingRequest(recipient, purpose, args.lawful_basis)
+    rules.check(request)
+    return request
+
+
+def sharing_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with an export's or a case summary's recipient, purpose or law, in plain words."""
+    recipient = args.recipient if args.command == "export" else SUMMARY_RECIPIENTS.get(args.purpose or "")
+    if recipient is None:
+        return None
+    try:
+        sharing_request(recipient, args)
+    except InvalidInput as exc:
+        return exc.message
+    return None
+
+
+def print_sharing_refused(refused: SharingRefused) -> int:
+    """The refusal, and the --lawful-basis choices that could allow it."""
+    request = refused.request
+    laws = "; ".join(f"{b.code} ({b.title})" for b in sharing_rules().bases_for(request.recipient, request.purpose))
+    print(
+        f"{refused.message} Nothing was written. To record the law: --lawful-basis followed by one of {laws}.",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def run_export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     selection = ExportFilter(args.pathway, args.start, args.end, args.site)
-    result = export_dataset(store, actor=actor, folder=args.output, selection=selection)
+    sharing = sharing_request(args.recipient, args)
+    try:
+        result = export_dataset(store, actor=actor, folder=args.output, selection=selection, sharing=sharing)
+    except SharingRefused as refused:
+        return print_sharing_refused(refused)
     print(f"Exported {result.people} people, {result.cases} cases and {result.events} events to {result.folder}.")
     return 0
 
 
 def report_argument_problem(args: argparse.Namespace) -> str | None:
     """What is wrong with a report command's arguments, in plain words; None when they will do."""
+    if args.command == "export":
+        return sharing_problem(args)
     if args.command != "report":
         return None
     output: Path | None = args.output
@@ -145,6 +215,9 @@ def report_argument_problem(args: argparse.Namespace) -> str | None:
             return f"There is no case summary for '{args.purpose}': give --purpose followed by one of {choices}."
         if args.person.lower().startswith("id:") and not args.person[3:].strip().isdigit():
             return f"'{args.person}' is not a record number: write id: and the number, for example id:42."
+        problem = sharing_problem(args)
+        if problem is not None:
+            return problem
     if output is not None and output.is_dir():
         return f"{output} is a folder: give the name of the file to write."
     if output is not None and not output.parent.is_dir():
@@ -236,16 +309,25 @@ def _cohort_title_and_footer(answer: CohortAnswer, *, publication: bool) -> tupl
 
 
 def run_case_report(store: Store, actor: Actor, args: argparse.Namespace) -> int:
-    """One person's case summary as a PDF, for the reader --purpose names; the printing is audited."""
+    """One person's case summary as a PDF, for the reader --purpose names; refused, with nothing written, when the
+    person has not agreed to share with that reader for that purpose and no --lawful-basis is given. The printing
+    (and any law given) is audited."""
+    from pathways.services.consent import check_sharing, ensure_may_share
     from pathways.services.records import person_record
     from reports.case_summary import PURPOSES, write_case_summary
 
+    sharing = sharing_request(SUMMARY_RECIPIENTS[args.purpose], args)
     person_id = _person_id(store, actor, args.person)
+    try:
+        ensure_may_share(store, actor=actor, person_id=person_id, request=sharing)
+    except SharingRefused as refused:
+        return print_sharing_refused(refused)
     record = person_record(store, actor=actor, person_id=person_id)
     now = store.clock()
     write_case_summary(args.output, record, purpose=args.purpose, prepared_by=actor.username, as_of=now)
     with store.unit_of_work() as uow:
-        detail = f"for {args.purpose}"
+        check_sharing(uow.session, actor, [person_id], sharing, at=now)
+        detail = f"for {args.purpose}, to {sharing.recipient}:{sharing.purpose}"
         write_audit(
             uow.session, actor, "print_case_summary", now, record_type="person", record_id=person_id, detail=detail
         )
@@ -342,6 +424,7 @@ COMMANDS: dict[str, Callable[[Store, Actor, argparse.Namespace], int]] = {
     "encrypt-database": run_encrypt,
     "user": run_user,
     "audit": run_audit,
+    "postgres-roles": run_postgres_roles,
 }
 
 

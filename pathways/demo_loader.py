@@ -9,6 +9,7 @@ from pathways.actors import Actor, Role
 from pathways.audit import authorise
 from pathways.clock import local_date
 from pathways.demo import synthetic_dataset
+from pathways.demo_consents import add_demo_consents
 from pathways.errors import InvalidInput
 from pathways.interchange.format import Row
 from pathways.interchange.importer import ImportReport, Progress, import_rows
@@ -47,6 +48,7 @@ def fill_demo_database(
     report = import_rows(store, actor=actor, dataset=dataset, progress=progress)
     if report.errors:
         raise InvalidInput(f"The demo generator made data the rules refuse: {report.errors[0].describe()}")
+    add_demo_consents(store, actor=actor, person_refs=(row["person_ref"] for row in synthetic.people), seed=seed)
     return report
 
 

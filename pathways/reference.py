@@ -1,5 +1,6 @@
 """Reference lists an administrator maintains: offences (and which are trigger offences), tested drugs,
-sites (custody suites, courts, prisons, venues) and treatment services.
+sites (custody suites, courts, prisons, venues) and treatment services; and how long each pathway's records are
+kept (list "retention", seeded from the defaults in pathways/retention.py rather than from a file).
 
 A new database is seeded from resources/reference; after that the lists live in the database and are
 changed by an administrator when the law changes, with no code change.
@@ -12,13 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from db.models import ReferenceItem
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.definitions import RESOURCES, PathwayDefinition, reference_lists, resolve_choices
 from pathways.errors import InvalidInput
+from pathways.retention import LIST_NAME as RETENTION_LIST
+from pathways.retention import RetentionPeriod, default_period, parse_years
 from pathways.store import Store
+from pathways.text_limits import text_problem
 
 # Each list: its seed file, and the key that sets an entry's flag (sites and services leave it out: False).
 SEED_FILES = {
@@ -70,7 +75,40 @@ def seed_reference_data(store: Store, folder: Path = RESOURCES / "reference") ->
                         **row,
                     )
                 )
+        _seed_retention_periods(store, uow.session)
         uow.commit()
+
+
+def _seed_retention_periods(store: Store, session: Session) -> None:
+    """Give every pathway that has no retention period yet the default one (pathways.retention): a new
+    database gets them all, and a pathway added later gets its own the next time the database is opened."""
+    held = set(session.scalars(select(ReferenceItem.code).where(ReferenceItem.list_name == RETENTION_LIST)))
+    for code in sorted(set(store.definitions) - held):
+        period = default_period(code)
+        session.add(
+            ReferenceItem(
+                list_name=RETENTION_LIST,
+                code=code,
+                label=str(period.years),
+                flag=period.until_25,
+                active=True,
+                source_version=1,
+                updated_at=store.clock(),
+                updated_by=SEEDED_BY,
+            )
+        )
+
+
+def retention_periods(store: Store) -> dict[str, RetentionPeriod]:
+    """Each pathway's retention period as the reference data holds it now (a label that is not a whole
+    number of years in range gives the default period, so a bad entry never shortens how long records are kept)."""
+    periods: dict[str, RetentionPeriod] = {}
+    for entry in reference_list(store, RETENTION_LIST):
+        years = parse_years(entry.label)
+        periods[entry.code] = (
+            default_period(entry.code) if years is None else RetentionPeriod(entry.code, years, entry.flag)
+        )
+    return periods
 
 
 def reference_list(store: Store, list_name: str, *, include_inactive: bool = False) -> list[ReferenceEntry]:
@@ -92,6 +130,9 @@ def set_reference_entry(
     code, label = code.strip(), " ".join(label.split())
     if not code or not label:
         raise InvalidInput("Both a code and a label are needed.")
+    refused = text_problem(code, "code", 120) or text_problem(label, "label", 400)
+    if refused:
+        raise InvalidInput(refused)
     with store.unit_of_work() as uow:
         item = uow.session.scalar(
             select(ReferenceItem).where(ReferenceItem.list_name == list_name, ReferenceItem.code == code)

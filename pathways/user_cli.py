@@ -13,6 +13,7 @@ import argparse
 import getpass
 import sys
 
+from pathways import postgres_cli
 from pathways.actors import Actor, Role
 from pathways.errors import InvalidInput, NotFound
 from pathways.services import accounts
@@ -31,6 +32,9 @@ def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     add.add_argument("--name", required=True, dest="display_name", help='their full name, e.g. "Sam Smith"')
     add.add_argument("--site", help="the custody site (custody navigators)")
     add.add_argument("--service", help="the treatment service (treatment workers)")
+    add.add_argument(
+        "--may-read-notes", action="store_true", help="a manager who may read free-text notes (managers only)"
+    )
     _password_option(add)
     disable = which.add_parser("disable", help="stop a user signing in; windows they have open can do no more")
     disable.add_argument("username")
@@ -97,14 +101,21 @@ def _add(store: Store, actor: Actor, args: argparse.Namespace) -> int:
         password=password,
         site=args.site,
         service=args.service,
+        may_read_notes=args.may_read_notes,
     )
     where = view.site or view.service
     print(f"Added {view.username} ({view.display_name}), {view.role.label}{f' at {where}' if where else ''}.")
+    groups = postgres_cli.store_groups(store)
+    if groups is not None:  # PostgreSQL with a database role per user: they connect as their own role
+        postgres_cli.follow_new_user(store, groups, username=view.username, password=password, role=view.role)
+        print(f"Their database role {view.username} was made, a member of {groups.for_app_role(view.role.value)}.")
     return 0
 
 
 def _disable(store: Store, actor: Actor, username: str) -> int:
     user = accounts.find_user(store, actor=actor, username=username)
+    if postgres_cli.follow_disabled_user(store, username=user.username):
+        print(f"{user.username}'s database role can no longer connect.")
     if not user.active:
         print(f"{user.username} ({user.display_name}) was already disabled.")
         return 0
@@ -120,5 +131,6 @@ def _reset(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     user = accounts.find_user(store, actor=actor, username=args.username)
     password = read_new_password(args.password_stdin)
     accounts.reset_password(store, actor=actor, user_id=user.id, new_password=password)
+    postgres_cli.follow_new_password(store, username=user.username, password=password)
     print(f"The password of {user.username} ({user.display_name}) was changed.")
     return 0

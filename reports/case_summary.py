@@ -19,6 +19,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from pathways.clock import local_date
+from pathways.consent import SUMMARY_RECIPIENTS
 from pathways.engine import FIELD_NAMES
 from pathways.services.records import SHOWN_FIELDS, CaseSummary, PersonRecord, TimelineEntry
 from reports.attendance import (
@@ -86,6 +87,9 @@ PURPOSES: dict[str, Purpose] = {
         nhs_number=True,
     ),
 }
+
+
+assert set(SUMMARY_RECIPIENTS) == set(PURPOSES)  # printing a summary is checked against what the person agreed
 
 
 def purpose_named(key: str) -> Purpose:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.errors import NotFound
+from pathways.scope import require_case_visible
 from pathways.services.casework import load_case
 from pathways.store import Store
 from pathways.timeline import effective_facts
@@ -14,6 +15,7 @@ from reports.notice import AssessmentNotice
 def assessment_notice(store: Store, *, actor: Actor, case_id: int, kind: str, given_by: str) -> AssessmentNotice:
     """The notice for the latest requirement of `kind` ("initial" or "follow_up"). Printing it is audited."""
     authorise(store.session_factory, actor, "view_person", store.clock)
+    require_case_visible(store.session_factory, actor, case_id, "view_person", store.clock)
     with store.unit_of_work() as uow:
         case = load_case(uow.session, case_id)
         facts = effective_facts(case.events)

@@ -127,6 +127,7 @@ class AddUserDialog(QDialog):
             self.role.addItem(label, role.value)
         self.site = self._place_combo("sites", "Only for custody navigators")
         self.service = self._place_combo("services", "Only for treatment workers")
+        self.reads_notes = QCheckBox("May read free-text &notes (managers only)")
         self.passwords = PasswordPair()
         self.error = error_label()
         self.buttons = _save_cancel(self)
@@ -150,6 +151,7 @@ class AddUserDialog(QDialog):
         form.addRow(buddy_label("&Role:", self.role), self.role)
         form.addRow(buddy_label("&Site:", self.site), self.site)
         form.addRow(buddy_label("Ser&vice:", self.service), self.service)
+        form.addRow("", self.reads_notes)
         self.passwords.add_rows(form)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -168,6 +170,9 @@ class AddUserDialog(QDialog):
                 combo.setCurrentIndex(-1)  # shows the placeholder: nothing is recorded
             elif combo.currentIndex() < 0 and combo.count():
                 combo.setCurrentIndex(0)
+        self.reads_notes.setEnabled(role is Role.MANAGER)
+        if role is not Role.MANAGER:
+            self.reads_notes.setChecked(False)
 
     def _save(self) -> None:
         if self.passwords.repeat.text() != self.passwords.password.text():
@@ -184,6 +189,7 @@ class AddUserDialog(QDialog):
                 password=self.passwords.password.text(),
                 site=self.site.currentData() if role is Role.CUSTODY_NAVIGATOR else None,
                 service=self.service.currentData() if role is Role.TREATMENT_WORKER else None,
+                may_read_notes=role is Role.MANAGER and self.reads_notes.isChecked(),
             )
         except PathwaysError as exc:
             self.error.setText(exc.message)

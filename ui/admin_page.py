@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pathways.actors import Role
 from pathways.errors import PathwaysError
 from pathways.reference import ReferenceEntry, reference_list
-from pathways.services.accounts import UserView, list_users, set_active
+from pathways.services.accounts import UserView, list_users, set_active, set_may_read_notes
 from pathways.services.settings import IDLE_LOCK_RANGE, idle_lock_minutes, set_idle_lock_minutes
 from ui.admin_dialogs import (
     REFERENCE_LISTS,
@@ -38,6 +39,7 @@ from ui.admin_dialogs import (
 )
 from ui.context import AppContext
 from ui.lazy_model import Column
+from ui.retention_page import RecordsTab
 from ui.rows_model import RowsModel
 from ui.widgets import buddy_label, error_label
 
@@ -87,6 +89,7 @@ USER_COLUMNS: list[Column[UserView]] = [
     Column("Site", lambda u: u.site),
     Column("Service", lambda u: u.service),
     Column("Active", lambda u: _yes_no(u.active)),
+    Column("Reads notes", lambda u: _yes_no(u.may_read_notes) if u.role is Role.MANAGER else ""),
 ]
 
 
@@ -99,17 +102,19 @@ class UsersTab(QWidget):
         self.add_button = QPushButton("&Add user…")
         self.reset_button = QPushButton("&Reset password…")
         self.toggle_button = QPushButton("&Disable")
+        self.notes_button = QPushButton("Grant &notes")  # a manager's reading of free-text notes
         self.error = error_label()
         layout = QVBoxLayout(self)
         heading = QLabel("Accou&nts: people who sign in to Pathways. Accounts are disabled, never deleted.")
         heading.setBuddy(self.table)
         layout.addWidget(heading)
         layout.addWidget(self.table, 1)
-        layout.addLayout(_button_row(self.add_button, self.reset_button, self.toggle_button))
+        layout.addLayout(_button_row(self.add_button, self.reset_button, self.toggle_button, self.notes_button))
         layout.addWidget(self.error)
         self.add_button.clicked.connect(self.add_user)
         self.reset_button.clicked.connect(self.reset_password)
         self.toggle_button.clicked.connect(self.toggle_active)
+        self.notes_button.clicked.connect(self.toggle_notes)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
 
@@ -133,6 +138,10 @@ class UsersTab(QWidget):
         text = "&Enable" if user is not None and not user.active else "&Disable"
         self.toggle_button.setText(text)
         self.toggle_button.setAccessibleName(text.replace("&", ""))
+        self.notes_button.setEnabled(user is not None and user.role is Role.MANAGER)
+        notes = "Withdraw &notes" if user is not None and user.may_read_notes else "Grant &notes"
+        self.notes_button.setText(notes)
+        self.notes_button.setAccessibleName(notes.replace("&", ""))
 
     def add_user(self) -> None:
         dialog = AddUserDialog(self._context, self)
@@ -158,6 +167,21 @@ class UsersTab(QWidget):
             return
         try:
             set_active(self._context.store, actor=self._context.actor, user_id=user.id, active=not user.active)
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return
+        self.error.clear()
+        self._context.notify("users")
+
+    def toggle_notes(self) -> None:
+        """Grant the selected manager reading free-text notes, or withdraw it."""
+        user = self.selected()
+        if user is None:
+            return
+        try:
+            set_may_read_notes(
+                self._context.store, actor=self._context.actor, user_id=user.id, granted=not user.may_read_notes
+            )
         except PathwaysError as exc:
             self.error.setText(exc.message)
             return
@@ -284,6 +308,8 @@ class AdminPage(QWidget):
             self.tabs.addTab(tab, tab.info.tab_text)
         self.settings = SettingsTab(context)
         self.tabs.addTab(self.settings, "Se&ttings")
+        self.records = RecordsTab(context)
+        self.tabs.addTab(self.records, "Re&cords")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         context.changed.connect(self._on_changed)

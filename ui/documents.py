@@ -1,5 +1,9 @@
 """The documents a worker prints from a person's record: case summaries for a chosen reader, the record of
-attendance, the failure-to-attend summary for the police, the Checkpoint contract and the written notice."""
+attendance, the failure-to-attend summary for the police, the Checkpoint contract and the written notice.
+
+A document for someone else (a summary, the record of attendance, the failure-to-attend summary) first asks who it
+is for and why (ui/share_dialog.py), and is refused, with nothing written, when the person has not agreed to that
+and no law allowing it is chosen. The notice and the contract are the person's own copies: nothing is asked."""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton
 
+from pathways.consent import SUMMARY_RECIPIENTS, SharingRequest, sharing_rules
 from pathways.errors import PathwaysError
+from pathways.services.consent import ensure_may_share
 from pathways.services.documents import note_document
 from pathways.services.records import CaseSummary, PersonRecord
 from ui.context import AppContext
@@ -21,6 +27,7 @@ class Document:
     title: str
     make: Callable[[PersonRecord, CaseSummary], bytes]
     pathways: tuple[str, ...] = ()  # the pathways it is for; () for any
+    recipients: tuple[str, ...] = ()  # who it may be given to (pathways/consent.py); () for the person's own copy
 
 
 class DocumentsButton(QToolButton):
@@ -76,7 +83,9 @@ class DocumentsButton(QToolButton):
 
         who, now = self._context.actor.username, self._context.store.clock
         found = [
-            Document(f"summary:{key}", f"Case summary for {p.reader}…", self._summary(key))
+            Document(
+                f"summary:{key}", f"Case summary for {p.reader}…", self._summary(key), (), (SUMMARY_RECIPIENTS[key],)
+            )
             for key, p in PURPOSES.items()
         ]
         found += [
@@ -85,12 +94,14 @@ class DocumentsButton(QToolButton):
                 "Record of attendance…",
                 lambda r, c: attendance_record_bytes(r, c.id, prepared_by=who, as_of=now()),
                 ("dtoa",),
+                ("court", "probation", "police", "treatment_provider"),
             ),
             Document(
                 "failure_to_attend",
                 "Failure-to-attend summary for the police…",
                 lambda r, c: failure_to_attend_bytes(r, c.id, prepared_by=who, as_of=now()),
                 ("dtoa",),
+                ("police",),
             ),
             Document("notice", "Written notice of the required assessment…", self._notice, ("dtoa",)),
             Document(
@@ -112,12 +123,21 @@ class DocumentsButton(QToolButton):
         )
         return notice_pdf_bytes(notice)
 
-    def save(self, document: Document, path: Path | None = None) -> bool:
+    def save(self, document: Document, path: Path | None = None, sharing: SharingRequest | None = None) -> bool:
+        """Save the document; one for someone else asks who it is for and why first, unless `sharing` says."""
         record, case = self._record(), self._case()
         if record is None or case is None:
             return False
         if document.pathways and case.pathway not in document.pathways:
             self._report(f"That document is not for a {case.pathway_name} case.", True)
+            return False
+        if document.recipients and sharing is None:
+            sharing = self.ask_sharing(document, record)
+            if sharing is None:
+                return False
+        if sharing is not None and sharing.recipient not in document.recipients:
+            words = sharing_rules().recipient(sharing.recipient).words
+            self._report(f"That document is not given to {words}.", True)
             return False
         if path is None:
             name, _filter = QFileDialog.getSaveFileName(
@@ -126,16 +146,29 @@ class DocumentsButton(QToolButton):
             if not name:
                 return False
             path = Path(name)
-        return self._write(document, record, case, path)
+        return self._write(document, record, case, path, sharing)
 
-    def _write(self, document: Document, record: PersonRecord, case: CaseSummary, path: Path) -> bool:
+    def ask_sharing(self, document: Document, record: PersonRecord) -> SharingRequest | None:
+        """Who the document is for and why, and the law when the person has not agreed; None when cancelled."""
+        from ui.share_dialog import ShareDialog
+
+        title = f"{document.title.rstrip('…')}: who is it for?"
+        dialog = ShareDialog(self._context, record.person.id, title, document.recipients, self)
+        return dialog.request() if dialog.exec() else None
+
+    def _write(
+        self, document: Document, record: PersonRecord, case: CaseSummary, path: Path, sharing: SharingRequest | None
+    ) -> bool:
         from reports.pdf_base import write_atomically
 
+        context, person_id = self._context, record.person.id
         try:
+            if sharing is not None:  # refused here, before anything is written
+                ensure_may_share(context.store, actor=context.actor, person_id=person_id, request=sharing)
             data = document.make(record, case)
             write_atomically(path, data)
             note_document(
-                self._context.store, actor=self._context.actor, person_id=record.person.id, document=document.key
+                context.store, actor=context.actor, person_id=person_id, document=document.key, sharing=sharing
             )
         except (ValueError, PathwaysError, OSError) as exc:
             message = exc.message if isinstance(exc, PathwaysError) else str(exc)

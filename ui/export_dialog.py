@@ -1,5 +1,9 @@
 """Export cases in interchange v1 (people.csv and events.csv) to a folder: all of them, or those of one pathway,
-one period of first events, or one site. The files are written off the GUI thread."""
+one period of first events, or one site. The files are written off the GUI thread.
+
+The export says who it is for and why (NDTMS for national monitoring, the service's own records...): it is refused,
+with nothing written, when someone in it has not agreed to share with that recipient for that purpose, unless the
+law that allows it is chosen (pathways/services/consent.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from pathways.clock import local_date
+from pathways.consent import SharingRequest, sharing_rules
 from pathways.errors import InvalidInput
 from pathways.interchange.exporter import ExportFilter, ExportResult, export_dataset
 from ui.context import AppContext
@@ -32,11 +37,14 @@ from ui.formatting import from_qdate, show_date
 from ui.operations import OperationRunner, Progress
 from ui.pdf_pane import date_edit
 from ui.reports_page import ALL_SITES, last_full_month
+from ui.share_dialog import fill_laws
 from ui.widgets import buddy_label, error_label
 
 EXPORT_SLOT = "export-dataset"
 ALL_PATHWAYS = "All pathways"
 FILES = ("people.csv", "events.csv")
+CHOOSE_RECIPIENT = "Choose who it is for…"
+NO_LAW = "None: everyone in it agreed"
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -81,6 +89,16 @@ class ExportDialog(QDialog):
         self.site.setEditable(True)
         self.site.addItem(ALL_SITES)
         self.site.setToolTip("Only cases whose first event happened at this site.")
+        self.recipient = QComboBox()
+        self.recipient.addItem(CHOOSE_RECIPIENT, None)
+        rules = sharing_rules()
+        for recipient in rules.recipients.values():
+            for purpose in recipient.purposes:
+                self.recipient.addItem(
+                    f"{recipient.title}: {rules.purpose(purpose).title.lower()}", f"{recipient.code}:{purpose}"
+                )
+        self.law = QComboBox()
+        self.law.setToolTip("Only when someone in the export has not agreed: the law that allows sharing without it")
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setAccessibleName("Working")
@@ -107,6 +125,8 @@ class ExportDialog(QDialog):
         form.addRow(buddy_label("&Pathway:", self.pathway), self.pathway)
         form.addRow(QLabel("Period:"), dates)
         form.addRow(buddy_label("&Site:", self.site), self.site)
+        form.addRow(buddy_label("&For:", self.recipient), self.recipient)
+        form.addRow(buddy_label("&Law allowing it:", self.law), self.law)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.busy)
@@ -115,13 +135,14 @@ class ExportDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         order: list[QWidget] = [self.folder, self.choose_button, self.pathway, self.only_between, self.start]
-        order += [self.end, self.site, self.buttons]
+        order += [self.end, self.site, self.recipient, self.law, self.buttons]
         for first, second in itertools.pairwise(order):
             self.setTabOrder(first, second)
 
     def _connect(self) -> None:
         self.choose_button.clicked.connect(self.choose_folder)
         self.only_between.toggled.connect(self._toggle_dates)
+        self.recipient.currentIndexChanged.connect(self._fill_laws)
         self.export_button.clicked.connect(self.export)
         self.buttons.rejected.connect(self.reject)
 
@@ -129,6 +150,25 @@ class ExportDialog(QDialog):
         on = self.only_between.isChecked()
         self.start.setEnabled(on)
         self.end.setEnabled(on)
+
+    def _fill_laws(self) -> None:
+        chosen = self.recipient.currentData()
+        if chosen is None:
+            self.law.clear()
+        else:
+            recipient, purpose = chosen.split(":")
+            fill_laws(self.law, recipient, purpose, NO_LAW)
+        self.law.setEnabled(self.law.count() > 1)
+
+    def sharing(self) -> SharingRequest | None:
+        """Who the export is for, what for, and the law chosen; None (with the reason shown) when not chosen."""
+        chosen = self.recipient.currentData()
+        if chosen is None:
+            self._show_error("Say who the export is for: choose it under For.")
+            self.recipient.setFocus()
+            return None
+        recipient, purpose = chosen.split(":")
+        return SharingRequest(recipient, purpose, self.law.currentData())
 
     def choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Choose the folder to export to", self.folder.text())
@@ -171,15 +211,15 @@ class ExportDialog(QDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     def export_to(self, folder: Path) -> None:
-        selection = self.selection()
-        if selection is None:
+        selection, sharing = self.selection(), self.sharing()
+        if selection is None or sharing is None:
             return
         store, actor = self._context.store, self._context.actor
 
         def work(progress: Progress) -> ExportResult:
             progress.check()
             try:
-                return export_dataset(store, actor=actor, folder=folder, selection=selection)
+                return export_dataset(store, actor=actor, folder=folder, selection=selection, sharing=sharing)
             except OSError as exc:
                 raise InvalidInput(f"The files could not be written to {folder}: {exc.strerror or exc}.") from exc
 
@@ -198,7 +238,8 @@ class ExportDialog(QDialog):
     def _set_running(self, running: bool) -> None:
         self.busy.setVisible(running)
         inputs: list[QWidget] = [self.folder, self.choose_button, self.pathway, self.only_between, self.site]
-        for widget in [*inputs, self.start, self.end]:
+        inputs += [self.recipient]
+        for widget in [*inputs, self.start, self.end, self.law]:
             widget.setEnabled(not running)
         self.export_button.setEnabled(not running)
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setEnabled(not running)
@@ -208,6 +249,7 @@ class ExportDialog(QDialog):
         else:
             self.message.setText("")
             self._toggle_dates()
+            self.law.setEnabled(self.law.count() > 1)
 
     def _show_error(self, message: str) -> None:
         self.error.setText(message)

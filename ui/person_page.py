@@ -109,6 +109,9 @@ class PersonPage(QWidget):
         self.correct_button = QPushButton("&Correct…")
         self.correct_button.setToolTip("Correct the selected event, or withdraw it as recorded in error")
         self.documents = DocumentsButton(context, lambda: self.record, self.current_case, self._report)
+        self.consent_button = QPushButton("Cons&ent to share…")
+        self.consent_button.setToolTip("What this person agreed to share, with whom and what for")
+        self.consent_button.clicked.connect(self.open_consent)
         self.back_button = QPushButton("&Back to search")
         self.error = error_label()
         self.status = QLabel()
@@ -139,6 +142,7 @@ class PersonPage(QWidget):
         buttons.addWidget(self.new_case_button)
         buttons.addWidget(self.correct_button)
         buttons.addWidget(self.documents)
+        buttons.addWidget(self.consent_button)
         buttons.addWidget(self.contract_button)
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.back_button)
@@ -260,6 +264,13 @@ class PersonPage(QWidget):
             problem = open_contract(self._context, case, self)
             if problem:
                 self._report(problem, True)
+
+    def open_consent(self) -> None:
+        """What the person agreed to share (ui/consent_dialog.py)."""
+        from ui.consent_dialog import ConsentDialog
+
+        if self.person_id is not None:
+            ConsentDialog(self._context, self.person_id, self).exec()
 
     def _on_changed(self, topic: str) -> None:
         if topic in ("case", "person") and self.person_id is not None and self.isVisible():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import socket
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import AuditEntry, User
+from db.postgres_roles import change_own_role_password, roles_kept_elsewhere
 from pathways.actors import Actor, Role
 from pathways.audit import authorise, write_audit
 from pathways.audit_chain import append_entry
@@ -40,6 +42,9 @@ EDGE_DIGITS_AND_SYMBOLS = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 DECOY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$TnsHXCoDIVxbxiq1PdhW6g$gyRds8QQVu9J6h99MhGK5C7go6G7bpvtx1t+fqJiYLo"
 NOT_SIGNED_IN = "(not signed in)"
 SIGN_IN_FAILED = "The user name or password is not right, or the account is disabled."
+NOTES_FOR_MANAGERS = (
+    "Only a manager's account is granted reading notes: the other roles read the notes of the cases they work on."
+)
 
 
 class SignInFailed(PathwaysError):
@@ -59,10 +64,20 @@ class UserView:
     site: str | None
     service: str | None
     active: bool
+    may_read_notes: bool = False  # a manager granted reading free-text notes
 
 
 def user_view(user: User) -> UserView:
-    return UserView(user.id, user.username, user.display_name, Role(user.role), user.site, user.service, user.active)
+    return UserView(
+        user.id,
+        user.username,
+        user.display_name,
+        Role(user.role),
+        user.site,
+        user.service,
+        user.active,
+        bool(user.may_read_notes),
+    )
 
 
 # --- the password policy -------------------------------------------------------------------------------------------
@@ -130,6 +145,8 @@ def _checked_display_name(display_name: str) -> str:
         raise InvalidInput("Give the user's full name.")
     if len(name) > 200:
         raise InvalidInput("A full name can be at most 200 characters.")
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise InvalidInput("The full name contains control characters (invisible characters such as NUL).")
     return name
 
 
@@ -146,7 +163,10 @@ def _checked_place(role: Role, site: str | None, service: str | None) -> tuple[s
 
 
 def _find_user(session: Session, username: str) -> User | None:
-    return session.scalars(select(User).where(func.lower(User.username) == username.strip().lower())).first()
+    name = username.strip().lower()
+    if len(name) > 120 or "\x00" in name:  # no user has such a name (and PostgreSQL cannot even compare a NUL)
+        return None
+    return session.scalars(select(User).where(func.lower(User.username) == name)).first()
 
 
 def _load_user(session: Session, user_id: int) -> User:
@@ -167,6 +187,17 @@ def _password_matches(user: User | None, password: str) -> bool:
         return HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _refuse_when_roles_kept_elsewhere(session: Session) -> None:
+    """On PostgreSQL with a database role per user, accounts are added and passwords reset from the command line
+    (which makes and changes the database roles as well): the app's own connection may not."""
+    if roles_kept_elsewhere(session.connection()):
+        raise NotPermitted(
+            "Each user of this database connects with their own database role, so accounts are added and "
+            "passwords reset by your database administrator with `main.py user add` or `main.py user "
+            "reset-password`. Nothing was changed."
+        )
 
 
 def _refuse_taken(session: Session, username: str) -> None:
@@ -263,7 +294,14 @@ def sign_in(store: Store, *, username: str, password: str, workstation: str) -> 
         if HASHER.check_needs_rehash(user.password_hash or ""):
             user.password_hash = HASHER.hash(password)
             detail = "password rehashed"
-        actor = Actor(user.username, Role(user.role), workstation, site=user.site, service=user.service)
+        actor = Actor(
+            user.username,
+            Role(user.role),
+            workstation,
+            site=user.site,
+            service=user.service,
+            may_read_notes=bool(user.may_read_notes),
+        )
         _audit(store, uow.session, actor, "sign_in", user, detail=detail)
         uow.commit()
         return actor
@@ -298,14 +336,19 @@ def add_user(
     password: str,
     site: str | None = None,
     service: str | None = None,
+    may_read_notes: bool = False,
 ) -> UserView:
-    """Add a user who signs in with a password. Administrators only."""
+    """Add a user who signs in with a password. Administrators only. `may_read_notes` grants a manager the
+    free-text notes of the records (pathways/scope.py)."""
     authorise(store.session_factory, actor, "manage_users", store.clock)
     role = Role(role)
     name, full_name = _checked_username(username), _checked_display_name(display_name)
     site, service = _checked_place(role, site, service)
+    if may_read_notes and role is not Role.MANAGER:
+        raise InvalidInput(NOTES_FOR_MANAGERS)
     check_password(password, username=name)
     with store.unit_of_work() as uow:
+        _refuse_when_roles_kept_elsewhere(uow.session)
         user = _insert_user(
             uow.session,
             store,
@@ -315,8 +358,16 @@ def add_user(
             role=role.value,
             site=site,
             service=service,
+            may_read_notes=may_read_notes,
         )
-        _audit(store, uow.session, actor, "add_user", user, detail=role.value)
+        _audit(
+            store,
+            uow.session,
+            actor,
+            "add_user",
+            user,
+            detail=role.value + (", may read notes" if may_read_notes else ""),
+        )
         uow.commit()
         return user_view(user)
 
@@ -325,6 +376,7 @@ def reset_password(store: Store, *, actor: Actor, user_id: int, new_password: st
     """Give a user a new password, e.g. when they have forgotten theirs. Administrators only."""
     authorise(store.session_factory, actor, "manage_users", store.clock)
     with store.unit_of_work() as uow:
+        _refuse_when_roles_kept_elsewhere(uow.session)
         user = _load_user(uow.session, user_id)
         if user.is_os_account:
             raise InvalidInput("That account signs in through the computer's own login, not with a password.")
@@ -346,6 +398,20 @@ def set_active(store: Store, *, actor: Actor, user_id: int, active: bool) -> Use
             raise NotPermitted("You cannot disable your own account; ask another administrator.")
         user.active = active
         _audit(store, uow.session, actor, action, user)
+        uow.commit()
+        return user_view(user)
+
+
+def set_may_read_notes(store: Store, *, actor: Actor, user_id: int, granted: bool) -> UserView:
+    """Grant a manager, or withdraw from them, reading the free-text notes of the records. Administrators only.
+    It counts from the manager's next look at a record, without signing out."""
+    authorise(store.session_factory, actor, "manage_users", store.clock)
+    with store.unit_of_work() as uow:
+        user = _load_user(uow.session, user_id)
+        if granted and Role(user.role) is not Role.MANAGER:
+            raise InvalidInput(NOTES_FOR_MANAGERS)
+        user.may_read_notes = granted
+        _audit(store, uow.session, actor, "grant_notes" if granted else "withdraw_notes", user)
         uow.commit()
         return user_view(user)
 
@@ -385,5 +451,7 @@ def change_own_password(store: Store, *, actor: Actor, old_password: str, new_pa
             raise InvalidInput("Choose a new password that is different from your current one.")
         check_password(new_password, username=user.username)
         user.password_hash = HASHER.hash(new_password)
+        # Signed in as their own PostgreSQL role (db/postgres_roles.py): its password changes with the account's.
+        change_own_role_password(uow.session.connection(), username=user.username, password=new_password)
         _audit(store, uow.session, actor, "change_own_password", user)
         uow.commit()

@@ -66,7 +66,7 @@ def appointments_from(
     start = local_datetime(first_day)
     end = local_datetime(first_day + timedelta(days=days))
     with store.unit_of_work() as uow:
-        return _with_people(uow.session, open_deadlines_between(uow.session, store, start, end, service))
+        return _with_people(uow.session, open_deadlines_between(uow.session, store, start, end, service, actor))
 
 
 def overdue_appointments(
@@ -75,5 +75,5 @@ def overdue_appointments(
     """Open appointments whose time has passed with no attendance recorded, earliest first."""
     authorise(store.session_factory, actor, "view_worklist", store.clock)
     with store.unit_of_work() as uow:
-        views = open_deadlines_between(uow.session, store, None, now or store.clock(), service)
+        views = open_deadlines_between(uow.session, store, None, now or store.clock(), service, actor)
         return _with_people(uow.session, views)

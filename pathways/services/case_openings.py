@@ -18,6 +18,7 @@ from pathways.audit import authorise
 from pathways.case_rules import CaseRefusal, EarlierCase, new_case_refusals
 from pathways.definitions import PathwayDefinition
 from pathways.errors import NotFound, StepNotAllowed
+from pathways.scope import require_person_visible
 from pathways.store import Store
 from pathways.timeline import effective_facts
 
@@ -69,6 +70,7 @@ def refuse_by_case_rules(session: Session, definition: PathwayDefinition, person
 def new_case_check(store: Store, *, actor: Actor, person_id: int, pathway: str, opening: datetime) -> NewCaseCheck:
     """Whether a new case on the pathway opening at `opening` would be refused, and because of which case."""
     authorise(store.session_factory, actor, "view_person", store.clock)
+    require_person_visible(store.session_factory, actor, person_id, "view_person", store.clock)
     definition = store.definition(pathway)
     with store.unit_of_work() as uow:
         if uow.session.get(Person, person_id) is None:

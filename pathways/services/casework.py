@@ -23,6 +23,7 @@ from pathways.figure_index import index_case_figures
 from pathways.reference import live_definition
 from pathways.services.results import DeadlineView, EventRecorded
 from pathways.store import Store
+from pathways.text_limits import value_problems
 from pathways.timeline import VALUE_FIELDS, effective_facts, fact_from_values, summary
 
 
@@ -100,6 +101,11 @@ def append_event(
     """
     require_aware(new.occurred_at, "time of the event")
     require_aware(new.due_at, "due time")
+    free_text = ("offence", "reason", "conditions", "notes", "place", "correction_reason")
+    typed = {**new.values, "correction_reason": correction_reason}
+    refused = value_problems(Event.__table__.c, typed, free_text)
+    if refused:
+        raise InvalidInput(" ".join(refused))
     definition = live_definition(store, case.pathway)
     events = list(case.events)
     before = effective_facts(events)

@@ -20,6 +20,7 @@ from pathways.clock import LONDON, local_date, local_datetime
 from pathways.definitions import PathwayDefinition
 from pathways.engine import Fact, default_due
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
+from pathways.scope import require_case_visible
 from pathways.services.casework import load_case, require_aware
 from pathways.services.results import EventRecorded
 from pathways.services.steps import record_step
@@ -124,6 +125,7 @@ def sign_contract(
     not after the person declined).
     """
     authorise(store.session_factory, actor, "sign_contract", store.clock)
+    require_case_visible(store.session_factory, actor, case_id, "sign_contract", store.clock)
     agreed = checked_conditions(conditions)
     start = contract_start(starts_on, occurred_at)
     if local_date(start) > local_date(store.clock()):
@@ -252,6 +254,7 @@ def contract_progress(store: Store, *, actor: Actor, case_id: int) -> ContractPr
     """Each condition of the case's contract, met or not yet, the days left and whether it is running,
     completed or failed. Viewing it is audited, like the record it comes from."""
     authorise(store.session_factory, actor, "view_person", store.clock)
+    require_case_visible(store.session_factory, actor, case_id, "view_person", store.clock)
     today = local_date(store.clock())
     with store.unit_of_work() as uow:
         case = load_case(uow.session, case_id)
@@ -301,6 +304,7 @@ def suggestions_for(needs: Sequence[str]) -> tuple[Suggestion, ...]:
 def contract_draft(store: Store, *, actor: Actor, case_id: int) -> ContractDraft:
     """The case and the needs its latest needs assessment found, for agreeing a contract."""
     authorise(store.session_factory, actor, "sign_contract", store.clock)
+    require_case_visible(store.session_factory, actor, case_id, "sign_contract", store.clock)
     with store.unit_of_work() as uow:
         case = load_case(uow.session, case_id)
         if case.pathway != PATHWAY:

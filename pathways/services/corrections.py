@@ -11,6 +11,7 @@ from db.models import Event
 from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.errors import InvalidInput, NotFound
+from pathways.scope import require_event_visible
 from pathways.services.casework import NewEvent, append_event, recorded
 from pathways.services.concurrency import lock_case, saving
 from pathways.services.results import EventRecorded
@@ -50,6 +51,7 @@ def correct_event(
     With `expected_version` (the case's version the screen showed) it is refused when someone else
     changed the case since."""
     authorise(store.session_factory, actor, "correct_event", store.clock)
+    require_event_visible(store.session_factory, actor, event_id, "correct_event", store.clock)
     if not reason.strip():
         raise InvalidInput("A correction needs a reason.")
     unknown = set(changes) - set(VALUE_FIELDS)
@@ -90,6 +92,7 @@ def withdraw_event(
     """Strike out an event recorded in error, keeping it readable in the history (refused, like a
     correction, when the case is no longer at `expected_version`)."""
     authorise(store.session_factory, actor, "correct_event", store.clock)
+    require_event_visible(store.session_factory, actor, event_id, "correct_event", store.clock)
     if not reason.strip():
         raise InvalidInput("Withdrawing an event needs a reason.")
 

@@ -10,6 +10,7 @@ from pathways.audit import authorise
 from pathways.engine import eligibility
 from pathways.errors import InvalidInput, StepNotAllowed
 from pathways.reference import offence_label
+from pathways.scope import require_case_visible, require_person_visible
 from pathways.services.casework import NewEvent, append_event, open_case, recorded
 from pathways.services.concurrency import lock_case, saving
 from pathways.services.results import EventRecorded
@@ -43,6 +44,7 @@ def record_arrest(
 ) -> EventRecorded:
     """Open a DToA case with the arrest; says whether a test is lawful and why."""
     authorise(store.session_factory, actor, "record_arrest", store.clock)
+    require_person_visible(store.session_factory, actor, person_id, "record_arrest", store.clock)
     if not offence.strip():
         raise InvalidInput("The offence is needed.")
     label, trigger = offence_label(store, offence)
@@ -79,6 +81,7 @@ def _record(
 ) -> EventRecorded:
     """Add `new` to the case; refused when the case is no longer at `expected_version` (when given)."""
     authorise(store.session_factory, actor, action, store.clock)
+    require_case_visible(store.session_factory, actor, case_id, action, store.clock)
 
     def write() -> EventRecorded:
         with store.unit_of_work().for_writing() as uow:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
 
 from db.models import Person, PersonChange
 from pathways.actors import Actor
@@ -17,6 +18,7 @@ from pathways.identity import check_details, search_name, sound_key
 from pathways.matching import similar_names
 from pathways.name_index import index_name
 from pathways.reference import live_definition
+from pathways.scope import require_person_visible, visible_people
 from pathways.services.concurrency import lock_person, saving
 from pathways.services.results import PersonView
 from pathways.store import Store
@@ -103,6 +105,7 @@ def register_person(
 
 def get_person(store: Store, *, actor: Actor, person_id: int) -> PersonView:
     authorise(store.session_factory, actor, "view_person", store.clock)
+    require_person_visible(store.session_factory, actor, person_id, "view_person", store.clock)
 
     def read() -> PersonView:  # the view is audited, so this is a (small) write
         with store.unit_of_work().for_writing() as uow:
@@ -123,6 +126,7 @@ def correct_person(
 
     Refused, naming who changed them and when, when the person is no longer at `expected_version`."""
     authorise(store.session_factory, actor, "correct_person", store.clock)
+    require_person_visible(store.session_factory, actor, person_id, "correct_person", store.clock)
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
         raise InvalidInput(f"These details cannot be corrected here: {', '.join(sorted(unknown))}.")
@@ -166,8 +170,22 @@ def correct_person(
 def possible_duplicates(
     store: Store, *, actor: Actor, surname: str, forenames: str, date_of_birth: date
 ) -> list[PersonView]:
-    """People already held with the same date of birth and a similar name."""
+    """People already held, in the actor's scope, with the same date of birth and a similar name."""
     authorise(store.session_factory, actor, "view_person", store.clock)
     with store.unit_of_work() as uow:
-        same_day = uow.session.scalars(select(Person).where(Person.date_of_birth == date_of_birth)).all()
-        return [person_view(p) for p in same_day if similar_names(surname, forenames, p.surname, p.forenames)]
+        return [person_view(p) for p in _similar(uow.session, surname, forenames, date_of_birth, visible_people(actor))]
+
+
+def duplicates_elsewhere(store: Store, *, actor: Actor, surname: str, forenames: str, date_of_birth: date) -> int:
+    """How many people with the same date of birth and a similar name are held outside the actor's scope: a
+    registering worker is told that someone similar exists elsewhere, never who."""
+    authorise(store.session_factory, actor, "register_person", store.clock)
+    with store.unit_of_work() as uow:
+        return len(_similar(uow.session, surname, forenames, date_of_birth, ~visible_people(actor)))
+
+
+def _similar(
+    session: Session, surname: str, forenames: str, date_of_birth: date, where: ColumnElement[bool]
+) -> list[Person]:
+    same_day = session.scalars(select(Person).where(Person.date_of_birth == date_of_birth, where)).all()
+    return [p for p in same_day if similar_names(surname, forenames, p.surname, p.forenames)]

@@ -21,6 +21,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import format_local
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
+from pathways.scope import require_case_visible, visible_cases
 from pathways.services.casework import NewEvent, append_event
 from pathways.services.concurrency import lock_case, saving
 from pathways.services.programmes import (
@@ -126,7 +127,8 @@ def _enrolled_at(case: Case) -> datetime:
 
 
 def attendance(store: Store, *, actor: Actor, programme_id: int) -> Attendance:
-    """Everyone ever enrolled on the programme, with their marks and attendance; the view is audited."""
+    """Everyone ever enrolled on the programme whose enrolment is in the actor's scope (pathways/scope.py), with
+    their marks and attendance; the view is audited."""
     authorise_reader(store, actor)
     now = store.clock()
 
@@ -138,7 +140,7 @@ def attendance(store: Store, *, actor: Actor, programme_id: int) -> Attendance:
             on_programme = select(Event.case_id).where(Event.name == ENROLLED, Event.kind == programme.code)
             cases = uow.session.scalars(
                 select(Case)
-                .where(Case.pathway == PATHWAY, Case.id.in_(on_programme))
+                .where(Case.pathway == PATHWAY, Case.id.in_(on_programme), visible_cases(actor))
                 .options(selectinload(Case.events), selectinload(Case.person))
             ).all()
             rows = []
@@ -212,6 +214,8 @@ def record_register(
     authorise(store.session_factory, actor, "record_programme_step", store.clock)
     authorise(store.session_factory, actor, "correct_event", store.clock)
     _check_marks(marks)
+    for case_id in sorted(marks):
+        require_case_visible(store.session_factory, actor, case_id, "record_programme_step", store.clock)
     now = store.clock()
     with store.unit_of_work() as uow:
         programme = view_of(load_programme(uow.session, programme_id))

@@ -10,6 +10,7 @@ carry the programme's code in `kind` (the interchange columns are fixed), its ve
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import LONDON, format_local, to_utc
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
+from pathways.scope import require_person_visible
 from pathways.services.casework import require_aware
 from pathways.services.concurrency import saving
 from pathways.services.results import EventRecorded
@@ -118,6 +120,8 @@ def _text(value: str | None, what: str, *, required: bool = False, longest: int 
         raise InvalidInput(f"The programme needs a {what}.")
     if len(cleaned) > longest:
         raise InvalidInput(f"The {what} is too long: at most {longest} characters.")
+    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+        raise InvalidInput(f"The {what} contains control characters (invisible characters such as NUL).")
     return cleaned or None
 
 
@@ -223,6 +227,7 @@ def enrol(
     Refused when the person already has an open enrolment on the same programme, or the programme has ended.
     """
     authorise(store.session_factory, actor, "record_programme_step", store.clock)
+    require_person_visible(store.session_factory, actor, person_id, "record_programme_step", store.clock)
     when = occurred_at or store.clock()
     require_aware(when, "time of the enrolment")
     with store.unit_of_work() as uow:

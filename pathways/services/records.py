@@ -15,6 +15,7 @@ from pathways.audit import authorise, write_audit
 from pathways.definitions import EVENT_FIELDS, PathwayDefinition
 from pathways.engine import FIELD_NAMES, check_event, eligibility, stage
 from pathways.errors import NotFound
+from pathways.scope import HIDDEN_NOTE, reads_notes, require_case_visible, require_person_visible, visible_cases
 from pathways.services.casework import deadline_views, load_case
 from pathways.services.concurrency import saving
 from pathways.services.people import person_view
@@ -96,9 +97,11 @@ class StepOption:
     reason: str | None
 
 
-def _details(definition: PathwayDefinition, event: Event) -> str:
+def _details(definition: PathwayDefinition, event: Event, notes: bool = True) -> str:
     parts = []
     for name in SHOWN_FIELDS:
+        if name == "notes" and not notes:
+            continue
         value = getattr(event, name)
         if value:
             shown = "; ".join(definition.label(v.strip()) for v in str(value).split(";")) if name != "notes" else value
@@ -106,7 +109,11 @@ def _details(definition: PathwayDefinition, event: Event) -> str:
     return " · ".join(parts)
 
 
-def _timeline(definition: PathwayDefinition, events: list[Event]) -> tuple[TimelineEntry, ...]:
+def _hidden(text: str | None, notes: bool) -> str | None:
+    return text if notes or text is None else HIDDEN_NOTE
+
+
+def _timeline(definition: PathwayDefinition, events: list[Event], notes: bool = True) -> tuple[TimelineEntry, ...]:
     latest: dict[int, int] = {}
     for event in sorted(events, key=lambda e: e.seq):
         latest[event.corrects_id or event.id] = event.id
@@ -124,18 +131,19 @@ def _timeline(definition: PathwayDefinition, events: list[Event]) -> tuple[Timel
                 label,
                 event.occurred_at,
                 event.due_at,
-                _details(definition, event),
+                _details(definition, event, notes),
                 event.recorded_at,
                 event.recorded_by,
                 event.action,
-                event.correction_reason,
+                _hidden(event.correction_reason, notes),
                 superseded,
             )
         )
     return tuple(entries)
 
 
-def summarise_case(store: Store, case: Case) -> CaseSummary:
+def summarise_case(store: Store, case: Case, notes: bool = True) -> CaseSummary:
+    """The case as a worker reads it; without `notes`, free text (notes, correction reasons) is left out."""
     definition = store.definition(case.pathway)
     facts = effective_facts(case.events)
     decision = eligibility(definition, facts, case.person.date_of_birth) if definition.eligibility else None
@@ -149,23 +157,28 @@ def summarise_case(store: Store, case: Case) -> CaseSummary:
         case.first_event_at,
         decision.explain() if decision else None,
         deadline_views(case, definition),
-        _timeline(definition, list(case.events)),
+        _timeline(definition, list(case.events), notes),
         case.version,
     )
 
 
 def person_record(store: Store, *, actor: Actor, person_id: int) -> PersonRecord:
-    """Everything about one person a worker may see, newest case first. The view is audited."""
+    """Everything about one person a worker may see, newest case first. The view is audited.
+
+    Only the cases in the actor's scope are shown (pathways/scope.py); a manager not granted notes reads no free
+    text: event notes, correction reasons and the reasons for corrections of the person's details are left out."""
     authorise(store.session_factory, actor, "view_person", store.clock)
+    require_person_visible(store.session_factory, actor, person_id, "view_person", store.clock)
 
     def read() -> PersonRecord:  # the view is audited, so this is a (small) write
         with store.unit_of_work().for_writing() as uow:
             person = uow.session.get(Person, person_id)
             if person is None:
                 raise NotFound("That person is not on record.")
+            notes = reads_notes(uow.session, actor)
             cases = uow.session.scalars(
                 select(Case)
-                .where(Case.person_id == person_id)
+                .where(Case.person_id == person_id, visible_cases(actor))
                 .order_by(Case.first_event_at.desc())
                 .options(selectinload(Case.events))
             ).all()
@@ -174,9 +187,11 @@ def person_record(store: Store, *, actor: Actor, person_id: int) -> PersonRecord
             ).all()
             record = PersonRecord(
                 person_view(person),
-                tuple(summarise_case(store, c) for c in cases),
+                tuple(summarise_case(store, c, notes) for c in cases),
                 tuple(
-                    DetailChange(c.field, c.old_value, c.new_value, c.reason, c.changed_at, c.changed_by)
+                    DetailChange(
+                        c.field, c.old_value, c.new_value, _hidden(c.reason, notes) or "", c.changed_at, c.changed_by
+                    )
                     for c in changes
                 ),
             )
@@ -190,6 +205,7 @@ def person_record(store: Store, *, actor: Actor, person_id: int) -> PersonRecord
 def case_version(store: Store, *, actor: Actor, case_id: int) -> int:
     """The case's version now: a screen refused because the case changed takes it up after reloading."""
     authorise(store.session_factory, actor, "view_person", store.clock)
+    require_case_visible(store.session_factory, actor, case_id, "view_person", store.clock)
     with store.unit_of_work() as uow:
         return load_case(uow.session, case_id).version
 
@@ -197,6 +213,7 @@ def case_version(store: Store, *, actor: Actor, case_id: int) -> int:
 def next_steps(store: Store, *, actor: Actor, case_id: int) -> list[StepOption]:
     """Each step of the case's pathway, whether it can be recorded now, and why not when it cannot."""
     authorise(store.session_factory, actor, "view_person", store.clock)
+    require_case_visible(store.session_factory, actor, case_id, "view_person", store.clock)
     now = store.clock()
     with store.unit_of_work() as uow:
         case = load_case(uow.session, case_id)

@@ -33,6 +33,7 @@ from pathways.instruments import (
     overridden,
     shipped_instruments,
 )
+from pathways.scope import HIDDEN_NOTE, reads_notes, require_case_visible, require_person_visible, visible_cases
 from pathways.services.casework import NewEvent, append_event, load_case, recorded, require_aware
 from pathways.services.concurrency import lock_case, saving
 from pathways.services.results import EventRecorded
@@ -146,6 +147,7 @@ def screen_case(
     spec = definition.event(event)
     authorise(store.session_factory, actor, "record_screening", store.clock)
     authorise(store.session_factory, actor, spec.action, store.clock)
+    require_case_visible(store.session_factory, actor, case_id, "record_screening", store.clock)
     extra = dict(values or {})
     if set(extra) & set(SET_BY_SCREENING):
         raise InvalidInput("The result and reason of a screening come from its answers; they cannot be given.")
@@ -197,6 +199,7 @@ def screening_form(
 ) -> ScreeningForm:
     """The instruments that screen this case at `event`, and what the questions are filled from."""
     authorise(store.session_factory, actor, "record_screening", store.clock)
+    require_case_visible(store.session_factory, actor, case_id, "record_screening", store.clock)
     with store.unit_of_work() as uow:
         case = load_case(uow.session, case_id)
         definition = store.definition(case.pathway)
@@ -223,7 +226,9 @@ def screening_form(
         )
 
 
-def _view(row: Screening, event: Event, case: Case, current: bool, instruments: Instruments) -> ScreeningView:
+def _view(
+    row: Screening, event: Event, case: Case, current: bool, instruments: Instruments, notes: bool = True
+) -> ScreeningView:
     try:
         tool: Instrument | None = instruments.get(row.instrument, row.instrument_version)
     except NotFound:
@@ -250,7 +255,7 @@ def _view(row: Screening, event: Event, case: Case, current: bool, instruments: 
         row.outcome,
         tool.outcome_words(row.outcome) if tool else row.outcome,
         row.score,
-        row.override_reason,
+        row.override_reason if notes or row.override_reason is None else HIDDEN_NOTE,
         event.reason or "",
         tuple(shown),
         row.recorded_at,
@@ -259,12 +264,14 @@ def _view(row: Screening, event: Event, case: Case, current: bool, instruments: 
     )
 
 
-def _views(session: Session, where: ColumnElement[bool], instruments: Instruments) -> list[ScreeningView]:
+def _views(session: Session, where: ColumnElement[bool], instruments: Instruments, actor: Actor) -> list[ScreeningView]:
+    """The screenings of the actor's scope that `where` picks; a manager not granted notes reads no override reason."""
+    notes = reads_notes(session, actor)
     rows = session.execute(
         select(Screening, Event, Case)
         .join(Event, Event.id == Screening.event_id)
         .join(Case, Case.id == Screening.case_id)
-        .where(where)
+        .where(where, visible_cases(actor))
         .order_by(Event.occurred_at, Screening.id)
     ).all()
     replaced = set(
@@ -272,7 +279,7 @@ def _views(session: Session, where: ColumnElement[bool], instruments: Instrument
             select(Event.corrects_id).where(Event.corrects_id.in_([event.id for _row, event, _case in rows]))
         )
     )
-    return [_view(row, event, case, event.id not in replaced, instruments) for row, event, case in rows]
+    return [_view(row, event, case, event.id not in replaced, instruments, notes) for row, event, case in rows]
 
 
 def case_screenings(
@@ -280,9 +287,10 @@ def case_screenings(
 ) -> list[ScreeningView]:
     """A case's screenings with their answers in words, oldest first. Viewing them is audited."""
     authorise(store.session_factory, actor, "view_person", store.clock)
+    require_case_visible(store.session_factory, actor, case_id, "view_person", store.clock)
     with store.unit_of_work() as uow:
         case = load_case(uow.session, case_id)
-        views = _views(uow.session, Screening.case_id == case.id, instruments or shipped_instruments())
+        views = _views(uow.session, Screening.case_id == case.id, instruments or shipped_instruments(), actor)
         write_audit(uow.session, actor, "view_screenings", store.clock(), record_type="case", record_id=case.id)
         uow.commit()
         return views
@@ -293,11 +301,12 @@ def person_screenings(
 ) -> list[ScreeningView]:
     """Every screening of a person, across their cases, oldest first. Viewing them is audited."""
     authorise(store.session_factory, actor, "view_person", store.clock)
+    require_person_visible(store.session_factory, actor, person_id, "view_person", store.clock)
     with store.unit_of_work() as uow:
         case_ids = select(Case.id).where(Case.person_id == person_id)
         if uow.session.get(Person, person_id) is None:
             raise NotFound("That person is not on record.")
-        views = _views(uow.session, Screening.case_id.in_(case_ids), instruments or shipped_instruments())
+        views = _views(uow.session, Screening.case_id.in_(case_ids), instruments or shipped_instruments(), actor)
         write_audit(uow.session, actor, "view_screenings", store.clock(), record_type="person", record_id=person_id)
         uow.commit()
         return views

@@ -16,6 +16,7 @@ from db.models import Case, Person, PersonWord
 from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.identity import fold, soundex
+from pathways.scope import visible_cases, visible_people
 from pathways.store import Store
 
 _DOB_PATTERNS = ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
@@ -104,12 +105,14 @@ def _rank(query: Query, search_name: str) -> int:
 
 
 def search_people(store: Store, *, actor: Actor, text: str, limit: int = MAX_RESULTS) -> list[int]:
-    """Ids of the people who match what was typed, best first. Nothing typed finds nobody."""
+    """Ids of the people who match what was typed and are in the actor's scope (pathways/scope.py), best first.
+    Nothing typed finds nobody."""
     authorise(store.session_factory, actor, "search_people", store.clock)
     query = parse_query(text)
     conditions = _conditions(query)
     if not conditions:
         return []
+    conditions.append(visible_people(actor))
     statement = select(Person.id, Person.search_name).where(and_(*conditions)).order_by(Person.search_name).limit(limit)
     with store.unit_of_work() as uow:
         found = uow.session.execute(statement).all()
@@ -118,20 +121,21 @@ def search_people(store: Store, *, actor: Actor, text: str, limit: int = MAX_RES
 
 
 def person_rows(store: Store, *, actor: Actor, ids: list[int]) -> dict[int, PersonRow]:
-    """The rows a result list shows, for the ids it is about to display."""
+    """The rows a result list shows, for the ids it is about to display (those in the actor's scope), each with
+    the latest case the actor may see."""
     authorise(store.session_factory, actor, "search_people", store.clock)
     if not ids:
         return {}
     latest = (
         select(Case.person_id, func.max(Case.id).label("case_id"))
-        .where(Case.person_id.in_(ids))
+        .where(Case.person_id.in_(ids), visible_cases(actor))
         .group_by(Case.person_id)
     ).subquery()
     statement = (
         select(Person, Case.case_ref, Case.pathway, Case.stage)
         .outerjoin(latest, latest.c.person_id == Person.id)
         .outerjoin(Case, Case.id == latest.c.case_id)
-        .where(Person.id.in_(ids))
+        .where(Person.id.in_(ids), visible_people(actor))
     )
     rows: dict[int, PersonRow] = {}
     with store.unit_of_work() as uow:

@@ -13,6 +13,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.engine import default_due
 from pathways.errors import StepNotAllowed
+from pathways.scope import require_case_visible, require_person_visible
 from pathways.services.case_openings import refuse_by_case_rules
 from pathways.services.casework import NewEvent, append_event, load_case, open_case, recorded
 from pathways.services.concurrency import lock_case, saving
@@ -42,6 +43,7 @@ def record_step(
     if spec is None:
         raise StepNotAllowed(f"'{event}' is not a step of the {definition.name} pathway.")
     authorise(store.session_factory, actor, spec.action, store.clock)
+    require_case_visible(store.session_factory, actor, case_id, spec.action, store.clock)
     new = NewEvent(event, occurred_at, dict(values), due_at or default_due(spec, occurred_at))
 
     def write() -> EventRecorded:
@@ -73,6 +75,7 @@ def start_case(
         first = " or ".join(definition.event(n).label.lower() for n in definition.opening_events)
         raise StepNotAllowed(f"A {definition.name} case starts with the {first}.")
     authorise(store.session_factory, actor, spec.action, store.clock)
+    require_person_visible(store.session_factory, actor, person_id, spec.action, store.clock)
     new = NewEvent(event, occurred_at, dict(values), due_at or default_due(spec, occurred_at))
 
     def write() -> EventRecorded:

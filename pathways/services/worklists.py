@@ -16,14 +16,21 @@ from db.models import Case, OpenDeadline, Person
 from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.clock import local_date, local_datetime
+from pathways.scope import visible_cases
 from pathways.services.results import DeadlineView
 from pathways.store import Store
 
 
 def open_deadlines_between(
-    session: Session, store: Store, start: datetime | None, end: datetime, service: str | None = None
+    session: Session,
+    store: Store,
+    start: datetime | None,
+    end: datetime,
+    service: str | None = None,
+    actor: Actor | None = None,
 ) -> list[DeadlineView]:
-    """Open deadlines due in [start, end) (from any time when start is None), earliest first.
+    """Open deadlines due in [start, end) (from any time when start is None), earliest first; only those of
+    cases in the actor's scope when an actor is given (pathways/scope.py).
 
     Reads the open-deadlines index, which the engine's open_deadlines() keeps for every case.
     """
@@ -37,6 +44,8 @@ def open_deadlines_between(
         query = query.where(OpenDeadline.due_at >= start)
     if service is not None:
         query = query.where(OpenDeadline.service == service)
+    if actor is not None:
+        query = query.where(visible_cases(actor))
     return [
         DeadlineView(d.case_id, ref, d.label, d.due_at, d.kind, d.service, d.place, d.event_id)
         for d, ref in session.execute(query)
@@ -56,7 +65,7 @@ def appointments_between(
     start = local_datetime(first_day)
     end = local_datetime(last_day + timedelta(days=1))
     with store.unit_of_work() as uow:
-        return open_deadlines_between(uow.session, store, start, end, service)
+        return open_deadlines_between(uow.session, store, start, end, service, actor)
 
 
 def overdue_requirements(
@@ -65,7 +74,7 @@ def overdue_requirements(
     """Requirements whose appointment has passed with no attendance recorded."""
     authorise(store.session_factory, actor, "view_worklist", store.clock)
     with store.unit_of_work() as uow:
-        return open_deadlines_between(uow.session, store, None, now or store.clock(), service)
+        return open_deadlines_between(uow.session, store, None, now or store.clock(), service, actor)
 
 
 # --- Checkpoint contracts: ending soon, and past their end with no outcome ---------------------------------------
@@ -93,12 +102,15 @@ def _contract_end_label(store: Store) -> str:
     return deadline.label[:1].upper() + deadline.label[1:]
 
 
-def _contract_ends_between(session: Session, store: Store, start: datetime | None, end: datetime) -> list[ContractDue]:
+def _contract_ends_between(
+    session: Session, store: Store, actor: Actor, start: datetime | None, end: datetime
+) -> list[ContractDue]:
     query = (
         select(OpenDeadline, Case.case_ref, Person.id, Person.surname, Person.forenames)
         .join(Case, Case.id == OpenDeadline.case_id)
         .join(Person, Person.id == Case.person_id)
         .where(Case.pathway == CONTRACT_PATHWAY, OpenDeadline.label == _contract_end_label(store))
+        .where(visible_cases(actor))
         .where(OpenDeadline.due_at < end)
         .order_by(OpenDeadline.due_at, Case.case_ref)
     )
@@ -122,11 +134,11 @@ def contracts_ending_soon(
     moment = now or store.clock()
     end = local_datetime(local_date(moment) + timedelta(days=days + 1))
     with store.unit_of_work() as uow:
-        return _contract_ends_between(uow.session, store, moment, end)
+        return _contract_ends_between(uow.session, store, actor, moment, end)
 
 
 def contracts_past_end(store: Store, *, actor: Actor, now: datetime | None = None) -> list[ContractDue]:
     """Contracts whose end has passed with no outcome recorded (neither completed nor failed), oldest first."""
     authorise(store.session_factory, actor, "view_worklist", store.clock)
     with store.unit_of_work() as uow:
-        return _contract_ends_between(uow.session, store, None, now or store.clock())
+        return _contract_ends_between(uow.session, store, actor, None, now or store.clock())

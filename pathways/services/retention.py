@@ -1,0 +1,451 @@
+"""Retention: the review list of records past their retention period, legal holds, and erasure. Administrators only.
+
+Erasure removes everything that held the person's data, in one transaction: the person, the words of their name
+in the search index, the corrections of their details, their consents to share, their legal holds (lifted ones),
+their cases (programme enrolments included), the cases' events, screenings, tasks, open deadlines and cohort-figure
+rows. What stays is a tombstone (table `erasures`: the former person and case ids, who erased the record, when,
+on what basis and how many rows went) and the audit log, which holds record ids only and is never deleted from.
+On SQLite the erasure runs with `secure_delete` on and the write-ahead log is emptied afterwards, so the erased
+values do not linger in the database file. Cohort figures from then on simply do not count the erased cases.
+
+A record is erased when it is due for review (pathways/retention.py) and not on legal hold; or, on a request
+to erase it (a right-to-erasure request), before then. A record on legal hold is never erased, and neither is
+one with a case still open. The reason is kept on the tombstone, so it must not name the person.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import CursorResult, Executable, case, delete, exists, func, select, text, update
+from sqlalchemy.orm import Session
+
+from db.models import (
+    Case,
+    CaseFigures,
+    Consent,
+    Erasure,
+    Event,
+    LegalHold,
+    OpenDeadline,
+    Person,
+    PersonChange,
+    PersonWord,
+    ReferenceItem,
+    Screening,
+    Task,
+)
+from pathways.actors import Actor
+from pathways.audit import authorise, write_audit
+from pathways.clock import format_local, local_date, local_datetime
+from pathways.errors import InvalidInput, NotFound, PathwaysError
+from pathways.reference import retention_periods
+from pathways.retention import (
+    LIST_NAME,
+    YEARS_RANGE,
+    CaseSummary,
+    RetentionPeriod,
+    due_on,
+    is_due,
+    shortest_years,
+)
+from pathways.services.concurrency import lock_person, saving
+from pathways.store import Store
+
+BASIS_RETENTION = "retention"  # the retention period had ended
+BASIS_REQUEST = "request"  # erased on request before the period ended
+PROGRAMME_PATHWAY = "group_programme"
+CHUNK = 500
+
+
+class LegalHoldOn(PathwaysError):
+    """The record is on legal hold, so it cannot be erased."""
+
+
+@dataclass(frozen=True)
+class HoldView:
+    reason: str
+    placed_at: datetime
+    placed_by: str
+
+
+@dataclass(frozen=True)
+class RecordDue:
+    """A person's record as the review list shows it."""
+
+    person_id: int
+    version: int
+    name: str
+    date_of_birth: date
+    case_count: int
+    pathways: str
+    last_activity: date
+    due_on: date | None  # None: a case is still open
+    hold: HoldView | None
+
+
+@dataclass(frozen=True)
+class ErasureView:
+    person_id: int
+    erased_at: datetime
+    basis: str
+    counts: dict[str, int]
+    case_ids: tuple[int, ...]
+
+
+def _display_name(person: Person) -> str:
+    return f"{person.surname.upper()}, {person.forenames}"
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _active_holds(session: Session, person_ids: Sequence[int] | None = None) -> dict[int, HoldView]:
+    query = select(LegalHold).where(LegalHold.lifted_at.is_(None))
+    holds: dict[int, HoldView] = {}
+    groups: Iterable[Sequence[int] | None] = [None] if person_ids is None else _chunks(person_ids)
+    for group in groups:
+        chosen = query if group is None else query.where(LegalHold.person_id.in_(group))
+        for hold in session.scalars(chosen):
+            holds[hold.person_id] = HoldView(hold.reason, hold.placed_at, hold.placed_by)
+    return holds
+
+
+def _assess(
+    session: Session, periods: dict[str, RetentionPeriod], person_ids: Sequence[int], holds: dict[int, HoldView]
+) -> list[RecordDue]:
+    """Each person's record with the day it becomes due (None while a case is open)."""
+    records: list[RecordDue] = []
+    for group in _chunks(person_ids):
+        cases: dict[int, list[CaseSummary]] = {}
+        for person_id, pathway, closed in session.execute(
+            select(Case.person_id, Case.pathway, Case.closed).where(Case.person_id.in_(group))
+        ):
+            cases.setdefault(person_id, []).append(CaseSummary(pathway, bool(closed)))
+        latest = {
+            person_id: max(m for m in (recorded, occurred) if m is not None)
+            for person_id, recorded, occurred in session.execute(
+                select(Case.person_id, func.max(Event.recorded_at), func.max(Event.occurred_at))
+                .join(Event, Event.case_id == Case.id)
+                .where(Case.person_id.in_(group))
+                .group_by(Case.person_id)
+            )
+        }
+        for person in session.scalars(select(Person).where(Person.id.in_(group)).order_by(Person.id)):
+            held = cases.get(person.id, [])
+            last = local_date(latest.get(person.id, person.created_at))
+            records.append(
+                RecordDue(
+                    person_id=person.id,
+                    version=person.version,
+                    name=_display_name(person),
+                    date_of_birth=person.date_of_birth,
+                    case_count=len(held),
+                    pathways=", ".join(sorted({c.pathway for c in held})),
+                    last_activity=last,
+                    due_on=due_on(periods, date_of_birth=person.date_of_birth, cases=held, last_activity=last),
+                    hold=holds.get(person.id),
+                )
+            )
+    return records
+
+
+def _candidates(session: Session, before: datetime) -> list[int]:
+    """People with no open case and nothing recorded since `before`: the only ones who can be due."""
+    open_cases = func.sum(case((Case.closed.is_(False), 1), else_=0))
+    with_cases = session.scalars(
+        select(Case.person_id)
+        .join(Event, Event.case_id == Case.id)
+        .group_by(Case.person_id)
+        .having(open_cases == 0, func.max(Event.recorded_at) < before, func.max(Event.occurred_at) < before)
+    ).all()
+    without_cases = session.scalars(
+        select(Person.id).where(Person.created_at < before, ~exists().where(Case.person_id == Person.id))
+    ).all()
+    return sorted({*with_cases, *without_cases})
+
+
+def retention_review_list(store: Store, *, actor: Actor) -> list[RecordDue]:
+    """People whose records are past their retention period and not on legal hold, the longest overdue first."""
+    authorise(store.session_factory, actor, "review_retention", store.clock)
+    periods = retention_periods(store)
+    today = local_date(store.clock())
+    before = local_datetime(today - relativedelta(years=shortest_years(periods)) + timedelta(days=1))
+
+    def read() -> list[RecordDue]:  # the review is audited, so this is a (small) write
+        with store.unit_of_work().for_writing() as uow:
+            ids = _candidates(uow.session, before)
+            holds = _active_holds(uow.session, ids)
+            assessed = _assess(uow.session, periods, [i for i in ids if i not in holds], holds)
+            due = sorted((r for r in assessed if is_due(r.due_on, today)), key=lambda r: (r.due_on, r.person_id))
+            write_audit(uow.session, actor, "review_retention", store.clock(), detail=f"{len(due)} due")
+            uow.commit()
+            return due
+
+    return saving(read)
+
+
+def records_on_hold(store: Store, *, actor: Actor) -> list[RecordDue]:
+    """People whose records are on legal hold, with the day each would otherwise be due."""
+    authorise(store.session_factory, actor, "review_retention", store.clock)
+    periods = retention_periods(store)
+    with store.unit_of_work() as uow:
+        holds = _active_holds(uow.session)
+        records = _assess(uow.session, periods, sorted(holds), holds)
+    return sorted(records, key=lambda r: (holds[r.person_id].placed_at, r.person_id))
+
+
+def _reason(text: str, what: str) -> str:
+    reason = " ".join(text.split())
+    if not reason:
+        raise InvalidInput(f"{what} needs a reason.")
+    return reason
+
+
+def place_legal_hold(store: Store, *, actor: Actor, person_id: int, reason: str) -> HoldView:
+    """Put the person's record on legal hold: it is not erased, however old, until the hold is lifted."""
+    authorise(store.session_factory, actor, "place_legal_hold", store.clock)
+    why = _reason(reason, "A legal hold")
+
+    def write() -> HoldView:
+        with store.unit_of_work().for_writing() as uow:
+            person = lock_person(uow.session, person_id, None, store.clock())
+            current = _active_holds(uow.session, [person.id]).get(person.id)
+            if current is not None:
+                raise InvalidInput(
+                    f"This record is already on legal hold, placed by {current.placed_by} on "
+                    f"{format_local(current.placed_at, with_time=False)}."
+                )
+            hold = LegalHold(person_id=person.id, reason=why, placed_at=store.clock(), placed_by=actor.username)
+            uow.session.add(hold)
+            uow.session.flush()
+            write_audit(
+                uow.session, actor, "place_legal_hold", store.clock(), record_type="person", record_id=person.id
+            )
+            uow.commit()
+            return HoldView(hold.reason, hold.placed_at, hold.placed_by)
+
+    return saving(write)
+
+
+def lift_legal_hold(store: Store, *, actor: Actor, person_id: int, reason: str) -> None:
+    """Lift the legal hold on the person's record; the hold stays on record as lifted, by whom and why."""
+    authorise(store.session_factory, actor, "lift_legal_hold", store.clock)
+    why = _reason(reason, "Lifting a legal hold")
+
+    def write() -> None:
+        with store.unit_of_work().for_writing() as uow:
+            person = lock_person(uow.session, person_id, None, store.clock())
+            hold = uow.session.scalars(
+                select(LegalHold).where(LegalHold.person_id == person.id, LegalHold.lifted_at.is_(None))
+            ).first()
+            if hold is None:
+                raise InvalidInput("This record is not on legal hold.")
+            hold.lifted_at, hold.lifted_by, hold.lift_reason = store.clock(), actor.username, why
+            write_audit(uow.session, actor, "lift_legal_hold", store.clock(), record_type="person", record_id=person.id)
+            uow.commit()
+
+    saving(write)
+
+
+def set_retention_period(store: Store, *, actor: Actor, pathway: str, years: int, until_25: bool) -> RetentionPeriod:
+    """Change how long a pathway's records are kept (reference data; audited as a reference-list change)."""
+    authorise(store.session_factory, actor, "edit_reference", store.clock)
+    store.definition(pathway)  # a known pathway, or NotFound naming the known ones
+    low, high = YEARS_RANGE
+    if not low <= years <= high:
+        raise InvalidInput(f"A retention period is a whole number of years from {low} to {high}.")
+
+    def write() -> RetentionPeriod:
+        with store.unit_of_work().for_writing() as uow:
+            item = uow.session.scalar(
+                select(ReferenceItem).where(ReferenceItem.list_name == LIST_NAME, ReferenceItem.code == pathway)
+            )
+            if item is None:
+                item = ReferenceItem(list_name=LIST_NAME, code=pathway, source_version=0)
+                uow.session.add(item)
+            item.label, item.flag, item.active = str(years), until_25, True
+            item.updated_at, item.updated_by = store.clock(), actor.username
+            uow.session.flush()
+            write_audit(uow.session, actor, "edit_reference", store.clock(), record_type="reference", record_id=item.id)
+            uow.commit()
+            return RetentionPeriod(pathway, years, until_25)
+
+    return saving(write)
+
+
+def _names_the_person(reason: str, person: Person) -> bool:
+    words = set(re.findall(r"\w+", reason.casefold()))
+    names = {w for w in re.findall(r"\w+", f"{person.surname} {person.forenames}".casefold()) if len(w) > 1}
+    numbers = {n.casefold().replace(" ", "") for n in (person.nhs_number, person.pnc_id, person.person_ref) if n}
+    squeezed = reason.casefold().replace(" ", "")
+    return bool(words & names) or any(n in squeezed for n in numbers)
+
+
+def _removed(session: Session, statement: Executable) -> int:
+    return int(
+        cast(CursorResult[Any], session.execute(statement, execution_options={"synchronize_session": False})).rowcount
+    )
+
+
+def _erase_rows(session: Session, person_id: int) -> tuple[list[int], dict[str, int]]:
+    """Delete every row that holds the person's data; the ids of their former cases, and rows removed per table."""
+    case_ids = list(session.scalars(select(Case.id).where(Case.person_id == person_id).order_by(Case.id)))
+    enrolments = session.scalar(
+        select(func.count()).select_from(Case).where(Case.person_id == person_id, Case.pathway == PROGRAMME_PATHWAY)
+    )
+    counts: dict[str, int] = {"programme_enrolments": int(enrolments or 0)}
+    by_case = Case.id.in_(case_ids)
+    if case_ids:
+        counts["tasks"] = _removed(session, delete(Task).where(Task.case_id.in_(case_ids)))
+        counts["screenings"] = _removed(session, delete(Screening).where(Screening.case_id.in_(case_ids)))
+        counts["open_deadlines"] = _removed(session, delete(OpenDeadline).where(OpenDeadline.case_id.in_(case_ids)))
+        counts["case_figures"] = _removed(session, delete(CaseFigures).where(CaseFigures.case_id.in_(case_ids)))
+        session.execute(
+            update(Event).where(Event.case_id.in_(case_ids)).values(corrects_id=None),
+            execution_options={"synchronize_session": False},
+        )
+        counts["events"] = _removed(session, delete(Event).where(Event.case_id.in_(case_ids)))
+        counts["cases"] = _removed(session, delete(Case).where(by_case))
+    counts["person_words"] = _removed(session, delete(PersonWord).where(PersonWord.person_id == person_id))
+    counts["person_changes"] = _removed(session, delete(PersonChange).where(PersonChange.person_id == person_id))
+    counts["legal_holds"] = _removed(session, delete(LegalHold).where(LegalHold.person_id == person_id))
+    counts["consents"] = _removed(session, delete(Consent).where(Consent.person_id == person_id))
+    counts["people"] = _removed(session, delete(Person).where(Person.id == person_id))
+    return case_ids, counts
+
+
+def _empty_sqlite_log(store: Store) -> None:
+    """SQLite: copy the write-ahead log into the database file and empty it, so no erased page lingers there."""
+    if store.engine.dialect.name != "sqlite":
+        return
+    with store.engine.connect() as connection:
+        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def erase_person(
+    store: Store,
+    *,
+    actor: Actor,
+    person_id: int,
+    reason: str,
+    on_request: bool = False,
+    expected_version: int | None = None,
+) -> ErasureView:
+    """Erase the person's record (see the module's docstring), leaving a tombstone and an audit entry.
+
+    Refused, changing nothing, when the record is on legal hold, when a case is still open, or when it is not
+    yet due for review and this is not an erasure on request."""
+    authorise(store.session_factory, actor, "erase_person", store.clock)
+    why = _reason(reason, "An erasure")
+    periods = retention_periods(store)
+
+    def write() -> ErasureView:
+        with store.unit_of_work().for_writing() as uow:
+            session = uow.session
+            if session.get_bind().dialect.name == "sqlite":
+                session.execute(text("PRAGMA secure_delete = ON"))  # erased values are overwritten, not left
+            person = lock_person(session, person_id, expected_version, store.clock())
+            hold = _active_holds(session, [person.id]).get(person.id)
+            if hold is not None:
+                raise LegalHoldOn(
+                    f"This record is on legal hold (placed by {hold.placed_by} on "
+                    f"{format_local(hold.placed_at, with_time=False)}: {hold.reason}), so it cannot be erased. "
+                    "Nothing was changed. The hold must be lifted first."
+                )
+            record = _assess(session, periods, [person.id], {})[0]
+            today = local_date(store.clock())
+            if record.due_on is None:
+                raise InvalidInput(
+                    "This person has a case still open, so their record cannot be erased. Nothing was changed."
+                )
+            if not on_request and not is_due(record.due_on, today):
+                when = format_local(local_datetime(record.due_on), with_time=False)
+                raise InvalidInput(
+                    f"This record is not due for erasure until {when}. "
+                    "Nothing was changed. To erase it now, for example on a request to erase, say it is on request."
+                )
+            if _names_the_person(why, person):
+                raise InvalidInput(
+                    "The reason is kept after the record is erased, so it must not name the person or give their "
+                    "numbers. Give a reference instead (for example the request's reference)."
+                )
+            basis = BASIS_RETENTION if is_due(record.due_on, today) else BASIS_REQUEST
+            case_ids, counts = _erase_rows(session, person.id)
+            session.expunge(person)
+            erased_at = store.clock()
+            session.add(
+                Erasure(
+                    person_id=person_id,
+                    erased_at=erased_at,
+                    erased_by=actor.username,
+                    basis=basis,
+                    reason=why,
+                    case_count=len(case_ids),
+                    counts=json.dumps({"cases": case_ids, "rows": counts}, sort_keys=True),
+                )
+            )
+            detail = json.dumps({"basis": basis, "cases": case_ids, "rows": counts}, sort_keys=True)
+            write_audit(
+                session, actor, "erase_person", erased_at, record_type="person", record_id=person_id, detail=detail
+            )
+            uow.commit()
+            return ErasureView(person_id, erased_at, basis, counts, tuple(case_ids))
+
+    try:
+        erased = saving(write)
+    except (LegalHoldOn, InvalidInput) as refusal:  # the attempt is audited; the record is as it was
+        _audit_refusal(store, actor, person_id, "legal hold" if isinstance(refusal, LegalHoldOn) else "not erasable")
+        raise
+    _empty_sqlite_log(store)
+    return erased
+
+
+def _audit_refusal(store: Store, actor: Actor, person_id: int, detail: str) -> None:
+    with store.unit_of_work().for_writing() as uow:
+        write_audit(
+            uow.session,
+            actor,
+            "erase_person",
+            store.clock(),
+            record_type="person",
+            record_id=person_id,
+            outcome="refused",
+            detail=detail,
+        )
+        uow.commit()
+
+
+def erasures(store: Store, *, actor: Actor) -> list[ErasureView]:
+    """The tombstones of erased records, the latest first: for reports of how many records were erased."""
+    authorise(store.session_factory, actor, "review_retention", store.clock)
+    with store.unit_of_work() as uow:
+        rows = uow.session.scalars(select(Erasure).order_by(Erasure.erased_at.desc(), Erasure.id.desc())).all()
+        views = []
+        for row in rows:
+            held = json.loads(row.counts)
+            views.append(ErasureView(row.person_id, row.erased_at, row.basis, dict(held["rows"]), tuple(held["cases"])))
+        return views
+
+
+def erased_case_ids(session: Session, person_id: int) -> tuple[list[int], datetime | None]:
+    """The former case ids of an erased person and when they were erased (none: not erased)."""
+    row = session.scalars(
+        select(Erasure).where(Erasure.person_id == person_id).order_by(Erasure.erased_at.desc())
+    ).first()
+    if row is None:
+        return [], None
+    return [int(i) for i in json.loads(row.counts)["cases"]], row.erased_at
+
+
+def require_person_or_tombstone(session: Session, person_id: int) -> None:
+    if session.get(Person, person_id) is None and erased_case_ids(session, person_id)[1] is None:
+        raise NotFound("That person is not on record, and no record of theirs was erased.")

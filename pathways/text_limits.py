@@ -1,0 +1,47 @@
+"""What text a field may hold: no control characters (a NUL cannot even be stored in PostgreSQL), and no longer
+than its column allows (PostgreSQL refuses over-long text where SQLite would keep it)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, String
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+
+# Free text kept in a TEXT column (notes, reasons, offences): long enough for any real note.
+FREE_TEXT_LONGEST = 10_000
+LINE_BREAKS = "\t\n\r"
+
+
+def longest_text(column: ColumnElement[Any]) -> int:
+    """The most characters `column` holds: its declared length, or FREE_TEXT_LONGEST for unbounded text."""
+    length = column.type.length if isinstance(column.type, String) else None
+    return int(length) if length else FREE_TEXT_LONGEST
+
+
+def text_problem(value: str, what: str, longest: int, *, multiline: bool = False) -> str | None:
+    """Why `value` cannot be kept as the `what`, in plain words, or None when it can."""
+    allowed = LINE_BREAKS if multiline else ""
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
+        return f"The {what} contains control characters (invisible characters such as NUL); please retype it."
+    if len(value) > longest:
+        return f"The {what} is longer than {longest:,} characters."
+    return None
+
+
+def value_problems(
+    columns: Mapping[str, ColumnElement[Any]] | ReadOnlyColumnCollection[str, Any],
+    values: Mapping[str, object],
+    multiline: Iterable[str],
+) -> list[str]:
+    """Why any text among `values` cannot be kept in the like-named `columns`, in plain words."""
+    lines = set(multiline)
+    problems: list[str] = []
+    for name, value in values.items():
+        if isinstance(value, str) and name in columns:
+            words = text_problem(value, name.replace("_", " "), longest_text(columns[name]), multiline=name in lines)
+            if words:
+                problems.append(words)
+    return problems

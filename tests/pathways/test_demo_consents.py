@@ -1,0 +1,35 @@
+"""The demo database's people have answers to "may we share?", so printing and exporting there behave as with
+real people: agreed sharing goes ahead, and a person who declined (or was never asked) is refused."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Consent, Person
+from pathways.actors import Actor
+from pathways.consent import SharingRefused, SharingRequest
+from pathways.demo_loader import fill_demo_database
+from pathways.services.consent import check_sharing
+from pathways.store import Store
+
+
+def test_demo_people_have_answers_that_the_sharing_check_obeys(store: Store, admin: Actor) -> None:
+    fill_demo_database(store, actor=admin, people=40, seed=3)
+    with store.unit_of_work() as uow:
+        people = set(uow.session.scalars(select(Person.id)))
+        rows = uow.session.scalars(select(Consent)).all()
+        answered = {row.person_id for row in rows}
+        assert 0 < len(people - answered) < len(people) // 2  # a few never asked
+        by_recipient = Counter((row.recipient, row.agreed) for row in rows)
+        assert by_recipient[("treatment_provider", True)] > by_recipient[("treatment_provider", False)]
+        assert by_recipient[("police", False)] > 0
+        answers = {(r.person_id, r.agreed) for r in rows if (r.recipient, r.purpose) == ("police", "prosecution")}
+        agreed = min(person for person, yes in answers if yes)
+        declined = min(person for person, yes in answers if not yes)
+        to_police = SharingRequest("police", "prosecution", None)
+        assert check_sharing(uow.session, admin, [agreed], to_police, at=store.clock()) == ()
+        with pytest.raises(SharingRefused, match="has not agreed to share with the police for prosecution"):
+            check_sharing(uow.session, admin, [declined], to_police, at=store.clock())
