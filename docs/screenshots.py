@@ -44,7 +44,9 @@ def save(widget: QWidget, name: str) -> None:
 
 
 def window(store: Store, role: Role, **where: str) -> MainWindow:
-    actor = Actor(f"demo.{role.value.split('_')[-1]}", role, "demo-pc", **where)
+    actor = Actor(
+        f"demo.{role.value.split('_')[-1]}", role, "demo-pc", site=where.get("site"), service=where.get("service")
+    )
     shown = MainWindow(AppContext(store, actor, demo=True), "pathways-demo.sqlite")
     shown.resize(1280, 800)
     shown.show()

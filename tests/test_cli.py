@@ -42,7 +42,7 @@ def test_import_report_export_round_trip(database_url: str, tmp_path: Path) -> N
         answer = json.loads(out)
         assert answer["figures"] == expected
         assert (answer["pathway"], answer["from"], answer["to"]) == (pathway, start, end)
-    pathways("export", "--output", str(tmp_path / "out"), url=database_url)
+    pathways("export", "--output", str(tmp_path / "out"), "--recipient", "own_records", url=database_url)
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     pathways("import", str(tmp_path / "out"), url=empty)
     dtoa = pathways(
@@ -89,7 +89,9 @@ def test_bad_arguments_get_plain_messages(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "There is no pathway called 'dtao'" in unknown.stderr
     letter = tmp_path / "letter.sqlite"
     letter.write_text("Dear Sir, " * 500)
-    foreign = pathways("export", "--output", str(tmp_path / "x"), url=f"sqlite:///{letter}", check=False)
+    foreign = pathways(
+        "export", "--output", str(tmp_path / "x"), "--recipient", "own_records", url=f"sqlite:///{letter}", check=False
+    )
     assert foreign.returncode == 2 and "could not be opened" in foreign.stderr
     assert letter.read_text() == "Dear Sir, " * 500
 

@@ -180,9 +180,9 @@ def test_file_formats_need_an_output_and_nothing_is_opened_without_one(tmp_path:
 
 def test_case_summary_for_the_court(example: tuple[str, Path], tmp_path: Path) -> None:
     url, path = example
-    out = pathways(
-        "report", "case", "--person", "E001", "--output", str(tmp_path / "x.pdf"), "--purpose", "court", url=url
-    )
+    court = ("--purpose", "court", "--sharing-purpose", "prosecution")
+    law = ("--lawful-basis", "dpa_2018_sch2_para2")  # Daniel Hughes has not agreed: the law allowing it is recorded
+    out = pathways("report", "case", "--person", "E001", "--output", str(tmp_path / "x.pdf"), *court, *law, url=url)
     assert f"The case summary for the court was written to {tmp_path / 'x.pdf'}." in out.stdout
     text = pdf_text(tmp_path / "x.pdf")
     assert "HUGHES, Daniel" in text and "Case summary for the court" in text
@@ -192,7 +192,14 @@ def test_case_summary_for_the_court(example: tuple[str, Path], tmp_path: Path) -
         audit = db.execute(
             "SELECT record_type, record_id, detail FROM audit_log WHERE action = 'print_case_summary'"
         ).fetchall()
-    assert ("person", person_id, "for court") in audit
+        shared = db.execute("SELECT record_id, detail FROM audit_log WHERE action = 'share_under_law'").fetchall()
+        db.execute(  # he agrees to share with the treatment provider (as the consent dialog records it)
+            "INSERT INTO consents (person_id, recipient, purpose, agreed, recorded_at, recorded_by) "
+            "VALUES (?, 'treatment_provider', 'treatment', 1, '2026-11-29 12:00:00.000000', 'nav.smith')",
+            (person_id,),
+        )
+    assert ("person", person_id, "for court, to court:prosecution") in audit
+    assert (person_id, "court:prosecution under dpa_2018_sch2_para2") in shared
     pathways(
         "report",
         "case",
@@ -211,9 +218,18 @@ def test_case_summary_for_the_court(example: tuple[str, Path], tmp_path: Path) -
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--person", "E999", "--purpose", "court"), "There is no person with the reference 'E999'."),
-        (("--person", "id:999", "--purpose", "court"), "There is no person with the record number 999."),
-        (("--person", "id:E001", "--purpose", "court"), "'id:E001' is not a record number"),
+        (
+            ("--person", "E999", "--purpose", "court", "--sharing-purpose", "prosecution"),
+            "There is no person with the reference 'E999'.",
+        ),
+        (
+            ("--person", "id:999", "--purpose", "court", "--sharing-purpose", "prosecution"),
+            "There is no person with the record number 999.",
+        ),
+        (
+            ("--person", "id:E001", "--purpose", "court", "--sharing-purpose", "prosecution"),
+            "'id:E001' is not a record number",
+        ),
         (("--person", "E001", "--purpose", "judge"), "There is no case summary for 'judge': give --purpose followed"),
         (
             (

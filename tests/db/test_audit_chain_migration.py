@@ -46,7 +46,9 @@ def test_existing_entries_are_chained_in_the_order_they_were_written(database_ur
         assert entries[0].prev_mac == "" and all(b.prev_mac == a.mac for a, b in itertools.pairwise(entries))
         report = verify_audit_log(store, actor=OS)
         assert report.intact and report.entries == 7
-        note_document(store, actor=OS, person_id=1, document="case_summary:court")  # the chain goes on from there
+        note_document(
+            store, actor=OS, person_id=1, document="case_summary:court", sharing=None
+        )  # the chain goes on from there
         report = verify_audit_log(store, actor=OS)
         assert report.intact and report.entries == 8 and report.head is not None and report.head.seq == 8
         with store.engine.begin() as connection:

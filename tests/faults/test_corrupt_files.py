@@ -108,7 +108,15 @@ def test_the_command_line_says_so_in_words(
     path = tmp_path / "pathways.sqlite"
     path.write_bytes(real_database[:-1])
     args = build_parser().parse_args(
-        ["--database-url", f"sqlite:///{path}", "export", "--output", str(tmp_path / "out")]
+        [
+            "--database-url",
+            f"sqlite:///{path}",
+            "export",
+            "--output",
+            str(tmp_path / "out"),
+            "--recipient",
+            "own_records",
+        ]
     )
     assert run_command(args) == 2
     err = capsys.readouterr().err

@@ -30,6 +30,7 @@ from pytestqt.qtbot import QtBot
 
 from pathways.actors import Actor
 from pathways.clock import now_utc
+from pathways.consent import SharingRequest
 from pathways.definitions import load_definitions
 from pathways.interchange.exporter import ExportFilter, export_dataset
 from pathways.interchange.importer import import_dataset
@@ -259,7 +260,10 @@ def test_exports_onto_a_full_disk_leave_no_half_written_file(
     write_dataset(tmp_path / "dataset", 1, 300)
     import_dataset(store, actor=admin, path=tmp_path / "dataset")
     out = disk.folder / "out"
-    export_dataset(store, actor=admin, folder=out, selection=ExportFilter(pathway="divert"))  # an earlier export
+    own = SharingRequest("own_records", "record_keeping")
+    export_dataset(
+        store, actor=admin, folder=out, selection=ExportFilter(pathway="divert"), sharing=own
+    )  # an earlier one
     store.engine.dispose()
     (out / "cohort.pdf").write_bytes(b"%PDF-1.4 the report printed last month")
     earlier = _files(out)
@@ -267,7 +271,7 @@ def test_exports_onto_a_full_disk_leave_no_half_written_file(
     before = contents(path)
 
     disk.fill(leave=48 * 1024)  # room for the new people.csv (about 12 kB), not for events.csv (about 135 kB)
-    _refused(_pathways(disk, "export", "--output", str(out)))
+    _refused(_pathways(disk, "export", "--output", str(out), "--recipient", "own_records"))
     assert _files(out) == earlier  # the earlier pair, whole and matching; no temporary file left behind
     assert contents(path) == before  # not even the export's audit entry
 

@@ -248,10 +248,10 @@ def test_without_an_account_the_refusal_names_the_username(store: Store, navigat
 
 
 def test_second_correction_of_a_person_is_refused_naming_who_and_when(
-    store: Store, worker: Actor, smith: Actor, clock: Clock
+    store: Store, admin: Actor, smith: Actor, clock: Clock
 ) -> None:
-    person_id = _person(store, smith)
-    shown = people.get_person(store, actor=worker, person_id=person_id).version
+    person_id = _person(store, smith)  # no case yet: only smith and the administrator see her
+    shown = people.get_person(store, actor=admin, person_id=person_id).version
     clock.at = SMITH_SAVES_AT
     people.correct_person(
         store, actor=smith, person_id=person_id, reason="spelling", expected_version=shown, forenames="Danny"
@@ -259,7 +259,7 @@ def test_second_correction_of_a_person_is_refused_naming_who_and_when(
     clock.at = SMITH_SAVES_AT + timedelta(minutes=10)
     with pytest.raises(ConflictingChange) as refused:
         people.correct_person(
-            store, actor=worker, person_id=person_id, reason="typo", expected_version=shown, postcode="RG21 7QW"
+            store, actor=admin, person_id=person_id, reason="typo", expected_version=shown, postcode="RG21 7QW"
         )
     assert refused.value.message == (
         "This person's details were changed by J. Smith at 14:32 while you were working on them. "
@@ -268,5 +268,5 @@ def test_second_correction_of_a_person_is_refused_naming_who_and_when(
     with store.unit_of_work() as uow:
         changes = uow.session.scalars(select(PersonChange.field).where(PersonChange.person_id == person_id)).all()
     assert changes == ["forenames"]  # the refused postcode change left nothing behind
-    now = people.get_person(store, actor=worker, person_id=person_id)
+    now = people.get_person(store, actor=admin, person_id=person_id)
     assert (now.forenames, now.postcode, now.version) == ("Danny", None, shown + 1)

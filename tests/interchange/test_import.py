@@ -15,11 +15,14 @@ from sqlalchemy import func, select
 
 from db.models import AuditEntry, Case, Event, Person
 from pathways.actors import Actor
+from pathways.consent import SharingRequest
 from pathways.interchange.exporter import ExportFilter, export_dataset
 from pathways.interchange.importer import import_dataset
 from pathways.store import Store, open_store
 from reports.cohort import CohortQuestion, cohort_figures
 from tests.conftest import EXAMPLE
+
+OWN_RECORDS = SharingRequest("own_records", "record_keeping")  # moving the records to another Pathways database
 
 EXPECTED = json.loads((EXAMPLE / "expected.json").read_text())
 
@@ -75,7 +78,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_figures(
     store: Store, admin: Actor, tmp_path: Path
 ) -> None:
     import_dataset(store, actor=admin, path=EXAMPLE)
-    result = export_dataset(store, actor=admin, folder=tmp_path / "out", selection=ExportFilter())
+    result = export_dataset(store, actor=admin, folder=tmp_path / "out", selection=ExportFilter(), sharing=OWN_RECORDS)
     assert (result.people, result.cases, result.events) == (5, 5, 25)
     fresh = open_store(f"sqlite:///{tmp_path / 'fresh.sqlite'}", clock=store.clock)
     try:
@@ -90,7 +93,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_figures(
 def test_export_filters_by_pathway_and_dates(store: Store, admin: Actor, tmp_path: Path) -> None:
     import_dataset(store, actor=admin, path=EXAMPLE)
     selection = ExportFilter(pathway="dtoa", start=date(2023, 3, 5), end=date(2023, 3, 31), site="Basingstoke")
-    result = export_dataset(store, actor=admin, folder=tmp_path / "out", selection=selection)
+    result = export_dataset(store, actor=admin, folder=tmp_path / "out", selection=selection, sharing=OWN_RECORDS)
     assert (result.people, result.cases) == (2, 2)
     people = (tmp_path / "out" / "people.csv").read_text().splitlines()
     assert people[0] == "person_ref,surname,forenames,date_of_birth,sex,ethnicity,pnc_id,postcode"

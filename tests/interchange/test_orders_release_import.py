@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -181,7 +182,8 @@ def test_only_the_running_orders_next_review_is_left_open_after_import(
 ) -> None:
     report = import_dataset(store, actor=admin, path=write_dataset(tmp_path / "dataset"))
     assert report.errors == [] and report.written
-    (open_one,) = worklists.overdue_requirements(store, actor=worker, now=datetime(2026, 11, 29, tzinfo=UTC))
+    provider = replace(worker, service=PROVIDER)  # a worker of the service the orders were made with
+    (open_one,) = worklists.overdue_requirements(store, actor=provider, now=datetime(2026, 11, 29, tzinfo=UTC))
     assert (open_one.case_ref, open_one.label, open_one.service) == ("D3", "Review hearing 2 of 18", PROVIDER)
     assert open_one.due_at == datetime(2026, 1, 3, 10, tzinfo=LONDON)
 

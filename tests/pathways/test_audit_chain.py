@@ -52,7 +52,7 @@ def _normal_day(store: Store, clock: Clock, navigator: Actor) -> None:
         store, actor=actor, surname="Doe", forenames="Jo", date_of_birth=date(1990, 2, 3), sex="F"
     )
     clock.at += timedelta(minutes=1)
-    note_document(store, actor=actor, person_id=person.id, document="case_summary:court")
+    note_document(store, actor=actor, person_id=person.id, document="case_summary:court", sharing=None)
     with pytest.raises(NotPermitted):
         accounts.list_users(store, actor=navigator)
     import_dataset(store, actor=OS, path=EXAMPLE)
@@ -163,7 +163,8 @@ def test_a_cut_off_end_is_named_and_stays_visible_after_more_entries(
     assert _texts(_verify(store)) == [
         f"The last 2 entries have been removed: the log now ends at entry {end}, but Pathways had written 2 more."
     ]
-    note_document(store, actor=admin, person_id=1, document="case_summary:court")  # the chain goes on from its end
+    # the chain goes on from its end
+    note_document(store, actor=admin, person_id=1, document="case_summary:court", sharing=None)
     newest = _entries(store)[-1]
     assert newest.seq == len(day) + 1
     expected = f"2 entries were deleted from the log between entry {day[-3].id} and entry {newest.id}."
@@ -177,13 +178,13 @@ def test_an_end_record_replaced_with_an_earlier_copy_is_named(
         setting = uow.session.get(Setting, HEAD_SETTING)
         assert setting is not None
         earlier = setting.value
-    note_document(store, actor=admin, person_id=1, document="case_summary:court")
+    note_document(store, actor=admin, person_id=1, document="case_summary:court", sharing=None)
     _sql(store, "UPDATE settings SET value = :value WHERE key = :key", value=earlier, key=HEAD_SETTING)
     problems = _verify(store).problems
     assert [p.kind for p in problems] == ["end"]
     assert "the record has been replaced with an earlier copy" in problems[0].text
     with pytest.raises(AuditChainBroken, match="record of where the audit log ends has been altered"):
-        note_document(store, actor=admin, person_id=1, document="case_summary:court")
+        note_document(store, actor=admin, person_id=1, document="case_summary:court", sharing=None)
 
 
 def test_many_changed_entries_are_named_as_a_range(store: Store, day: list[AuditEntry]) -> None:
@@ -198,13 +199,13 @@ def test_writing_stops_when_the_end_record_is_gone_until_an_administrator_restar
     _sql(store, "DELETE FROM settings WHERE key = :key", key=HEAD_SETTING)
     before = len(_entries(store))
     with pytest.raises(AuditChainBroken, match=r"record of where the audit log ends is missing.*nothing was saved"):
-        note_document(store, actor=admin, person_id=1, document="case_summary:court")
+        note_document(store, actor=admin, person_id=1, document="case_summary:court", sharing=None)
     assert len(_entries(store)) == before
     assert [p.kind for p in _verify(store).problems] == ["end"]
     assert restart_audit_chain(store, actor=OS) is ChainFault.END_MISSING
     with pytest.raises(PathwaysError, match="nothing to restart"):
         restart_audit_chain(store, actor=OS)
-    note_document(store, actor=admin, person_id=1, document="case_summary:court")
+    note_document(store, actor=admin, person_id=1, document="case_summary:court", sharing=None)
     report = _verify(store)
     assert report.intact, _texts(report)
     restart = _entries(store)[-2]
@@ -221,12 +222,12 @@ def test_a_lost_key_stops_writing_until_a_new_chain_is_started(
 ) -> None:
     monkeypatch.setenv(KEY_ENV, str(tmp_path / "lost" / "audit.key"))
     with pytest.raises(AuditChainBroken, match=r"audit key file .* is missing"):
-        note_document(store, actor=admin, person_id=1, document="case_summary:court")
+        note_document(store, actor=admin, person_id=1, document="case_summary:court", sharing=None)
     with pytest.raises(CannotVerify, match="There is no audit key"):
         _verify(store)
     assert restart_audit_chain(store, actor=OS) is ChainFault.KEY_MISSING
     assert (tmp_path / "lost" / "audit.key").stat().st_mode & 0o777 == 0o600
-    note_document(store, actor=admin, person_id=1, document="case_summary:court")
+    note_document(store, actor=admin, person_id=1, document="case_summary:court", sharing=None)
     report = _verify(store)
     assert report.intact, _texts(report)
     assert report.unchecked == len(day)
@@ -240,7 +241,7 @@ def test_a_different_key_is_refused_rather_than_splitting_the_chain(
     other.write_text("ab" * 32 + "\n")
     monkeypatch.setenv(KEY_ENV, str(other))
     with pytest.raises(AuditChainBroken, match="sealed with a different key"):
-        note_document(store, actor=admin, person_id=1, document="case_summary:court")
+        note_document(store, actor=admin, person_id=1, document="case_summary:court", sharing=None)
     with pytest.raises(CannotVerify, match="probably not the key this audit log was sealed with"):
         _verify(store)
 
@@ -252,7 +253,7 @@ def test_two_writers_at_once_never_fork_the_chain(store: Store, admin: Actor) ->
         try:
             actor = Actor(f"admin.{worker}", Role.ADMINISTRATOR, f"pc-{worker}")
             for i in range(15):
-                note_document(store, actor=actor, person_id=i, document=f"letter:{worker}")
+                note_document(store, actor=actor, person_id=i, document=f"letter:{worker}", sharing=None)
         except BaseException as exc:  # reported below
             errors.append(exc)
 

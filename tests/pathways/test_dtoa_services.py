@@ -153,7 +153,7 @@ def test_out_of_order_steps_are_refused_in_plain_words(store: Store, navigator: 
     case_id = dtoa.record_arrest(
         store, actor=navigator, person_id=person_id, occurred_at=ARREST, offence="robbery"
     ).case_id
-    with pytest.raises(StepNotAllowed, match="The follow-up assessment cannot be recorded before it was required"):
+    with pytest.raises(NotPermitted, match="another site or service"):  # not referred to the worker's service yet
         dtoa.record_attendance(
             store,
             actor=worker,

@@ -197,7 +197,7 @@ def test_a_report_replays_a_case_whose_row_is_out_of_date(
     assert cohort_figures(store, actor=manager, question=question).figures["eligible"] == 1
     people.correct_person(
         store,
-        actor=worker,
+        actor=navigator,  # who arrested them (the case is not referred to the worker's service)
         person_id=person.id,
         reason="date of birth mistyped",
         expected_version=person.version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -49,7 +50,7 @@ def test_outreach_visits_referrals_to_several_partners_and_engagement(
     )
     case_id = visit.case_id
     assert visit.stage == "Visited" and visit.deadlines == ()
-    message = refused(store, worker, case_id, "engaged", local(5, 5), {"service": CLIC})
+    message = refused(store, navigator, case_id, "engaged", local(5, 5), {"service": CLIC})
     assert message == (
         "The person was not referred to County Lines Informed Cumbria, so engagement with it cannot be recorded: "
         "record the referral first."
@@ -63,6 +64,7 @@ def test_outreach_visits_referrals_to_several_partners_and_engagement(
             occurred_at=local(5, 5),
             values={"service": partner},
         )
+    worker = replace(worker, service=CLIC)  # a worker of the service the case was referred to
     record_step(
         store,
         actor=worker,

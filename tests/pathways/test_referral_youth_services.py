@@ -3,6 +3,7 @@ generic services (start_case, record_step) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -66,6 +67,7 @@ def test_an_arrest_referral_from_contact_to_closure(store: Store, navigator: Act
     ]
     for hour, (event, values) in enumerate(steps, start=10):
         record_step(store, actor=navigator, case_id=case_id, event=event, occurred_at=local(5, 1, hour), values=values)
+    worker = replace(worker, service="EDP Drug and Alcohol Services")  # of the service the case was referred to
     started = record_step(
         store, actor=worker, case_id=case_id, event="treatment_started", occurred_at=local(5, 6), values={}
     )
@@ -157,7 +159,7 @@ def _divert(store: Store, actor: Actor, person_id: int, when: datetime) -> int:
         pathway="divert",
         event="referral",
         occurred_at=when,
-        values={"substances": "cannabis", "site": "Worcester"},
+        values={"substances": "cannabis", "site": "Worcester", "service": "Inclusion Hampshire"},  # the worker's
     ).case_id
 
 

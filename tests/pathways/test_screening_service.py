@@ -238,7 +238,7 @@ def test_who_may_screen(store: Store, navigator: Actor, worker: Actor, manager: 
                 answers=durham_answers(),
                 occurred_at=SCREENED,
             )
-    gambling = _gambling_case(store, worker, person_id)
+    gambling = _gambling_case(store, worker, _person(store, worker))  # one the worker registered: in their scope
     done = screen_case(
         store, actor=worker, case_id=gambling, instrument="pgsi", answers=pgsi_answers(5), occurred_at=SCREENED
     )
@@ -248,7 +248,7 @@ def test_who_may_screen(store: Store, navigator: Actor, worker: Actor, manager: 
 
 
 def test_a_pgsi_screening_on_the_gambling_pathway(store: Store, navigator: Actor, worker: Actor) -> None:
-    person_id = _person(store, navigator)
+    person_id = _person(store, worker)  # registered by the worker, so in their scope
     case_id = _gambling_case(store, worker, person_id)
     form = screening_form(store, actor=worker, case_id=case_id, event="screened")
     assert [i.code for i in form.instruments] == ["pgsi"] and form.date_of_birth == date(1992, 3, 10)
@@ -277,7 +277,7 @@ def test_a_pgsi_screening_on_the_gambling_pathway(store: Store, navigator: Actor
         assert event is not None and row is not None
         assert (event.name, event.result, event.reason) == ("screened", "problem", "PGSI score 9: problem gambling")
         assert (row.instrument, row.outcome, row.score) == ("pgsi", "problem", 9)
-    views = person_screenings(store, actor=navigator, person_id=person_id)
+    views = person_screenings(store, actor=worker, person_id=person_id)  # the navigator's site is not on the case
     assert [(v.pathway, v.outcome_words, v.score) for v in views] == [("gambling", "problem gambling", 9)]
     assert views[0].answers[0] == (
         "In the last 12 months, have you bet more than you could really afford to lose?",

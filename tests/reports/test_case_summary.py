@@ -22,6 +22,8 @@ EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "spec" / "example"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 AS_OF = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
 NAVIGATOR = Actor("nav.smith", Role.CUSTODY_NAVIGATOR, "custody-pc-1", site="Basingstoke")
+# The example dataset spans three custody sites: its records are read as a manager granted the notes, who sees all.
+READER = Actor("mgr.reader", Role.MANAGER, "office-pc-1", may_read_notes=True)
 
 
 def example_store(folder: Path) -> tuple[Store, dict[str, int]]:
@@ -35,7 +37,7 @@ def example_store(folder: Path) -> tuple[Store, dict[str, int]]:
 
 
 def record_of(store: Store, ids: dict[str, int], ref: str) -> PersonRecord:
-    return person_record(store, actor=NAVIGATOR, person_id=ids[ref])
+    return person_record(store, actor=READER, person_id=ids[ref])
 
 
 def pdf_text(source: Path | bytes) -> str:

@@ -26,7 +26,9 @@ def ui_store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
 
 
 def _context(store: Store, role: Role, **where: str) -> AppContext:
-    return AppContext(store, Actor(f"test.{role.value}", role, "test-pc", **where))
+    return AppContext(
+        store, Actor(f"test.{role.value}", role, "test-pc", site=where.get("site"), service=where.get("service"))
+    )
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -228,7 +229,8 @@ def test_the_person_page_opens_the_builder_then_the_progress(
 def test_progress_of_the_worked_example_contract(qtbot: QtBot, navigator_context: AppContext) -> None:
     with navigator_context.store.unit_of_work() as uow:
         case_id = uow.session.scalars(select(Case.id).where(Case.case_ref == "EC4")).one()
-    dialog = ContractProgressDialog(navigator_context, case_id)
+    durham = AppContext(navigator_context.store, replace(navigator_context.actor, site="Durham"))  # EC4's site
+    dialog = ContractProgressDialog(durham, case_id)
     qtbot.addWidget(dialog)
     rows = [[_cell(dialog, r, c) for c in range(2)] for r in range(dialog.table.rowCount())]
     assert rows == [

@@ -1,14 +1,19 @@
-"""Printing documents from a person's record: the reader is chosen at print time, and it is audited."""
+"""Printing documents from a person's record: the reader is chosen at print time, and it is audited (with who it was
+for: the person agreed to share with the court, and the police are told of the missed assessment under the law that
+requires it; ui/share_dialog.py asks for these, tests/ui/test_consent_dialogs.py tests it)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pypdf import PdfReader
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from db.models import AuditEntry
+from db.models import AuditEntry, Person
+from pathways.consent import SharingRequest
+from pathways.services.consent import record_consent
 from ui.context import AppContext
 from ui.main_window import MainWindow
 
@@ -30,14 +35,21 @@ def test_case_summary_for_the_court_and_the_police_summary(
     qtbot: QtBot, navigator_context: AppContext, tmp_path: Path
 ) -> None:
     window = _open(qtbot, navigator_context, "hughes")
+    with navigator_context.store.unit_of_work() as uow:
+        person_id = uow.session.scalar(select(Person.id).where(Person.person_ref == "E001"))
+    assert person_id is not None
+    court_purpose = ("court", "prosecution")
+    record_consent(
+        navigator_context.store, actor=navigator_context.actor, person_id=person_id, answers={court_purpose: True}
+    )
     button = window.person_page.documents
     titles = [d.title for d in button.documents]
     assert "Case summary for the court…" in titles and "Failure-to-attend summary for the police…" in titles
     court = next(d for d in button.documents if d.key == "summary:court")
-    assert button.save(court, tmp_path / "court.pdf")
+    assert button.save(court, tmp_path / "court.pdf", SharingRequest(*court_purpose))
     assert "HUGHES" in _text(tmp_path / "court.pdf").upper()
     police = next(d for d in button.documents if d.key == "failure_to_attend")
-    assert button.save(police, tmp_path / "fta.pdf")
+    assert button.save(police, tmp_path / "fta.pdf", SharingRequest("police", "prosecution", "drugs_act_2005_s12_s14"))
     assert "22 March 2023" in _text(tmp_path / "fta.pdf")
     contract = next(d for d in button.documents if d.key == "contract")
     assert not button.save(contract, tmp_path / "contract.pdf")
@@ -45,16 +57,17 @@ def test_case_summary_for_the_court_and_the_police_summary(
     assert not (tmp_path / "contract.pdf").exists()
     with navigator_context.store.unit_of_work() as uow:
         printed = uow.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "print_document")).all()
-    assert printed == ["summary:court", "failure_to_attend"]
+    assert printed == ["summary:court to court:prosecution", "failure_to_attend to police:prosecution"]
 
 
 def test_a_case_without_a_missed_assessment_has_no_police_summary(
     qtbot: QtBot, navigator_context: AppContext, tmp_path: Path
 ) -> None:
-    window = _open(qtbot, navigator_context, "mensah")
+    durham = AppContext(navigator_context.store, replace(navigator_context.actor, site="Durham"))  # Mensah's site
+    window = _open(qtbot, durham, "mensah")
     button = window.person_page.documents
     police = next(d for d in button.documents if d.key == "failure_to_attend")
-    assert not button.save(police, tmp_path / "fta.pdf")
+    assert not button.save(police, tmp_path / "fta.pdf", SharingRequest("police", "prosecution"))
     assert "not for a Checkpoint" in window.person_page.error.text()
     contract = next(d for d in button.documents if d.key == "contract")
     assert button.save(contract, tmp_path / "contract.pdf")

@@ -203,6 +203,7 @@ def _export_dialog(qtbot: QtBot, context: AppContext, runner: OperationRunner, f
     dialog = ExportDialog(context, runner)
     _show(qtbot, dialog)
     qtbot.keyClicks(dialog.folder, str(folder))
+    dialog.recipient.setCurrentIndex(dialog.recipient.findData("own_records:record_keeping"))  # shared with no one
     return dialog
 
 

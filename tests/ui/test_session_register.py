@@ -165,7 +165,12 @@ def test_a_person_is_found_by_name_and_enrolled(
 ) -> None:
     programme, _cases = group
     people.register_person(
-        worker_context.store, actor=WORKER, surname="Dunn", forenames="Eve", date_of_birth=date(1992, 6, 1), sex="F"
+        worker_context.store,
+        actor=worker_context.actor,  # registered by the worker who enrols her: in their scope
+        surname="Dunn",
+        forenames="Eve",
+        date_of_birth=date(1992, 6, 1),
+        sex="F",
     )
     page = _page(qtbot, worker_context, runner)
     dialog = EnrolDialog(worker_context, runner, programme, page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -12,9 +13,21 @@ from pathways.actors import Actor, Role
 from pathways.clock import LONDON
 from pathways.services import people
 from pathways.services.steps import record_step, start_case
+from pathways.store import Store
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.start_case_dialog import StartCaseDialog
+
+
+# Siân Evans (the example's EC5) was referred to DIVERT at Bangor custody, to Cranstoun: the users here work there.
+@pytest.fixture
+def navigator_context(ui_store: Store) -> AppContext:
+    return AppContext(ui_store, Actor("test.custody_navigator", Role.CUSTODY_NAVIGATOR, "test-pc", site="Bangor"))
+
+
+@pytest.fixture
+def worker_context(ui_store: Store) -> AppContext:
+    return AppContext(ui_store, Actor("test.treatment_worker", Role.TREATMENT_WORKER, "test-pc", service="Cranstoun"))
 
 
 def _record(qtbot: QtBot, context: AppContext, search: str) -> MainWindow:
