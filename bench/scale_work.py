@@ -166,6 +166,7 @@ def app_cohort(database: Path, today: date, repeat: int) -> dict[str, Any]:
 
 def app_export(database: Path, today: date, repeat: int) -> dict[str, Any]:
     from pathways.actors import Actor, Role
+    from pathways.consent import SharingRequest
     from pathways.interchange.exporter import ExportFilter, export_dataset
     from pathways.store import open_store
 
@@ -178,7 +179,13 @@ def app_export(database: Path, today: date, repeat: int) -> dict[str, Any]:
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
-            result = export_dataset(store, actor=manager, folder=Path(folder), selection=selection)
+            result = export_dataset(
+                store,
+                actor=manager,
+                folder=Path(folder),
+                selection=selection,
+                sharing=SharingRequest("own_records", "record_keeping"),
+            )
             taken.append(time.perf_counter() - started)
             events = result.events
     store.engine.dispose()

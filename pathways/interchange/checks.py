@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from db.models import Case, Event, Person
 from pathways.definitions import PathwayDefinition
 from pathways.engine import Fact, default_due, field_problems
 from pathways.errors import InvalidInput
@@ -20,10 +21,20 @@ from pathways.interchange.format import (
     parse_date,
     parse_local_moment,
 )
+from pathways.text_limits import longest_text, text_problem
 from pathways.timeline import fact_from_values
 
 # The columns that carry an event's values (the rest say whose, which case, what and when).
 EVENT_VALUE_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in (*EVENT_REQUIRED, "due_at"))
+# Where each text column is kept, for its longest length; free text may run over several lines.
+TEXT_COLUMNS = {
+    "person_ref": Person.__table__.c.person_ref,
+    "case_ref": Case.__table__.c.case_ref,
+    "pathway": Case.__table__.c.pathway,
+    "event": Event.__table__.c.name,
+    **{c: Event.__table__.c[c] for c in EVENT_VALUE_COLUMNS},
+}
+MULTILINE_COLUMNS = ("offence", "reason", "conditions", "notes")
 
 
 @dataclass(frozen=True)
@@ -61,9 +72,26 @@ def _missing(table: str, row: Row, required: tuple[str, ...]) -> list[Problem]:
     return [Problem(table, row.number, c, "", "a value is required") for c in required if not row.get(c)]
 
 
+def _shown(value: str) -> str:
+    return value if len(value) <= 60 else value[:60] + "…"
+
+
+def text_problems(table: str, row: Row, columns: tuple[str, ...]) -> list[Problem]:
+    """Control characters or over-long text in the row's text cells (which the database could not keep)."""
+    problems: list[Problem] = []
+    for column in columns:
+        value = row.get(column)
+        words = text_problem(
+            value, column.replace("_", " "), longest_text(TEXT_COLUMNS[column]), multiline=column in MULTILINE_COLUMNS
+        )
+        if value and words:
+            problems.append(Problem(table, row.number, column, _shown(value), words))
+    return problems
+
+
 def check_people(rows: list[Row], today: date, result: Checked) -> None:
     for row in rows:
-        problems = _missing("people", row, PEOPLE_REQUIRED)
+        problems = _missing("people", row, PEOPLE_REQUIRED) + text_problems("people", row, ("person_ref",))
         ref = row.get("person_ref")
         if ref and ref in result.people:
             first = result.people[ref].row
@@ -80,7 +108,7 @@ def check_people(rows: list[Row], today: date, result: Checked) -> None:
                 details.update(check_details({column: parsed}, today))
             except (ValueError, InvalidInput) as exc:
                 words = str(exc) if isinstance(exc, InvalidInput) else f"the date {exc}"
-                problems.append(Problem("people", row.number, column, value, words))
+                problems.append(Problem("people", row.number, column, _shown(value), words))
         result.problems.extend(problems)
         if not problems:
             result.people[ref] = PersonIn(row.number, ref, details)
@@ -132,7 +160,7 @@ def check_events(
     """Column-level checks of each event row; rule checks of whole timelines come after."""
     cases: dict[str, tuple[str, str, int]] = {}
     for row in rows:
-        problems = _missing("events", row, EVENT_REQUIRED)
+        problems = _missing("events", row, EVENT_REQUIRED) + text_problems("events", row, tuple(TEXT_COLUMNS))
         person_ref = row.get("person_ref")
         if person_ref and person_ref not in people:
             problems.append(

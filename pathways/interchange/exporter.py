@@ -8,16 +8,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, Select, select
+from sqlalchemy.orm import Session
 
-from db.models import Case, Event, Person
+from db.models import Base, Case, Event, Person
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import local_datetime
+from pathways.consent import SharingRequest
 from pathways.errors import InvalidInput
 from pathways.interchange.format import EVENT_COLUMNS, PEOPLE_COLUMNS, format_local_moment
+from pathways.scope import reads_notes
+from pathways.services.consent import check_sharing
 from pathways.store import Store
 from pathways.timeline import effective_events
 
@@ -53,17 +57,41 @@ def _case_query(selection: ExportFilter) -> Select[int]:
     return query
 
 
-def _person_ref(person: Person) -> str:
+class _PersonKey(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def person_ref(self) -> str | None: ...
+
+
+class _PersonRef(NamedTuple):
+    id: int
+    person_ref: str | None
+
+
+class _CaseKey(NamedTuple):
+    """What events.csv needs of a case: read as plain rows, a page at a time (no ORM objects)."""
+
+    id: int
+    case_ref: str
+    pathway: str
+    person: _PersonRef
+
+
+_STORED_COLUMNS = tuple(c for c in EVENT_COLUMNS if hasattr(Event, c) and c not in ("due_at",))  # as stored
+
+
+def _person_ref(person: _PersonKey) -> str:
     return person.person_ref or f"PW{person.id}"
 
 
-def _event_row(case: Case, event: Event) -> dict[str, str]:
-    notes = [event.notes or ""]
+def _event_row(case: _CaseKey, event: Row[Any], notes_shown: bool = True) -> dict[str, str]:
+    notes = [(event.notes or "") if notes_shown else ""]  # a manager not granted notes: left out (pathways/scope.py)
     if event.authorised_by:
         notes.append(f"Authorised by {event.authorised_by}")
     if event.place:
         notes.append(f"Place: {event.place}")
-    row = {c: str(getattr(event, c) or "") for c in EVENT_COLUMNS if hasattr(Event, c) and c not in ("due_at",)}
+    row = {c: str(getattr(event, c) or "") for c in _STORED_COLUMNS}
     row.update(
         person_ref=_person_ref(case.person),
         case_ref=case.case_ref,
@@ -76,16 +104,54 @@ def _event_row(case: Case, event: Event) -> dict[str, str]:
     return row
 
 
-def _cases(session: Session, selection: ExportFilter) -> Iterator[Case]:
-    ids = list(session.scalars(_case_query(selection)))
+def _case_pages(session: Session, ids: list[int]) -> Iterator[list[_CaseKey]]:
+    """The cases of `ids` (in order of id), CHUNK at a time, each page read by primary key."""
+    query = (
+        select(Case.id, Case.case_ref, Case.pathway, Person.id, Person.person_ref)
+        .join_from(Case, Person, Case.person_id == Person.id)
+        .order_by(Case.id)
+    )
     for offset in range(0, len(ids), CHUNK):
-        query = (
-            select(Case)
-            .where(Case.id.in_(ids[offset : offset + CHUNK]))
-            .order_by(Case.id)
-            .options(selectinload(Case.events), selectinload(Case.person))
-        )
-        yield from session.scalars(query)
+        rows = session.connection().execute(query.where(Case.id.in_(ids[offset : offset + CHUNK])))
+        yield [_CaseKey(i, ref, pathway, _PersonRef(pid, pref)) for i, ref, pathway, pid, pref in rows]
+
+
+def _page_events(session: Session, page: list[_CaseKey]) -> dict[int, list[Row[Any]]]:
+    """The stored events (every row: records, corrections, withdrawals) of a page of cases, by case id."""
+    events = Base.metadata.tables["events"]
+    query = select(events).where(events.c.case_id.in_([c.id for c in page])).order_by(events.c.case_id, events.c.seq)
+    by_case: dict[int, list[Row[Any]]] = {}
+    for row in session.connection().execute(query):
+        by_case.setdefault(row.case_id, []).append(row)
+    return by_case
+
+
+def _event_rows(session: Session, ids: list[int], notes_shown: bool) -> Iterator[dict[str, str]]:
+    """events.csv's rows, read and made a page of cases at a time as they are written (never all held)."""
+    for page in _case_pages(session, ids):
+        events = _page_events(session, page)
+        for case in page:
+            for _ref, event in effective_events(events.get(case.id, [])):
+                yield _event_row(case, event, notes_shown)
+
+
+def _selected_people(session: Session, ids: list[int]) -> dict[int, _PersonRef]:
+    """The people of the cases of `ids`, by id (their references only), in the order of their first case."""
+    people: dict[int, _PersonRef] = {}
+    for page in _case_pages(session, ids):
+        for case in page:
+            people.setdefault(case.person.id, case.person)
+    return people
+
+
+def _person_rows(session: Session, people: dict[int, _PersonRef]) -> Iterator[dict[str, str]]:
+    """people.csv's rows, by reference (in the order of their first case where two share one), CHUNK at a time."""
+    table = Base.metadata.tables["people"]
+    order = [p.id for p in sorted(people.values(), key=_person_ref)]
+    for offset in range(0, len(order), CHUNK):
+        ids = order[offset : offset + CHUNK]
+        found = {row.id: row for row in session.connection().execute(select(table).where(table.c.id.in_(ids)))}
+        yield from (_person_row(found[i]) for i in ids)
 
 
 def _partial(path: Path) -> Path:
@@ -119,41 +185,44 @@ def _write_tables(tables: list[tuple[Path, tuple[str, ...], Iterator[dict[str, s
     return counts
 
 
-def export_dataset(store: Store, *, actor: Actor, folder: Path, selection: ExportFilter) -> ExportResult:
-    """Write people.csv and events.csv for the selected cases (all cases when nothing is selected)."""
+def export_dataset(
+    store: Store, *, actor: Actor, folder: Path, selection: ExportFilter, sharing: SharingRequest
+) -> ExportResult:
+    """Write people.csv and events.csv for the selected cases (all cases when nothing is selected), for the recipient
+    and purpose `sharing` names: refused, with nothing written, when someone in it has not agreed to that and no law
+    allowing it is given (pathways/services/consent.py)."""
     authorise(store.session_factory, actor, "export_dataset", store.clock)
     if selection.pathway:
         store.definition(selection.pathway)
     if selection.start and selection.end and selection.end < selection.start:
         raise InvalidInput("The end of the period is before its start.")
-    folder.mkdir(parents=True, exist_ok=True)
     with store.unit_of_work() as uow:
-        people: dict[int, Person] = {}
-        event_rows: list[dict[str, str]] = []
-        case_count = 0
-        for case in _cases(uow.session, selection):
-            case_count += 1
-            people[case.person_id] = case.person
-            event_rows.extend(_event_row(case, event) for _ref, event in effective_events(case.events))
-        person_rows = (_person_row(p) for p in sorted(people.values(), key=_person_ref))
+        notes_shown = reads_notes(uow.session, actor)
+        ids = list(uow.session.scalars(_case_query(selection)))  # the selected cases' ids, in order
+        people = _selected_people(uow.session, ids)
+        # Consent to share: refused before anything is written; a law given is audited with the export.
+        check_sharing(uow.session, actor, list(people), sharing, at=store.clock())
+        folder.mkdir(parents=True, exist_ok=True)
         people_count, events_count = _write_tables(
             [
-                (folder / "people.csv", PEOPLE_COLUMNS, person_rows),
-                (folder / "events.csv", EVENT_COLUMNS, iter(event_rows)),
+                (folder / "people.csv", PEOPLE_COLUMNS, _person_rows(uow.session, people)),
+                (folder / "events.csv", EVENT_COLUMNS, _event_rows(uow.session, ids, notes_shown)),
             ]
         )
+        case_count = len(ids)
         write_audit(
             uow.session,
             actor,
             "export_dataset",
             store.clock(),
-            detail=f"people {people_count}, cases {case_count}, events {events_count}",
+            detail=f"people {people_count}, cases {case_count}, events {events_count}"
+            f", to {sharing.recipient}:{sharing.purpose}",
         )
         uow.commit()
     return ExportResult(folder, people_count, case_count, events_count)
 
 
-def _person_row(person: Person) -> dict[str, str]:
+def _person_row(person: Row[Any]) -> dict[str, str]:
     return {
         "person_ref": _person_ref(person),
         "surname": person.surname,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,16 @@ class _Held:
 
     people: dict[str, Person] = field(default_factory=dict)
     cases: dict[str, Case] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A person a new person may be compared with: held, or earlier in the file; `order` keeps the warnings' order."""
+
+    order: int
+    ref: str
+    surname: str
+    forenames: str
 
 
 def _signature(fact: Fact, name: str) -> tuple[Any, ...]:
@@ -147,32 +158,51 @@ def _timeline_problems(
 
 
 def _possible_duplicates(session: Session, checked: Checked, held: _Held) -> list[Problem]:
-    """New people who may be someone already held, or someone else in the file: reported, never merged."""
+    """New people who may be someone already held, or someone else in the file: reported, never merged.
+
+    A possible duplicate is born the same day and has a similar name (pathways.matching.similar_names). Only people
+    who also share a sound code with the new person (a word of one name sounds like a word of the other: the codes
+    name search forgives spelling with, kept in people.sound_key) are compared, so that each new person is compared
+    with a handful of people however many are held, not with everyone born that day.
+    """
     incoming = [p for ref, p in checked.people.items() if ref not in held.people]
-    by_birth: dict[Any, list[tuple[str, str, str]]] = defaultdict(list)
-    births = sorted({p.details["date_of_birth"] for p in incoming})
+    codes = {p.ref: sound_key(p.details["surname"], p.details["forenames"]).split() for p in incoming}
+    wanted: dict[Any, set[str]] = defaultdict(set)  # by date of birth: the codes of the new people born that day
+    for person in incoming:
+        wanted[person.details["date_of_birth"]].update(codes[person.ref])
+    known: dict[tuple[Any, str], list[_Known]] = defaultdict(list)  # by date of birth and sound code
+    births = sorted(wanted)
+    order = count()
     for offset in range(0, len(births), CHUNK):
-        query = select(Person.person_ref, Person.surname, Person.forenames, Person.date_of_birth)
-        for ref, surname, forenames, born in session.execute(
-            query.where(Person.date_of_birth.in_(births[offset : offset + CHUNK]))
-        ):
-            by_birth[born].append((str(ref or f"id {ref}"), surname, forenames))
+        query = select(
+            Person.id, Person.person_ref, Person.surname, Person.forenames, Person.date_of_birth, Person.sound_key
+        ).where(Person.date_of_birth.in_(births[offset : offset + CHUNK]))
+        for person_id, ref, surname, forenames, born, key in session.execute(query):
+            shared = wanted[born].intersection(key.split())
+            if shared:
+                entry = _Known(next(order), str(ref or f"id {person_id}"), surname, forenames)
+                for code in shared:
+                    known[(born, code)].append(entry)
     warnings: list[Problem] = []
     for person in incoming:
         d = person.details
-        for ref, surname, forenames in by_birth[d["date_of_birth"]]:
-            if ref != person.ref and similar_names(d["surname"], d["forenames"], surname, forenames):
-                where = "already held" if ref not in checked.people else "in this file"
+        born = d["date_of_birth"]
+        candidates = {k.order: k for code in codes[person.ref] for k in known[(born, code)]}
+        for k in sorted(candidates.values(), key=lambda k: k.order):  # as held, then in file order
+            if k.ref != person.ref and similar_names(d["surname"], d["forenames"], k.surname, k.forenames):
+                where = "already held" if k.ref not in checked.people else "in this file"
                 warnings.append(
                     Problem(
                         "people",
                         person.row,
                         "person_ref",
                         person.ref,
-                        f"may be the same person as {ref} {where} (same date of birth, similar name); not merged",
+                        f"may be the same person as {k.ref} {where} (same date of birth, similar name); not merged",
                     )
                 )
-        by_birth[d["date_of_birth"]].append((person.ref, d["surname"], d["forenames"]))
+        entry = _Known(next(order), person.ref, d["surname"], d["forenames"])
+        for code in codes[person.ref]:
+            known[(born, code)].append(entry)
     return warnings
 
 
