@@ -181,7 +181,12 @@ class Event(Base):
 
     case: Mapped[Case] = relationship(back_populates="events")
 
-    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        # What a navigator (site) or a worker (service) may see is asked of each case's events (pathways/scope.py).
+        Index("ix_events_case_id_site", "case_id", "site"),
+        Index("ix_events_case_id_service", "case_id", "service"),
+    )
 
 
 class OpenDeadline(Base):
