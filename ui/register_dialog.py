@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from pathways.errors import PathwaysError
 from pathways.identity import ETHNICITY_CODES, ETHNICITY_LABELS, SEXES
-from pathways.services.people import possible_duplicates, register_person
+from pathways.services.people import duplicates_elsewhere, possible_duplicates, register_person
 from pathways.services.results import PersonView
 from ui.context import AppContext
 from ui.drafts import DraftFile, DraftKeeper, FieldWidget, read_fields, write_fields
@@ -117,7 +117,15 @@ class RegisterPersonDialog(QDialog):
     def _born(self) -> date:
         return from_qdate(self.born.date())
 
-    def _show_duplicates(self, found: list[PersonView]) -> None:
+    def _show_duplicates(self, found: list[PersonView], elsewhere: int) -> None:
+        who, are = ("Someone", "is") if elsewhere == 1 else (f"{elsewhere} people", "are")
+        held_elsewhere = (
+            f"{who} with the same date of birth and a similar name {are} held by another site or service, and not "
+            "shown to you. If this is the same person, ask that site or service to share the case with you. "
+        )
+        if not found:
+            self.duplicates_note.setText(held_elsewhere + "Press Save again to register a new person.")
+            return
         self.duplicates.clear()
         for person in found:
             item = QListWidgetItem(
@@ -126,8 +134,9 @@ class RegisterPersonDialog(QDialog):
             item.setData(256, person.id)
             self.duplicates.addItem(item)
         self.duplicates_note.setText(
-            "These people are already held with the same date of birth and a similar name. Use one of them, "
-            "or press Save again to register a new person."
+            "These people are already held with the same date of birth and a similar name. "
+            + (held_elsewhere if elsewhere else "")
+            + "Use one of them, or press Save again to register a new person."
         )
         self.duplicates.show()
         self.use_existing.show()
@@ -145,15 +154,15 @@ class RegisterPersonDialog(QDialog):
         try:
             if not self._checked_duplicates:
                 self._checked_duplicates = True
+                surname, forenames, born = self.surname.text(), self.forenames.text(), self._born()
                 found = possible_duplicates(
-                    store,
-                    actor=actor,
-                    surname=self.surname.text(),
-                    forenames=self.forenames.text(),
-                    date_of_birth=self._born(),
+                    store, actor=actor, surname=surname, forenames=forenames, date_of_birth=born
                 )
-                if found:
-                    self._show_duplicates(found)
+                elsewhere = duplicates_elsewhere(
+                    store, actor=actor, surname=surname, forenames=forenames, date_of_birth=born
+                )
+                if found or elsewhere:
+                    self._show_duplicates(found, elsewhere)
                     return
             person = register_person(
                 store,

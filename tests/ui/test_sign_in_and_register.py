@@ -98,3 +98,21 @@ def test_registering_a_new_person_after_seeing_duplicates(qtbot: QtBot, navigato
     with navigator_context.store.unit_of_work() as uow:
         person = uow.session.get(Person, dialog.chosen_id)
         assert person is not None and (person.surname, person.nhs_number) == ("Hughs", "9434765919")
+
+
+def test_a_similar_person_held_elsewhere_is_mentioned_but_not_shown(
+    qtbot: QtBot, navigator_context: AppContext
+) -> None:
+    """Kofi Mensah's only case is at Durham: a Basingstoke navigator is told someone similar is held elsewhere,
+    never who, and may still register a new person."""
+    dialog = RegisterPersonDialog(navigator_context, "mensa kofi")
+    qtbot.addWidget(dialog)
+    dialog.born.setDate(dialog.born.date().fromString("09/11/1978", "dd/MM/yyyy"))
+    dialog._save()
+    note = dialog.duplicates_note.text()
+    assert note.startswith("Someone with the same date of birth and a similar name is held by another site or service")
+    assert "Mensah" not in note and dialog.duplicates.count() == 0 and dialog.chosen_id is None
+    dialog._save()  # seen the note; register anyway
+    with navigator_context.store.unit_of_work() as uow:
+        person = uow.session.get(Person, dialog.chosen_id)
+        assert person is not None and (person.surname, person.created_by) == ("Mensa", navigator_context.actor.username)
