@@ -9,10 +9,11 @@ the same database with the same samples:
   200 person records, a week of appointments for one service, the overdue list of that service;
 - cohort: the DToA cohort of one calendar year as JSON, and as a PDF (figures and layout);
 - export: that cohort's people and events written as CSV files.
-The app side calls the services a screen or command calls (with their checks of the user's role and, for a
-person's record, the audit of the view). The baseline side is hand-written SQL through sqlite3: a range on the
-indexed name key, three queries for a record, one for each worklist, a few GROUP BY counts for the cohort (and a
-one-page ReportLab canvas for its PDF), a plain SELECT written with csv.writer for the export.
+The app side calls the services a screen or command calls (with their checks of the user's role and scope and,
+for a person's record, the audit of the view). The baseline side is hand-written SQL through sqlite3: the same
+word-index search within the worker's scope as one query, three queries for a record, one for each worklist, a
+few GROUP BY counts for the cohort (and a one-page ReportLab canvas for its PDF), a plain SELECT written with
+csv.writer for the export.
 """
 
 from __future__ import annotations
@@ -74,18 +75,26 @@ def typed_prefixes(database: Path) -> tuple[list[str], list[int]]:
     """What is typed (each prefix of 40 surnames, from 2 letters to the name and a space) and 200 people's ids.
 
     Drawn the same way on both sides, from the database itself, so both do the same searches and open the same
-    records.
+    records. The records are of people the treatment worker may see (a case referred to their service), as a
+    worker opens only those (pathways/scope.py).
     """
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         surnames = sorted(row[0] for row in connection.execute("SELECT DISTINCT surname FROM people"))
-        low, high = connection.execute("SELECT min(id), max(id) FROM people").fetchone()
+        theirs = [
+            row[0]
+            for row in connection.execute(
+                "SELECT DISTINCT c.person_id FROM cases c JOIN events e ON e.case_id = c.id WHERE e.service = ? "
+                "ORDER BY c.person_id",
+                (SERVICE,),
+            )
+        ]
     finally:
         connection.close()
     rng = random.Random(3)
     names = [f"{s} " for s in rng.sample(surnames, min(SURNAMES, len(surnames)))]
     typed = [name[:end] for name in names for end in range(2, len(name) + 1)]
-    return typed, rng.sample(range(low, high + 1), min(RECORDS, high - low + 1))
+    return typed, rng.sample(theirs, min(RECORDS, len(theirs)))
 
 
 def cohort_year(today: date) -> tuple[date, date]:
@@ -211,12 +220,28 @@ def baseline_reads(database: Path) -> dict[str, Any]:
     today = datetime.now(LONDON).date()
 
     def keystroke(text: str) -> None:
-        key = " ".join(text.lower().split()) + (" " if text.endswith(" ") else "")
-        after = key[:-1] + chr(ord(key[-1]) + 1)
+        """The app's search by hand: every word typed begins a word of the name (the word index), the person has
+        a case referred to the worker's service, the first 1,000 by name; then the first screenful's rows."""
+        words = "".join(c if c.isalnum() else " " for c in text.lower()).split()
+        if not words:
+            return
+        matches = " AND ".join(
+            "p.id IN (SELECT person_id FROM person_words WHERE word >= ? AND word < ?)" for _ in words
+        )
+        bounds = [bound for w in words for bound in (w, w[:-1] + chr(ord(w[-1]) + 1))]
+        ids = [
+            row[0]
+            for row in connection.execute(
+                f"SELECT p.id FROM people p WHERE {matches} AND EXISTS (SELECT 1 FROM cases c WHERE "
+                "c.person_id = p.id AND EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id AND e.service = ?)) "
+                "ORDER BY p.search_name LIMIT 1000",
+                (*bounds, SERVICE),
+            )
+        ]
+        marks = ", ".join("?" * len(ids[:40]))
         connection.execute(
-            "SELECT id, surname, forenames, date_of_birth, pnc_id, postcode FROM people "
-            "WHERE search_name >= ? AND search_name < ? ORDER BY search_name LIMIT 40",
-            (key, after),
+            f"SELECT id, surname, forenames, date_of_birth, pnc_id, postcode FROM people WHERE id IN ({marks})",
+            ids[:40],
         ).fetchall()
 
     def record(person_id: int) -> None:

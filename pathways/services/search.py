@@ -7,10 +7,11 @@ The search returns ids, best match first; a list shows them and asks for the row
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from db.models import Case, Person, PersonWord
 from pathways.actors import Actor
@@ -21,7 +22,7 @@ from pathways.store import Store
 
 _DOB_PATTERNS = ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
 _PNC = re.compile(r"^\d{2,4}/\d{1,7}[A-Za-z]?$")
-MAX_RESULTS = 1000  # more is no help to anyone: the list says to keep typing
+MAX_RESULTS = 200  # more is no help to anyone: the list says to keep typing
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,30 @@ def _as_date(token: str) -> date | None:
     return None
 
 
-def _name_condition(word: str) -> ColumnElement[bool]:
-    """A word of the name begins with what was typed, or (from 3 letters) sounds like it. Uses the word index."""
-    after = word[:-1] + chr(ord(word[-1]) + 1)  # the first string past every word starting with `word`
-    match = and_(PersonWord.word >= word, PersonWord.word < after)
+SOUNDS_FROM = 4  # sounds-like from 4 letters: shorter words sound like too many names
+
+
+def _after(word: str) -> str:
+    """The first string past every word starting with `word`."""
+    return word[:-1] + chr(ord(word[-1]) + 1)
+
+
+def _begins(word: str, entry: type[PersonWord] = PersonWord) -> ColumnElement[bool]:
+    return and_(entry.word >= word, entry.word < _after(word))
+
+
+def _sounds(word: str, entry: type[PersonWord] = PersonWord) -> ColumnElement[bool] | None:
     code = soundex(word)
-    if len(word) >= 4 and code:  # sounds-like from 4 letters: shorter words sound like too many names
-        match = or_(match, PersonWord.sound == code)
-    return Person.id.in_(select(PersonWord.person_id).where(match))
+    return entry.sound == code if len(word) >= SOUNDS_FROM and code else None
+
+
+def _name_condition(word: str) -> ColumnElement[bool]:
+    """A word of the person's name begins with what was typed, or (from 4 letters) sounds like it: asked of each
+    person the search is reading, through their own few entries in the word index."""
+    entry = aliased(PersonWord)  # the search may be reading the word index itself (search_people)
+    sounds = _sounds(word, entry)
+    match = _begins(word, entry) if sounds is None else or_(_begins(word, entry), sounds)
+    return exists(select(entry.id).where(entry.person_id == Person.id, match))
 
 
 def _conditions(query: Query) -> list[ColumnElement[bool]]:
@@ -106,18 +123,45 @@ def _rank(query: Query, search_name: str) -> int:
 
 def search_people(store: Store, *, actor: Actor, text: str, limit: int = MAX_RESULTS) -> list[int]:
     """Ids of the people who match what was typed and are in the actor's scope (pathways/scope.py), best first.
-    Nothing typed finds nobody."""
+    Nothing typed finds nobody.
+
+    When more than `limit` people match, the ones kept are found through the longest word typed, in the word
+    index's order: the names with that very word first, then longer words beginning with it, then (from 4
+    letters) names that only sound like it. So a common name at force scale costs the `limit` rows read, not a
+    sort of every match; and fewer matches than `limit` are all found, whatever the order."""
     authorise(store.session_factory, actor, "search_people", store.clock)
     query = parse_query(text)
     conditions = _conditions(query)
     if not conditions:
         return []
-    conditions.append(visible_people(actor))
-    statement = select(Person.id, Person.search_name).where(and_(*conditions)).order_by(Person.search_name).limit(limit)
     with store.unit_of_work() as uow:
-        found = uow.session.execute(statement).all()
-    ranked = sorted(found, key=lambda row: (_rank(query, row.search_name), row.search_name))
-    return [row.id for row in ranked]
+        if query.names:
+            found = _through_word_index(uow.session, query, actor, limit)
+        else:
+            statement = select(Person.id, Person.search_name).where(*conditions, visible_people(actor)).limit(limit)
+            found = [(row.id, row.search_name) for row in uow.session.execute(statement)]
+    ranked = sorted(found, key=lambda row: (_rank(query, row[1]), row[1]))
+    return [person_id for person_id, _name in ranked]
+
+
+def _through_word_index(session: Session, query: Query, actor: Actor, limit: int) -> list[tuple[int, str]]:
+    """Up to `limit` matching people, read in the order of the longest word's index entries (see search_people)."""
+    driver = max(query.names, key=len)
+    rest = list(query.names)
+    rest.remove(driver)
+    others = _conditions(replace(query, names=tuple(rest)))
+    wanted = (PersonWord.person_id, Person.search_name)
+    base = select(*wanted).join(Person, Person.id == PersonWord.person_id).where(*others, visible_people(actor))
+    found: dict[int, str] = {}
+    begins = base.where(_begins(driver)).order_by(PersonWord.word).limit(limit)
+    for person_id, name in session.execute(begins):
+        found.setdefault(person_id, name)
+    sounds = _sounds(driver)
+    if sounds is not None and len(found) < limit:
+        alike = base.where(sounds, ~_begins(driver)).limit(limit - len(found))
+        for person_id, name in session.execute(alike):
+            found.setdefault(person_id, name)
+    return list(found.items())
 
 
 def person_rows(store: Store, *, actor: Actor, ids: list[int]) -> dict[int, PersonRow]:
