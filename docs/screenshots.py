@@ -226,6 +226,42 @@ def scheme_screens(store: Store) -> None:
     main.close()
 
 
+def records_screens(store: Store) -> None:
+    """Consent to share, a print refused for want of it, and the administrator's Records tab."""
+    from sqlalchemy import select
+
+    from db.models import Case, Consent
+    from ui.consent_dialog import ConsentDialog
+    from ui.share_dialog import ShareDialog
+
+    with store.unit_of_work() as uow:
+        declined = uow.session.scalars(
+            select(Consent.person_id)
+            .join(Case, Case.person_id == Consent.person_id)
+            .where(Consent.recipient == "police", Consent.purpose == "prosecution", ~Consent.agreed)
+            .where(Case.first_site == "Basingstoke")
+            .order_by(Consent.person_id)
+        ).first()
+    assert declined is not None, "the demo data has someone at Basingstoke who declined to share with the police"
+    main = window(store, Role.CUSTODY_NAVIGATOR, site="Basingstoke")
+    consent = ConsentDialog(main.context, declined, main)
+    consent.show()
+    save(consent, "consent-to-share")
+    consent.close()
+    share = ShareDialog(main.context, declined, "Failure-to-attend summary for the police", ["police"], main)
+    share.show()
+    share.purpose.setCurrentIndex(share.purpose.findData("prosecution"))
+    save(share, "share-refused")
+    share.close()
+    main.close()
+    admin = window(store, Role.ADMINISTRATOR)
+    admin.pages.setCurrentWidget(admin.admin_page)
+    admin.admin_page.tabs.setCurrentWidget(admin.admin_page.records)
+    wait_for(lambda: admin.admin_page.records.status.text() != "Loading…")
+    save(admin, "administration-records")
+    admin.close()
+
+
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
@@ -239,6 +275,7 @@ def main() -> None:
         manager_screens(store)
         admin_screens(store, Path(folder))
         scheme_screens(store)
+        records_screens(store)
         store.engine.dispose()
     app.quit()
 

@@ -7,7 +7,7 @@ reason, and has Cancel as its default button."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -73,10 +73,16 @@ HELD_COLUMNS: list[Column[RecordDue]] = [
     Column("Reason", lambda r: r.hold.reason if r.hold else ""),
     Column("Due", lambda r: _day(r.due_on) or "case open"),
 ]
-PERIOD_COLUMNS: list[Column[RetentionPeriod]] = [
-    Column("Pathway", lambda p: p.pathway),
-    Column("Kept for", lambda p: p.words),
-]
+
+
+def period_columns(names: Mapping[str, str]) -> list[Column[RetentionPeriod]]:
+    """The periods' columns: a pathway by its name (`names`: code → name), as the other screens call it."""
+    return [
+        Column("Pathway", lambda p: names.get(p.pathway, p.pathway)),
+        Column("Kept for", lambda p: p.words),
+    ]
+
+
 TRAIL_COLUMNS: list[Column[AuditLine]] = [
     Column("When", lambda a: format_local(a.at)),
     Column("Who", lambda a: a.actor),
@@ -290,7 +296,9 @@ class RecordsTab(QWidget):
         self.runner = OperationRunner(self)
         self.due_model: RowsModel[RecordDue] = RowsModel(DUE_COLUMNS, key=lambda r: r.person_id)
         self.held_model: RowsModel[RecordDue] = RowsModel(HELD_COLUMNS, key=lambda r: r.person_id)
-        self.period_model: RowsModel[RetentionPeriod] = RowsModel(PERIOD_COLUMNS, key=lambda p: p.pathway)
+        self.period_model: RowsModel[RetentionPeriod] = RowsModel(
+            period_columns({code: d.name for code, d in context.store.definitions.items()}), key=lambda p: p.pathway
+        )
         self.due_table = _table(self.due_model, "Records past their retention period", stretch=1)
         self.held_table = _table(self.held_model, "Records on legal hold", stretch=4)
         self.period_table = _table(self.period_model, "Retention periods", stretch=1)
@@ -320,8 +328,8 @@ class RecordsTab(QWidget):
         period_layout.addWidget(self.period_table)
         period_layout.addLayout(_button_row(self.period_button))
         lower = QHBoxLayout()
-        lower.addWidget(held_box, 3)
-        lower.addWidget(period_box, 2)
+        lower.addWidget(held_box, 1)
+        lower.addWidget(period_box, 1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
