@@ -8,17 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QDialog,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -41,7 +38,7 @@ from ui.context import AppContext
 from ui.lazy_model import Column
 from ui.retention_page import RecordsTab
 from ui.rows_model import RowsModel
-from ui.widgets import buddy_label, error_label
+from ui.widgets import buddy_label, button_row, error_label, rows_table
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
@@ -55,31 +52,6 @@ def dimmed_when(retired: Callable[[Any], bool]) -> Callable[[Any, int], QColor |
     """Grey text for rows that are retired or disabled."""
     grey = QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
     return lambda row, _column: grey if retired(row) else None
-
-
-def _table(model: QAbstractTableModel, name: str, *, stretch: int) -> QTableView:
-    """A read-only table of whole rows; column `stretch` takes the spare width, the others fit their text."""
-    table = QTableView()
-    table.setModel(model)
-    table.setAccessibleName(name)
-    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
-
-
-def _button_row(*buttons: QPushButton) -> QHBoxLayout:
-    row = QHBoxLayout()
-    for button in buttons:
-        button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
-        row.addWidget(button)
-    row.addStretch(1)
-    return row
 
 
 USER_COLUMNS: list[Column[UserView]] = [
@@ -98,7 +70,7 @@ class UsersTab(QWidget):
         super().__init__()
         self._context = context
         self.model: RowsModel[UserView] = RowsModel(USER_COLUMNS, colour=dimmed_when(lambda u: not u.active))
-        self.table = _table(self.model, "User accounts", stretch=1)
+        self.table = rows_table(self.model, "User accounts", stretch=1)
         self.add_button = QPushButton("&Add user…")
         self.reset_button = QPushButton("&Reset password…")
         self.toggle_button = QPushButton("&Disable")
@@ -109,7 +81,7 @@ class UsersTab(QWidget):
         heading.setBuddy(self.table)
         layout.addWidget(heading)
         layout.addWidget(self.table, 1)
-        layout.addLayout(_button_row(self.add_button, self.reset_button, self.toggle_button, self.notes_button))
+        layout.addLayout(button_row(self.add_button, self.reset_button, self.toggle_button, self.notes_button))
         layout.addWidget(self.error)
         self.add_button.clicked.connect(self.add_user)
         self.reset_button.clicked.connect(self.reset_password)
@@ -204,7 +176,7 @@ class ReferenceTab(QWidget):
         columns.append(Column("Active", lambda e: _yes_no(e.active)))
         self.model: RowsModel[ReferenceEntry] = RowsModel(columns, colour=dimmed_when(lambda e: not e.active))
         title = info.tab_text.replace("&", "")
-        self.table = _table(self.model, title, stretch=1)
+        self.table = rows_table(self.model, title, stretch=1)
         self.add_button = QPushButton("&Add…")
         self.edit_button = QPushButton("&Edit…")
         self.error = error_label()
@@ -214,7 +186,7 @@ class ReferenceTab(QWidget):
         heading.setBuddy(self.table)
         layout.addWidget(heading)
         layout.addWidget(self.table, 1)
-        layout.addLayout(_button_row(self.add_button, self.edit_button))
+        layout.addLayout(button_row(self.add_button, self.edit_button))
         self.add_button.setAccessibleName(f"Add a {info.singular}")
         self.edit_button.setAccessibleName(f"Edit the selected {info.singular}")
         layout.addWidget(self.error)
@@ -276,7 +248,7 @@ class SettingsTab(QWidget):
         )
         note.setWordWrap(True)
         layout.addWidget(note)
-        layout.addLayout(_button_row(self.save_button))
+        layout.addLayout(button_row(self.save_button))
         layout.addWidget(self.error)
         layout.addWidget(self.status)
         layout.addStretch(1)

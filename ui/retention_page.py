@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -46,7 +45,7 @@ from ui.context import AppContext
 from ui.lazy_model import Column
 from ui.operations import OperationRunner, Progress
 from ui.rows_model import RowsModel
-from ui.widgets import buddy_label, error_label
+from ui.widgets import buddy_label, button_row, error_label, rows_table
 
 LOAD_SLOT = "retention-lists"
 Row = TypeVar("Row")
@@ -93,30 +92,6 @@ TRAIL_COLUMNS: list[Column[AuditLine]] = [
     Column("Record", lambda a: f"{a.record_type or ''} {a.record_id or ''}".strip()),
     Column("Detail", lambda a: a.detail or ""),
 ]
-
-
-def _table(model: RowsModel[Any], name: str, *, stretch: int) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setAccessibleName(name)
-    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    table.setTabKeyNavigation(False)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
-
-
-def _button_row(*buttons: QPushButton) -> QHBoxLayout:
-    row = QHBoxLayout()
-    for button in buttons:
-        button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
-        row.addWidget(button)
-    row.addStretch(1)
-    return row
 
 
 def _fill(model: RowsModel[Row], table: QTableView, rows: list[Row]) -> None:
@@ -277,7 +252,7 @@ class AuditTrailDialog(QDialog):
         self.setWindowTitle(f"Audit trail of person {person_id}")
         self.model: RowsModel[AuditLine] = RowsModel(TRAIL_COLUMNS)
         self.model.set_rows(lines)
-        self.table = _table(self.model, f"Audit trail of person {person_id}", stretch=7)
+        self.table = rows_table(self.model, f"Audit trail of person {person_id}", stretch=7)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -299,9 +274,9 @@ class RecordsTab(QWidget):
         self.period_model: RowsModel[RetentionPeriod] = RowsModel(
             period_columns({code: d.name for code, d in context.store.definitions.items()}), key=lambda p: p.pathway
         )
-        self.due_table = _table(self.due_model, "Records past their retention period", stretch=1)
-        self.held_table = _table(self.held_model, "Records on legal hold", stretch=4)
-        self.period_table = _table(self.period_model, "Retention periods", stretch=1)
+        self.due_table = rows_table(self.due_model, "Records past their retention period", stretch=1)
+        self.held_table = rows_table(self.held_model, "Records on legal hold", stretch=4)
+        self.period_table = rows_table(self.period_model, "Retention periods", stretch=1)
         self.person_number = QLineEdit()
         self.person_number.setPlaceholderText("empty: the selected record")
         self.hold_button = QPushButton("Place legal &hold…")
@@ -322,11 +297,11 @@ class RecordsTab(QWidget):
         held_box = QGroupBox("On legal hold: never erased until the hold is lifted")
         held_layout = QVBoxLayout(held_box)
         held_layout.addWidget(self.held_table)
-        held_layout.addLayout(_button_row(self.lift_button))
+        held_layout.addLayout(button_row(self.lift_button))
         period_box = QGroupBox("Retention periods (kept after the person's last case closed)")
         period_layout = QVBoxLayout(period_box)
         period_layout.addWidget(self.period_table)
-        period_layout.addLayout(_button_row(self.period_button))
+        period_layout.addLayout(button_row(self.period_button))
         lower = QHBoxLayout()
         lower.addWidget(held_box, 1)
         lower.addWidget(period_box, 1)
@@ -335,7 +310,7 @@ class RecordsTab(QWidget):
         layout.addWidget(heading)
         layout.addWidget(self.due_table, 2)
         layout.addLayout(number_row)
-        layout.addLayout(_button_row(self.hold_button, self.erase_button, self.trail_button, self.refresh_button))
+        layout.addLayout(button_row(self.hold_button, self.erase_button, self.trail_button, self.refresh_button))
         layout.addWidget(self.status)
         layout.addWidget(self.error)
         layout.addLayout(lower, 2)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QWidget
 
 ERROR_STYLE = "color: #a4262c;"
 
@@ -22,3 +23,29 @@ def error_label() -> QLabel:
     label.setStyleSheet(ERROR_STYLE)
     label.setAccessibleName("Problem")
     return label
+
+
+def rows_table(model: QAbstractItemModel, name: str, *, stretch: int) -> QTableView:
+    """A read-only table of whole rows; column `stretch` takes the spare width, the others fit their text."""
+    table = QTableView()
+    table.setModel(model)
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def button_row(*buttons: QPushButton) -> QHBoxLayout:
+    """The buttons left-aligned in a row, each named for screen readers by its text."""
+    row = QHBoxLayout()
+    for button in buttons:
+        button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
+        row.addWidget(button)
+    row.addStretch(1)
+    return row
