@@ -214,28 +214,38 @@ def _stored(day: date) -> str:
     return moment.strftime(SQLITE_MOMENT)
 
 
+def _begins(word: str) -> tuple[str, str]:
+    """The range of the word index holding the words that begin with `word`."""
+    return word, word[:-1] + chr(ord(word[-1]) + 1)
+
+
 def baseline_reads(database: Path) -> dict[str, Any]:
     typed, ids = typed_prefixes(database)
     connection = _connect(database)
     today = datetime.now(LONDON).date()
 
     def keystroke(text: str) -> None:
-        """The app's search by hand: every word typed begins a word of the name (the word index), the person has
-        a case referred to the worker's service, the first 1,000 by name; then the first screenful's rows."""
+        """The app's search by hand (pathways/services/search.py): the longest word typed read through the word
+        index in order, each other word checked against the person's own words, the person in the worker's scope
+        (a case with an event naming their service), the first 200; then the first screenful's rows."""
         words = "".join(c if c.isalnum() else " " for c in text.lower()).split()
         if not words:
             return
-        matches = " AND ".join(
-            "p.id IN (SELECT person_id FROM person_words WHERE word >= ? AND word < ?)" for _ in words
+        driver = max(words, key=len)
+        others = list(words)
+        others.remove(driver)
+        other = "".join(
+            " AND EXISTS (SELECT 1 FROM person_words o WHERE o.person_id = p.id AND o.word >= ? AND o.word < ?)"
+            for _ in others
         )
-        bounds = [bound for w in words for bound in (w, w[:-1] + chr(ord(w[-1]) + 1))]
         ids = [
             row[0]
             for row in connection.execute(
-                f"SELECT p.id FROM people p WHERE {matches} AND EXISTS (SELECT 1 FROM cases c WHERE "
+                "SELECT w.person_id FROM person_words w JOIN people p ON p.id = w.person_id "
+                f"WHERE w.word >= ? AND w.word < ?{other} AND EXISTS (SELECT 1 FROM cases c WHERE "
                 "c.person_id = p.id AND EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id AND e.service = ?)) "
-                "ORDER BY p.search_name LIMIT 1000",
-                (*bounds, SERVICE),
+                "ORDER BY w.word LIMIT 200",
+                (*_begins(driver), *(bound for w in others for bound in _begins(w)), SERVICE),
             )
         ]
         marks = ", ".join("?" * len(ids[:40]))
