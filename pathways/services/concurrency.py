@@ -21,9 +21,15 @@ from db.disk_errors import disk_full
 from db.models import AuditEntry, Case, Event, Person, PersonChange, User
 from db.uow import is_transient, retrying
 from pathways.clock import LONDON, format_local
-from pathways.errors import ConflictingChange, DiskFull, NotFound, PathwaysError
+from pathways.errors import ConflictingChange, DiskFull, NotFound, NotPermitted, PathwaysError
 
 T = TypeVar("T")
+POSTGRES_INSUFFICIENT_PRIVILEGE = "42501"  # the database role may not do this (db/postgres_roles.py)
+REFUSED_BY_DATABASE = (
+    "The database refused this change for your own database account, so nothing was saved. Where each person "
+    "connects with their own database role, some work (erasing a record, for one) is done only on the database "
+    "owner's connection: ask the administrator who manages the database."
+)
 
 
 class DatabaseBusy(PathwaysError):
@@ -42,6 +48,8 @@ def saving(work: Callable[[], T]) -> T:
             ) from error
         if disk_full(error):
             raise DiskFull() from error
+        if getattr(error.orig, "sqlstate", None) == POSTGRES_INSUFFICIENT_PRIVILEGE:
+            raise NotPermitted(REFUSED_BY_DATABASE) from error
         raise
 
 

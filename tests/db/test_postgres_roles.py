@@ -35,7 +35,7 @@ from pathways.actors import Actor, Role, command_line_actor
 from pathways.clock import LONDON
 from pathways.errors import NotPermitted
 from pathways.postgres_sign_in import open_store_as
-from pathways.services import accounts, dtoa, people, records
+from pathways.services import accounts, dtoa, people, records, retention
 from pathways.services.accounts import SignInFailed
 from pathways.store import Store, open_store
 from tests.conftest import Clock
@@ -534,3 +534,18 @@ def test_an_administrators_own_role_cannot_add_accounts_in_the_app(deployment: D
             accounts.reset_password(store, actor=actor, user_id=target.id, new_password="marmalade tractor seventeen")
     finally:
         store.engine.dispose()
+
+
+def test_an_erasure_on_an_administrators_own_role_is_refused_in_plain_words(deployment: Deployment) -> None:
+    """Only the owner may delete a person's rows: on the administrator's own role the erasure is refused in words
+    and the record is all still there."""
+    who = deployment.names["admin"]
+    caseless = deployment.person_ids["caseless"]
+    store = open_store_as(deployment.url, username=who, password=PASSWORD)
+    try:
+        actor = accounts.sign_in(store, username=who, password=PASSWORD, workstation="office-pc")
+        with pytest.raises(NotPermitted, match="refused this change for your own database account"):
+            retention.erase_person(store, actor=actor, person_id=caseless, reason="request ER-17", on_request=True)
+    finally:
+        store.engine.dispose()
+    assert _rows(deployment, "admin", f"SELECT surname FROM people WHERE id = {caseless}") == [("Caseless",)]
