@@ -32,9 +32,29 @@ IMAGES = ROOT / "docs" / "images"
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Wait until the screen shows what the picture is of; a picture of an empty screen is an error."""
     deadline = time.monotonic() + seconds
     while not condition() and time.monotonic() < deadline:
         QTest.qWait(25)
+    if not condition():
+        raise RuntimeError("the screen did not show what the picture needs within the time allowed")
+
+
+def basingstoke_surname(store: Store) -> str:
+    """A surname of someone with a case at Basingstoke, whom the Basingstoke navigator may see."""
+    from sqlalchemy import select
+
+    from db.models import Case, Person
+
+    with store.unit_of_work() as uow:
+        surname = uow.session.scalars(
+            select(Person.surname)
+            .join(Case, Case.person_id == Person.id)
+            .where(Case.first_site == "Basingstoke", Case.pathway == "dtoa")
+            .order_by(Case.first_event_at.desc())
+        ).first()
+    assert surname is not None, "the demo data has someone arrested at Basingstoke"
+    return surname
 
 
 def save(widget: QWidget, name: str) -> None:
@@ -55,7 +75,7 @@ def window(store: Store, role: Role, **where: str) -> MainWindow:
 
 def navigator_screens(store: Store) -> None:
     main = window(store, Role.CUSTODY_NAVIGATOR, site="Basingstoke")
-    main.find_page.search.setText("hughes")
+    main.find_page.search.setText(basingstoke_surname(store).lower())
     wait_for(lambda: main.find_page.model.rowCount() > 0)
     save(main, "find-person")
     main.find_page._open_first()
@@ -83,7 +103,7 @@ def arrest_screens(store: Store) -> None:
     wizard = NewArrestWizard(context, runner)
     wizard.show()
     chooser = wizard.person_step.chooser
-    chooser.search.setText("evans")
+    chooser.search.setText(basingstoke_surname(store).lower()[:4])
     wait_for(lambda: chooser.model.rowCount() > 0)
     save(wizard, "arrest-1-person")
     wizard.next()

@@ -109,6 +109,9 @@ class PersonPage(QWidget):
         self.correct_button = QPushButton("&Correct…")
         self.correct_button.setToolTip("Correct the selected event, or withdraw it as recorded in error")
         self.documents = DocumentsButton(context, lambda: self.record, self.current_case, self._report)
+        self.screenings_button = QPushButton("Screen&ings…")
+        self.screenings_button.setToolTip("The selected case's screenings, with the answers given")
+        self.screenings_button.clicked.connect(self.open_screenings)
         self.consent_button = QPushButton("Cons&ent to share…")
         self.consent_button.setToolTip("What this person agreed to share, with whom and what for")
         self.consent_button.clicked.connect(self.open_consent)
@@ -142,6 +145,7 @@ class PersonPage(QWidget):
         buttons.addWidget(self.new_case_button)
         buttons.addWidget(self.correct_button)
         buttons.addWidget(self.documents)
+        buttons.addWidget(self.screenings_button)
         buttons.addWidget(self.consent_button)
         buttons.addWidget(self.contract_button)
         buttons.addWidget(self.status, 1)
@@ -264,6 +268,14 @@ class PersonPage(QWidget):
             problem = open_contract(self._context, case, self)
             if problem:
                 self._report(problem, True)
+
+    def open_screenings(self) -> None:
+        """The selected case's screenings (ui/screenings_view.py)."""
+        from ui.screenings_view import ScreeningsDialog
+
+        case = self.current_case()
+        if case is not None:
+            ScreeningsDialog(self._context, case.id, case.case_ref, self).exec()
 
     def open_consent(self) -> None:
         """What the person agreed to share (ui/consent_dialog.py)."""
