@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
@@ -21,6 +22,25 @@ COLUMNS: list[Column[PersonRow]] = [
     Column("Postcode", lambda r: r.postcode),
     Column("Latest case", lambda r: r.latest_case),
 ]
+
+
+def search_in_background(
+    runner: OperationRunner,
+    context: AppContext,
+    text: str,
+    slot: str,
+    finished: Callable[[Any], None],
+    failed: Callable[[str], None],
+) -> None:
+    """Search for people off the GUI thread (a newer search in the same slot replaces an older one); `finished`
+    gets the ids found, best first."""
+    store, actor = context.store, context.actor
+
+    def work(progress: Progress) -> list[int]:
+        progress.check()
+        return search_people(store, actor=actor, text=text)
+
+    runner.start(slot, work, finished=finished, failed=failed)
 
 
 class SearchBox(QLineEdit):
@@ -88,15 +108,10 @@ class FindPersonPage(QWidget):
         return person_rows(self._context.store, actor=self._context.actor, ids=ids)
 
     def _start_search(self) -> None:
-        text = self.search.text()
-        store, actor = self._context.store, self._context.actor
-
-        def work(progress: Progress) -> list[int]:
-            progress.check()
-            return search_people(store, actor=actor, text=text)
-
         self.status.setText("Searching…")
-        self._runner.start("find-person", work, finished=self._show_results, failed=self.status.setText)
+        search_in_background(
+            self._runner, self._context, self.search.text(), "find-person", self._show_results, self.status.setText
+        )
 
     def _show_results(self, ids: Any) -> None:
         self.model.set_ids(list(ids))

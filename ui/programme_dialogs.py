@@ -29,13 +29,13 @@ from pathways.errors import PathwaysError
 from pathways.reference import reference_list
 from pathways.services.programmes import EVERY, MAX_SESSIONS, ProgrammeView, create_programme, enrol, session_times
 from pathways.services.results import EventRecorded
-from pathways.services.search import PersonRow, person_rows, search_people
+from pathways.services.search import PersonRow, person_rows
 from ui.context import AppContext
 from ui.find_page import COLUMNS as PERSON_COLUMNS
-from ui.find_page import SearchBox
+from ui.find_page import SearchBox, search_in_background
 from ui.formatting import from_qdate, from_qdatetime, to_qdate
 from ui.lazy_model import LazyIdModel
-from ui.operations import OperationRunner, Progress
+from ui.operations import OperationRunner
 from ui.widgets import buddy_label, error_label
 
 
@@ -191,15 +191,15 @@ class EnrolDialog(QDialog):
         return person_rows(self._context.store, actor=self._context.actor, ids=ids)
 
     def _start_search(self) -> None:
-        text = self.search.text()
-        store, actor = self._context.store, self._context.actor
-
-        def work(progress: Progress) -> list[int]:
-            progress.check()
-            return search_people(store, actor=actor, text=text)
-
         self.status.setText("Searching…")
-        self._runner.start("programmes-enrol-search", work, finished=self._show_results, failed=self.status.setText)
+        search_in_background(
+            self._runner,
+            self._context,
+            self.search.text(),
+            "programmes-enrol-search",
+            self._show_results,
+            self.status.setText,
+        )
 
     def _show_results(self, ids: Any) -> None:
         self.model.set_ids(list(ids))
