@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -142,7 +143,9 @@ class Case(Base):
     person: Mapped[Person] = relationship(back_populates="cases")
     events: Mapped[list[Event]] = relationship(back_populates="case", order_by="Event.seq")
 
-    __table_args__ = (Index("ix_cases_pathway_first_event_at", "pathway", "first_event_at"),)
+    # A cohort's cases, counted with their versions from the index alone (reports/queries.py checks the
+    # case-figures index against it before trusting it).
+    __table_args__ = (Index("ix_cases_cohort", "pathway", "first_event_at", "first_site", "version", "id"),)
 
 
 class Event(Base):
@@ -214,6 +217,11 @@ class CaseFigures(Base):
     every event; `pathways/figure_index.py` keeps it in step. A row is used only while it was made for the case
     as it now stands (`case_version`), the person's date of birth as it now stands and the pathway's figures as
     they now stand (`basis`); otherwise the report replays that case's timeline.
+
+    A row also carries what the report's breakdowns and data version read of the case and its person (pathway,
+    person, first site, age at the first event, sex, ethnicity, the kind of part and the case's fingerprint),
+    so that a year of a whole force is counted from one index (ix_case_figures_cohort) without reading the
+    cases or the people. The people service rewrites a person's rows when those details are corrected.
     """
 
     __tablename__ = "case_figures"
@@ -222,8 +230,43 @@ class CaseFigures(Base):
     case_version: Mapped[int] = mapped_column(Integer)
     date_of_birth: Mapped[date] = mapped_column(Date)
     first_day: Mapped[date | None] = mapped_column(Date)  # the first event's date, UK time (None: no events)
-    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the timeline (the report's data version)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the timeline
     figures: Mapped[str] = mapped_column(Text)  # JSON: the figures the case counts in
+    pathway: Mapped[str | None] = mapped_column(String(40))
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    first_site: Mapped[str | None] = mapped_column(String(200))
+    age: Mapped[int | None] = mapped_column(Integer)  # in whole years on first_day
+    sex: Mapped[str | None] = mapped_column(String(1))
+    ethnicity: Mapped[str | None] = mapped_column(String(2))
+    kind: Mapped[int | None] = mapped_column(BigInteger)  # case_figures.kind_of(figures); see FigureKind
+    fingerprint: Mapped[int | None] = mapped_column(BigInteger)  # case_figures.case_fingerprint
+
+    __table_args__ = (
+        Index(
+            "ix_case_figures_cohort",
+            "pathway",
+            "first_day",
+            "first_site",
+            "basis",
+            "case_version",
+            "case_id",
+            "person_id",
+            "kind",
+            "age",
+            "sex",
+            "ethnicity",
+            "fingerprint",
+        ),
+    )
+
+
+class FigureKind(Base):
+    """Each kind of part a case can have in the figures (CaseFigures.figures), once: a report reads the kinds
+    of its cases as numbers and decodes each kind from here once. Holds no personal data."""
+
+    __tablename__ = "figure_kinds"
+    kind: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    figures: Mapped[str] = mapped_column(Text)
 
 
 class Task(Base):

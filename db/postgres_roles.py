@@ -65,6 +65,7 @@ TABLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "events": {"SELECT": EVERYONE, "INSERT": CASEWORKERS},
     "open_deadlines": {"SELECT": EVERYONE, "INSERT": CASEWORKERS, "UPDATE": CASEWORKERS, "DELETE": CASEWORKERS},
     "case_figures": {"SELECT": EVERYONE, "INSERT": CASEWORKERS, "UPDATE": CASEWORKERS, "DELETE": CASEWORKERS},
+    "figure_kinds": {"SELECT": EVERYONE, "INSERT": CASEWORKERS},  # no personal data: kinds of figures part
     "tasks": {"SELECT": EVERYONE, "INSERT": CASEWORKERS, "UPDATE": CASEWORKERS},
     "screenings": {"SELECT": EVERYONE, "INSERT": CASEWORKERS},
     "audit_log": {"SELECT": EVERYONE, "INSERT": EVERYONE},

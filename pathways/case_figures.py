@@ -7,8 +7,10 @@ changes, and kept (pathways/figure_index.py); a cohort report then adds up the p
 replaying every timeline. The report adds up parts worked out here whether they were kept or made on the spot,
 so both ways give the same figures.
 
-Also here: `timeline_digest`, the fingerprint of a timeline that the report's data version is made from, and
-`figures_basis`, which says which definition (and which way of counting) a kept part was worked out for.
+Also here: `timeline_digest`, the fingerprint of a timeline; `case_fingerprint`, a case's share of the report's
+data version; `kind_of`, a short number for a part (a force's year has a few hundred kinds of part, so a report
+reads numbers and decodes each kind once); and `figures_basis`, which says which definition (and which way of
+counting) a kept part was worked out for.
 """
 
 from __future__ import annotations
@@ -200,6 +202,24 @@ def figures_basis(definition: PathwayDefinition) -> str:
     rules = [COUNTING_VERSION, LIST_FIELDS, [f.spec for f in definition.figures], repr(definition.eligibility)]
     digest = hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return f"{definition.code}:{definition.version}:{digest}"
+
+
+def kind_of(encoded: str) -> int:
+    """A 63-bit number for a part as `encode` writes it: the same part, the same number."""
+    return _number(encoded)
+
+
+def case_fingerprint(
+    case_ref: str, date_of_birth: date, sex: str, ethnicity: str | None, first_site: str | None, digest: str
+) -> int:
+    """A 63-bit number for what a cohort report counts of one case: its reference (which survives export and
+    import), the person's date of birth, sex and ethnicity, its first site and its timeline's digest. The report's
+    data version is made from these (reports/tally.py), so any change to what it counts changes the version."""
+    return _number(json.dumps([case_ref, date_of_birth.isoformat(), sex, ethnicity, first_site, digest]))
+
+
+def _number(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1  # fits a signed BIGINT
 
 
 def timeline_digest(facts: Sequence[Fact]) -> str:

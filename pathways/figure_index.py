@@ -4,23 +4,35 @@ A cohort report for a year of a whole force adds up these rows (one a case) inst
 events. A case's row is rewritten in the same transaction as any change to its timeline (casework.append_event,
 which corrections and withdrawals go through, and the importer). A pathway's rows are all rebuilt when its
 figures change or were never worked out (as in an upgraded database), as the open-deadlines index is. A row
-that is out of date all the same (for example after the person's date of birth was corrected) is never used:
-the report replays that case instead (reports/queries.py).
+that is out of date all the same is never used: the report replays that case instead (reports/queries.py).
+
+A row also carries the case's and the person's details that the report's breakdowns and data version read
+(FigureHead), so the people service rewrites a person's rows when their date of birth, sex or ethnicity is
+corrected; and each kind of part is kept once in `figure_kinds` (keep_kinds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Case, CaseFigures, Person, Setting
-from pathways.case_figures import FigureError, case_figures, encode, figures_basis, timeline_digest
-from pathways.clock import local_date
+from db.models import Case, CaseFigures, FigureKind, Person, Setting
+from pathways.case_figures import (
+    FigureError,
+    case_figures,
+    case_fingerprint,
+    encode,
+    figures_basis,
+    kind_of,
+    timeline_digest,
+)
+from pathways.clock import age_on, local_date
 from pathways.definitions import PathwayDefinition
 from pathways.engine import Fact
 from pathways.store import Store
@@ -34,36 +46,88 @@ CHUNK = 900
 _UNCOUNTABLE = (FigureError, KeyError, TypeError, ValueError)
 
 
+class FigureHead(NamedTuple):
+    """What a case-figures row keeps of the case and its person besides the case's part."""
+
+    case_id: int
+    case_ref: str
+    pathway: str
+    version: int
+    first_site: str | None
+    person_id: int
+    date_of_birth: date
+    sex: str
+    ethnicity: str | None
+
+    @classmethod
+    def of(cls, case: Case) -> FigureHead:
+        person = case.person
+        return cls(
+            case.id,
+            case.case_ref,
+            case.pathway,
+            case.version,
+            case.first_site,
+            person.id,
+            person.date_of_birth,
+            person.sex,
+            person.ethnicity,
+        )
+
+
 def figure_row(
-    definition: PathwayDefinition,
-    case_id: int,
-    case_version: int,
-    date_of_birth: date,
-    facts: Sequence[Fact],
-    basis: str | None = None,
+    definition: PathwayDefinition, head: FigureHead, facts: Sequence[Fact], basis: str | None = None
 ) -> dict[str, Any] | None:
     """The case's row of the index, from its timeline as it now stands (None: its figures cannot be worked out)."""
     try:
-        figures = case_figures(definition, facts, date_of_birth)
+        figures = case_figures(definition, facts, head.date_of_birth)
     except _UNCOUNTABLE:
         return None
+    first_day = local_date(facts[0].occurred_at) if facts else None
+    digest = timeline_digest(facts)
+    encoded = encode(figures)
     return {
-        "case_id": case_id,
+        "case_id": head.case_id,
         "basis": basis or figures_basis(definition),
-        "case_version": case_version,
-        "date_of_birth": date_of_birth,
-        "first_day": local_date(facts[0].occurred_at) if facts else None,
-        "digest": timeline_digest(facts),
-        "figures": encode(figures),
+        "case_version": head.version,
+        "date_of_birth": head.date_of_birth,
+        "first_day": first_day,
+        "digest": digest,
+        "figures": encoded,
+        "pathway": head.pathway,
+        "person_id": head.person_id,
+        "first_site": head.first_site,
+        "age": None if first_day is None else age_on(head.date_of_birth, first_day),
+        "sex": head.sex,
+        "ethnicity": head.ethnicity,
+        "kind": kind_of(encoded),
+        "fingerprint": case_fingerprint(
+            head.case_ref, head.date_of_birth, head.sex, head.ethnicity, head.first_site, digest
+        ),
     }
+
+
+def keep_rows(session: Session, rows: Iterable[dict[str, Any] | None]) -> None:
+    """Insert case-figures rows (None: a case whose figures cannot be worked out gets none), with their kinds."""
+    kept = [row for row in rows if row is not None]
+    if kept:
+        keep_kinds(session, {row["kind"]: row["figures"] for row in kept})
+        session.execute(insert(CaseFigures), kept)
+
+
+def keep_kinds(session: Session, kinds: dict[int, str]) -> None:
+    """Add the kinds of part not yet kept; another session adding the same kind at the same moment is no
+    conflict (the same kind is the same text)."""
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(FigureKind)
+    rows = [{"kind": kind, "figures": text} for kind, text in sorted(kinds.items())]
+    session.execute(statement.on_conflict_do_nothing(index_elements=["kind"]), rows)
 
 
 def index_case_figures(session: Session, definition: PathwayDefinition, case: Case) -> None:
     """Rewrite one case's row from its timeline as it now stands (after its version was moved on)."""
     session.execute(delete(CaseFigures).where(CaseFigures.case_id == case.id))
-    row = figure_row(definition, case.id, case.version, case.person.date_of_birth, effective_facts(case.events))
-    if row is not None:
-        session.execute(insert(CaseFigures), [row])
+    keep_rows(session, [figure_row(definition, FigureHead.of(case), effective_facts(case.events))])
 
 
 def fingerprint(store: Store) -> str:
@@ -100,25 +164,30 @@ def _rebuild(store: Store, pathways: list[str], wanted: str) -> None:
         on_pathways = select(Case.id).where(Case.pathway.in_(pathways)).scalar_subquery()
         session.execute(delete(CaseFigures).where(CaseFigures.case_id.in_(on_pathways)))
         query = (
-            select(Case.id, Case.pathway, Case.version, Person.date_of_birth)
+            select(
+                Case.id,
+                Case.case_ref,
+                Case.pathway,
+                Case.version,
+                Case.first_site,
+                Person.id,
+                Person.date_of_birth,
+                Person.sex,
+                Person.ethnicity,
+            )
             .join(Person, Person.id == Case.person_id)
             .where(Case.pathway.in_(pathways))
             .order_by(Case.id)
         )
-        heads = session.execute(query).all()
+        heads = [FigureHead(*row) for row in session.execute(query)]
         bases = {code: figures_basis(store.definitions[code]) for code in pathways}
         for offset in range(0, len(heads), CHUNK):
             chunk = heads[offset : offset + CHUNK]
-            timelines = load_timelines(session, [h.id for h in chunk])
-            rows = [
-                figure_row(
-                    store.definitions[h.pathway], h.id, h.version, h.date_of_birth, timelines[h.id], bases[h.pathway]
-                )
-                for h in chunk
-            ]
-            kept = [row for row in rows if row is not None]
-            if kept:
-                session.execute(insert(CaseFigures), kept)
+            timelines = load_timelines(session, [h.case_id for h in chunk])
+            keep_rows(
+                session,
+                (figure_row(store.definitions[h.pathway], h, timelines[h.case_id], bases[h.pathway]) for h in chunk),
+            )
         setting = session.get(Setting, INDEX_SETTING)
         if setting is None:
             session.add(Setting(key=INDEX_SETTING, value=wanted))

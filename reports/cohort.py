@@ -11,10 +11,12 @@ from pathways.audit import authorise, write_audit
 from pathways.clock import LONDON
 from pathways.errors import InvalidInput
 from pathways.store import Store
-from reports.cohort_tables import cohort_tables, data_version
+from reports.cohort_tables import cohort_tables
 from reports.figures import FigureValue, add_up
+from reports.indexed_tally import indexed_tally
 from reports.queries import counted_cases
 from reports.tables import ReportTable
+from reports.tally import tally_cases
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class CohortAnswer:
     figures: dict[str, FigureValue]
     meanings: dict[str, str]
     tables: tuple[ReportTable, ...] = ()  # the report's tables (reports/cohort_tables.py), before disclosure control
-    data_version: str = ""  # fingerprint of the data counted (cohort_tables.data_version); "" when not known
+    data_version: str = ""  # fingerprint of the data counted (reports.tally.data_version_of); "" when not known
 
     def as_json(self) -> dict[str, Any]:
         q = self.question
@@ -68,22 +70,25 @@ def table_json(table: ReportTable) -> dict[str, Any]:
 def cohort_figures(store: Store, *, actor: Actor, question: CohortQuestion) -> CohortAnswer:
     """Count the cohort: cases whose first event's local date is in the period (and at the site, if given).
 
-    Each case's part in the figures is read from the case-figures index (replayed from its events when out of
-    date), so a year of a whole force reads one row a case. The report's tables and the data version are made
-    from the same cases in the same unit of work; the answer holds only plain values, so a PDF is laid out after
-    the database has been left."""
+    The cohort is tallied from the case-figures index (reports/indexed_tally.py) when the index holds every
+    case as it now stands; otherwise each case's part is read where it is up to date and replayed from its
+    events where not (reports/queries.py). Either way the figures, the tables and the data version are added
+    up from one tally in one unit of work; the answer holds only plain values, so a PDF is laid out after the
+    database has been left."""
     authorise(store.session_factory, actor, "report_cohort", store.clock)
     if question.end < question.start:
         raise InvalidInput("The end of the period is before its start.")
     definition = store.definition(question.pathway)
     with store.unit_of_work() as uow:
-        cases = counted_cases(uow.session, definition, question.start, question.end, question.site)
-        figures, sets = add_up(definition, cases)
-        tables = tuple(cohort_tables(definition, cases, figures, sets))
-        version = data_version(cases)
+        span = (question.start, question.end, question.site)
+        tally = indexed_tally(uow.session, definition, *span)
+        if tally is None:
+            tally = tally_cases(definition, counted_cases(uow.session, definition, *span))
+        figures = add_up(definition, tally)
+        tables = tuple(cohort_tables(definition, tally, figures))
         write_audit(uow.session, actor, "report_cohort", store.clock(), detail=f"pathway {question.pathway}")
         uow.commit()
     meanings = {f.key: f.meaning for f in definition.figures}
     return CohortAnswer(
-        question, definition.name, definition.version, store.clock(), figures, meanings, tables, version
+        question, definition.name, definition.version, store.clock(), figures, meanings, tables, tally.version
     )

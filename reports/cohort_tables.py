@@ -4,22 +4,19 @@
   definition's order), splits of one figure into exact parts with a total row, the remaining figures, and one
   table per figure counted per value (Checkpoint: needs found). These need only the cohort's figures.
 - `cohort_tables`: those, then the breakdowns (reports/breakdowns.py) and, for Checkpoint, conditions met.
-- `data_version`: a short fingerprint of the cohort's data, printed in the footer of every page.
+The data version printed in the footer of every page is reports/tally.py's.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pathways.case_figures import timeline_digest
 from pathways.definitions import PathwayDefinition
 from reports.breakdowns import breakdown_tables, conditions_met_table, value_label
-from reports.figures import Cases, FigureValue, as_counted
-from reports.queries import CountedCase
+from reports.figures import FigureValue
 from reports.tables import Count, ReportRow, ReportTable
+from reports.tally import Tally
 
 
 @dataclass(frozen=True)
@@ -111,18 +108,12 @@ def label_for(key: str, funnel: Sequence[FunnelStep] = ()) -> str:
     return f"{words} (%)" if key.endswith("_pct") else words
 
 
-def cohort_tables(
-    definition: PathwayDefinition,
-    cases: Cases,
-    figures: Mapping[str, FigureValue],
-    sets: Mapping[str, set[int]] | None = None,
-) -> list[ReportTable]:
-    """Every table of the cohort report, in report order (`sets`: the cases each figure counts, if known)."""
-    counted = as_counted(definition, cases)
+def cohort_tables(definition: PathwayDefinition, tally: Tally, figures: Mapping[str, FigureValue]) -> list[ReportTable]:
+    """Every table of the cohort report, in report order (`figures`: the cohort's, reports.figures.add_up)."""
     tables = figure_tables(definition, figures)
-    tables += breakdown_tables(definition, counted, sets)
+    tables += breakdown_tables(definition, tally)
     if definition.code == "checkpoint":
-        tables.append(conditions_met_table(definition, counted))
+        tables.append(conditions_met_table(definition, tally))
     return tables
 
 
@@ -212,19 +203,3 @@ def _offered_values(definition: PathwayDefinition, key: str) -> tuple[str, ...]:
         if by and by.get("has") in definition.events:
             return definition.event(by["has"]).choices.get(by["field"], ())
     return ()
-
-
-def data_version(cases: Cases) -> str:
-    """12 hex digits of a SHA-256 over the cohort's data: each case (by its reference, which survives export
-    and import), who it belongs to (as the order people first appear in), the person's date of birth, sex and
-    ethnicity, the first site, and the digest of its timeline (pathways.case_figures.timeline_digest: every
-    event's name, time in UTC, values and due time). The same data gives the same version; any change to what
-    the report counts gives another."""
-    people: dict[int, int] = {}
-    records = []
-    for case in sorted(cases, key=lambda c: c.case_ref):
-        person = people.setdefault(case.person_id, len(people))
-        timeline = case.digest if isinstance(case, CountedCase) else timeline_digest(case.facts)
-        born = case.date_of_birth.isoformat()
-        records.append([case.case_ref, person, born, case.sex, case.ethnicity, case.first_site, timeline])
-    return hashlib.sha256(json.dumps(records, separators=(",", ":")).encode()).hexdigest()[:12]

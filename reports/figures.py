@@ -13,22 +13,23 @@ A condition is a figure's key (the case is counted by it), or a table:
 { has = EVENT, within_days = N, of = OTHER, ... }: such an event on OTHER's local date or up to N local days after.
 
 Whether a case meets a figure's conditions depends on that case alone, so it is worked out per case
-(pathways/case_figures.py, kept up to date in the case-figures index); the figures here add those parts up.
+(pathways/case_figures.py, kept up to date in the case-figures index); the figures here add those parts up,
+kind by kind, over a tally of the cohort (reports/tally.py).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pathways.case_figures import FigureError
 from pathways.definitions import PathwayDefinition
-from reports.queries import CohortCase, CountedCase, counted
+from reports.tally import Cases, Tally, tally_cases
 
 FigureValue = int | float | None | dict[str, int]
-Cases = Sequence[CohortCase | CountedCase]
+People = Callable[[list[int], int], int]  # (kinds, min_cases) → people with that many cases of those kinds
 
 
 def percentage(part: int, whole: int) -> float | None:
@@ -38,54 +39,53 @@ def percentage(part: int, whole: int) -> float | None:
     return float(value)
 
 
-def as_counted(definition: PathwayDefinition, cases: Cases) -> list[CountedCase]:
-    """The cases with their parts in the figures (a case given with its timeline is counted now)."""
-    return [case if isinstance(case, CountedCase) else counted(definition, case) for case in cases]
-
-
 def compute_figures(definition: PathwayDefinition, cases: Cases) -> dict[str, FigureValue]:
-    """The figures of `definition`, in the order it lists them."""
-    return figure_sets(definition, cases)[0]
+    """The figures of `definition` over cases, in the order it lists them."""
+    return add_up(definition, tally_cases(definition, cases))
 
 
-def figure_sets(definition: PathwayDefinition, cases: Cases) -> tuple[dict[str, FigureValue], dict[str, set[int]]]:
-    """The figures, and for each figure counted over cases, the ids of the cases it counts."""
-    return add_up(definition, as_counted(definition, cases))
+def add_up(definition: PathwayDefinition, tally: Tally) -> dict[str, FigureValue]:
+    """The figures of `definition` over a tallied cohort, in the order it lists them."""
+    return figures_of(definition, tally, tally.cases, tally.people)
 
 
-def add_up(
-    definition: PathwayDefinition, cases: Sequence[CountedCase]
-) -> tuple[dict[str, FigureValue], dict[str, set[int]]]:
-    """figure_sets over cases whose parts are known."""
-    alike: dict[frozenset[str], list[CountedCase]] = defaultdict(list)  # cases counted in the same figures
-    for case in cases:
-        alike[case.part.members].append(case)
+def figures_of(
+    definition: PathwayDefinition,
+    tally: Tally,
+    cases: Mapping[int, int],
+    people: People,
+    only: Collection[str] | None = None,
+) -> dict[str, FigureValue]:
+    """The figures over some of a tally's cases: `cases` says how many of each kind, `people` counts people
+    (`only`: just these figures, none of which is a percentage)."""
     values: dict[str, FigureValue] = {}
-    sets: dict[str, set[int]] = {}
     for figure in definition.figures:
         spec = figure.spec
+        if only is not None and figure.key not in only:
+            continue
         if "pct" in spec:
             part, whole = (values[k] for k in spec["pct"])
             values[figure.key] = percentage(int(part or 0), int(whole or 0))  # type: ignore[arg-type]
             continue
-        members = [case for keys, group in alike.items() if figure.key in keys for case in group]
-        sets[figure.key] = {c.case_id for c in members}
-        values[figure.key] = _count(figure.key, spec, members)
-    return values, sets
+        members = [kind for kind in cases if figure.key in tally.parts[kind].members]
+        values[figure.key] = _count(figure.key, spec, members, tally, cases, people)
+    return values
 
 
-def _count(key: str, spec: Mapping[str, Any], members: Sequence[CountedCase]) -> FigureValue:
+def _count(
+    key: str, spec: Mapping[str, Any], members: list[int], tally: Tally, cases: Mapping[int, int], people: People
+) -> FigureValue:
     if "by_value" in spec:
         counter: Counter[str] = Counter()
-        for case in members:
-            counter.update(case.part.values.get(key, ()))
+        for kind in members:
+            for value in tally.parts[kind].values.get(key, ()):
+                counter[value] += cases[kind]
         return dict(sorted(counter.items()))
     count = spec.get("count", "cases")
     if count == "cases":
-        return len(members)
+        return sum(cases[kind] for kind in members)
     if count == "people":
-        per_person = Counter(c.person_id for c in members)
-        return sum(1 for n in per_person.values() if n >= int(spec.get("min_cases", 1)))
+        return people(members, int(spec.get("min_cases", 1)))
     if count == "events":
-        return sum(case.part.events.get(key, 0) for case in members)
+        return sum(cases[kind] * tally.parts[kind].events.get(key, 0) for kind in members)
     raise FigureError(f"unknown count '{count}'")

@@ -18,7 +18,7 @@ from pathways.audit import authorise, write_audit
 from pathways.clock import local_date
 from pathways.deadline_index import deadline_rows, index_case
 from pathways.engine import Fact, check_timeline, ordered
-from pathways.figure_index import figure_row, index_case_figures
+from pathways.figure_index import FigureHead, figure_row, index_case_figures, keep_rows
 from pathways.identity import search_name, sound_key
 from pathways.interchange.case_rule_checks import case_rule_problems
 from pathways.interchange.checks import Checked, EventIn, PersonIn, check_events, check_people
@@ -234,7 +234,7 @@ def _write(
         event_rows.extend(_event_row(e, case_ids[case_ref], start + i, actor, now) for i, e in enumerate(events, 1))
     _bulk_insert(session, "events", event_rows)
     _bulk_insert(session, "open_deadlines", _new_case_deadlines(store, {r: new[r] for r in new_cases}, case_ids))
-    _bulk_insert(session, "case_figures", _new_case_figures(store, checked, {r: new[r] for r in new_cases}, case_ids))
+    keep_rows(session, _new_case_figures(store, checked, {r: new[r] for r in new_cases}, case_ids, person_ids))
     for case_ref in new:
         if case_ref in held.cases:
             _refresh_held_case(session, store, held.cases[case_ref])
@@ -322,16 +322,31 @@ def _refresh_held_case(session: Session, store: Store, case: Case) -> None:
 
 
 def _new_case_figures(
-    store: Store, checked: Checked, new: dict[str, list[EventIn]], case_ids: dict[str, int]
-) -> list[dict[str, Any]]:
+    store: Store,
+    checked: Checked,
+    new: dict[str, list[EventIn]],
+    case_ids: dict[str, int],
+    person_ids: dict[str, int],
+) -> list[dict[str, Any] | None]:
     """The case-figures rows of the new cases (version 1, as _case_row makes them)."""
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any] | None] = []
     for case_ref, events in new.items():
-        definition = store.definitions[events[0].pathway]
-        born = checked.people[events[0].person_ref].details["date_of_birth"]
-        row = figure_row(definition, case_ids[case_ref], 1, born, ordered([e.fact() for e in events]))
-        if row is not None:
-            rows.append(row)
+        first = events[0]
+        definition = store.definitions[first.pathway]
+        person = checked.people[first.person_ref].details
+        facts = ordered([e.fact() for e in events])
+        head = FigureHead(
+            case_ids[case_ref],
+            case_ref,
+            first.pathway,
+            1,
+            summary(definition, facts)["first_site"],
+            person_ids[first.person_ref],
+            person["date_of_birth"],
+            person["sex"],
+            person.get("ethnicity"),
+        )
+        rows.append(figure_row(definition, head, facts))
     return rows
 
 

@@ -33,6 +33,8 @@ CORRECTABLE = (
     "nhs_number",
     "postcode",
 )
+# What the case-figures index keeps of a person (pathways/figure_index.py): correcting one rewrites their rows.
+COUNTED_DETAILS = frozenset({"date_of_birth", "sex", "ethnicity"})
 
 
 def person_view(person: Person) -> PersonView:
@@ -157,7 +159,7 @@ def correct_person(
             person.sound_key = sound_key(person.surname, person.forenames)
             index_name(uow.session, person.id, person.surname, person.forenames)
             person.version += 1
-            if "date_of_birth" in details:  # ages on the day decide eligibility: recount the person's cases
+            if COUNTED_DETAILS & set(details):  # eligibility, breakdowns and data version: recount the cases
                 for case in person.cases:
                     index_case_figures(uow.session, live_definition(store, case.pathway), case)
             write_audit(uow.session, actor, "correct_person", store.clock(), record_type="person", record_id=person.id)

@@ -22,7 +22,7 @@ from pathways.audit_key import read_key
 from pathways.audit_verify import check_chain
 from pathways.deadline_index import deadline_rows
 from pathways.definitions import PathwayDefinition
-from pathways.figure_index import figure_row
+from pathways.figure_index import FigureHead, figure_row
 from pathways.store import Store
 from pathways.timeline import effective_facts, summary
 
@@ -116,13 +116,13 @@ def _case_consistent(
     assert case.first_site == wanted["first_site"], f"{where}: first site"
     expected = Counter(_deadline_key(r) for r in deadline_rows(definition, case.id, facts, refs_are_events=True))
     assert deadlines == expected, f"{where}: open deadlines {deadlines} but its events leave open {expected}"
-    row = figure_row(definition, case.id, case.version, case.person.date_of_birth, facts)
+    row = figure_row(definition, FigureHead.of(case), facts)
     if row is None:
         assert stored is None, f"{where}: a figures row for a case whose figures cannot be worked out"
     else:
         assert stored is not None, f"{where}: no figures row"
-        got = (stored.case_version, stored.digest, stored.figures, stored.basis)
-        assert got == (row["case_version"], row["digest"], row["figures"], row["basis"]), f"{where}: figures row"
+        got = {column: getattr(stored, column) for column in row}
+        assert got == row, f"{where}: figures row"
 
 
 def acknowledged_saves(lines: Iterable[str]) -> tuple[set[int], dict[int, int]]:

@@ -13,11 +13,11 @@ from sqlalchemy.orm import selectinload
 
 from db.models import Case, CaseFigures, Setting
 from pathways.actors import Actor
-from pathways.case_figures import FigureError, decode, figures_basis
+from pathways.case_figures import FigureError, decode, figures_basis, kind_of
 from pathways.clock import LONDON
 from pathways.definitions import Figure
 from pathways.demo_loader import fill_demo_database
-from pathways.figure_index import INDEX_SETTING, figure_row, fingerprint, rebuild_if_stale
+from pathways.figure_index import INDEX_SETTING, FigureHead, figure_row, fingerprint, keep_kinds, rebuild_if_stale
 from pathways.interchange.importer import import_rows
 from pathways.interchange.reader import Dataset, read_dataset
 from pathways.services import dtoa, people
@@ -25,9 +25,11 @@ from pathways.services.corrections import correct_event, withdraw_event
 from pathways.store import Store, open_store
 from pathways.timeline import effective_facts
 from reports.cohort import CohortAnswer, CohortQuestion, cohort_figures
-from reports.cohort_tables import cohort_tables, data_version
-from reports.figures import figure_sets
+from reports.cohort_tables import cohort_tables
+from reports.figures import add_up
 from reports.queries import cohort_cases
+from reports.indexed_tally import indexed_tally
+from reports.tally import Tally, data_version, tally_cases
 from tests.conftest import EXAMPLE, Clock
 
 ARREST = datetime(2026, 11, 2, 14, 20, tzinfo=LONDON)
@@ -49,7 +51,7 @@ def _replayed(store: Store) -> dict[int, dict[str, Any]]:
         for case in cases:
             definition = store.definition(case.pathway)
             facts = effective_facts(case.events)
-            row = figure_row(definition, case.id, case.version, case.person.date_of_birth, facts)
+            row = figure_row(definition, FigureHead.of(case), facts)
             assert row is not None
             found[case.id] = row
         return found
@@ -72,8 +74,9 @@ def _replay_answer(store: Store, question: CohortQuestion) -> tuple[Any, ...]:
     definition = store.definition(question.pathway)
     with store.unit_of_work() as uow:
         cases = cohort_cases(uow.session, question.pathway, question.start, question.end, question.site)
-    figures, sets = figure_sets(definition, cases)
-    return figures, tuple(cohort_tables(definition, cases, figures, sets)), data_version(cases)
+    tally = tally_cases(definition, cases)
+    figures = add_up(definition, tally)
+    return figures, tuple(cohort_tables(definition, tally, figures)), data_version(cases)
 
 
 def _answer(store: Store, manager: Actor, question: CohortQuestion) -> tuple[Any, ...]:
@@ -182,11 +185,18 @@ def test_only_the_pathway_whose_figures_changed_is_worked_out_again(store: Store
     assert other_basis in fingerprint(store)
 
 
+def _indexed(store: Store, question: CohortQuestion) -> Tally | None:
+    """The tally read from the index alone, or None when the report would replay instead."""
+    with store.unit_of_work() as uow:
+        definition = store.definition(question.pathway)
+        return indexed_tally(uow.session, definition, question.start, question.end, question.site)
+
+
 def test_a_report_replays_a_case_whose_row_is_out_of_date(
     store: Store, navigator: Actor, manager: Actor, worker: Actor
 ) -> None:
-    """The person's date of birth is corrected (the row is not rewritten): the arrest is now of a child, so the
-    case is no longer eligible; the report must replay the case rather than trust its row."""
+    """A row made for an older version of its case, or for other figures, or missing, is never trusted: the
+    report replays the cohort instead; a row that is up to date is what the report counts."""
     person = people.register_person(
         store, actor=navigator, surname="Nowak", forenames="Piotr", date_of_birth=BORN, sex="M"
     )
@@ -202,18 +212,60 @@ def test_a_report_replays_a_case_whose_row_is_out_of_date(
         reason="date of birth mistyped",
         expected_version=person.version,
         date_of_birth=date(2010, 3, 2),
-    )
+    )  # the arrest is now of a child: the case's row is rewritten, and it is no longer eligible
+    assert _indexed(store, question) is not None
     assert cohort_figures(store, actor=manager, question=question).figures["eligible"] == 0
     assert _answer(store, manager, question) == _replay_answer(store, question)
-    with store.unit_of_work() as uow:  # and a row made for an older version of the case is not used either
-        uow.session.execute(update(CaseFigures).values(figures='{"m":[]}', case_version=0))
+    empty = '{"m":[]}'  # a part counted in no figure
+    with store.unit_of_work() as uow:  # a row made for an older version of the case is not used
+        uow.session.execute(update(CaseFigures).values(figures=empty, kind=kind_of(empty), case_version=0))
+        keep_kinds(uow.session, {kind_of(empty): empty})
         uow.commit()
+    assert _indexed(store, question) is None
+    assert _answer(store, manager, question) == _replay_answer(store, question)
+    with store.unit_of_work() as uow:  # nor one made for other figures
+        version = uow.session.get(Case, case_id).version  # type: ignore[union-attr]
+        uow.session.execute(update(CaseFigures).values(case_version=version, basis="dtoa:0:other"))
+        uow.commit()
+    assert _indexed(store, question) is None
     assert _answer(store, manager, question) == _replay_answer(store, question)
     with store.unit_of_work() as uow:  # while a row that is up to date is what the report counts
-        version = uow.session.get(Case, case_id).version  # type: ignore[union-attr]
-        uow.session.execute(update(CaseFigures).values(case_version=version, date_of_birth=date(2010, 3, 2)))
+        uow.session.execute(update(CaseFigures).values(basis=figures_basis(store.definition("dtoa"))))
         uow.commit()
+    assert _indexed(store, question) is not None
     assert cohort_figures(store, actor=manager, question=question).figures["cases"] == 0
+    with store.unit_of_work() as uow:  # and a missing row is replayed
+        uow.session.execute(delete(CaseFigures))
+        uow.commit()
+    assert _indexed(store, question) is None
+    assert cohort_figures(store, actor=manager, question=question).figures["cases"] == 1
+
+
+def test_correcting_sex_or_ethnicity_moves_the_cases_in_the_breakdowns(
+    store: Store, navigator: Actor, manager: Actor
+) -> None:
+    person = people.register_person(
+        store, actor=navigator, surname="Nowak", forenames="Piotr", date_of_birth=BORN, sex="M", ethnicity="A"
+    )
+    dtoa.record_arrest(store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="theft_shop")
+    question = CohortQuestion("dtoa", *EVER)
+    before = cohort_figures(store, actor=manager, question=question)
+    people.correct_person(
+        store,
+        actor=navigator,
+        person_id=person.id,
+        reason="recorded wrongly",
+        expected_version=person.version,
+        sex="F",
+        ethnicity="R",
+    )
+    assert _indexed(store, question) is not None  # the rows were rewritten, so the index is still trusted
+    after = cohort_figures(store, actor=manager, question=question)
+    tables = {t.key: {r.label: r.counts[0] for r in t.rows} for t in after.tables}
+    assert tables["by_sex"]["Female"] == 1 and "Male" not in tables["by_sex"]
+    assert tables["by_ethnicity"] == {"Other ethnic groups - Chinese": 1, "Total": 1}
+    assert after.data_version != before.data_version
+    assert _answer(store, manager, question) == _replay_answer(store, question)
 
 
 def test_the_report_from_rows_equals_a_replay_on_a_demo_database(store: Store, admin: Actor, manager: Actor) -> None:
@@ -224,9 +276,12 @@ def test_the_report_from_rows_equals_a_replay_on_a_demo_database(store: Store, a
     assert "dtoa" in pathways
     for pathway in pathways:
         question = CohortQuestion(pathway, *EVER)
+        assert _indexed(store, question) is not None, pathway  # the report was read from the index alone
         answer = _answer(store, manager, question)
         assert answer == _replay_answer(store, question), pathway
     site = CohortQuestion("dtoa", date(2025, 1, 1), date(2025, 12, 31), "Basingstoke")
+    tally = _indexed(store, site)
+    assert tally is not None and len(tally.kinds) > 0
     assert _answer(store, manager, site) == _replay_answer(store, site)
 
 

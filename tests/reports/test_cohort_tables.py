@@ -18,9 +18,10 @@ from pathways.interchange.importer import import_dataset
 from pathways.store import Store, open_store
 from reports.breakdowns import columns_for
 from reports.cohort import CohortAnswer, CohortQuestion, cohort_figures
-from reports.cohort_tables import DTOA_FUNNEL, PARTS, cohort_tables, data_version, figure_tables
+from reports.cohort_tables import DTOA_FUNNEL, PARTS, cohort_tables, figure_tables
 from reports.publication import publish_table, publish_tables
 from reports.queries import CohortCase, cohort_cases
+from reports.tally import data_version, tally_cases
 from reports.tables import SUPPRESSED, ReportRow, ReportTable
 from tests.conftest import EXAMPLE
 
@@ -189,7 +190,7 @@ def test_months_without_cases_show_0_and_under_18_and_not_recorded_appear_when_p
         _case(2, datetime(2023, 3, 31, 23, 30, tzinfo=UTC), date(2008, 1, 1), site=None),  # 00:30 BST, 1 April
         replace(_case(3, datetime(2023, 3, 1, tzinfo=UTC), date(1970, 1, 1)), facts=()),
     ]
-    tables = {t.key: t for t in cohort_tables(definition, cases, {})}
+    tables = {t.key: t for t in cohort_tables(definition, tally_cases(definition, cases), {})}
     assert [(r.label, r.counts[0]) for r in tables["by_month"].rows] == [
         ("2023-01", 1),
         ("2023-02", 0),

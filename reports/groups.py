@@ -1,0 +1,109 @@
+"""The groups a cohort is broken down by: site, month, age band, sex and ethnicity, each worked out from one
+plain value kept for the case (reports/tally.py reads them from the case-figures index, or from a replayed
+case). Months and ages are taken at the case's first event, on the Europe/London clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pathways.identity import ETHNICITY_LABELS, SEXES
+
+NOT_RECORDED = "Not recorded"
+UNDER_18 = "Under 18"
+AGE_BANDS: tuple[tuple[str, int], ...] = ((UNDER_18, 0), ("18\N{EN DASH}29", 18), ("30\N{EN DASH}49", 30), ("50+", 50))
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    key: str
+    title: str
+    row_title: str
+    attribute: str  # which of a case's values (tally.ATTRIBUTES) decides its group
+    group_of: Callable[[Any], str]  # that value → the group's label
+    order: Callable[[Collection[str]], list[str]]  # the rows to show, given the groups that have cases
+    note: str
+
+
+def _site(first_site: str | None) -> str:
+    return first_site or NOT_RECORDED
+
+
+def _month(first_day: date | str | None) -> str:
+    """'YYYY-MM' of the first event's date (a date, or its ISO text as the index is read)."""
+    return NOT_RECORDED if first_day is None else str(first_day)[:7]
+
+
+def _age_band(age: int | None) -> str:
+    if age is None:
+        return NOT_RECORDED
+    return [label for label, lowest in AGE_BANDS if age >= lowest][-1]
+
+
+def _sex(code: str | None) -> str:
+    return SEXES.get(code or "", code or NOT_RECORDED)
+
+
+def _ethnicity(code: str | None) -> str:
+    code = code or "99"
+    return ETHNICITY_LABELS.get(code, code)
+
+
+def _with_not_recorded(rows: list[str], present: Collection[str]) -> list[str]:
+    return [*rows, NOT_RECORDED] if NOT_RECORDED in present and NOT_RECORDED not in rows else rows
+
+
+def _alphabetical(present: Collection[str]) -> list[str]:
+    return _with_not_recorded(sorted((p for p in present if p != NOT_RECORDED), key=str.casefold), present)
+
+
+def _every_month(present: Collection[str]) -> list[str]:
+    """The months from the first to the last with cases, including any month between them with none."""
+    months = sorted(p for p in present if p != NOT_RECORDED)
+    if not months:
+        return _with_not_recorded([], present)
+    year, month = (int(part) for part in months[0].split("-"))
+    rows: list[str] = []
+    while not rows or rows[-1] < months[-1]:
+        rows.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return _with_not_recorded(rows, present)
+
+
+def _age_bands(present: Collection[str]) -> list[str]:
+    """The adult bands always (empty ones show 0); "Under 18" only when the cohort has such a case."""
+    return _with_not_recorded([label for label, _ in AGE_BANDS if label != UNDER_18 or label in present], present)
+
+
+def _in_order(known: Sequence[str]) -> Callable[[Collection[str]], list[str]]:
+    def order(present: Collection[str]) -> list[str]:
+        rows = [label for label in known if label in present]
+        return _with_not_recorded(rows + sorted(p for p in present if p not in known and p != NOT_RECORDED), present)
+
+    return order
+
+
+BREAKDOWNS: tuple[Breakdown, ...] = (
+    Breakdown(
+        "by_site", "By site", "Site", "first_site", _site, _alphabetical, "Site: where the case's first event happened."
+    ),
+    Breakdown(
+        "by_month", "By month", "Month", "first_day", _month, _every_month, "Month: of the case's first event, UK time."
+    ),
+    Breakdown("by_age", "By age band", "Age band", "age", _age_band, _age_bands, "Age: on the day of the first event."),
+    Breakdown(
+        "by_sex", "By sex", "Sex", "sex", _sex, _in_order(list(SEXES.values())), "Sex as recorded for the person."
+    ),
+    Breakdown(
+        "by_ethnicity",
+        "By ethnicity",
+        "Ethnicity",
+        "ethnicity",
+        _ethnicity,
+        _in_order(list(ETHNICITY_LABELS.values())),
+        "Ethnicity: NHS ethnic category, as recorded for the person.",
+    ),
+)
