@@ -66,6 +66,8 @@ TABLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "open_deadlines": {"SELECT": EVERYONE, "INSERT": CASEWORKERS, "UPDATE": CASEWORKERS, "DELETE": CASEWORKERS},
     "case_figures": {"SELECT": EVERYONE, "INSERT": CASEWORKERS, "UPDATE": CASEWORKERS, "DELETE": CASEWORKERS},
     "figure_kinds": {"SELECT": EVERYONE, "INSERT": CASEWORKERS},  # no personal data: kinds of figures part
+    # Counts of cases, no personal data; kept in step with case_figures by whoever writes casework.
+    "cohort_counts": {"SELECT": EVERYONE, "INSERT": CASEWORKERS, "UPDATE": CASEWORKERS, "DELETE": CASEWORKERS},
     "tasks": {"SELECT": EVERYONE, "INSERT": CASEWORKERS, "UPDATE": CASEWORKERS},
     "screenings": {"SELECT": EVERYONE, "INSERT": CASEWORKERS},
     "audit_log": {"SELECT": EVERYONE, "INSERT": EVERYONE},

@@ -199,27 +199,65 @@ def decode(text: str) -> CaseFigures:
 def figures_basis(definition: PathwayDefinition) -> str:
     """What a case's part depends on besides its own data: the pathway's figures and eligibility rule, and
     the way of counting. A kept part made on another basis is out of date."""
-    rules = [COUNTING_VERSION, LIST_FIELDS, [f.spec for f in definition.figures], repr(definition.eligibility)]
+    rules = [
+        COUNTING_VERSION,
+        LIST_FIELDS,
+        AGE_BANDS,
+        [f.spec for f in definition.figures],
+        repr(definition.eligibility),
+    ]
     digest = hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return f"{definition.code}:{definition.version}:{digest}"
 
 
 def kind_of(encoded: str) -> int:
     """A 63-bit number for a part as `encode` writes it: the same part, the same number."""
-    return _number(encoded)
+    return _number(encoded, 63)
 
 
 def case_fingerprint(
-    case_ref: str, date_of_birth: date, sex: str, ethnicity: str | None, first_site: str | None, digest: str
+    case_ref: str,
+    person_ref: str,
+    date_of_birth: date,
+    sex: str,
+    ethnicity: str | None,
+    first_site: str | None,
+    digest: str,
 ) -> int:
-    """A 63-bit number for what a cohort report counts of one case: its reference (which survives export and
-    import), the person's date of birth, sex and ethnicity, its first site and its timeline's digest. The report's
-    data version is made from these (reports/tally.py), so any change to what it counts changes the version."""
-    return _number(json.dumps([case_ref, date_of_birth.isoformat(), sex, ethnicity, first_site, digest]))
+    """A 40-bit number for what a cohort report counts of one case: its reference and its person's (as an
+    export writes them, so they survive export and import), the person's date of birth, sex and ethnicity, its
+    first site and its timeline's digest. The report's data version is made from their sum (reports/tally.py),
+    so any change to what it counts changes the version; 40 bits, so that a database can add up those of
+    millions of cases without overflowing."""
+    values = [case_ref, person_ref, date_of_birth.isoformat(), sex, ethnicity, first_site, digest]
+    return _number(json.dumps(values), FINGERPRINT_BITS)
 
 
-def _number(text: str) -> int:
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1  # fits a signed BIGINT
+FINGERPRINT_BITS = 40
+
+
+def _number(text: str, bits: int) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> (64 - bits)
+
+
+AGE_BANDS: tuple[tuple[str, int], ...] = (
+    ("Under 18", 0),
+    ("18\N{EN DASH}29", 18),
+    ("30\N{EN DASH}49", 30),
+    ("50+", 50),
+)
+
+
+def age_band(age: int | None) -> str | None:
+    """The band of the published breakdowns an age falls in (None: no age, as for a case with no events)."""
+    if age is None:
+        return None
+    return [label for label, lowest in AGE_BANDS if age >= lowest][-1]
+
+
+def export_person_ref(person_ref: str | None, person_id: int) -> str:
+    """A person's reference as an export writes it: their own, or one made from their id."""
+    return person_ref or f"PW{person_id}"
 
 
 def timeline_digest(facts: Sequence[Fact]) -> str:

@@ -8,7 +8,9 @@ that is out of date all the same is never used: the report replays that case ins
 
 A row also carries the case's and the person's details that the report's breakdowns and data version read
 (FigureHead), so the people service rewrites a person's rows when their date of birth, sex or ethnicity is
-corrected; and each kind of part is kept once in `figure_kinds` (keep_kinds).
+corrected; each kind of part is kept once in `figure_kinds` (keep_kinds); and the rows are kept added up
+per month in `cohort_counts` (pathways/cohort_counts.py): every row is added through keep_rows and removed
+through drop_rows, which count it in and out.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,11 +30,13 @@ from pathways.case_figures import (
     case_figures,
     case_fingerprint,
     encode,
+    export_person_ref,
     figures_basis,
     kind_of,
     timeline_digest,
 )
 from pathways.clock import age_on, local_date
+from pathways.cohort_counts import count_rows, forget_counts
 from pathways.definitions import PathwayDefinition
 from pathways.engine import Fact
 from pathways.store import Store
@@ -55,6 +59,7 @@ class FigureHead(NamedTuple):
     version: int
     first_site: str | None
     person_id: int
+    person_ref: str | None
     date_of_birth: date
     sex: str
     ethnicity: str | None
@@ -69,6 +74,7 @@ class FigureHead(NamedTuple):
             case.version,
             case.first_site,
             person.id,
+            person.person_ref,
             person.date_of_birth,
             person.sex,
             person.ethnicity,
@@ -102,7 +108,13 @@ def figure_row(
         "ethnicity": head.ethnicity,
         "kind": kind_of(encoded),
         "fingerprint": case_fingerprint(
-            head.case_ref, head.date_of_birth, head.sex, head.ethnicity, head.first_site, digest
+            head.case_ref,
+            export_person_ref(head.person_ref, head.person_id),
+            head.date_of_birth,
+            head.sex,
+            head.ethnicity,
+            head.first_site,
+            digest,
         ),
     }
 
@@ -113,6 +125,22 @@ def keep_rows(session: Session, rows: Iterable[dict[str, Any] | None]) -> None:
     if kept:
         keep_kinds(session, {row["kind"]: row["figures"] for row in kept})
         session.execute(insert(CaseFigures), kept)
+        count_rows(session, kept, +1)
+
+
+# What counting a row out of the cohort counts reads of it.
+COUNTED = ("pathway", "basis", "first_day", "first_site", "age", "sex", "ethnicity", "kind", "case_id")
+COUNTED_SUMS = ("case_version", "fingerprint")
+
+
+def drop_rows(session: Session, which: ColumnElement[bool]) -> int:
+    """Remove the case-figures rows `which` selects, counting them out of the cohort counts; how many."""
+    columns = [CaseFigures.__table__.c[name] for name in COUNTED + COUNTED_SUMS]
+    dropped = [row._asdict() for row in session.execute(select(*columns).where(which))]
+    if dropped:
+        count_rows(session, dropped, -1)
+        session.execute(delete(CaseFigures).where(which))
+    return len(dropped)
 
 
 def keep_kinds(session: Session, kinds: dict[int, str]) -> None:
@@ -126,7 +154,7 @@ def keep_kinds(session: Session, kinds: dict[int, str]) -> None:
 
 def index_case_figures(session: Session, definition: PathwayDefinition, case: Case) -> None:
     """Rewrite one case's row from its timeline as it now stands (after its version was moved on)."""
-    session.execute(delete(CaseFigures).where(CaseFigures.case_id == case.id))
+    drop_rows(session, CaseFigures.case_id == case.id)
     keep_rows(session, [figure_row(definition, FigureHead.of(case), effective_facts(case.events))])
 
 
@@ -163,6 +191,7 @@ def _rebuild(store: Store, pathways: list[str], wanted: str) -> None:
         session = uow.session
         on_pathways = select(Case.id).where(Case.pathway.in_(pathways)).scalar_subquery()
         session.execute(delete(CaseFigures).where(CaseFigures.case_id.in_(on_pathways)))
+        forget_counts(session, pathways)
         query = (
             select(
                 Case.id,
@@ -171,6 +200,7 @@ def _rebuild(store: Store, pathways: list[str], wanted: str) -> None:
                 Case.version,
                 Case.first_site,
                 Person.id,
+                Person.person_ref,
                 Person.date_of_birth,
                 Person.sex,
                 Person.ethnicity,
@@ -179,7 +209,7 @@ def _rebuild(store: Store, pathways: list[str], wanted: str) -> None:
             .where(Case.pathway.in_(pathways))
             .order_by(Case.id)
         )
-        heads = [FigureHead(*row) for row in session.execute(query)]
+        heads = [FigureHead._make(row) for row in session.execute(query)]
         bases = {code: figures_basis(store.definitions[code]) for code in pathways}
         for offset in range(0, len(heads), CHUNK):
             chunk = heads[offset : offset + CHUNK]

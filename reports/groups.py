@@ -1,20 +1,19 @@
 """The groups a cohort is broken down by: site, month, age band, sex and ethnicity, each worked out from one
-plain value kept for the case (reports/tally.py reads them from the case-figures index, or from a replayed
-case). Months and ages are taken at the case's first event, on the Europe/London clock.
+plain value of a case's combination (reports/tally.py Combo, as the cohort counts keep it or as a replayed case
+gives it). Months and ages are taken at the case's first event, on the Europe/London clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from pathways.case_figures import AGE_BANDS
 from pathways.identity import ETHNICITY_LABELS, SEXES
 
 NOT_RECORDED = "Not recorded"
-UNDER_18 = "Under 18"
-AGE_BANDS: tuple[tuple[str, int], ...] = ((UNDER_18, 0), ("18\N{EN DASH}29", 18), ("30\N{EN DASH}49", 30), ("50+", 50))
+UNDER_18 = AGE_BANDS[0][0]
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class Breakdown:
     key: str
     title: str
     row_title: str
-    attribute: str  # which of a case's values (tally.ATTRIBUTES) decides its group
+    attribute: str  # which value of a case's combination (reports/tally.py Combo) decides its group
     group_of: Callable[[Any], str]  # that value → the group's label
     order: Callable[[Collection[str]], list[str]]  # the rows to show, given the groups that have cases
     note: str
@@ -32,15 +31,12 @@ def _site(first_site: str | None) -> str:
     return first_site or NOT_RECORDED
 
 
-def _month(first_day: date | str | None) -> str:
-    """'YYYY-MM' of the first event's date (a date, or its ISO text as the index is read)."""
-    return NOT_RECORDED if first_day is None else str(first_day)[:7]
+def _month(month: str | None) -> str:
+    return month or NOT_RECORDED
 
 
-def _age_band(age: int | None) -> str:
-    if age is None:
-        return NOT_RECORDED
-    return [label for label, lowest in AGE_BANDS if age >= lowest][-1]
+def _age_band(band: str | None) -> str:
+    return band or NOT_RECORDED
 
 
 def _sex(code: str | None) -> str:
@@ -91,9 +87,11 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
         "by_site", "By site", "Site", "first_site", _site, _alphabetical, "Site: where the case's first event happened."
     ),
     Breakdown(
-        "by_month", "By month", "Month", "first_day", _month, _every_month, "Month: of the case's first event, UK time."
+        "by_month", "By month", "Month", "month", _month, _every_month, "Month: of the case's first event, UK time."
     ),
-    Breakdown("by_age", "By age band", "Age band", "age", _age_band, _age_bands, "Age: on the day of the first event."),
+    Breakdown(
+        "by_age", "By age band", "Age band", "age_band", _age_band, _age_bands, "Age: on the day of the first event."
+    ),
     Breakdown(
         "by_sex", "By sex", "Sex", "sex", _sex, _in_order(list(SEXES.values())), "Sex as recorded for the person."
     ),

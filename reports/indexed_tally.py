@@ -1,77 +1,185 @@
-"""The cohort tallied straight from the case-figures index (ix_case_figures_cohort), the fast way.
+"""The cohort tallied from what the database keeps added up, the fast way.
 
-A year of a whole force is some 140,000 cases. Their rows are read from one covering index, as numbers and
-short codes, and checked against the cases before they are trusted: the cohort's cases (from the cases'
-own covering index, ix_cases_cohort) must be exactly the rows', case for case in number, ids and versions,
-and every row must have been made for the pathway's figures as they now stand. When anything differs (a row
-not yet made, made for an older version of its case or for other figures, or a case the figures cannot be
-worked out for) the answer is None and the report replays the cases instead (reports/queries.py).
+A cohort is the cases whose first event's local date is in [start, end]. Its whole months are read from the
+cohort counts (db.models.CohortCount: some thousands of rows for a year of a whole force, however many cases);
+the days of a month it covers only in part are read from the case-figures index, one row a case (the covering
+index ix_case_figures_cohort). People are counted in SQL from that index, since a person's cases may fall in
+different months.
+
+Nothing is trusted before it is checked against the cases themselves (their covering index ix_cases_cohort):
+the counts and the index rows must each hold exactly the cohort's cases, in number, in the sum of their ids and
+in the sum of their versions, made for the pathway's figures as they now stand. When anything differs (a row not
+yet made, made for an older version of its case or for other figures, or a case whose figures cannot be worked
+out) the answer is None and the report replays the cases instead (reports/queries.py). So is it when a
+breakdown column counts people, which the counts cannot split by group.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import String, func, select, type_coerce
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import ColumnElement, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from db.models import Case, CaseFigures, FigureKind
+from db.models import Case, CaseFigures, CohortCount, FigureKind
 from pathways.case_figures import CaseFigures as Part
-from pathways.case_figures import decode, figures_basis
+from pathways.case_figures import age_band, decode, figures_basis
 from pathways.clock import local_datetime
 from pathways.definitions import PathwayDefinition
-from reports.tally import Tally, tally_rows
+from reports.breakdowns import columns_for
+from reports.tally import Combo, Tally, data_version_of
 
-CHUNK = 900  # kinds in one IN (...)
+CHUNK = 900  # values in one IN (...)
+Sums = tuple[int, int, int]  # cases, the sum of their ids, the sum of their versions
 
 
 def indexed_tally(
     session: Session, definition: PathwayDefinition, start: date, end: date, site: str | None
 ) -> Tally | None:
-    """The tally of the cases whose first event's local date is in [start, end] (at `site`, if given), or None
-    when the index does not hold every one of them as it now stands."""
-    cases = select(func.count(), func.coalesce(func.sum(Case.id), 0), func.coalesce(func.sum(Case.version), 0)).where(
-        Case.pathway == definition.code,
-        Case.first_event_at >= local_datetime(start),
-        Case.first_event_at < local_datetime(end + timedelta(days=1)),
-    )
-    if site is not None:
-        cases = cases.where(Case.first_site == site)
-    expected = tuple(int(n) for n in session.execute(cases).one())
-    rows = session.execute(_rows(definition, start, end, site)).all()
-    if (len(rows), sum(row[-2] for row in rows), sum(row[-1] for row in rows)) != expected:
+    """The tally of the cohort (at `site`, if given), or None when what is kept does not hold every case as it
+    now stands."""
+    if _counts_people_by_group(definition):
         return None
-    parts = _parts(session, {row[1] for row in rows})
+    basis = figures_basis(definition)
+    expected = _case_sums(session, definition.code, start, end, site)
+    if _row_sums(session, definition.code, basis, start, end, site) != expected:
+        return None
+    first, last = _whole_months(start, end)
+    combos: Counter[Combo] = Counter()
+    found = [0, 0, 0]
+    fingerprints = 0
+    if first <= last:
+        for row in session.execute(_counts(definition.code, basis, first, last, site)):
+            month, row_site, band, sex, ethnicity, kind, cases, case_ids, versions, row_fingerprints = row
+            combos[Combo(month, row_site, band, sex, ethnicity, int(kind))] += cases
+            found[0] += cases
+            found[1] += int(case_ids)
+            found[2] += int(versions)
+            fingerprints += int(row_fingerprints)
+    for part_start, part_end in _part_months(start, end, first, last):
+        for row in session.execute(_rows(definition.code, basis, part_start, part_end, site)):
+            day, row_site, age, sex, ethnicity, kind, case_id, version, fingerprint = row
+            combos[Combo(str(day)[:7], row_site, age_band(age), sex, ethnicity, int(kind))] += 1
+            found[0] += 1
+            found[1] += case_id
+            found[2] += version
+            fingerprints += int(fingerprint)
+    if tuple(found) != expected:
+        return None
+    parts = _parts(session, {combo.kind for combo in combos})
     if parts is None:
         return None
-    return tally_rows([row[:-2] for row in rows], parts)
+    people = _people(session, definition, basis, start, end, site, parts, combos)
+    version = data_version_of(found[0], fingerprints)
+    return Tally(parts, combos, lambda kinds, least, _b, _g: people[(frozenset(kinds), least)], version)
 
 
-def _rows(definition: PathwayDefinition, start: date, end: date, site: str | None) -> Any:
-    """The rows in reports.tally.TallyRow's order, then case id and version (for the check)."""
+def _counts_people_by_group(definition: PathwayDefinition) -> bool:
+    by_people = {f.key for f in definition.figures if f.spec.get("count") == "people"}
+    return any(column.key in by_people for column in columns_for(definition.code))
+
+
+def _in_cohort(code: str, start: date, end: date, site: str | None) -> list[ColumnElement[bool]]:
+    """The cases of the cohort, as the cases table holds them."""
+    where = [
+        Case.pathway == code,
+        Case.first_event_at >= local_datetime(start),
+        Case.first_event_at < local_datetime(end + timedelta(days=1)),
+    ]
+    return where if site is None else [*where, Case.first_site == site]
+
+
+def _indexed(code: str, basis: str, start: date, end: date, site: str | None) -> list[ColumnElement[bool]]:
+    """The rows of the case-figures index for cases of the cohort, made for the figures as they now stand."""
+    where = [
+        CaseFigures.pathway == code,
+        CaseFigures.first_day >= start,
+        CaseFigures.first_day <= end,
+        CaseFigures.basis == basis,
+    ]
+    return where if site is None else [*where, CaseFigures.first_site == site]
+
+
+def _case_sums(session: Session, code: str, start: date, end: date, site: str | None) -> Sums:
+    query = select(func.count(), func.coalesce(func.sum(Case.id), 0), func.coalesce(func.sum(Case.version), 0))
+    n, ids, versions = session.execute(query.where(*_in_cohort(code, start, end, site))).one()
+    return int(n), int(ids), int(versions)
+
+
+def _row_sums(session: Session, code: str, basis: str, start: date, end: date, site: str | None) -> Sums:
     query = select(
-        CaseFigures.person_id,
-        CaseFigures.kind,
-        type_coerce(CaseFigures.first_day, String),  # as stored: grouped by month from the text, not a date a row
+        func.count(),
+        func.coalesce(func.sum(CaseFigures.case_id), 0),
+        func.coalesce(func.sum(CaseFigures.case_version), 0),
+    )
+    n, ids, versions = session.execute(query.where(*_indexed(code, basis, start, end, site))).one()
+    return int(n), int(ids), int(versions)
+
+
+def _whole_months(start: date, end: date) -> tuple[str, str]:
+    """The first and last month (YYYY-MM) that [start, end] covers whole (first > last: none)."""
+    first = start if start.day == 1 else start.replace(day=1) + relativedelta(months=1)
+    after = end + timedelta(days=1)
+    last = (after if after.day == 1 else after.replace(day=1)) - relativedelta(months=1)
+    return first.isoformat()[:7], last.isoformat()[:7]
+
+
+def _part_months(start: date, end: date, first: str, last: str) -> list[tuple[date, date]]:
+    """The days of [start, end] outside its whole months."""
+    if first > last:
+        return [(start, end)]
+    spans = []
+    first_day = date.fromisoformat(f"{first}-01")
+    if start < first_day:
+        spans.append((start, first_day - timedelta(days=1)))
+    after_last = date.fromisoformat(f"{last}-01") + relativedelta(months=1)
+    if after_last <= end:
+        spans.append((after_last, end))
+    return spans
+
+
+def _counts(code: str, basis: str, first: str, last: str, site: str | None) -> Any:
+    query = select(
+        CohortCount.month,
+        CohortCount.first_site,
+        CohortCount.age_band,
+        CohortCount.sex,
+        CohortCount.ethnicity,
+        CohortCount.kind,
+        CohortCount.cases,
+        CohortCount.case_ids,
+        CohortCount.versions,
+        CohortCount.fingerprints,
+    ).where(
+        CohortCount.pathway == code,
+        CohortCount.basis == basis,
+        CohortCount.month >= first,
+        CohortCount.month <= last,
+        CohortCount.cases != 0,
+    )
+    return query if site is None else query.where(CohortCount.first_site == site)
+
+
+def _rows(code: str, basis: str, start: date, end: date, site: str | None) -> Any:
+    return select(
+        type_coerce(CaseFigures.first_day, String),  # as stored: the month is read from the text
         CaseFigures.first_site,
         CaseFigures.age,
         CaseFigures.sex,
         CaseFigures.ethnicity,
-        CaseFigures.fingerprint,
+        CaseFigures.kind,
         CaseFigures.case_id,
         CaseFigures.case_version,
-    ).where(
-        CaseFigures.pathway == definition.code,
-        CaseFigures.first_day >= start,
-        CaseFigures.first_day <= end,
-        CaseFigures.basis == figures_basis(definition),
-    )
-    return query if site is None else query.where(CaseFigures.first_site == site)
+        CaseFigures.fingerprint,
+    ).where(*_indexed(code, basis, start, end, site))
 
 
 def _parts(session: Session, kinds: set[int]) -> dict[int, Part] | None:
-    """Each kind's part, or None if a kind is not kept (the rows cannot be trusted)."""
+    """Each kind's part, or None if a kind is not kept (the counts cannot be trusted)."""
     wanted = sorted(kinds)
     parts: dict[int, Part] = {}
     for offset in range(0, len(wanted), CHUNK):
@@ -79,3 +187,52 @@ def _parts(session: Session, kinds: set[int]) -> dict[int, Part] | None:
         query = select(FigureKind.kind, FigureKind.figures).where(FigureKind.kind.in_(chunk))
         parts.update({int(kind): decode(text) for kind, text in session.execute(query)})
     return parts if len(parts) == len(kinds) else None
+
+
+def _people(
+    session: Session,
+    definition: PathwayDefinition,
+    basis: str,
+    start: date,
+    end: date,
+    site: str | None,
+    parts: dict[int, Part],
+    combos: Collection[Combo],
+) -> dict[tuple[frozenset[int], int], int]:
+    """Each count = "people" figure of the whole cohort, keyed as reports.figures asks for it: the kinds it
+    counts (those present), and the least number of cases a person must have."""
+    present = {combo.kind for combo in combos}
+    answers: dict[tuple[frozenset[int], int], int] = {}
+    for figure in definition.figures:
+        if figure.spec.get("count") != "people":
+            continue
+        kinds = frozenset(kind for kind in present if figure.key in parts[kind].members)
+        least = int(figure.spec.get("min_cases", 1))
+        if (kinds, least) in answers:
+            continue
+        answers[(kinds, least)] = _people_with(session, definition.code, basis, start, end, site, kinds, least)
+    return answers
+
+
+def _people_with(
+    session: Session,
+    code: str,
+    basis: str,
+    start: date,
+    end: date,
+    site: str | None,
+    kinds: frozenset[int],
+    least: int,
+) -> int:
+    if not kinds:
+        return 0
+    where = _indexed(code, basis, start, end, site)
+    counted = CaseFigures.kind.in_(sorted(kinds))
+    people = (
+        select(CaseFigures.person_id)
+        .where(*where, counted)
+        .group_by(CaseFigures.person_id)
+        .having(func.count() >= least)
+        .subquery()
+    )
+    return int(session.execute(select(func.count()).select_from(people)).scalar_one())

@@ -37,6 +37,7 @@ class CohortCase:
     ethnicity: str
     first_site: str | None
     facts: tuple[Fact, ...]
+    person_ref: str | None = None  # the person's own reference, if they have one
 
 
 class CountedCase(NamedTuple):
@@ -53,6 +54,7 @@ class CountedCase(NamedTuple):
     first_day: date | None  # the local (UK) date of the first event (None: no events)
     digest: str  # of the timeline (pathways.case_figures.timeline_digest)
     part: Part
+    person_ref: str | None = None
 
 
 def _heads(pathway: str, start: date, end: date, site: str | None, *extra: Any) -> Select[Any]:
@@ -66,6 +68,7 @@ def _heads(pathway: str, start: date, end: date, site: str | None, *extra: Any) 
             Person.date_of_birth,
             Person.sex,
             Person.ethnicity,
+            Person.person_ref,
             *extra,
         )
         .join(Person, Person.id == Case.person_id)
@@ -85,7 +88,15 @@ def cohort_cases(session: Session, pathway: str, start: date, end: date, site: s
     timelines = load_timelines(session, [h.id for h in heads])
     return [
         CohortCase(
-            h.id, h.case_ref, h.person_id, h.date_of_birth, h.sex, h.ethnicity, h.first_site, tuple(timelines[h.id])
+            h.id,
+            h.case_ref,
+            h.person_id,
+            h.date_of_birth,
+            h.sex,
+            h.ethnicity,
+            h.first_site,
+            tuple(timelines[h.id]),
+            h.person_ref,
         )
         for h in heads
     ]
@@ -106,6 +117,7 @@ def counted(definition: PathwayDefinition, case: CohortCase) -> CountedCase:
         first_day,
         timeline_digest(case.facts),
         part,
+        case.person_ref,
     )
 
 
@@ -125,17 +137,19 @@ def counted_cases(
     replay: dict[int, tuple[int, Any]] = {}
     parts: dict[str, Part] = {}  # cases that count alike share a part: a force's year has a few hundred kinds
     for row in session.execute(query):
-        case_id, ref, person_id, first_site, born, sex, ethnicity, fresh, first_day, digest, figures = row
+        case_id, ref, person_id, first_site, born, sex, ethnicity, person_ref, fresh, first_day, digest, figures = row
         if fresh:
             part = parts.get(figures) or parts.setdefault(figures, decode(figures))
-            known = CountedCase(case_id, ref, person_id, born, sex, ethnicity, first_site, first_day, digest, part)
+            who = (case_id, ref, person_id, born, sex, ethnicity, first_site)
+            known = CountedCase(*who, first_day, digest, part, person_ref)
             cases.append(known)
         else:
             replay[case_id] = (len(cases), row)
             cases.append(None)
     timelines = load_timelines(session, list(replay))
     for case_id, (index, row) in replay.items():
-        _id, ref, person_id, first_site, born, sex, ethnicity = row[:7]
-        case = CohortCase(case_id, ref, person_id, born, sex, ethnicity, first_site, tuple(timelines[case_id]))
+        _id, ref, person_id, first_site, born, sex, ethnicity, person_ref = row[:8]
+        facts = tuple(timelines[case_id])
+        case = CohortCase(case_id, ref, person_id, born, sex, ethnicity, first_site, facts, person_ref)
         cases[index] = counted(definition, case)
     return [case for case in cases if case is not None]

@@ -1,9 +1,9 @@
-"""A cohort tallied: each case reduced to its kind of part (the figures it counts in), its person, its group in
-each breakdown and its fingerprint, held as columns. The figures, the breakdowns and the data version are all
-added up from a tally (reports/figures.py, reports/breakdowns.py), however it was made:
+"""A cohort tallied: how many of its cases share each combination of month, site, age band, sex, ethnicity and
+kind of part (the figures a case counts in). The figures, the breakdowns and the data version are all added up
+from a tally (reports/figures.py, reports/breakdowns.py), however it was made:
 
-- `tally_rows`: from the case-figures index read as plain rows (reports/queries.py), the fast way: a year of a
-  whole force is some 140,000 rows but only a few hundred kinds of part, so everything is counted per kind;
+- from the cohort counts kept in the database (reports/indexed_tally.py), the fast way: a year of a whole force
+  is some 140,000 cases but only some tens of thousands of combinations, and a few hundred kinds of part;
 - `tally_cases`: from cases with their parts (CountedCase) or their timelines (CohortCase, counted now).
 
 Both ways give the same tally for the same data, so the report does not depend on which way it was made.
@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from pathways.case_figures import CaseFigures as Part
-from pathways.case_figures import case_fingerprint, encode, kind_of, timeline_digest
+from pathways.case_figures import age_band, case_fingerprint, encode, export_person_ref, kind_of, timeline_digest
 from pathways.clock import age_on
 from pathways.definitions import PathwayDefinition
 from reports.groups import BREAKDOWNS
@@ -28,115 +27,108 @@ from reports.queries import CohortCase, CountedCase, counted
 Cases = Sequence[CohortCase | CountedCase]
 
 
-class TallyRow(NamedTuple):
-    """One case as the index keeps it (the columns ix_case_figures_cohort covers)."""
+class Combo(NamedTuple):
+    """What a case is counted by: its first event's month (YYYY-MM), first site, age band on the day of its
+    first event, sex, ethnicity, and its kind of part. An empty value is None or ''."""
 
-    person_id: int
-    kind: int
-    first_day: date | str | None
+    month: str | None
     first_site: str | None
-    age: int | None
+    age_band: str | None
     sex: str | None
     ethnicity: str | None
-    fingerprint: int
+    kind: int
+
+
+# (kinds, min_cases, breakdown, group) → people with at least min_cases cases of those kinds (in that group of
+# that breakdown, when one is named)
+PeopleCount = Callable[[Collection[int], int, str, str], int]
 
 
 @dataclass
 class Tally:
-    """The cohort's cases as columns, one entry per case in the same order in each."""
-
     parts: Mapping[int, Part]  # kind → the part
-    kinds: Sequence[int]
-    persons: Sequence[int]
-    groups: Mapping[str, Sequence[str]]  # breakdown key → each case's group
-    version: str  # the data version (data_version)
+    combos: Mapping[Combo, int]  # → cases
+    count_people: PeopleCount
+    version: str  # the data version (data_version_of)
     _in_groups: dict[str, dict[str, Counter[int]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.cases: Counter[int] = Counter(self.kinds)  # kind → cases
+        self.cases: Counter[int] = Counter()  # kind → cases
+        for combo, n in self.combos.items():
+            self.cases[combo.kind] += n
 
     def in_groups(self, breakdown: str) -> dict[str, Counter[int]]:
         """For each group of a breakdown, kind → cases."""
         if breakdown not in self._in_groups:
+            spec = next(b for b in BREAKDOWNS if b.key == breakdown)
+            at = Combo._fields.index(spec.attribute)
+            labels: dict[object, str] = {}
             found: dict[str, Counter[int]] = defaultdict(Counter)
-            for (group, kind), n in Counter(zip(self.groups[breakdown], self.kinds, strict=True)).items():
-                found[group][kind] = n
+            for combo, n in self.combos.items():
+                value = combo[at]
+                label = labels.get(value) or labels.setdefault(value, spec.group_of(value))
+                found[label][combo.kind] += n
             self._in_groups[breakdown] = dict(found)
         return self._in_groups[breakdown]
 
-    def people(self, kinds: Iterable[int], min_cases: int, breakdown: str = "", group: str = "") -> int:
-        """People with at least `min_cases` cases of these kinds (in one group of a breakdown, if given)."""
-        wanted = set(kinds)
-        if breakdown:
-            cases = Counter(
-                person
-                for person, kind, in_group in zip(self.persons, self.kinds, self.groups[breakdown], strict=True)
-                if kind in wanted and in_group == group
-            )
-        else:
-            cases = Counter(person for person, kind in zip(self.persons, self.kinds, strict=True) if kind in wanted)
-        return sum(1 for n in cases.values() if n >= min_cases)
+    def people(self, kinds: Collection[int], min_cases: int, breakdown: str = "", group: str = "") -> int:
+        """People with at least `min_cases` cases of these kinds (in one group of a breakdown, if named)."""
+        return self.count_people(kinds, min_cases, breakdown, group)
 
 
-def tally_rows(rows: Sequence[Sequence[Any]], parts: Mapping[int, Part]) -> Tally:
-    """A tally of rows with TallyRow's columns, e.g. read from the index (`parts`: each kind's part)."""
-    if not rows:
-        return Tally(dict(parts), [], [], {b.key: [] for b in BREAKDOWNS}, data_version_of([], []))
-    columns = dict(zip(TallyRow._fields, zip(*rows, strict=True), strict=True))
-    persons, fingerprints = columns["person_id"], columns["fingerprint"]
-    return Tally(
-        dict(parts),
-        columns["kind"],
-        persons,
-        {b.key: _labelled(columns[b.attribute], b.group_of) for b in BREAKDOWNS},
-        data_version_of(persons, fingerprints),
-    )
-
-
-def _labelled(values: Sequence[Any], group_of: Callable[[Any], str]) -> list[str]:
-    """Each value's group, working out each distinct value's group once (a year has 365 days, not 140,000)."""
-    labels = {value: group_of(value) for value in set(values)}
-    return [labels[value] for value in values]
+class _CaseRow(NamedTuple):
+    person_id: int
+    combo: Combo
+    fingerprint: int
 
 
 def tally_cases(definition: PathwayDefinition, cases: Cases) -> Tally:
     """A tally of cases given with their parts, or with their timelines (counted now)."""
     parts: dict[int, Part] = {}
     kinds: dict[str, int] = {}
-    rows: list[TallyRow] = []
+    rows: list[_CaseRow] = []
     for case in cases:
         known = case if isinstance(case, CountedCase) else counted(definition, case)
         text = encode(known.part)
         kind = kinds.get(text) or kinds.setdefault(text, kind_of(text))
         parts.setdefault(kind, known.part)
         day = known.first_day
-        age = None if day is None else age_on(known.date_of_birth, day)
-        fingerprint = _fingerprint(known)
-        rows.append(
-            TallyRow(known.person_id, kind, day, known.first_site, age, known.sex, known.ethnicity, fingerprint)
+        band = age_band(None if day is None else age_on(known.date_of_birth, day))
+        month = None if day is None else day.isoformat()[:7]
+        combo = Combo(month, known.first_site, band, known.sex, known.ethnicity, kind)
+        rows.append(_CaseRow(known.person_id, combo, _fingerprint(known)))
+
+    def count_people(wanted: Collection[int], min_cases: int, breakdown: str, group: str) -> int:
+        spec = next((b for b in BREAKDOWNS if b.key == breakdown), None)
+        at = Combo._fields.index(spec.attribute) if spec else 0
+        per_person = Counter(
+            row.person_id
+            for row in rows
+            if row.combo.kind in wanted and (spec is None or spec.group_of(row.combo[at]) == group)
         )
-    return tally_rows(rows, parts)
+        return sum(1 for n in per_person.values() if n >= min_cases)
+
+    combos = Counter(row.combo for row in rows)
+    return Tally(parts, combos, count_people, data_version_of(len(rows), sum(row.fingerprint for row in rows)))
 
 
 def _fingerprint(case: CohortCase | CountedCase) -> int:
     digest = case.digest if isinstance(case, CountedCase) else timeline_digest(case.facts)
-    return case_fingerprint(case.case_ref, case.date_of_birth, case.sex, case.ethnicity, case.first_site, digest)
+    person = export_person_ref(case.person_ref, case.person_id)
+    return case_fingerprint(
+        case.case_ref, person, case.date_of_birth, case.sex, case.ethnicity, case.first_site, digest
+    )
 
 
 def data_version(cases: Cases) -> str:
     """The data version of cases given with their timelines or their parts (see data_version_of)."""
-    return data_version_of([case.person_id for case in cases], [_fingerprint(case) for case in cases])
+    return data_version_of(len(cases), sum(_fingerprint(case) for case in cases))
 
 
-def data_version_of(persons: Sequence[int], fingerprints: Sequence[int]) -> str:
-    """12 hex digits of a SHA-256 over the cohort's data: each case's fingerprint
-    (pathways.case_figures.case_fingerprint: its reference, which survives export and import, the person's date
-    of birth, sex and ethnicity, the first site and every event of its timeline), and which cases belong to the
-    same person (each person's fingerprints are added together, and the people's sums are sorted, so database
-    ids and the order of loading do not matter). The same data gives the same version; any change to what the
-    report counts gives another."""
-    per_person: dict[int, int] = defaultdict(int)
-    for person, fingerprint in zip(persons, fingerprints, strict=True):
-        per_person[person] += fingerprint
-    sums = sorted(total % 2**64 for total in per_person.values())
-    return hashlib.sha256(",".join(map(str, sums)).encode()).hexdigest()[:12]
+def data_version_of(cases: int, fingerprints: int) -> str:
+    """12 hex digits of a SHA-256 over the number of the cohort's cases and the sum of their fingerprints
+    (pathways.case_figures.case_fingerprint: each case's reference and its person's, as export writes them, the
+    person's date of birth, sex and ethnicity, the first site and every event of its timeline). The same data
+    gives the same version, whatever the database ids and the order of loading; any change to what the report
+    counts gives another."""
+    return hashlib.sha256(f"{cases}:{fingerprints}".encode()).hexdigest()[:12]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from db.models import Base, Case, Event, Person
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
+from pathways.case_figures import export_person_ref
 from pathways.clock import local_datetime
 from pathways.consent import SharingRequest
 from pathways.errors import InvalidInput
@@ -82,7 +83,7 @@ _STORED_COLUMNS = tuple(c for c in EVENT_COLUMNS if hasattr(Event, c) and c not 
 
 
 def _person_ref(person: _PersonKey) -> str:
-    return person.person_ref or f"PW{person.id}"
+    return export_person_ref(person.person_ref, person.id)
 
 
 def _event_row(case: _CaseKey, event: Row[Any], notes_shown: bool = True) -> dict[str, str]:

@@ -342,6 +342,7 @@ def _new_case_figures(
             1,
             summary(definition, facts)["first_site"],
             person_ids[first.person_ref],
+            first.person_ref,
             person["date_of_birth"],
             person["sex"],
             person.get("ethnicity"),

@@ -45,6 +45,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import format_local, local_date, local_datetime
 from pathways.errors import InvalidInput, NotFound, PathwaysError
+from pathways.figure_index import drop_rows
 from pathways.reference import retention_periods
 from pathways.retention import (
     LIST_NAME,
@@ -308,7 +309,7 @@ def _erase_rows(session: Session, person_id: int) -> tuple[list[int], dict[str, 
         counts["tasks"] = _removed(session, delete(Task).where(Task.case_id.in_(case_ids)))
         counts["screenings"] = _removed(session, delete(Screening).where(Screening.case_id.in_(case_ids)))
         counts["open_deadlines"] = _removed(session, delete(OpenDeadline).where(OpenDeadline.case_id.in_(case_ids)))
-        counts["case_figures"] = _removed(session, delete(CaseFigures).where(CaseFigures.case_id.in_(case_ids)))
+        counts["case_figures"] = drop_rows(session, CaseFigures.case_id.in_(case_ids))
         session.execute(
             update(Event).where(Event.case_id.in_(case_ids)).values(corrects_id=None),
             execution_options={"synchronize_session": False},

@@ -20,9 +20,10 @@ from db.models import AuditEntry, Case, CaseFigures, Event, OpenDeadline, Person
 from pathways.audit_chain import HEAD_SETTING
 from pathways.audit_key import read_key
 from pathways.audit_verify import check_chain
+from pathways.cohort_counts import added_up, held_counts
 from pathways.deadline_index import deadline_rows
 from pathways.definitions import PathwayDefinition
-from pathways.figure_index import FigureHead, figure_row
+from pathways.figure_index import COUNTED, COUNTED_SUMS, FigureHead, figure_row
 from pathways.store import Store
 from pathways.timeline import effective_facts, summary
 
@@ -85,7 +86,8 @@ def _deadline_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
 def cases_consistent(store: Store, session: Session, case_ids: Iterable[int] | None = None) -> int:
     """Every case (or those named) has events numbered 1..n; its stage, closed flag and first event are what
     its events make them; its open-deadline rows are exactly the deadlines its events leave open; and its
-    case-figures row is the one its events give. Returns how many cases were checked."""
+    case-figures row is the one its events give; and (when every case is checked) the cohort counts are the
+    case-figures rows added up. Returns how many cases were checked."""
     ids = list(case_ids) if case_ids is not None else list(session.scalars(select(Case.id).order_by(Case.id)))
     for offset in range(0, len(ids), CHUNK):
         chunk = ids[offset : offset + CHUNK]
@@ -100,7 +102,17 @@ def cases_consistent(store: Store, session: Session, case_ids: Iterable[int] | N
         }
         for case in cases.values():
             _case_consistent(store.definitions[case.pathway], case, deadlines[case.id], figures.get(case.id))
+    if case_ids is None:
+        counts_consistent(session)
     return len(ids)
+
+
+def counts_consistent(session: Session) -> None:
+    """The cohort counts are exactly the case-figures rows added up."""
+    columns = [CaseFigures.__table__.c[name] for name in (*COUNTED, *COUNTED_SUMS)]
+    rows = [row._asdict() for row in session.execute(select(*columns))]
+    expected = {key: sums for key, sums in added_up(rows).items() if sums[0] != 0}
+    assert held_counts(session) == expected, "the cohort counts are not the case-figures rows added up"
 
 
 def _case_consistent(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
-from db.models import Case, CaseFigures, Setting
+from db.models import Case, CaseFigures, CohortCount, Setting
 from pathways.actors import Actor
 from pathways.case_figures import FigureError, decode, figures_basis, kind_of
 from pathways.clock import LONDON
@@ -27,10 +27,11 @@ from pathways.timeline import effective_facts
 from reports.cohort import CohortAnswer, CohortQuestion, cohort_figures
 from reports.cohort_tables import cohort_tables
 from reports.figures import add_up
-from reports.queries import cohort_cases
 from reports.indexed_tally import indexed_tally
+from reports.queries import cohort_cases
 from reports.tally import Tally, data_version, tally_cases
 from tests.conftest import EXAMPLE, Clock
+from tests.faults.consistency import counts_consistent
 
 ARREST = datetime(2026, 11, 2, 14, 20, tzinfo=LONDON)
 BORN = date(1990, 3, 2)
@@ -67,6 +68,8 @@ def _members(store: Store, case_id: int) -> frozenset[str]:
 def _assert_in_step(store: Store) -> None:
     expected = _replayed(store)
     assert expected and _stored(store) == expected
+    with store.unit_of_work() as uow:
+        counts_consistent(uow.session)
 
 
 def _replay_answer(store: Store, question: CohortQuestion) -> tuple[Any, ...]:
@@ -161,6 +164,8 @@ def test_an_upgraded_database_gets_its_rows_on_opening(store: Store, admin: Acto
     try:
         assert _stored(reopened) == expected
         with reopened.unit_of_work() as uow:
+            counts_consistent(uow.session)
+        with reopened.unit_of_work() as uow:
             assert uow.session.get(Setting, INDEX_SETTING) is not None
             assert uow.session.get(Setting, INDEX_SETTING).value == fingerprint(reopened)  # type: ignore[union-attr]
     finally:
@@ -192,19 +197,22 @@ def _indexed(store: Store, question: CohortQuestion) -> Tally | None:
         return indexed_tally(uow.session, definition, question.start, question.end, question.site)
 
 
+NOVEMBER = CohortQuestion("dtoa", date(2026, 11, 1), date(2026, 11, 30))  # a whole month: read from the counts
+PART_OF_NOVEMBER = CohortQuestion("dtoa", date(2026, 11, 2), date(2026, 11, 29))  # read from the rows
+
+
 def test_a_report_replays_a_case_whose_row_is_out_of_date(
     store: Store, navigator: Actor, manager: Actor, worker: Actor
 ) -> None:
-    """A row made for an older version of its case, or for other figures, or missing, is never trusted: the
-    report replays the cohort instead; a row that is up to date is what the report counts."""
+    """A row or a count made for an older version of its case, or for other figures, or missing, is never
+    trusted: the report replays the cohort instead; rows and counts that are up to date are what it counts."""
     person = people.register_person(
         store, actor=navigator, surname="Nowak", forenames="Piotr", date_of_birth=BORN, sex="M"
     )
     case_id = dtoa.record_arrest(
         store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="theft_shop"
     ).case_id
-    question = CohortQuestion("dtoa", *EVER)
-    assert cohort_figures(store, actor=manager, question=question).figures["eligible"] == 1
+    assert cohort_figures(store, actor=manager, question=NOVEMBER).figures["eligible"] == 1
     people.correct_person(
         store,
         actor=navigator,  # who arrested them (the case is not referred to the worker's service)
@@ -212,33 +220,41 @@ def test_a_report_replays_a_case_whose_row_is_out_of_date(
         reason="date of birth mistyped",
         expected_version=person.version,
         date_of_birth=date(2010, 3, 2),
-    )  # the arrest is now of a child: the case's row is rewritten, and it is no longer eligible
-    assert _indexed(store, question) is not None
-    assert cohort_figures(store, actor=manager, question=question).figures["eligible"] == 0
-    assert _answer(store, manager, question) == _replay_answer(store, question)
+    )  # the arrest is now of a child: the case's row and counts are rewritten, and it is no longer eligible
+    for question in (NOVEMBER, PART_OF_NOVEMBER):
+        assert _indexed(store, question) is not None
+        assert cohort_figures(store, actor=manager, question=question).figures["eligible"] == 0
+        assert _answer(store, manager, question) == _replay_answer(store, question)
     empty = '{"m":[]}'  # a part counted in no figure
     with store.unit_of_work() as uow:  # a row made for an older version of the case is not used
         uow.session.execute(update(CaseFigures).values(figures=empty, kind=kind_of(empty), case_version=0))
         keep_kinds(uow.session, {kind_of(empty): empty})
         uow.commit()
-    assert _indexed(store, question) is None
-    assert _answer(store, manager, question) == _replay_answer(store, question)
+    for question in (NOVEMBER, PART_OF_NOVEMBER):
+        assert _indexed(store, question) is None
+        assert _answer(store, manager, question) == _replay_answer(store, question)
     with store.unit_of_work() as uow:  # nor one made for other figures
         version = uow.session.get(Case, case_id).version  # type: ignore[union-attr]
         uow.session.execute(update(CaseFigures).values(case_version=version, basis="dtoa:0:other"))
         uow.commit()
-    assert _indexed(store, question) is None
-    assert _answer(store, manager, question) == _replay_answer(store, question)
+    assert _indexed(store, PART_OF_NOVEMBER) is None
+    assert _answer(store, manager, PART_OF_NOVEMBER) == _replay_answer(store, PART_OF_NOVEMBER)
     with store.unit_of_work() as uow:  # while a row that is up to date is what the report counts
         uow.session.execute(update(CaseFigures).values(basis=figures_basis(store.definition("dtoa"))))
         uow.commit()
-    assert _indexed(store, question) is not None
-    assert cohort_figures(store, actor=manager, question=question).figures["cases"] == 0
+    assert _indexed(store, PART_OF_NOVEMBER) is not None
+    assert cohort_figures(store, actor=manager, question=PART_OF_NOVEMBER).figures["cases"] == 0
+    assert cohort_figures(store, actor=manager, question=NOVEMBER).figures["cases"] == 1  # the counts: as it is
+    with store.unit_of_work() as uow:  # counts made for an older version of the case are not used either
+        uow.session.execute(update(CohortCount).values(versions=CohortCount.versions - 1))
+        uow.commit()
+    assert _indexed(store, NOVEMBER) is None
+    assert cohort_figures(store, actor=manager, question=NOVEMBER).figures["cases"] == 0  # the rows, not the counts
     with store.unit_of_work() as uow:  # and a missing row is replayed
         uow.session.execute(delete(CaseFigures))
         uow.commit()
-    assert _indexed(store, question) is None
-    assert cohort_figures(store, actor=manager, question=question).figures["cases"] == 1
+    assert _indexed(store, PART_OF_NOVEMBER) is None
+    assert cohort_figures(store, actor=manager, question=PART_OF_NOVEMBER).figures["cases"] == 1
 
 
 def test_correcting_sex_or_ethnicity_moves_the_cases_in_the_breakdowns(
@@ -279,10 +295,17 @@ def test_the_report_from_rows_equals_a_replay_on_a_demo_database(store: Store, a
         assert _indexed(store, question) is not None, pathway  # the report was read from the index alone
         answer = _answer(store, manager, question)
         assert answer == _replay_answer(store, question), pathway
-    site = CohortQuestion("dtoa", date(2025, 1, 1), date(2025, 12, 31), "Basingstoke")
-    tally = _indexed(store, site)
-    assert tally is not None and len(tally.kinds) > 0
-    assert _answer(store, manager, site) == _replay_answer(store, site)
+    for question in (
+        CohortQuestion("dtoa", date(2025, 1, 1), date(2025, 12, 31), "Basingstoke"),  # whole months, one site
+        CohortQuestion("dtoa", date(2025, 1, 1), date(2025, 12, 31)),
+        CohortQuestion("dtoa", date(2025, 2, 14), date(2025, 11, 3)),  # parts of two months and whole ones
+        CohortQuestion("dtoa", date(2025, 3, 3), date(2025, 3, 27)),  # part of one month
+        CohortQuestion("checkpoint", date(2024, 12, 1), date(2025, 5, 31)),
+        CohortQuestion("divert", date(2025, 6, 1), date(2026, 11, 29)),
+    ):
+        tally = _indexed(store, question)
+        assert tally is not None and tally.cases, question
+        assert _answer(store, manager, question) == _replay_answer(store, question), question
 
 
 def test_a_figure_that_cannot_be_worked_out_does_not_stop_recording(

@@ -21,8 +21,8 @@ from reports.cohort import CohortAnswer, CohortQuestion, cohort_figures
 from reports.cohort_tables import DTOA_FUNNEL, PARTS, cohort_tables, figure_tables
 from reports.publication import publish_table, publish_tables
 from reports.queries import CohortCase, cohort_cases
-from reports.tally import data_version, tally_cases
 from reports.tables import SUPPRESSED, ReportRow, ReportTable
+from reports.tally import data_version, tally_cases
 from tests.conftest import EXAMPLE
 
 EXPECTED = json.loads((EXAMPLE / "expected.json").read_text())

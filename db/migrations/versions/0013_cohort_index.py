@@ -8,7 +8,9 @@ Each case-figures row also carries what the cohort report's breakdowns and data 
 the person, the first site, the age at the first event, sex, ethnicity, the kind of part and the case's
 fingerprint), with a covering index, so that a year of a whole force is counted from that index alone; the
 kinds of part are kept once in `figure_kinds`. The cases' cohort index also covers the site and the version,
-so the report can check the case-figures rows against the cases without reading them.
+so the report can check the case-figures rows against the cases without reading them. And `cohort_counts`
+keeps those rows added up per month, site, age band, sex, ethnicity and kind of part, so that a cohort of whole
+months is counted from some thousands of rows rather than one a case.
 
 The existing rows are removed, and with them the note of what they were made for, so they are made again
 with the new columns when the database is next opened (pathways/figure_index.py), as after migration 0005.
@@ -53,6 +55,32 @@ def upgrade() -> None:
         sa.Column("figures", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("kind", name=op.f("pk_figure_kinds")),
     )
+    op.create_table(
+        "cohort_counts",
+        sa.Column("pathway", sa.String(length=40), nullable=False),
+        sa.Column("basis", sa.String(length=80), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("first_site", sa.String(length=200), nullable=False),
+        sa.Column("age_band", sa.String(length=20), nullable=False),
+        sa.Column("sex", sa.String(length=1), nullable=False),
+        sa.Column("ethnicity", sa.String(length=2), nullable=False),
+        sa.Column("kind", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("cases", sa.Integer(), nullable=False),
+        sa.Column("case_ids", sa.BigInteger(), nullable=False),
+        sa.Column("versions", sa.BigInteger(), nullable=False),
+        sa.Column("fingerprints", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "pathway",
+            "basis",
+            "month",
+            "first_site",
+            "age_band",
+            "sex",
+            "ethnicity",
+            "kind",
+            name=op.f("pk_cohort_counts"),
+        ),
+    )
     with op.batch_alter_table("case_figures", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pathway", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("person_id", sa.Integer(), nullable=True))
@@ -79,4 +107,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_case_figures_cohort")
         for column in ("fingerprint", "kind", "ethnicity", "sex", "age", "first_site", "person_id", "pathway"):
             batch_op.drop_column(column)
+    op.drop_table("cohort_counts")
     op.drop_table("figure_kinds")
