@@ -1,8 +1,8 @@
 """The cohort counts: the case-figures rows added up per pathway, basis, month, site, age band, sex, ethnicity
 and kind of part (db.models.CohortCount), kept in step with the rows in the same transaction.
 
-Every row added to the case-figures index is counted in (`count_rows`, sign +1) and every row removed is
-counted out (sign -1), through pathways/figure_index.py, which is the only writer of either. Each change is an
+Every row added to the case-figures index is counted in and every row removed is counted out (`count_rows`),
+through pathways/figure_index.py, which is the only writer of either. Each change is an
 upsert that adds to the stored sums, so two sessions counting into the same month at once do not lose either's
 change (SQLite writes one at a time; PostgreSQL locks the row the upsert updates).
 """
@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import CohortCount
+from db.upsert import dialect_insert
 from pathways.case_figures import age_band
 
 KEY = ("pathway", "basis", "month", "first_site", "age_band", "sex", "ethnicity", "kind")
@@ -65,18 +65,23 @@ def held_counts(session: Session) -> dict[tuple[Any, ...], list[int]]:
     return {tuple(row[: len(KEY)]): [int(n) for n in row[len(KEY) :]] for row in rows}
 
 
-def count_rows(session: Session, rows: Iterable[Mapping[str, Any]], sign: int) -> None:
-    """Count case-figures rows in (sign +1, when they are added) or out (sign -1, when they are removed)."""
-    sums = added_up(rows, sign)
+def count_rows(
+    session: Session, *, counted_in: Iterable[Mapping[str, Any]], counted_out: Iterable[Mapping[str, Any]]
+) -> None:
+    """Count case-figures rows in (when they are added) and out (when they are removed), in one change that
+    touches the counts in key order (so that two sessions cannot each wait for a count the other holds)."""
+    sums = added_up(counted_in)
+    for key, taken in added_up(counted_out, -1).items():
+        sums[key] = [a + b for a, b in zip(sums[key], taken, strict=True)] if key in sums else taken
     if not sums:
         return
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CohortCount)
+    statement = dialect_insert(session, CohortCount)
     table = CohortCount.__table__
     upsert = statement.on_conflict_do_update(
         index_elements=list(KEY), set_={name: table.c[name] + statement.excluded[name] for name in SUMS}
     )
-    session.execute(upsert, [dict(zip(KEY + SUMS, (*key, *total), strict=True)) for key, total in sums.items()])
+    changes = [dict(zip(KEY + SUMS, (*key, *total), strict=True)) for key, total in sorted(sums.items())]
+    session.execute(upsert, changes)
 
 
 def forget_counts(session: Session, pathways: Iterable[str]) -> None:

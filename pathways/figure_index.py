@@ -15,16 +15,16 @@ through drop_rows, which count it in and out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Case, CaseFigures, FigureKind, Person, Setting
+from db.upsert import dialect_insert
 from pathways.case_figures import (
     FigureError,
     case_figures,
@@ -119,13 +119,16 @@ def figure_row(
     }
 
 
-def keep_rows(session: Session, rows: Iterable[dict[str, Any] | None]) -> None:
-    """Insert case-figures rows (None: a case whose figures cannot be worked out gets none), with their kinds."""
+def keep_rows(
+    session: Session, rows: Iterable[dict[str, Any] | None], replacing: Sequence[Mapping[str, Any]] = ()
+) -> None:
+    """Insert case-figures rows (None: a case whose figures cannot be worked out gets none), with their kinds,
+    counting them in, and counting out the rows they replace (taken out by take_rows) in the same change."""
     kept = [row for row in rows if row is not None]
     if kept:
         keep_kinds(session, {row["kind"]: row["figures"] for row in kept})
         session.execute(insert(CaseFigures), kept)
-        count_rows(session, kept, +1)
+    count_rows(session, counted_in=kept, counted_out=replacing)
 
 
 # What counting a row out of the cohort counts reads of it.
@@ -133,29 +136,35 @@ COUNTED = ("pathway", "basis", "first_day", "first_site", "age", "sex", "ethnici
 COUNTED_SUMS = ("case_version", "fingerprint")
 
 
+def take_rows(session: Session, which: ColumnElement[bool]) -> list[dict[str, Any]]:
+    """Remove the case-figures rows `which` selects, without counting them out: what counting out needs of each."""
+    columns = [CaseFigures.__table__.c[name] for name in COUNTED + COUNTED_SUMS]
+    taken = [row._asdict() for row in session.execute(select(*columns).where(which))]
+    if taken:
+        session.execute(delete(CaseFigures).where(which))
+    return taken
+
+
 def drop_rows(session: Session, which: ColumnElement[bool]) -> int:
     """Remove the case-figures rows `which` selects, counting them out of the cohort counts; how many."""
-    columns = [CaseFigures.__table__.c[name] for name in COUNTED + COUNTED_SUMS]
-    dropped = [row._asdict() for row in session.execute(select(*columns).where(which))]
-    if dropped:
-        count_rows(session, dropped, -1)
-        session.execute(delete(CaseFigures).where(which))
+    dropped = take_rows(session, which)
+    count_rows(session, counted_in=(), counted_out=dropped)
     return len(dropped)
 
 
 def keep_kinds(session: Session, kinds: dict[int, str]) -> None:
     """Add the kinds of part not yet kept; another session adding the same kind at the same moment is no
     conflict (the same kind is the same text)."""
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(FigureKind)
+    statement = dialect_insert(session, FigureKind)
     rows = [{"kind": kind, "figures": text} for kind, text in sorted(kinds.items())]
     session.execute(statement.on_conflict_do_nothing(index_elements=["kind"]), rows)
 
 
 def index_case_figures(session: Session, definition: PathwayDefinition, case: Case) -> None:
     """Rewrite one case's row from its timeline as it now stands (after its version was moved on)."""
-    drop_rows(session, CaseFigures.case_id == case.id)
-    keep_rows(session, [figure_row(definition, FigureHead.of(case), effective_facts(case.events))])
+    replaced = take_rows(session, CaseFigures.case_id == case.id)
+    row = figure_row(definition, FigureHead.of(case), effective_facts(case.events))
+    keep_rows(session, [row], replacing=replaced)
 
 
 def fingerprint(store: Store) -> str:
