@@ -261,26 +261,28 @@ class CaseFigures(Base):
 
 
 class CohortCount(Base):
-    """How many cases of a pathway have their first event in a month, at a site, in an age band, of a sex and
-    an ethnicity, with a kind of part (FigureKind): the case-figures rows added up, kept in step with them
-    (pathways/figure_index.py), so that a cohort report of whole months reads some thousands of these instead
-    of a row per case. `case_ids` and `versions` are the sums of those cases' ids and versions: the report checks
-    them against the cases before trusting the counts. `fingerprints` is the sum of their fingerprints (the
-    report's data version). Empty values are '' (part of the key)."""
+    """How many cases of a pathway have their first event in a month (UK time) with a kind of part
+    (FigureKind): overall (`dimension` ''), and split by each detail a cohort report breaks cases down by
+    (`dimension` 'first_site', 'age_band', 'sex' or 'ethnicity'; `value` the case's, '' when it has none). The
+    case-figures rows added up, kept in step with them (pathways/cohort_counts.py), so that a cohort report of
+    whole months reads some tens of thousands of these instead of a row per case. `case_ids` and `versions`
+    are the sums of those cases' ids and versions: the report checks them against the cases before trusting the
+    counts. `fingerprints` is the sum of their fingerprints (the report's data version)."""
 
     __tablename__ = "cohort_counts"
     pathway: Mapped[str] = mapped_column(String(40), primary_key=True)
     basis: Mapped[str] = mapped_column(String(80), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM of the first event, UK time
-    first_site: Mapped[str] = mapped_column(String(200), primary_key=True)
-    age_band: Mapped[str] = mapped_column(String(20), primary_key=True)
-    sex: Mapped[str] = mapped_column(String(1), primary_key=True)
-    ethnicity: Mapped[str] = mapped_column(String(2), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
     kind: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     cases: Mapped[int] = mapped_column(Integer)
     case_ids: Mapped[int] = mapped_column(BigInteger)
     versions: Mapped[int] = mapped_column(BigInteger)
     fingerprints: Mapped[int] = mapped_column(BigInteger)
+
+    # On SQLite the rows are stored in key order, so a cohort's months are read as one run, not a row lookup each.
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class FigureKind(Base):

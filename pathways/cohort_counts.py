@@ -1,5 +1,7 @@
-"""The cohort counts: the case-figures rows added up per pathway, basis, month, site, age band, sex, ethnicity
-and kind of part (db.models.CohortCount), kept in step with the rows in the same transaction.
+"""The cohort counts: the case-figures rows added up per pathway, basis, month and kind of part, overall and by
+each of the details a cohort report breaks its cases down by (db.models.CohortCount: dimension '' is every
+case of the month; 'first_site', 'age_band', 'sex' and 'ethnicity' each split the same cases by that detail),
+kept in step with the rows in the same transaction.
 
 Every row added to the case-figures index is counted in and every row removed is counted out (`count_rows`),
 through pathways/figure_index.py, which is the only writer of either. Each change is an
@@ -20,41 +22,37 @@ from db.models import CohortCount
 from db.upsert import dialect_insert
 from pathways.case_figures import age_band
 
-KEY = ("pathway", "basis", "month", "first_site", "age_band", "sex", "ethnicity", "kind")
+KEY = ("pathway", "basis", "month", "dimension", "value", "kind")
 SUMS = ("cases", "case_ids", "versions", "fingerprints")
+DIMENSIONS = ("first_site", "age_band", "sex", "ethnicity")  # besides '', every case of the month
 
 
-def count_key(row: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    """A case-figures row's place in the counts (None: a case with no events, in no cohort)."""
+def count_keys(row: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """A case-figures row's places in the counts: one overall and one a dimension (none: a case with no
+    events, which is in no cohort)."""
     day = row["first_day"]
     if day is None:
-        return None
+        return []
     month = day.isoformat()[:7] if hasattr(day, "isoformat") else str(day)[:7]
-    band = age_band(row["age"]) or ""
-    return (
-        row["pathway"],
-        row["basis"],
-        month,
-        row["first_site"] or "",
-        band,
-        row["sex"] or "",
-        row["ethnicity"] or "",
-        row["kind"],
-    )
+    values = {
+        "first_site": row["first_site"] or "",
+        "age_band": age_band(row["age"]) or "",
+        "sex": row["sex"] or "",
+        "ethnicity": row["ethnicity"] or "",
+    }
+    head = (row["pathway"], row["basis"], month)
+    return [(*head, "", "", row["kind"])] + [(*head, name, values[name], row["kind"]) for name in DIMENSIONS]
 
 
 def added_up(rows: Iterable[Mapping[str, Any]], sign: int = 1) -> dict[tuple[Any, ...], list[int]]:
     """Case-figures rows added up as the counts keep them: key → [cases, ids, versions, fingerprints]."""
     sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for row in rows:
-        key = count_key(row)
-        if key is None:
-            continue
-        total = sums[key]
-        total[0] += sign
-        total[1] += sign * row["case_id"]
-        total[2] += sign * row["case_version"]
-        total[3] += sign * row["fingerprint"]
+        change = (sign, sign * row["case_id"], sign * row["case_version"], sign * row["fingerprint"])
+        for key in count_keys(row):
+            total = sums[key]
+            for index, amount in enumerate(change):
+                total[index] += amount
     return sums
 
 

@@ -1,9 +1,10 @@
 """The cohort tallied from what the database keeps added up, the fast way.
 
 A cohort is the cases whose first event's local date is in [start, end]. Its whole months are read from the
-cohort counts (db.models.CohortCount: some thousands of rows for a year of a whole force, however many cases);
-the days of a month it covers only in part are read from the case-figures index, one row a case (the covering
-index ix_case_figures_cohort). People are counted in SQL from that index, since a person's cases may fall in
+cohort counts (db.models.CohortCount: some tens of thousands of rows for a year of a whole force, however many
+cases); the days of a month it covers only in part, and a cohort of one site (the counts do not split each
+detail by site), are read from the case-figures index, one row a case (the covering index
+ix_case_figures_cohort). People are counted in SQL from that index, since a person's cases may fall in
 different months.
 
 Nothing is trusted before it is checked against the cases themselves (their covering index ix_cases_cohort):
@@ -16,8 +17,6 @@ breakdown column counts people, which the counts cannot split by group.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,11 +26,11 @@ from sqlalchemy.orm import Session
 
 from db.models import Case, CaseFigures, CohortCount, FigureKind
 from pathways.case_figures import CaseFigures as Part
-from pathways.case_figures import age_band, decode, figures_basis
+from pathways.case_figures import decode, figures_basis
 from pathways.clock import local_datetime
 from pathways.definitions import PathwayDefinition
 from reports.breakdowns import columns_for
-from reports.tally import Combo, Tally, data_version_of
+from reports.tally import Tally, TallyBuilder, data_version_of, details_of
 
 CHUNK = 900  # values in one IN (...)
 Sums = tuple[int, int, int]  # cases, the sum of their ids, the sum of their versions
@@ -48,34 +47,39 @@ def indexed_tally(
     expected = _case_sums(session, definition.code, start, end, site)
     if _row_sums(session, definition.code, basis, start, end, site) != expected:
         return None
-    first, last = _whole_months(start, end)
-    combos: Counter[Combo] = Counter()
+    first, last = _whole_months(start, end) if site is None else ("9999-12", "0000-01")  # one site: rows only
+    connection = session.connection()  # plain rows, not ORM results: a year holds some tens of thousands
+    builder = TallyBuilder()
     found = [0, 0, 0]
     fingerprints = 0
     if first <= last:
-        for row in session.execute(_counts(definition.code, basis, first, last, site)):
-            month, row_site, band, sex, ethnicity, kind, cases, case_ids, versions, row_fingerprints = row
-            combos[Combo(month, row_site, band, sex, ethnicity, int(kind))] += cases
+        for month, dimension, value, kind, cases, case_ids, versions, row_fingerprints in connection.execute(
+            _counts(definition.code, basis, first, last)
+        ):
+            if dimension:
+                builder.add_split(dimension, value, kind, cases)
+                continue
+            builder.add_cases(month, kind, cases)
             found[0] += cases
-            found[1] += int(case_ids)
-            found[2] += int(versions)
-            fingerprints += int(row_fingerprints)
+            found[1] += case_ids
+            found[2] += versions
+            fingerprints += row_fingerprints
     for part_start, part_end in _part_months(start, end, first, last):
-        for row in session.execute(_rows(definition.code, basis, part_start, part_end, site)):
+        for row in connection.execute(_rows(definition.code, basis, part_start, part_end, site)):
             day, row_site, age, sex, ethnicity, kind, case_id, version, fingerprint = row
-            combos[Combo(str(day)[:7], row_site, age_band(age), sex, ethnicity, int(kind))] += 1
+            builder.add_case(details_of(day, row_site, age, sex, ethnicity), kind)
             found[0] += 1
             found[1] += case_id
             found[2] += version
-            fingerprints += int(fingerprint)
-    if tuple(found) != expected:
+            fingerprints += fingerprint
+    if tuple(int(n) for n in found) != expected:
         return None
-    parts = _parts(session, {combo.kind for combo in combos})
+    parts = _parts(session, set(builder.cases))
     if parts is None:
         return None
-    people = _people(session, definition, basis, start, end, site, parts, combos)
-    version = data_version_of(found[0], fingerprints)
-    return Tally(parts, combos, lambda kinds, least, _b, _g: people[(frozenset(kinds), least)], version)
+    people = _people(session, definition, basis, start, end, site, parts, set(builder.cases))
+    version = data_version_of(found[0], int(fingerprints))
+    return builder.tally(parts, lambda kinds, least, _b, _g: people[(frozenset(kinds), least)], version)
 
 
 def _counts_people_by_group(definition: PathwayDefinition) -> bool:
@@ -142,13 +146,11 @@ def _part_months(start: date, end: date, first: str, last: str) -> list[tuple[da
     return spans
 
 
-def _counts(code: str, basis: str, first: str, last: str, site: str | None) -> Any:
-    query = select(
+def _counts(code: str, basis: str, first: str, last: str) -> Any:
+    return select(
         CohortCount.month,
-        CohortCount.first_site,
-        CohortCount.age_band,
-        CohortCount.sex,
-        CohortCount.ethnicity,
+        CohortCount.dimension,
+        CohortCount.value,
         CohortCount.kind,
         CohortCount.cases,
         CohortCount.case_ids,
@@ -161,7 +163,6 @@ def _counts(code: str, basis: str, first: str, last: str, site: str | None) -> A
         CohortCount.month <= last,
         CohortCount.cases != 0,
     )
-    return query if site is None else query.where(CohortCount.first_site == site)
 
 
 def _rows(code: str, basis: str, start: date, end: date, site: str | None) -> Any:
@@ -197,11 +198,10 @@ def _people(
     end: date,
     site: str | None,
     parts: dict[int, Part],
-    combos: Collection[Combo],
+    present: set[int],
 ) -> dict[tuple[frozenset[int], int], int]:
     """Each count = "people" figure of the whole cohort, keyed as reports.figures asks for it: the kinds it
-    counts (those present), and the least number of cases a person must have."""
-    present = {combo.kind for combo in combos}
+    counts (of those present), and the least number of cases a person must have."""
     answers: dict[tuple[frozenset[int], int], int] = {}
     for figure in definition.figures:
         if figure.spec.get("count") != "people":
@@ -210,7 +210,8 @@ def _people(
         least = int(figure.spec.get("min_cases", 1))
         if (kinds, least) in answers:
             continue
-        answers[(kinds, least)] = _people_with(session, definition.code, basis, start, end, site, kinds, least)
+        every = kinds == present
+        answers[(kinds, least)] = _people_with(session, definition.code, basis, start, end, site, kinds, least, every)
     return answers
 
 
@@ -223,16 +224,24 @@ def _people_with(
     site: str | None,
     kinds: frozenset[int],
     least: int,
+    every: bool,
 ) -> int:
+    """People with at least `least` of the cohort's cases of these kinds (`every`: the kinds are all the cohort's,
+    so none need be looked up)."""
     if not kinds:
         return 0
     where = _indexed(code, basis, start, end, site)
-    counted = CaseFigures.kind.in_(sorted(kinds))
-    people = (
-        select(CaseFigures.person_id)
-        .where(*where, counted)
-        .group_by(CaseFigures.person_id)
-        .having(func.count() >= least)
-        .subquery()
-    )
-    return int(session.execute(select(func.count()).select_from(people)).scalar_one())
+    if not every:
+        where.append(CaseFigures.kind.in_(sorted(kinds)))
+    if least == 1:
+        query = select(func.count(func.distinct(CaseFigures.person_id))).where(*where)
+    else:
+        people = (
+            select(CaseFigures.person_id)
+            .where(*where)
+            .group_by(CaseFigures.person_id)
+            .having(func.count() >= least)
+            .subquery()
+        )
+        query = select(func.count()).select_from(people)
+    return int(session.execute(query).scalar_one())

@@ -1,9 +1,10 @@
-"""A cohort tallied: how many of its cases share each combination of month, site, age band, sex, ethnicity and
-kind of part (the figures a case counts in). The figures, the breakdowns and the data version are all added up
-from a tally (reports/figures.py, reports/breakdowns.py), however it was made:
+"""A cohort tallied: how many of its cases have each kind of part (the figures a case counts in), overall and in
+each group of each breakdown (month, site, age band, sex, ethnicity). The figures, the breakdowns and the data
+version are all added up from a tally (reports/figures.py, reports/breakdowns.py), however it was made:
 
 - from the cohort counts kept in the database (reports/indexed_tally.py), the fast way: a year of a whole force
-  is some 140,000 cases but only some tens of thousands of combinations, and a few hundred kinds of part;
+  is some 140,000 cases but only a few hundred kinds of part, counted per month and per site, age band, sex
+  and ethnicity in some tens of thousands of rows;
 - `tally_cases`: from cases with their parts (CountedCase) or their timelines (CohortCase, counted now).
 
 Both ways give the same tally for the same data, so the report does not depend on which way it was made.
@@ -12,10 +13,11 @@ Both ways give the same tally for the same data, so the report does not depend o
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from datetime import date
+from typing import Any, NamedTuple
 
 from pathways.case_figures import CaseFigures as Part
 from pathways.case_figures import age_band, case_fingerprint, encode, export_person_ref, kind_of, timeline_digest
@@ -27,16 +29,18 @@ from reports.queries import CohortCase, CountedCase, counted
 Cases = Sequence[CohortCase | CountedCase]
 
 
-class Combo(NamedTuple):
-    """What a case is counted by: its first event's month (YYYY-MM), first site, age band on the day of its
-    first event, sex, ethnicity, and its kind of part. An empty value is None or ''."""
+ATTRIBUTES = ("month", "first_site", "age_band", "sex", "ethnicity")  # what a case is broken down by
+
+
+class Details(NamedTuple):
+    """What a case is broken down by: its first event's month (YYYY-MM, UK time), its first site, its age band on
+    the day of that event, sex and ethnicity. An empty value is None or ''."""
 
     month: str | None
     first_site: str | None
     age_band: str | None
     sex: str | None
     ethnicity: str | None
-    kind: int
 
 
 # (kinds, min_cases, breakdown, group) → people with at least min_cases cases of those kinds (in that group of
@@ -47,69 +51,96 @@ PeopleCount = Callable[[Collection[int], int, str, str], int]
 @dataclass
 class Tally:
     parts: Mapping[int, Part]  # kind → the part
-    combos: Mapping[Combo, int]  # → cases
+    cases: Counter[int]  # kind → cases
+    groups: Mapping[str, Mapping[str, Counter[int]]]  # breakdown → group → kind → cases
     count_people: PeopleCount
     version: str  # the data version (data_version_of)
-    _in_groups: dict[str, dict[str, Counter[int]]] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self) -> None:
-        self.cases: Counter[int] = Counter()  # kind → cases
-        for combo, n in self.combos.items():
-            self.cases[combo.kind] += n
-
-    def in_groups(self, breakdown: str) -> dict[str, Counter[int]]:
+    def in_groups(self, breakdown: str) -> Mapping[str, Counter[int]]:
         """For each group of a breakdown, kind → cases."""
-        if breakdown not in self._in_groups:
-            spec = next(b for b in BREAKDOWNS if b.key == breakdown)
-            at = Combo._fields.index(spec.attribute)
-            labels: dict[object, str] = {}
-            found: dict[str, Counter[int]] = defaultdict(Counter)
-            for combo, n in self.combos.items():
-                value = combo[at]
-                label = labels.get(value) or labels.setdefault(value, spec.group_of(value))
-                found[label][combo.kind] += n
-            self._in_groups[breakdown] = dict(found)
-        return self._in_groups[breakdown]
+        return self.groups.get(breakdown, {})
 
     def people(self, kinds: Collection[int], min_cases: int, breakdown: str = "", group: str = "") -> int:
         """People with at least `min_cases` cases of these kinds (in one group of a breakdown, if named)."""
         return self.count_people(kinds, min_cases, breakdown, group)
 
 
-class _CaseRow(NamedTuple):
-    person_id: int
-    combo: Combo
-    fingerprint: int
+@dataclass
+class TallyBuilder:
+    """Cases added one at a time (add_case), or as counts already split by one detail (add_cases, add_split)."""
+
+    cases: Counter[int] = field(default_factory=Counter)
+    groups: dict[str, dict[str, Counter[int]]] = field(default_factory=lambda: {b.key: {} for b in BREAKDOWNS})
+    _labels: dict[str, dict[Any, str]] = field(default_factory=lambda: {b.attribute: {} for b in BREAKDOWNS})
+
+    def add_case(self, details: Details, kind: int, n: int = 1) -> None:
+        self.cases[kind] += n
+        for attribute, value in zip(ATTRIBUTES, details, strict=True):
+            self.add_split(attribute, value, kind, n)
+
+    def add_cases(self, month: str, kind: int, n: int) -> None:
+        """n cases of a month, not (yet) split by any other detail."""
+        self.cases[kind] += n
+        self.add_split("month", month, kind, n)
+
+    def add_split(self, attribute: str, value: Any, kind: int, n: int) -> None:
+        """n cases whose `attribute` is `value`: counted in that breakdown's group."""
+        labels = self._labels[attribute]
+        label = labels.get(value)
+        if label is None:
+            label = labels[value] = BY_ATTRIBUTE[attribute].group_of(value)
+        groups = self.groups[BY_ATTRIBUTE[attribute].key]
+        counter = groups.get(label)
+        if counter is None:
+            counter = groups[label] = Counter()
+        counter[kind] += n
+
+    def tally(self, parts: Mapping[int, Part], count_people: PeopleCount, version: str) -> Tally:
+        return Tally(parts, self.cases, self.groups, count_people, version)
+
+
+BY_ATTRIBUTE = {b.attribute: b for b in BREAKDOWNS}
+BY_KEY = {b.key: b for b in BREAKDOWNS}
+
+
+def details_of(
+    first_day: date | str | None, first_site: str | None, age: int | None, sex: str | None, ethnicity: str | None
+) -> Details:
+    """A case's details as the breakdowns read them."""
+    month = None if first_day is None else str(first_day)[:7]
+    return Details(month, first_site, age_band(age), sex, ethnicity)
 
 
 def tally_cases(definition: PathwayDefinition, cases: Cases) -> Tally:
     """A tally of cases given with their parts, or with their timelines (counted now)."""
     parts: dict[int, Part] = {}
     kinds: dict[str, int] = {}
-    rows: list[_CaseRow] = []
+    rows: list[tuple[int, Details, int]] = []
+    builder = TallyBuilder()
+    fingerprints = 0
     for case in cases:
         known = case if isinstance(case, CountedCase) else counted(definition, case)
         text = encode(known.part)
         kind = kinds.get(text) or kinds.setdefault(text, kind_of(text))
         parts.setdefault(kind, known.part)
         day = known.first_day
-        band = age_band(None if day is None else age_on(known.date_of_birth, day))
-        month = None if day is None else day.isoformat()[:7]
-        combo = Combo(month, known.first_site, band, known.sex, known.ethnicity, kind)
-        rows.append(_CaseRow(known.person_id, combo, _fingerprint(known)))
+        age = None if day is None else age_on(known.date_of_birth, day)
+        details = details_of(day, known.first_site, age, known.sex, known.ethnicity)
+        builder.add_case(details, kind)
+        rows.append((known.person_id, details, kind))
+        fingerprints += _fingerprint(known)
 
     def count_people(wanted: Collection[int], min_cases: int, breakdown: str, group: str) -> int:
-        spec = next((b for b in BREAKDOWNS if b.key == breakdown), None)
-        at = Combo._fields.index(spec.attribute) if spec else 0
+        spec = BY_KEY.get(breakdown)
+        at = ATTRIBUTES.index(spec.attribute) if spec else 0
         per_person = Counter(
-            row.person_id
-            for row in rows
-            if row.combo.kind in wanted and (spec is None or spec.group_of(row.combo[at]) == group)
+            person
+            for person, details, kind in rows
+            if kind in wanted and (spec is None or spec.group_of(details[at]) == group)
         )
         return sum(1 for n in per_person.values() if n >= min_cases)
 
-    combos = Counter(row.combo for row in rows)
-    return Tally(parts, combos, count_people, data_version_of(len(rows), sum(row.fingerprint for row in rows)))
+    return builder.tally(parts, count_people, data_version_of(len(rows), fingerprints))
 
 
 def _fingerprint(case: CohortCase | CountedCase) -> int:

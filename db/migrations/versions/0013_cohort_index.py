@@ -9,8 +9,8 @@ the person, the first site, the age at the first event, sex, ethnicity, the kind
 fingerprint), with a covering index, so that a year of a whole force is counted from that index alone; the
 kinds of part are kept once in `figure_kinds`. The cases' cohort index also covers the site and the version,
 so the report can check the case-figures rows against the cases without reading them. And `cohort_counts`
-keeps those rows added up per month, site, age band, sex, ethnicity and kind of part, so that a cohort of whole
-months is counted from some thousands of rows rather than one a case.
+keeps those rows added up per month and kind of part, overall and by site, age band, sex and ethnicity, so
+that a cohort of whole months is counted from some tens of thousands of rows rather than one a case.
 
 The existing rows are removed, and with them the note of what they were made for, so they are made again
 with the new columns when the database is next opened (pathways/figure_index.py), as after migration 0005.
@@ -60,26 +60,17 @@ def upgrade() -> None:
         sa.Column("pathway", sa.String(length=40), nullable=False),
         sa.Column("basis", sa.String(length=80), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
-        sa.Column("first_site", sa.String(length=200), nullable=False),
-        sa.Column("age_band", sa.String(length=20), nullable=False),
-        sa.Column("sex", sa.String(length=1), nullable=False),
-        sa.Column("ethnicity", sa.String(length=2), nullable=False),
+        sa.Column("dimension", sa.String(length=20), nullable=False),
+        sa.Column("value", sa.String(length=200), nullable=False),
         sa.Column("kind", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("cases", sa.Integer(), nullable=False),
         sa.Column("case_ids", sa.BigInteger(), nullable=False),
         sa.Column("versions", sa.BigInteger(), nullable=False),
         sa.Column("fingerprints", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "pathway",
-            "basis",
-            "month",
-            "first_site",
-            "age_band",
-            "sex",
-            "ethnicity",
-            "kind",
-            name=op.f("pk_cohort_counts"),
+            "pathway", "basis", "month", "dimension", "value", "kind", name=op.f("pk_cohort_counts")
         ),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("case_figures", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pathway", sa.String(length=40), nullable=True))
