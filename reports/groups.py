@@ -1,6 +1,6 @@
-"""The groups a cohort is broken down by: site, month, age band, sex and ethnicity, each worked out from one
-plain value of a case's combination (reports/tally.py Combo, as the cohort counts keep it or as a replayed case
-gives it). Months and ages are taken at the case's first event, on the Europe/London clock.
+"""The groups a cohort is broken down by: site, month, age band, sex and ethnicity, each worked out from one of
+a case's details (reports/tally.py Details, as the cohort counts keep them or as a replayed case gives them).
+Months and ages are taken at the case's first event, on the Europe/London clock.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class Breakdown:
     key: str
     title: str
     row_title: str
-    attribute: str  # which value of a case's combination (reports/tally.py Combo) decides its group
+    attribute: str  # which of a case's details (reports/tally.py Details) decides its group
     group_of: Callable[[Any], str]  # that value → the group's label
     order: Callable[[Collection[str]], list[str]]  # the rows to show, given the groups that have cases
     note: str

@@ -29,9 +29,6 @@ from reports.queries import CohortCase, CountedCase, counted
 Cases = Sequence[CohortCase | CountedCase]
 
 
-ATTRIBUTES = ("month", "first_site", "age_band", "sex", "ethnicity")  # what a case is broken down by
-
-
 class Details(NamedTuple):
     """What a case is broken down by: its first event's month (YYYY-MM, UK time), its first site, its age band on
     the day of that event, sex and ethnicity. An empty value is None or ''."""
@@ -73,10 +70,10 @@ class TallyBuilder:
     groups: dict[str, dict[str, Counter[int]]] = field(default_factory=lambda: {b.key: {} for b in BREAKDOWNS})
     _labels: dict[str, dict[Any, str]] = field(default_factory=lambda: {b.attribute: {} for b in BREAKDOWNS})
 
-    def add_case(self, details: Details, kind: int, n: int = 1) -> None:
-        self.cases[kind] += n
-        for attribute, value in zip(ATTRIBUTES, details, strict=True):
-            self.add_split(attribute, value, kind, n)
+    def add_case(self, details: Details, kind: int) -> None:
+        self.cases[kind] += 1
+        for attribute, value in zip(Details._fields, details, strict=True):
+            self.add_split(attribute, value, kind, 1)
 
     def add_cases(self, month: str, kind: int, n: int) -> None:
         """n cases of a month, not (yet) split by any other detail."""
@@ -132,7 +129,7 @@ def tally_cases(definition: PathwayDefinition, cases: Cases) -> Tally:
 
     def count_people(wanted: Collection[int], min_cases: int, breakdown: str, group: str) -> int:
         spec = BY_KEY.get(breakdown)
-        at = ATTRIBUTES.index(spec.attribute) if spec else 0
+        at = Details._fields.index(spec.attribute) if spec else 0
         per_person = Counter(
             person
             for person, details, kind in rows

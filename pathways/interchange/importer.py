@@ -340,7 +340,7 @@ def _new_case_figures(
             case_ref,
             first.pathway,
             1,
-            summary(definition, facts)["first_site"],
+            facts[0].get("site") if facts else None,  # the first site, as summary() gives it
             person_ids[first.person_ref],
             first.person_ref,
             person["date_of_birth"],
