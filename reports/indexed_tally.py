@@ -47,7 +47,7 @@ def indexed_tally(
     expected = _case_sums(session, definition.code, start, end, site)
     if _row_sums(session, definition.code, basis, start, end, site) != expected:
         return None
-    first, last = _whole_months(start, end) if site is None else ("9999-12", "0000-01")  # one site: rows only
+    first, last = whole_months(start, end) if site is None else ("9999-12", "0000-01")  # one site: rows only
     connection = session.connection()  # plain rows, not ORM results: a year holds some tens of thousands
     builder = TallyBuilder()
     found = [0, 0, 0]
@@ -64,7 +64,7 @@ def indexed_tally(
             found[1] += case_ids
             found[2] += versions
             fingerprints += row_fingerprints
-    for part_start, part_end in _part_months(start, end, first, last):
+    for part_start, part_end in part_months(start, end, first, last):
         for row in connection.execute(_rows(definition.code, basis, part_start, part_end, site)):
             day, row_site, age, sex, ethnicity, kind, case_id, version, fingerprint = row
             builder.add_case(details_of(day, row_site, age, sex, ethnicity), kind)
@@ -124,7 +124,7 @@ def _row_sums(session: Session, code: str, basis: str, start: date, end: date, s
     return int(n), int(ids), int(versions)
 
 
-def _whole_months(start: date, end: date) -> tuple[str, str]:
+def whole_months(start: date, end: date) -> tuple[str, str]:
     """The first and last month (YYYY-MM) that [start, end] covers whole (first > last: none)."""
     first = start if start.day == 1 else start.replace(day=1) + relativedelta(months=1)
     after = end + timedelta(days=1)
@@ -132,7 +132,7 @@ def _whole_months(start: date, end: date) -> tuple[str, str]:
     return first.isoformat()[:7], last.isoformat()[:7]
 
 
-def _part_months(start: date, end: date, first: str, last: str) -> list[tuple[date, date]]:
+def part_months(start: date, end: date, first: str, last: str) -> list[tuple[date, date]]:
     """The days of [start, end] outside its whole months."""
     if first > last:
         return [(start, end)]
