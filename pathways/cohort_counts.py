@@ -73,13 +73,13 @@ def count_rows(
         sums[key] = [a + b for a, b in zip(sums[key], taken, strict=True)] if key in sums else taken
     if not sums:
         return
-    statement = dialect_insert(session, CohortCount)
     table = CohortCount.__table__
+    statement = dialect_insert(session, table)
     upsert = statement.on_conflict_do_update(
         index_elements=list(KEY), set_={name: table.c[name] + statement.excluded[name] for name in SUMS}
     )
     changes = [dict(zip(KEY + SUMS, (*key, *total), strict=True)) for key, total in sorted(sums.items())]
-    session.execute(upsert, changes)
+    session.connection().execute(upsert, changes)  # Core, not the ORM's bulk path: an import's counts at once
 
 
 def forget_counts(session: Session, pathways: Iterable[str]) -> None:

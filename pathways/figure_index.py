@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Case, CaseFigures, FigureKind, Person, Setting
+from db.models import Base, Case, CaseFigures, FigureKind, Person, Setting
 from db.upsert import dialect_insert
 from pathways.case_figures import (
     FigureError,
@@ -44,6 +44,7 @@ from pathways.timeline import effective_facts
 from pathways.timeline_rows import load_timelines
 
 INDEX_SETTING = "case_figures_index"
+CASE_FIGURES = Base.metadata.tables[CaseFigures.__tablename__]
 CHUNK = 900
 # A definition whose figures cannot be worked out must never stop a worker recording an event: the case gets
 # no row, and a report replays it and says what is wrong with the figure.
@@ -127,7 +128,7 @@ def keep_rows(
     kept = [row for row in rows if row is not None]
     if kept:
         keep_kinds(session, {row["kind"]: row["figures"] for row in kept})
-        session.execute(insert(CaseFigures), kept)
+        session.connection().execute(insert(CASE_FIGURES), kept)  # Core, not the ORM's bulk path: an import's rows
     count_rows(session, counted_in=kept, counted_out=replacing)
 
 
@@ -155,7 +156,7 @@ def drop_rows(session: Session, which: ColumnElement[bool]) -> int:
 def keep_kinds(session: Session, kinds: dict[int, str]) -> None:
     """Add the kinds of part not yet kept; another session adding the same kind at the same moment is no
     conflict (the same kind is the same text)."""
-    statement = dialect_insert(session, FigureKind)
+    statement = dialect_insert(session, FigureKind.__table__)
     rows = [{"kind": kind, "figures": text} for kind, text in sorted(kinds.items())]
     session.execute(statement.on_conflict_do_nothing(index_elements=["kind"]), rows)
 
