@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
-from db.models import Base, Case, Event, Person
+from db.models import Base, Case, Person
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.case_figures import export_person_ref
@@ -79,30 +79,32 @@ class _CaseKey(NamedTuple):
     person: _PersonRef
 
 
-_STORED_COLUMNS = tuple(c for c in EVENT_COLUMNS if hasattr(Event, c) and c not in ("due_at",))  # as stored
-
-
 def _person_ref(person: _PersonKey) -> str:
     return export_person_ref(person.person_ref, person.id)
 
 
-def _event_row(case: _CaseKey, event: Row[Any], notes_shown: bool = True) -> dict[str, str]:
+_EVENTS = Base.metadata.tables["events"]
+_AT = {column.name: index for index, column in enumerate(_EVENTS.c)}  # a stored event row's columns by position
+
+
+def _event_row(case: _CaseKey, event: Row[Any], notes_shown: bool = True) -> list[str]:
+    """events.csv's row for a stored event, in EVENT_COLUMNS order (a list, not a dictionary: an export writes
+    some 570,000 of them at force scale)."""
     notes = [(event.notes or "") if notes_shown else ""]  # a manager not granted notes: left out (pathways/scope.py)
     if event.authorised_by:
         notes.append(f"Authorised by {event.authorised_by}")
     if event.place:
         notes.append(f"Place: {event.place}")
-    row = {c: str(getattr(event, c) or "") for c in _STORED_COLUMNS}
-    row.update(
-        person_ref=_person_ref(case.person),
-        case_ref=case.case_ref,
-        pathway=case.pathway,
-        event=event.name,
-        occurred_at=format_local_moment(event.occurred_at, event.occurred_time_known),
-        due_at=format_local_moment(event.due_at, event.due_time_known) if event.due_at else "",
-        notes="; ".join(n for n in notes if n),
-    )
-    return row
+    made = {
+        "person_ref": _person_ref(case.person),
+        "case_ref": case.case_ref,
+        "pathway": case.pathway,
+        "event": event.name,
+        "occurred_at": format_local_moment(event.occurred_at, event.occurred_time_known),
+        "due_at": format_local_moment(event.due_at, event.due_time_known) if event.due_at else "",
+        "notes": "; ".join(n for n in notes if n),
+    }
+    return [made[c] if c in made else str(event[_AT[c]] or "") for c in EVENT_COLUMNS]
 
 
 def _case_pages(session: Session, ids: list[int]) -> Iterator[list[_CaseKey]]:
@@ -119,15 +121,15 @@ def _case_pages(session: Session, ids: list[int]) -> Iterator[list[_CaseKey]]:
 
 def _page_events(session: Session, page: list[_CaseKey]) -> dict[int, list[Row[Any]]]:
     """The stored events (every row: records, corrections, withdrawals) of a page of cases, by case id."""
-    events = Base.metadata.tables["events"]
+    events = _EVENTS
     query = select(events).where(events.c.case_id.in_([c.id for c in page])).order_by(events.c.case_id, events.c.seq)
     by_case: dict[int, list[Row[Any]]] = {}
-    for row in session.connection().execute(query):
+    for row in session.connection().execute(query).all():
         by_case.setdefault(row.case_id, []).append(row)
     return by_case
 
 
-def _event_rows(session: Session, ids: list[int], notes_shown: bool) -> Iterator[dict[str, str]]:
+def _event_rows(session: Session, ids: list[int], notes_shown: bool) -> Iterator[list[str]]:
     """events.csv's rows, read and made a page of cases at a time as they are written (never all held)."""
     for page in _case_pages(session, ids):
         events = _page_events(session, page)
@@ -145,7 +147,7 @@ def _selected_people(session: Session, ids: list[int]) -> dict[int, _PersonRef]:
     return people
 
 
-def _person_rows(session: Session, people: dict[int, _PersonRef]) -> Iterator[dict[str, str]]:
+def _person_rows(session: Session, people: dict[int, _PersonRef]) -> Iterator[list[str]]:
     """people.csv's rows, by reference (in the order of their first case where two share one), CHUNK at a time."""
     table = Base.metadata.tables["people"]
     order = [p.id for p in sorted(people.values(), key=_person_ref)]
@@ -159,12 +161,13 @@ def _partial(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
 
 
-def _write_table(path: Path, columns: tuple[str, ...], rows: Iterator[dict[str, str]]) -> int:
-    """Write the table to a temporary file beside `path` (see _write_tables, which renames it into place)."""
+def _write_table(path: Path, columns: tuple[str, ...], rows: Iterator[list[str]]) -> int:
+    """Write the table (rows in `columns` order) to a temporary file beside `path` (see _write_tables, which
+    renames it into place)."""
     count = 0
     with _partial(path).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\r\n")
-        writer.writeheader()
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(columns)
         for row in rows:
             writer.writerow(row)
             count += 1
@@ -173,7 +176,7 @@ def _write_table(path: Path, columns: tuple[str, ...], rows: Iterator[dict[str, 
     return count
 
 
-def _write_tables(tables: list[tuple[Path, tuple[str, ...], Iterator[dict[str, str]]]]) -> list[int]:
+def _write_tables(tables: list[tuple[Path, tuple[str, ...], Iterator[list[str]]]]) -> list[int]:
     """Write every table to a temporary file first, and only when all are written rename them into place: a failure
     (a full disk) leaves the files already there as they were, never half-written and never a mismatched pair."""
     try:
@@ -223,8 +226,9 @@ def export_dataset(
     return ExportResult(folder, people_count, case_count, events_count)
 
 
-def _person_row(person: Row[Any]) -> dict[str, str]:
-    return {
+def _person_row(person: Row[Any]) -> list[str]:
+    """people.csv's row for a person, in PEOPLE_COLUMNS order."""
+    made = {
         "person_ref": _person_ref(person),
         "surname": person.surname,
         "forenames": person.forenames,
@@ -234,3 +238,4 @@ def _person_row(person: Row[Any]) -> dict[str, str]:
         "pnc_id": person.pnc_id or "",
         "postcode": person.postcode or "",
     }
+    return [made[c] for c in PEOPLE_COLUMNS]
