@@ -282,7 +282,7 @@ class CohortCount(Base):
     fingerprints: Mapped[int] = mapped_column(BigInteger)
 
     # On SQLite the rows are stored in key order, so a cohort's months are read as one run, not a row lookup each.
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class FigureKind(Base):

@@ -17,6 +17,7 @@ from pathways.store import Store, StoreUnavailable, open_store
 from ui.context import AppContext
 from ui.crash import install_crash_handler
 from ui.main_window import MainWindow
+from ui.opening import while_busy
 from ui.sign_in import FirstRunDialog, SignInDialog
 
 DEMO_PEOPLE = 400
@@ -90,7 +91,7 @@ def run_app(database_url: str | None, *, demo: bool = False) -> int:
         if not demo and per_user_roles(url):
             window = per_user_sign_in_window(url)
         else:
-            window = sign_in_window(open_demo() if demo else open_store(url))
+            window = sign_in_window(open_demo() if demo else while_busy(lambda: open_store(url)))
     except (StoreUnavailable, PathwaysError) as exc:
         QMessageBox.critical(None, "Pathways", exc.message)
         return 2
