@@ -2,7 +2,8 @@
 
 - `counted_cases`: each case with its part in the figures, as the case-figures index keeps it
   (pathways/figure_index.py); a case whose kept part is missing or out of date is replayed from its events.
-  This is what the cohort report reads: one row a case, however many events.
+  The cohort report reads this when what is kept added up does not hold its cases as they now stand
+  (reports/indexed_tally.py): one row a case, however many events.
 - `cohort_cases`: each case with its whole timeline, replayed from its events (the slow way, for checks).
 - `counted`: a replayed case's part in the figures, worked out as the index works it out.
 """
