@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QElapsedTimer, QEventLoop
-from PySide6.QtWidgets import QApplication, QProgressDialog
+from PySide6.QtWidgets import QApplication, QLabel, QProgressDialog
 
 T = TypeVar("T")
 
@@ -40,10 +40,13 @@ def while_busy(work: Callable[[], T], text: str = BUSY_TEXT, show_after_ms: int 
     clock.start()
     while thread.is_alive():
         if busy is None and clock.elapsed() >= show_after_ms:
-            busy = QProgressDialog(text, "", 0, 0)
+            busy = QProgressDialog("", "", 0, 0)
+            label = QLabel(text)
+            label.setWordWrap(True)
+            label.setFixedWidth(440)  # a short paragraph, not one long line
+            busy.setLabel(label)
             busy.setWindowTitle("Pathways")
             busy.setCancelButton(None)
-            busy.setMinimumWidth(460)
             busy.show()
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         thread.join(0.05)
