@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Mapper, ORMExecuteState, QueryContext, defaultload, defer
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
@@ -111,10 +111,22 @@ def _defer_hidden(state: ORMExecuteState) -> None:
     if not state.is_select or state.is_column_load or state.is_relationship_load or not hidden:
         return  # relationship loads follow the options of the query that loaded their parents
     options: list[_AbstractLoad] = []
+    selected = _selected_entities(state)
     for mapper in state.all_mappers:
-        options.extend(_deferrals(mapper, hidden))
+        if mapper in selected:  # a query of columns only (a count, a sum) takes no loader options
+            options.extend(_deferrals(mapper, hidden))
     if options:
         state.statement = state.statement.options(*options)
+
+
+def _selected_entities(state: ORMExecuteState) -> set[Mapper[Any]]:
+    """The mappers of the whole objects a query selects (not of columns or expressions it selects)."""
+    found: set[Mapper[Any]] = set()
+    for described in getattr(state.statement, "column_descriptions", ()):
+        entity = described.get("entity")
+        if entity is not None and described.get("expr") is entity:
+            found.add(inspect(entity).mapper)
+    return found
 
 
 def _deferrals(mapper: Mapper[Any], hidden: Mapping[str, tuple[str, ...]], depth: int = 2) -> list[_AbstractLoad]:

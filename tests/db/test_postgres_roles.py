@@ -38,6 +38,8 @@ from pathways.postgres_sign_in import open_store_as
 from pathways.services import accounts, dtoa, people, records, retention
 from pathways.services.accounts import SignInFailed
 from pathways.store import Store, open_store
+from reports.cohort import CohortQuestion, cohort_figures
+from reports.indexed_tally import indexed_tally
 from tests.conftest import Clock
 from tests.pg_server import ENV, scratch_database
 from tests.test_cli import ROOT
@@ -391,6 +393,15 @@ def test_a_managers_screens_work_on_their_own_role_with_or_without_notes(
         details = " ".join(entry.details for case in record.cases for entry in case.timeline)
         assert (NOTE in details) is reads_notes
         assert "Southampton" in details
+        # The cohort report is counted from the kept counts on the manager's own role (grants and row policies
+        # let it read them), and counts every DToA case there is.
+        question = CohortQuestion("dtoa", date(2000, 1, 1), date(2030, 12, 31))
+        with store.unit_of_work() as uow:
+            definition = store.definition("dtoa")
+            assert indexed_tally(uow.session, definition, question.start, question.end, None) is not None
+        dtoa_cases = len(_rows(deployment, who, "SELECT id FROM cases WHERE pathway = 'dtoa'"))
+        assert dtoa_cases > 0
+        assert cohort_figures(store, actor=actor, question=question).figures["cases"] == dtoa_cases
     finally:
         store.engine.dispose()
 
