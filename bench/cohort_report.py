@@ -7,9 +7,9 @@ Arrest: about 20,000 cases and 200,000 events. Then times, on the cohort of that
 tables (`cohort_figures`, as `report cohort --format json` runs it, with the JSON text), the PDF
 (`write_cohort_pdf`), the CSV and the .xlsx (reports/table_export.py), the same again for publication
 (disclosure control), and the whole command `main.py report cohort --format pdf` in a fresh process.
-Target: the PDF under 3 s (figures and layout, what a manager waits for). The figures add up each case's part
-as the case-figures index keeps it (pathways/figure_index.py), so opening a database built before that index
-existed works out every case's part once (the "opened in" time printed first).
+Target: the PDF under 3 s (figures and layout, what a manager waits for). The figures are read from what the
+database keeps added up (pathways/figure_index.py, pathways/cohort_counts.py), so opening a database built before
+those existed works out every case's part once (the "opened in" time printed first).
 
 How the data is made. `pathways.demo.synthetic_dataset(people, today=2026-01-01, years=1)` gives the year's
 people and cases (DToA only: pathways=("dtoa",); people chosen for about 20,000 cases, at 1.3 cases a person), but
