@@ -36,7 +36,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pathways.identity import soundex  # noqa: E402  (the same sound code as the app's word index)
+
 SERVICE = "Inclusion Hampshire"  # the treatment worker's service whose worklists are read
+WORKER = "bench.worker"  # the treatment worker's user name
 COHORT_PATHWAY = "dtoa"
 SURNAMES = 40
 RECORDS = 200
@@ -109,18 +112,17 @@ def app_reads(database: Path) -> dict[str, Any]:
     from pathways.actors import Actor, Role
     from pathways.clock import local_date
     from pathways.services.records import person_record
-    from pathways.services.search import person_rows, search_people
+    from pathways.services.search import FIRST_ROWS, find_people
     from pathways.services.worklists import appointments_between, overdue_requirements
     from pathways.store import open_store
 
     typed, ids = typed_prefixes(database)
     store = open_store(f"sqlite:///{database}")
-    worker = Actor("bench.worker", Role.TREATMENT_WORKER, "bench", service=SERVICE)
+    worker = Actor(WORKER, Role.TREATMENT_WORKER, "bench", service=SERVICE)
     today = local_date(store.clock())
 
     def keystroke(text: str) -> None:
-        found = search_people(store, actor=worker, text=text)
-        person_rows(store, actor=worker, ids=found[:40])
+        find_people(store, actor=worker, text=text, rows=FIRST_ROWS)
 
     def week() -> object:
         last = today + timedelta(days=6)
@@ -214,6 +216,21 @@ def _stored(day: date) -> str:
     return moment.strftime(SQLITE_MOMENT)
 
 
+def _sounds(word: str) -> bool:
+    """Whether the search also finds names that sound like `word` (SOUNDS_FROM of pathways/services/search.py)."""
+    return len(word) >= 4 and bool(soundex(word))
+
+
+# The treatment worker's scope (pathways/scope.py): a case they opened or with an event of their service; a case
+# of the person's in scope, or no case and the person registered by them. Its parameters: SCOPE_PARAMETERS.
+CASE_IN_SCOPE = "(c.opened_by = ? OR EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id AND e.service = ?))"
+IN_SCOPE = (
+    f" AND (EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id AND {CASE_IN_SCOPE}) "
+    "OR NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id) AND p.created_by = ?)"
+)
+SCOPE_PARAMETERS = (WORKER, SERVICE, WORKER)
+
+
 def _begins(word: str) -> tuple[str, str]:
     """The range of the word index holding the words that begin with `word`."""
     return word, word[:-1] + chr(ord(word[-1]) + 1)
@@ -226,8 +243,10 @@ def baseline_reads(database: Path) -> dict[str, Any]:
 
     def keystroke(text: str) -> None:
         """The app's search by hand (pathways/services/search.py): the longest word typed read through the word
-        index in order, each other word checked against the person's own words, the person in the worker's scope
-        (a case with an event naming their service), the first 200; then the first screenful's rows."""
+        index in order (the words beginning with it, then, from 4 letters and while fewer than 200 are found,
+        those that sound like it), each other word checked against the person's own words (begins with it or,
+        from 4 letters, sounds like it), the person in the worker's scope (a case with an event naming their
+        service); then the first screenful's rows, each with the latest case in the worker's scope."""
         words = "".join(c if c.isalnum() else " " for c in text.lower()).split()
         if not words:
             return
@@ -235,31 +254,33 @@ def baseline_reads(database: Path) -> dict[str, Any]:
         others = list(words)
         others.remove(driver)
         other = "".join(
-            " AND EXISTS (SELECT 1 FROM person_words o WHERE o.person_id = p.id AND o.word >= ? AND o.word < ?)"
-            for _ in others
+            " AND EXISTS (SELECT 1 FROM person_words o WHERE o.person_id = p.id AND "
+            + ("(o.word >= ? AND o.word < ? OR o.sound = ?))" if _sounds(w) else "o.word >= ? AND o.word < ?)")
+            for w in others
         )
-        ids = [
-            row[0]
-            for row in connection.execute(
+        other_bounds = [bound for w in others for bound in (*_begins(w), *([soundex(w)] if _sounds(w) else []))]
+        found: dict[int, None] = {}
+        for (person_id,) in connection.execute(
+            "SELECT w.person_id FROM person_words w JOIN people p ON p.id = w.person_id "
+            f"WHERE w.word >= ? AND w.word < ?{other}{IN_SCOPE} ORDER BY w.word LIMIT 200",
+            (*_begins(driver), *other_bounds, *SCOPE_PARAMETERS),
+        ):
+            found.setdefault(person_id)
+        if _sounds(driver) and len(found) < 200:
+            for (person_id,) in connection.execute(
                 "SELECT w.person_id FROM person_words w JOIN people p ON p.id = w.person_id "
-                f"WHERE w.word >= ? AND w.word < ?{other} AND EXISTS (SELECT 1 FROM cases c WHERE "
-                "c.person_id = p.id AND EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id AND e.service = ?)) "
-                "ORDER BY w.word LIMIT 200",
-                (*_begins(driver), *(bound for w in others for bound in _begins(w)), SERVICE),
-            )
-        ]
-        marks = ", ".join("?" * len(ids[:40]))
+                f"WHERE w.sound = ? AND NOT (w.word >= ? AND w.word < ?){other}{IN_SCOPE} LIMIT ?",
+                (soundex(driver), *_begins(driver), *other_bounds, *SCOPE_PARAMETERS, 200 - len(found)),
+            ):
+                found.setdefault(person_id)
+        first = list(found)[:40]  # FIRST_ROWS of pathways/services/search.py
+        marks = ", ".join("?" * len(first))
         connection.execute(
-            f"SELECT id, surname, forenames, date_of_birth, pnc_id, postcode FROM people WHERE id IN ({marks})",
-            ids[:40],
-        ).fetchall()
-
-    def record(person_id: int) -> None:
-        connection.execute("SELECT * FROM people WHERE id = ?", (person_id,)).fetchone()
-        cases = connection.execute("SELECT * FROM cases WHERE person_id = ?", (person_id,)).fetchall()
-        marks = ", ".join("?" * len(cases))
-        connection.execute(
-            f"SELECT * FROM events WHERE case_id IN ({marks}) ORDER BY case_id, seq", [c[0] for c in cases]
+            "SELECT p.id, p.surname, p.forenames, p.date_of_birth, p.pnc_id, p.postcode, c.case_ref, c.pathway, "
+            "c.stage FROM people p LEFT JOIN (SELECT c.person_id, max(c.id) AS case_id FROM cases c "
+            f"WHERE c.person_id IN ({marks}) AND {CASE_IN_SCOPE} GROUP BY c.person_id) latest "
+            f"ON latest.person_id = p.id LEFT JOIN cases c ON c.id = latest.case_id WHERE p.id IN ({marks})",
+            (*first, WORKER, SERVICE, *first),
         ).fetchall()
 
     def deadlines(start: str | None, end: str) -> int:
@@ -276,14 +297,78 @@ def baseline_reads(database: Path) -> dict[str, Any]:
     now = datetime.now(UTC).strftime(SQLITE_MOMENT)
     result = {
         "search_ms": each_ms(keystroke, typed),
-        "record_ms": each_ms(record, ids),
+        "record_read_ms": each_ms(lambda i: _read_record(connection, i), ids),
         "week_ms": samples_ms(lambda: deadlines(week_start, week_end), WEEK_REPEAT),
         "overdue_ms": samples_ms(lambda: deadlines(None, now), OVERDUE_REPEAT),
         "week_rows": deadlines(week_start, week_end),
         "overdue_rows": deadlines(None, now),
     }
     connection.close()
+    result["record_ms"] = _audited_records(database, ids)
     return result
+
+
+def _read_record(connection: sqlite3.Connection, person_id: int) -> None:
+    """The person, their cases, the cases' events and the corrections of the person's details."""
+    connection.execute("SELECT * FROM people WHERE id = ?", (person_id,)).fetchone()
+    cases = connection.execute("SELECT * FROM cases WHERE person_id = ?", (person_id,)).fetchall()
+    marks = ", ".join("?" * len(cases))
+    connection.execute(
+        f"SELECT * FROM events WHERE case_id IN ({marks}) ORDER BY case_id, seq", [c[0] for c in cases]
+    ).fetchall()
+    connection.execute("SELECT * FROM person_changes WHERE person_id = ? ORDER BY changed_at", (person_id,)).fetchall()
+
+
+def _audited_records(database: Path, ids: list[int]) -> Samples:
+    """Opening each record as the app does: the same reads, in a transaction that also seals the view onto the
+    audit chain (pathways/audit_chain.py: the end of the chain read under the write lock, the entry's HMAC, the
+    entry and the new end written) and commits it with the app's settings (WAL, synchronous FULL)."""
+    from pathways.audit_chain import HEAD_SETTING, ChainHead, mac_of
+    from pathways.audit_key import read_key
+
+    key = read_key()
+    if key is None:
+        raise SystemExit("no audit key: set PATHWAYS_AUDIT_KEY_FILE to the key of the database")
+    connection = sqlite3.connect(database, isolation_level=None)
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA busy_timeout=30000")
+
+    def record(person_id: int) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        _read_record(connection, person_id)
+        (value,) = connection.execute("SELECT value FROM settings WHERE key = ?", (HEAD_SETTING,)).fetchone()
+        head = ChainHead.parse(value)
+        if head is None or not head.sealed_by(key):
+            raise SystemExit("the audit chain's end does not match the key")
+        at, seq = datetime.now(UTC), head.seq + 1
+        entry = (WORKER, "treatment_worker", "bench", "view_person", "ok", "person", person_id, None)
+        mac = mac_of(
+            key,
+            seq=seq,
+            at=at,
+            actor=WORKER,
+            role="treatment_worker",
+            workstation="bench",
+            action="view_person",
+            outcome="ok",
+            record_type="person",
+            record_id=person_id,
+            detail=None,
+            prev_mac=head.mac,
+        )
+        connection.execute(
+            "INSERT INTO audit_log (at, actor, role, workstation, action, outcome, record_type, record_id, detail, "
+            "seq, prev_mac, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at.replace(tzinfo=None).strftime(SQLITE_MOMENT), *entry, seq, head.mac, mac),
+        )
+        new_head = ChainHead.sealed(key, seq, mac).to_json()
+        connection.execute("UPDATE settings SET value = ? WHERE key = ?", (new_head, HEAD_SETTING))
+        connection.execute("COMMIT")
+
+    try:
+        return each_ms(record, ids)
+    finally:
+        connection.close()
 
 
 def _baseline_counts(connection: sqlite3.Connection, today: date) -> dict[str, Any]:

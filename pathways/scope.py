@@ -84,20 +84,16 @@ def case_visible(session: Session, actor: Actor, case_id: int) -> bool:
     """Whether the case is in scope (a case not on record counts as in scope: the service then says so)."""
     if sees_everything(actor):
         return True
-    held = session.scalar(select(Case.id).where(Case.id == case_id))
-    if held is None:
-        return True
-    return session.scalar(select(Case.id).where(Case.id == case_id, visible_cases(actor))) is not None
+    visible = session.scalar(select(visible_cases(actor)).select_from(Case).where(Case.id == case_id))
+    return visible is None or bool(visible)
 
 
 def person_visible(session: Session, actor: Actor, person_id: int) -> bool:
     """Whether the person is in scope (a person not on record counts as in scope: the service then says so)."""
     if sees_everything(actor):
         return True
-    held = session.scalar(select(Person.id).where(Person.id == person_id))
-    if held is None:
-        return True
-    return session.scalar(select(Person.id).where(Person.id == person_id, visible_people(actor))) is not None
+    visible = session.scalar(select(visible_people(actor)).select_from(Person).where(Person.id == person_id))
+    return visible is None or bool(visible)
 
 
 def _refuse(

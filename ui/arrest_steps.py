@@ -28,7 +28,7 @@ from pathways.reference import reference_list
 from pathways.services.dtoa import record_arrest
 from pathways.services.people import get_person
 from pathways.services.results import EventRecorded
-from pathways.services.search import person_rows, search_people
+from pathways.services.search import find_people
 from pathways.timeline import fact_from_values
 from ui.context import AppContext
 from ui.formatting import from_qdatetime, show_date, to_qdatetime
@@ -103,8 +103,8 @@ class PersonChooser(QWidget):
         store, actor, text = self._context.store, self._context.actor, self.search.text()
 
         def work(_progress: Progress) -> tuple[list[int], list[str]]:
-            ids = search_people(store, actor=actor, text=text, limit=50)
-            rows = person_rows(store, actor=actor, ids=ids)
+            found = find_people(store, actor=actor, text=text, rows=50, limit=50)
+            ids, rows = found.ids, found.rows
             return ids, [
                 f"{rows[i].name} · born {show_date(rows[i].date_of_birth)} · PNC {rows[i].pnc_id or 'none'}"
                 for i in ids

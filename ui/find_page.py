@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
 
-from pathways.services.search import MAX_RESULTS, PersonRow, person_rows, search_people
+from pathways.services.search import FIRST_ROWS, MAX_RESULTS, Found, PersonRow, find_people, person_rows
 from ui.context import AppContext
 from ui.formatting import show_date
 from ui.lazy_model import Column, LazyIdModel
@@ -29,16 +28,16 @@ def search_in_background(
     context: AppContext,
     text: str,
     slot: str,
-    finished: Callable[[Any], None],
+    finished: Callable[[Found], None],
     failed: Callable[[str], None],
 ) -> None:
     """Search for people off the GUI thread (a newer search in the same slot replaces an older one); `finished`
-    gets the ids found, best first."""
+    gets what was `Found`: the ids, best first, with the rows of the first screenful."""
     store, actor = context.store, context.actor
 
-    def work(progress: Progress) -> list[int]:
+    def work(progress: Progress) -> Found:
         progress.check()
-        return search_people(store, actor=actor, text=text)
+        return find_people(store, actor=actor, text=text, rows=FIRST_ROWS)
 
     runner.start(slot, work, finished=finished, failed=failed)
 
@@ -113,9 +112,9 @@ class FindPersonPage(QWidget):
             self._runner, self._context, self.search.text(), "find-person", self._show_results, self.status.setText
         )
 
-    def _show_results(self, ids: Any) -> None:
-        self.model.set_ids(list(ids))
-        count = len(ids)
+    def _show_results(self, found: Found) -> None:
+        self.model.set_ids(found.ids, found.rows)
+        count = len(found.ids)
         typed = self.search.text().strip()
         if not typed:
             self.status.setText("Type to search.")

@@ -27,10 +27,11 @@ class LazyIdModel(QAbstractTableModel, Generic[Row]):
         self._ids: list[int] = []
         self._rows: dict[int, Row] = {}
 
-    def set_ids(self, ids: list[int]) -> None:
+    def set_ids(self, ids: list[int], rows: Mapping[int, Row] | None = None) -> None:
+        """Show `ids`; `rows` are those of them already read (the rest are fetched as they are shown)."""
         self.beginResetModel()
         self._ids = list(ids)
-        self._rows = {}
+        self._rows = dict(rows or {})
         self.endResetModel()
 
     def clear_cache(self) -> None:

@@ -5,7 +5,6 @@ Each calls one service when saved; a refusal is shown in the dialog, which stays
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from PySide6.QtCore import QDateTime, QModelIndex, QTime, QTimer
 from PySide6.QtWidgets import (
@@ -29,7 +28,7 @@ from pathways.errors import PathwaysError
 from pathways.reference import reference_list
 from pathways.services.programmes import EVERY, MAX_SESSIONS, ProgrammeView, create_programme, enrol, session_times
 from pathways.services.results import EventRecorded
-from pathways.services.search import PersonRow, person_rows
+from pathways.services.search import Found, PersonRow, person_rows
 from ui.context import AppContext
 from ui.find_page import COLUMNS as PERSON_COLUMNS
 from ui.find_page import SearchBox, search_in_background
@@ -201,9 +200,9 @@ class EnrolDialog(QDialog):
             self.status.setText,
         )
 
-    def _show_results(self, ids: Any) -> None:
-        self.model.set_ids(list(ids))
-        count = len(ids)
+    def _show_results(self, found: Found) -> None:
+        self.model.set_ids(found.ids, found.rows)
+        count = len(found.ids)
         self.status.setText(f"{count} {'person' if count == 1 else 'people'} found." if self.search.text() else "")
         if count:
             self.results.selectRow(0)

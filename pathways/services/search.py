@@ -23,6 +23,7 @@ from pathways.store import Store
 _DOB_PATTERNS = ("%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y")
 _PNC = re.compile(r"^\d{2,4}/\d{1,7}[A-Za-z]?$")
 MAX_RESULTS = 200  # more is no help to anyone: the list says to keep typing
+FIRST_ROWS = 40  # a list's first screenful, read with the ids of each keystroke; the rest as the list scrolls
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,23 @@ def _rank(query: Query, search_name: str) -> int:
     return score
 
 
+@dataclass(frozen=True)
+class Found:
+    """One keystroke's answer: the ids found, best first, and the rows of the first of them."""
+
+    ids: list[int]
+    rows: dict[int, PersonRow]
+
+
+def find_people(store: Store, *, actor: Actor, text: str, rows: int, limit: int = MAX_RESULTS) -> Found:
+    """`search_people` and `person_rows` of the first `rows` ids found, as one read: what a list searching as
+    the user types needs to show its first screenful."""
+    authorise(store.session_factory, actor, "search_people", store.clock)
+    with store.unit_of_work() as uow:
+        ids = _search(uow.session, actor, text, limit)
+        return Found(ids, _rows(uow.session, actor, ids[:rows]))
+
+
 def search_people(store: Store, *, actor: Actor, text: str, limit: int = MAX_RESULTS) -> list[int]:
     """Ids of the people who match what was typed and are in the actor's scope (pathways/scope.py), best first.
     Nothing typed finds nobody.
@@ -130,16 +148,20 @@ def search_people(store: Store, *, actor: Actor, text: str, limit: int = MAX_RES
     letters) names that only sound like it. So a common name at force scale costs the `limit` rows read, not a
     sort of every match; and fewer matches than `limit` are all found, whatever the order."""
     authorise(store.session_factory, actor, "search_people", store.clock)
+    with store.unit_of_work() as uow:
+        return _search(uow.session, actor, text, limit)
+
+
+def _search(session: Session, actor: Actor, text: str, limit: int) -> list[int]:
     query = parse_query(text)
     conditions = _conditions(query)
     if not conditions:
         return []
-    with store.unit_of_work() as uow:
-        if query.names:
-            found = _through_word_index(uow.session, query, actor, limit)
-        else:
-            statement = select(Person.id, Person.search_name).where(*conditions, visible_people(actor)).limit(limit)
-            found = [(row.id, row.search_name) for row in uow.session.execute(statement)]
+    if query.names:
+        found = _through_word_index(session, query, actor, limit)
+    else:
+        statement = select(Person.id, Person.search_name).where(*conditions, visible_people(actor)).limit(limit)
+        found = [(row.id, row.search_name) for row in session.execute(statement)]
     ranked = sorted(found, key=lambda row: (_rank(query, row[1]), row[1]))
     return [person_id for person_id, _name in ranked]
 
@@ -168,6 +190,11 @@ def person_rows(store: Store, *, actor: Actor, ids: list[int]) -> dict[int, Pers
     """The rows a result list shows, for the ids it is about to display (those in the actor's scope), each with
     the latest case the actor may see."""
     authorise(store.session_factory, actor, "search_people", store.clock)
+    with store.unit_of_work() as uow:
+        return _rows(uow.session, actor, ids)
+
+
+def _rows(session: Session, actor: Actor, ids: list[int]) -> dict[int, PersonRow]:
     if not ids:
         return {}
     latest = (
@@ -176,21 +203,23 @@ def person_rows(store: Store, *, actor: Actor, ids: list[int]) -> dict[int, Pers
         .group_by(Case.person_id)
     ).subquery()
     statement = (
-        select(Person, Case.case_ref, Case.pathway, Case.stage)
+        select(
+            Person.id,
+            Person.surname,
+            Person.forenames,
+            Person.date_of_birth,
+            Person.pnc_id,
+            Person.postcode,
+            Case.case_ref,
+            Case.pathway,
+            Case.stage,
+        )
         .outerjoin(latest, latest.c.person_id == Person.id)
         .outerjoin(Case, Case.id == latest.c.case_id)
         .where(Person.id.in_(ids), visible_people(actor))
     )
     rows: dict[int, PersonRow] = {}
-    with store.unit_of_work() as uow:
-        for person, case_ref, pathway, stage in uow.session.execute(statement):
-            case = f"{case_ref} · {pathway} · {stage}" if case_ref else None
-            rows[person.id] = PersonRow(
-                person.id,
-                f"{person.surname.upper()}, {person.forenames}",
-                person.date_of_birth,
-                person.pnc_id,
-                person.postcode,
-                case,
-            )
+    for person_id, surname, forenames, born, pnc_id, postcode, case_ref, pathway, stage in session.execute(statement):
+        case = f"{case_ref} · {pathway} · {stage}" if case_ref else None
+        rows[person_id] = PersonRow(person_id, f"{surname.upper()}, {forenames}", born, pnc_id, postcode, case)
     return rows

@@ -301,6 +301,12 @@ TABLE: dict[str, Spec] = {
         "person",
         lambda w, r: w.person in r,
     ),
+    "search.find_people": Spec(
+        lambda w, a: search.find_people(w.store, actor=a, text="nowak piotr", rows=10),
+        ("search_people",),
+        "person",
+        lambda w, r: w.person in r.ids and w.person in r.rows,
+    ),
     "search.person_rows": Spec(
         lambda w, a: search.person_rows(w.store, actor=a, ids=[w.person]),
         ("search_people",),

@@ -15,7 +15,7 @@ from pathways.interchange.importer import import_dataset
 from pathways.services import dtoa, people
 from pathways.services.corrections import correct_event
 from pathways.services.records import next_steps, person_record
-from pathways.services.search import parse_query, person_rows, search_people
+from pathways.services.search import find_people, parse_query, person_rows, search_people
 from pathways.services.tasks import complete_task, open_tasks
 from pathways.store import Store
 from tests.conftest import EXAMPLE
@@ -57,6 +57,21 @@ def test_search_forgives_spelling_order_and_accents(store: Store, admin: Actor, 
     assert _names(store, manager, "   ") == []
     rows = person_rows(store, actor=manager, ids=search_people(store, actor=manager, text="mensah"))
     assert next(iter(rows.values())).latest_case == "EC4 · checkpoint · Completed: no further action (outcome 22)"
+
+
+def test_a_keystroke_reads_the_ids_and_the_first_rows_at_once(store: Store, navigator: Actor) -> None:
+    for forenames in ("Piotr", "Anna", "Jan", "Ewa"):
+        people.register_person(
+            store, actor=navigator, surname="Nowak", forenames=forenames, date_of_birth=date(1990, 3, 2), sex="F"
+        )
+    everyone = search_people(store, actor=navigator, text="nowak")
+    assert len(everyone) == 4
+    found = find_people(store, actor=navigator, text="nowak", rows=2)
+    assert found.ids == everyone
+    assert found.rows == person_rows(store, actor=navigator, ids=everyone[:2])
+    assert len(found.rows) == 2
+    nothing = find_people(store, actor=navigator, text="  ", rows=2)
+    assert nothing.ids == [] and nothing.rows == {}
 
 
 def test_person_record_shows_cases_and_corrections(store: Store, navigator: Actor) -> None:
