@@ -191,8 +191,8 @@ def measures(size: dict[str, Any]) -> list[Measure]:
     built, work, windows = size["build"], size["work"], size["windows"]
     app_reads, base_reads = work["app_reads"], work["baseline_reads"]
 
-    def latency(key: str, name: str, limit: float | None = None) -> Measure:
-        app, base = app_reads[key], base_reads[key]
+    def latency(key: str, name: str, limit: float | None = None, baseline_key: str | None = None) -> Measure:
+        app, base = app_reads[key], base_reads[baseline_key or key]
         target = f"95th under {limit:.0f} ms" if limit else ""
         met = p95(app) < limit if limit else None
         return Measure(key, name, "ms", median(app), median(base), p95(app), p95(base), target, met)
@@ -220,7 +220,8 @@ def measures(size: dict[str, Any]) -> list[Measure]:
             higher_is_better=True,
         ),
         latency("search_ms", "search per keystroke", SEARCH_P95_MS),
-        latency("record_ms", "open a person record", RECORD_P95_MS),
+        latency("record_ms", "open a person record (its view sealed onto the audit chain)", RECORD_P95_MS),
+        latency("record_ms", "the same, next to the baseline's reads alone", baseline_key="record_read_ms"),
         latency("week_ms", "appointments: a week, one service"),
         latency("overdue_ms", "overdue list, one service"),
         seconds("cohort", "cohort_json_s", "cohort JSON: a year of DToA", COHORT_JSON_S),
