@@ -288,8 +288,8 @@ def baseline_reads(database: Path) -> dict[str, Any]:
         return len(
             connection.execute(
                 "SELECT d.*, c.case_ref FROM open_deadlines d JOIN cases c ON c.id = d.case_id "
-                f"WHERE d.service = ? AND d.due_at < ? {since}ORDER BY d.due_at, c.case_ref",
-                (SERVICE, end, *((start,) if start else ())),
+                f"WHERE d.service = ? AND d.due_at < ? {since}AND {CASE_IN_SCOPE} ORDER BY d.due_at, c.case_ref",
+                (SERVICE, end, *((start,) if start else ()), WORKER, SERVICE),
             ).fetchall()
         )
 
