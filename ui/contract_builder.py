@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from pathways.clock import local_date
-from pathways.errors import PathwaysError
+from pathways.errors import ConflictingChange, PathwaysError
 from pathways.services.contracts import (
     CONTRACT_EVENT,
     MAX_CONDITIONS,
@@ -214,8 +214,13 @@ class ContractBuilderDialog(QDialog):
             self.error.setText(exc.message)
             self.save_button.setEnabled(False)
             return
-        draft = self.draft
+        self._show_draft(self.draft)
+        self._show_end()
+
+    def _show_draft(self, draft: ContractDraft) -> None:
+        """The title and the suggestions of the needs found (the conditions chosen are kept)."""
         self.title.setText(f"Contract for {draft.person_name} · case {draft.case_ref}")
+        self.suggestions.clear()
         for suggestion in draft.suggestions:
             item = QListWidgetItem(f"{suggestion.label} ({suggestion.because})")
             item.setData(CODE_ROLE, suggestion.code)
@@ -224,7 +229,6 @@ class ContractBuilderDialog(QDialog):
             self.suggestions.setCurrentRow(0)
         if not draft.needs:
             self.status.setText("No needs were recorded at a needs assessment: the suggestions are general ones.")
-        self._show_end()
 
     # --- the conditions -------------------------------------------------------------------------------------
     def codes(self) -> list[str]:
@@ -326,7 +330,11 @@ class ContractBuilderDialog(QDialog):
                 starts_on=start,
                 conditions=self.codes(),
                 occurred_at=store.clock(),
+                expected_version=self.draft.version,
             )
+        except ConflictingChange as exc:
+            self._changed_meanwhile(exc.message)
+            return
         except PathwaysError as exc:
             self.error.setText(exc.message)  # everything chosen stays as it was
             return
@@ -344,6 +352,19 @@ class ContractBuilderDialog(QDialog):
         self.close_button.setText("&Close")
         self.close_button.setAccessibleName("Close")
         self.print_button.setFocus()
+
+    def _changed_meanwhile(self, message: str) -> None:
+        """Someone else saved on the case since the draft was made: say so, and make the draft again from the case
+        as it is now (its needs may have changed), keeping the conditions chosen; saving again goes on from it."""
+        self.error.setText(message)
+        self._context.notify("case")
+        try:
+            self.draft = contract_draft(self._context.store, actor=self._context.actor, case_id=self._case_id)
+        except PathwaysError as exc:
+            self.error.setText(f"{message} {exc.message}")
+            return
+        self._show_draft(self.draft)
+        self.error.setText(f"{message} The suggestions are now made from the case as it is.")
 
     def print_contract(self, path: Path | None = None) -> bool:
         """Save the contract PDF for signature (asking where when no path is given); True when saved."""

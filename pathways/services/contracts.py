@@ -117,12 +117,14 @@ def sign_contract(
     starts_on: date | datetime,
     conditions: Sequence[str],
     occurred_at: datetime,
+    expected_version: int | None = None,
 ) -> EventRecorded:
     """Record the Checkpoint contract agreed on a case: `contract_signed`, due at its end.
 
     `occurred_at` is when it was signed; the contract runs from `starts_on` (a day means that day, at the time
     of signing) to 4 calendar months later. The pathway's rules apply as to any step (e.g. one contract a case,
-    not after the person declined).
+    not after the person declined). With `expected_version` (the case's version its draft was made from) it is
+    refused when someone else changed the case since: the needs it was agreed from may have changed.
     """
     authorise(store.session_factory, actor, "sign_contract", store.clock)
     require_case_visible(store.session_factory, actor, case_id, "sign_contract", store.clock)
@@ -141,6 +143,7 @@ def sign_contract(
         occurred_at=start,
         values={"conditions": ";".join(agreed)},
         due_at=contract_end(store, start),
+        expected_version=expected_version,
     )
 
 
@@ -285,6 +288,7 @@ class ContractDraft:
     person_name: str
     needs: tuple[str, ...]
     suggestions: tuple[Suggestion, ...]
+    version: int  # the case's version it was made from: signing is refused if the case changed since
 
 
 def suggestions_for(needs: Sequence[str]) -> tuple[Suggestion, ...]:
@@ -321,4 +325,5 @@ def contract_draft(store: Store, *, actor: Actor, case_id: int) -> ContractDraft
             f"{person.surname.upper()}, {person.forenames}",
             needs,
             suggestions_for(needs),
+            case.version,
         )

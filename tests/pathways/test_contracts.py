@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 from db.models import Case, Event, Task
 from pathways.actors import Actor
 from pathways.clock import LONDON, local_date
-from pathways.errors import InvalidInput, NotFound, NotPermitted, StepNotAllowed
+from pathways.errors import ConflictingChange, InvalidInput, NotFound, NotPermitted, StepNotAllowed
 from pathways.interchange.importer import import_dataset
 from pathways.services import dtoa
 from pathways.services.contracts import (
     TOO_MANY,
     ContractState,
     checked_conditions,
+    contract_draft,
     contract_end,
     contract_progress,
     sign_contract,
@@ -179,6 +180,47 @@ def test_one_contract_a_case_and_only_on_checkpoint(store: Store, navigator: Act
         )
     with pytest.raises(NotFound, match=r"Only a Checkpoint case has a contract\."):
         contract_progress(store, actor=navigator, case_id=arrest.case_id)
+
+
+def test_a_contract_from_a_draft_of_a_case_changed_since_is_refused(
+    store: Store, navigator: Actor, clock: Clock
+) -> None:
+    clock.at = local(2027, 3, 5, 16).astimezone(UTC)
+    _person, case_id = checkpoint_case(store, navigator, local(2027, 3, 1, 9), needs=("drugs",))
+    draft = contract_draft(store, actor=navigator, case_id=case_id)
+    assert draft.needs == ("drugs",)
+    colleague = replace(navigator, username="nav.second", site="Durham")  # the site of the arrest
+    record_step(  # a colleague assesses the needs again while the first navigator builds the contract
+        store,
+        actor=colleague,
+        case_id=case_id,
+        event="needs_assessed",
+        occurred_at=local(2027, 3, 5, 11),
+        values={"conditions": "drugs;housing"},
+    )
+    with pytest.raises(ConflictingChange, match=r"This case was changed by nav\.second at .* Reload it"):
+        sign_contract(
+            store,
+            actor=navigator,
+            case_id=case_id,
+            starts_on=date(2027, 3, 5),
+            conditions=["drug_education"],
+            occurred_at=local(2027, 3, 5, 15),
+            expected_version=draft.version,
+        )
+    assert _events(store, case_id, "contract_signed") == 0
+    again = contract_draft(store, actor=navigator, case_id=case_id)
+    assert again.needs == ("drugs", "housing") and again.version > draft.version
+    sign_contract(
+        store,
+        actor=navigator,
+        case_id=case_id,
+        starts_on=date(2027, 3, 5),
+        conditions=["drug_education"],
+        occurred_at=local(2027, 3, 5, 15),
+        expected_version=again.version,
+    )
+    assert _events(store, case_id, "contract_signed") == 1
 
 
 def test_progress_counts_conditions_met_and_the_days_left(store: Store, navigator: Actor, clock: Clock) -> None:

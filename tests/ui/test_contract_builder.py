@@ -16,6 +16,7 @@ from sqlalchemy import select
 from db.models import AuditEntry, Case, Event
 from pathways.clock import LONDON, local_date
 from pathways.services.contracts import TOO_MANY, sign_contract
+from pathways.services.steps import record_step
 from tests.conftest import Clock
 from tests.pathways.contract_case import checkpoint_case
 from tests.ui.test_main_window import _unnamed
@@ -185,6 +186,38 @@ def test_a_refused_contract_keeps_what_was_chosen(qtbot: QtBot, navigator_contex
     dialog.start.setText("31/11/2027")
     dialog.save()
     assert dialog.error.text() == "Type the start date as day/month/year, e.g. 31/10/2027."
+
+
+def test_a_case_changed_while_the_contract_is_built_is_said_and_the_draft_made_again(
+    qtbot: QtBot, navigator_context: AppContext, clock: Clock
+) -> None:
+    store, navigator = navigator_context.store, navigator_context.actor
+    clock.at = local(2027, 11, 5, 12).astimezone(UTC)
+    _person, case_id = checkpoint_case(store, navigator, local(2027, 10, 29, 9), needs=("drugs",))
+    dialog = _builder(qtbot, navigator_context, case_id)
+    assert dialog.suggestions.count() == 3  # drugs, then the two for any contract
+    assert dialog.add_condition("Voluntary work")
+    colleague = replace(navigator, username="nav.second", site="Durham")
+    record_step(  # meanwhile a colleague records a new needs assessment on the case
+        store,
+        actor=colleague,
+        case_id=case_id,
+        event="needs_assessed",
+        occurred_at=local(2027, 11, 5, 11),
+        values={"conditions": "drugs;housing"},
+    )
+    dialog.save()
+    assert dialog.recorded is None
+    assert dialog.error.text().startswith("This case was changed by nav.second at")
+    assert dialog.error.text().endswith("then try again. The suggestions are now made from the case as it is.")
+    assert dialog.codes() == ["no_reoffending", "voluntary_work"]  # what was chosen is kept
+    suggestions = [dialog.suggestions.item(row).text() for row in range(dialog.suggestions.count())]
+    assert "Attend housing advice (need: housing)" in suggestions  # the draft was made again from the case now
+    with store.unit_of_work() as uow:
+        signed = uow.session.scalar(select(Event).where(Event.case_id == case_id, Event.name == "contract_signed"))
+    assert signed is None
+    dialog.save()
+    assert dialog.recorded is not None and dialog.recorded.stage
 
 
 def test_the_person_page_opens_the_builder_then_the_progress(
