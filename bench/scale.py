@@ -7,8 +7,8 @@ For each size, builds once (and then reuses) a SQLite database of that many synt
 generator: every pathway, about ten events a person (bench/scale_build.py). Then measures, each in a fresh
 process so that its peak memory is its own (bench/scale_work.py):
 - import throughput (rows a second), against executemany of the same rows into the same tables;
-- search as you type, opening a person record, a week of appointments and the overdue list of one service,
-  against hand-written SQL through sqlite3;
+- search as you type, opening a person record (its view audited), a week of appointments and the overdue list
+  of one service, against hand-written SQL through sqlite3 doing the same work (and a record's bare reads);
 - the DToA cohort of one year as JSON and as a PDF, and its export as CSV, against SQL counting (and a one-page
   ReportLab canvas) and a plain SELECT written with csv.writer;
 - time to a usable window (a fresh process until the main window is shown), against a bare PySide6 QMainWindow;

@@ -5,14 +5,16 @@
 Each run is a process of its own, so its peak memory is that of the work alone; it prints one JSON object:
 timings (milliseconds for each sample, or seconds) and the peak resident memory. Both sides do the same work on
 the same database with the same samples:
-- reads: search as you type (every prefix of 40 surnames, the ids then the first screenful of 40 rows), opening
+- reads: search as you type (every prefix of 40 surnames: the ids with the first screenful of 40 rows), opening
   200 person records, a week of appointments for one service, the overdue list of that service;
 - cohort: the DToA cohort of one calendar year as JSON, and as a PDF (figures and layout);
 - export: that cohort's people and events written as CSV files.
 The app side calls the services a screen or command calls (with their checks of the user's role and scope and,
 for a person's record, the audit of the view). The baseline side is hand-written SQL through sqlite3: the same
-word-index search within the worker's scope as one query, three queries for a record, one for each worklist, a
-few GROUP BY counts for the cohort (and a one-page ReportLab canvas for its PDF), a plain SELECT written with
+word-index search within the worker's scope (the words that begin as typed, then those that sound alike) and
+the first screenful's rows; four queries for a record, in a transaction that seals the view onto the audit chain
+(the bare reads are also timed, as record_read_ms); one query for each worklist within the worker's scope; a few
+GROUP BY counts for the cohort (and a one-page ReportLab canvas for its PDF); a plain SELECT written with
 csv.writer for the export.
 """
 
