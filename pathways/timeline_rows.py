@@ -1,7 +1,7 @@
 """Cases' timelines read as plain rows of the events table: many times faster than ORM objects at force scale.
 
-Used where many timelines are read at once: the cohort report's replay of a case and the rebuild of the
-case-figures index (pathways/figure_index.py).
+Used where many timelines are read at once: the cohort report's replay of a case, the rebuild of the
+case-figures index (pathways/figure_index.py) and the export (pathways/interchange/exporter.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ CHUNK = 900  # ids in one IN (...): under SQLite's limit on bound values
 
 
 class EventRow(NamedTuple):
-    """One stored event as a timeline reads it (the columns the timeline needs, then the values)."""
+    """One stored event as a timeline or an export reads it (the columns they need, then the values)."""
 
     case_id: int
     id: int
@@ -31,7 +31,9 @@ class EventRow(NamedTuple):
     action: str
     corrects_id: int | None
     occurred_at: datetime
+    occurred_time_known: bool
     due_at: datetime | None
+    due_time_known: bool
     site: str | None
     service: str | None
     place: str | None
@@ -46,7 +48,7 @@ class EventRow(NamedTuple):
     authorised_by: str | None
 
 
-VALUES_START = 8
+VALUES_START = 10
 assert EventRow._fields[VALUES_START:] == tuple(sorted(VALUE_FIELDS, key=EventRow._fields.index))
 
 

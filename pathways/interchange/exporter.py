@@ -6,7 +6,7 @@ import csv
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -25,6 +25,7 @@ from pathways.scope import reads_notes
 from pathways.services.consent import check_sharing
 from pathways.store import Store
 from pathways.timeline import effective_events
+from pathways.timeline_rows import EventRow
 
 CHUNK = 500
 
@@ -83,39 +84,11 @@ def _person_ref(person: _PersonKey) -> str:
     return export_person_ref(person.person_ref, person.id)
 
 
-class _StoredEvent(NamedTuple):
-    """What an export reads of a stored event: what effective_events and events.csv need (a plain tuple: an
-    export reads some 570,000 of them at force scale)."""
-
-    id: int
-    case_id: int
-    seq: int
-    action: str
-    corrects_id: int | None
-    name: str
-    occurred_at: datetime
-    occurred_time_known: bool
-    due_at: datetime | None
-    due_time_known: bool
-    notes: str | None
-    authorised_by: str | None
-    place: str | None
-    site: str | None
-    service: str | None
-    offence: str | None
-    basis: str | None
-    result: str | None
-    substances: str | None
-    kind: str | None
-    reason: str | None
-    conditions: str | None
-
-
 _EVENTS = Base.metadata.tables["events"]
-_READ = tuple(_EVENTS.c[name] for name in _StoredEvent._fields)
+_READ = tuple(_EVENTS.c[name] for name in EventRow._fields)  # what an export reads of each event
 
 
-def _event_row(case: _CaseKey, event: _StoredEvent, notes_shown: bool = True) -> list[str]:
+def _event_row(case: _CaseKey, event: EventRow, notes_shown: bool = True) -> list[str]:
     """events.csv's row for a stored event, in EVENT_COLUMNS order."""
     notes = [(event.notes or "") if notes_shown else ""]  # a manager not granted notes: left out (pathways/scope.py)
     if event.authorised_by:
@@ -146,14 +119,14 @@ def _case_pages(session: Session, ids: list[int]) -> Iterator[list[_CaseKey]]:
         yield [_CaseKey(i, ref, pathway, _PersonRef(pid, pref)) for i, ref, pathway, pid, pref in rows]
 
 
-def _page_events(session: Session, page: list[_CaseKey]) -> dict[int, list[_StoredEvent]]:
+def _page_events(session: Session, page: list[_CaseKey]) -> dict[int, list[EventRow]]:
     """The stored events (every row: records, corrections, withdrawals) of a page of cases, by case id: the columns
     an export reads (_READ)."""
     events = _EVENTS
     query = select(*_READ).where(events.c.case_id.in_([c.id for c in page])).order_by(events.c.case_id, events.c.seq)
-    by_case: dict[int, list[_StoredEvent]] = {}
+    by_case: dict[int, list[EventRow]] = {}
     for row in session.connection().execute(query).all():
-        event = _StoredEvent._make(row)
+        event = EventRow._make(row)
         by_case.setdefault(event.case_id, []).append(event)
     return by_case
 
