@@ -4,6 +4,7 @@ for the contract service and screen tests."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from pathways.actors import Actor
@@ -49,3 +50,19 @@ def checkpoint_case(
             values=values,
         )
     return person.id, opened.case_id
+
+
+def colleague_reassesses_needs(
+    store: Store, navigator: Actor, case_id: int, at: datetime, needs: Sequence[str]
+) -> None:
+    """Another navigator, at the site of the arrest, records a new needs assessment on the case (a change made
+    while the first navigator has the case open)."""
+    colleague = replace(navigator, username="nav.second", site="Durham")
+    record_step(
+        store,
+        actor=colleague,
+        case_id=case_id,
+        event="needs_assessed",
+        occurred_at=at,
+        values={"conditions": ";".join(needs)},
+    )

@@ -29,7 +29,7 @@ from pathways.services.tasks import open_tasks
 from pathways.services.worklists import contracts_ending_soon, contracts_past_end
 from pathways.store import Store
 from tests.conftest import EXAMPLE, Clock
-from tests.pathways.contract_case import checkpoint_case
+from tests.pathways.contract_case import checkpoint_case, colleague_reassesses_needs
 
 
 def local(year: int, month: int, day: int, hour: int = 10) -> datetime:
@@ -187,18 +187,8 @@ def test_a_contract_from_a_draft_of_a_case_changed_since_is_refused(
 ) -> None:
     clock.at = local(2027, 3, 5, 16).astimezone(UTC)
     _person, case_id = checkpoint_case(store, navigator, local(2027, 3, 1, 9), needs=("drugs",))
-    draft = contract_draft(store, actor=navigator, case_id=case_id)
-    assert draft.needs == ("drugs",)
-    colleague = replace(navigator, username="nav.second", site="Durham")  # the site of the arrest
-    record_step(  # a colleague assesses the needs again while the first navigator builds the contract
-        store,
-        actor=colleague,
-        case_id=case_id,
-        event="needs_assessed",
-        occurred_at=local(2027, 3, 5, 11),
-        values={"conditions": "drugs;housing"},
-    )
-    with pytest.raises(ConflictingChange, match=r"This case was changed by nav\.second at .* Reload it"):
+
+    def sign(version: int) -> None:
         sign_contract(
             store,
             actor=navigator,
@@ -206,20 +196,18 @@ def test_a_contract_from_a_draft_of_a_case_changed_since_is_refused(
             starts_on=date(2027, 3, 5),
             conditions=["drug_education"],
             occurred_at=local(2027, 3, 5, 15),
-            expected_version=draft.version,
+            expected_version=version,
         )
+
+    draft = contract_draft(store, actor=navigator, case_id=case_id)
+    assert draft.needs == ("drugs",)
+    colleague_reassesses_needs(store, navigator, case_id, local(2027, 3, 5, 11), ("drugs", "housing"))
+    with pytest.raises(ConflictingChange, match=r"This case was changed by nav\.second at .* Reload it"):
+        sign(draft.version)
     assert _events(store, case_id, "contract_signed") == 0
     again = contract_draft(store, actor=navigator, case_id=case_id)
     assert again.needs == ("drugs", "housing") and again.version > draft.version
-    sign_contract(
-        store,
-        actor=navigator,
-        case_id=case_id,
-        starts_on=date(2027, 3, 5),
-        conditions=["drug_education"],
-        occurred_at=local(2027, 3, 5, 15),
-        expected_version=again.version,
-    )
+    sign(again.version)
     assert _events(store, case_id, "contract_signed") == 1
 
 

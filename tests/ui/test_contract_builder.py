@@ -16,9 +16,8 @@ from sqlalchemy import select
 from db.models import AuditEntry, Case, Event
 from pathways.clock import LONDON, local_date
 from pathways.services.contracts import TOO_MANY, sign_contract
-from pathways.services.steps import record_step
 from tests.conftest import Clock
-from tests.pathways.contract_case import checkpoint_case
+from tests.pathways.contract_case import checkpoint_case, colleague_reassesses_needs
 from tests.ui.test_main_window import _unnamed
 from ui.context import AppContext
 from ui.contract_builder import ContractBuilderDialog, ContractProgressDialog, parse_day
@@ -197,15 +196,7 @@ def test_a_case_changed_while_the_contract_is_built_is_said_and_the_draft_made_a
     dialog = _builder(qtbot, navigator_context, case_id)
     assert dialog.suggestions.count() == 3  # drugs, then the two for any contract
     assert dialog.add_condition("Voluntary work")
-    colleague = replace(navigator, username="nav.second", site="Durham")
-    record_step(  # meanwhile a colleague records a new needs assessment on the case
-        store,
-        actor=colleague,
-        case_id=case_id,
-        event="needs_assessed",
-        occurred_at=local(2027, 11, 5, 11),
-        values={"conditions": "drugs;housing"},
-    )
+    colleague_reassesses_needs(store, navigator, case_id, local(2027, 11, 5, 11), ("drugs", "housing"))
     dialog.save()
     assert dialog.recorded is None
     assert dialog.error.text().startswith("This case was changed by nav.second at")
