@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy.engine import make_url
 
 from db.engine import data_folder, per_user_roles, resolve_url
@@ -31,16 +31,23 @@ def describe(store: Store) -> str:
     return store.engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")
 
 
-def open_demo(parent: QDialog | None = None) -> Store:
-    """The separate demo database, filled with synthetic people the first time."""
-    store = open_store(demo_url())
-    if not is_demo_database(store):
-        busy = QProgressDialog("Making the demo database (synthetic people)…", "", 0, 0, parent)
-        busy.setCancelButton(None)
-        busy.show()
-        QApplication.processEvents()
-        fill_demo_database(store, actor=command_line_actor(), people=DEMO_PEOPLE)
-        busy.close()
+DEMO_BUSY_TEXT = (
+    "Opening the demo database…\n\nThe first time, it is filled with synthetic people (none of them real), which "
+    "takes a moment."
+)
+
+
+def open_demo() -> Store:
+    """The separate demo database, filled with synthetic people the first time (off the screen's thread, with a
+    busy dialog when it takes more than a moment)."""
+
+    def opened_and_filled() -> Store:
+        store = open_store(demo_url())
+        if not is_demo_database(store):
+            fill_demo_database(store, actor=command_line_actor(), people=DEMO_PEOPLE)
+        return store
+
+    store = while_busy(opened_and_filled, DEMO_BUSY_TEXT)
     ensure_demo_users(store)
     return store
 

@@ -12,12 +12,14 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import delete
 
-from db.models import CaseFigures, CohortCount, Setting
+from db.models import CaseFigures, CohortCount, Person, Setting
 from pathways.actors import command_line_actor
+from pathways.demo_loader import is_demo_database
 from pathways.figure_index import INDEX_SETTING
 from pathways.interchange.importer import import_dataset
 from pathways.store import Store, StoreUnavailable, open_store
 from tests.conftest import EXAMPLE
+from ui.app import DEMO_BUSY_TEXT, DEMO_PEOPLE, describe, open_demo
 from ui.opening import BUSY_TEXT, while_busy
 
 
@@ -76,3 +78,27 @@ def test_a_file_that_cannot_be_opened_is_refused_in_words_and_left_as_it_was(qtb
     assert "could not be opened" in refused.value.message and "it was not changed" in refused.value.message
     assert path.read_bytes() == before
     assert _busy_dialogs() == []
+
+
+def test_the_demo_database_is_filled_off_the_screens_thread_with_the_busy_dialog(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # the demo database goes in the user's data folder
+    seen: list[str] = []
+
+    def look(tries: int) -> None:  # runs only if the screen's thread is free while the demo database is filled
+        seen.extend(dialog.labelText() for dialog in _busy_dialogs())
+        if not seen and tries:
+            QTimer.singleShot(50, lambda: look(tries - 1))
+
+    QTimer.singleShot(0, lambda: look(200))
+    store = open_demo()
+    try:
+        assert seen and seen[0] == DEMO_BUSY_TEXT
+        assert _busy_dialogs() == []
+        assert is_demo_database(store)
+        with store.unit_of_work() as uow:
+            assert uow.session.query(Person).count() == DEMO_PEOPLE
+        assert str(tmp_path) in describe(store)
+    finally:
+        store.engine.dispose()
