@@ -356,7 +356,6 @@ class ContractBuilderDialog(QDialog):
     def _changed_meanwhile(self, message: str) -> None:
         """Someone else saved on the case since the draft was made: say so, and make the draft again from the case
         as it is now (its needs may have changed), keeping the conditions chosen; saving again goes on from it."""
-        self.error.setText(message)
         self._context.notify("case")
         try:
             self.draft = contract_draft(self._context.store, actor=self._context.actor, case_id=self._case_id)

@@ -152,9 +152,7 @@ def _selected_people(session: Session, ids: list[int]) -> dict[int, _PersonRef]:
 def _person_rows(session: Session, people: dict[int, _PersonRef]) -> Iterator[list[str]]:
     """people.csv's rows, by reference (in the order of their first case where two share one), CHUNK at a time."""
     table = Base.metadata.tables["people"]
-    read: Select[Any] = select(
-        table.c.id, *(table.c[c] for c in PEOPLE_COLUMNS if c != "person_ref"), table.c.person_ref
-    )
+    read: Select[Any] = select(table.c.id, *(table.c[c] for c in PEOPLE_COLUMNS))  # the columns written only
     order = [p.id for p in sorted(people.values(), key=_person_ref)]
     for offset in range(0, len(order), CHUNK):
         ids = order[offset : offset + CHUNK]
