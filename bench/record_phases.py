@@ -31,11 +31,10 @@ from pathways.store import open_store  # noqa: E402
 
 SERVICE = "Inclusion Hampshire"
 PHASES = {  # the names person_record calls, and what each is
-    "authorise": "role and account check (a session of its own)",
-    "require_person_visible": "scope check (a session of its own)",
-    "saving": "the unit of work: read the record, audit the view, commit",
+    "saving": "the unit of work: check, read, audit the view, commit",
+    "_read_record": "  the account and scope checks and the reads, with the summaries",
+    "_summary": "    each case's summary (stage, eligibility, deadlines, timeline)",
     "write_audit": "  the audit entry sealed onto the chain",
-    "summarise_case": "  each case's summary (stage, eligibility, deadlines, timeline)",
 }
 COMMIT = "  the commit (flush and fsync)"
 

@@ -226,10 +226,11 @@ def _sounds(word: str) -> bool:
 # The treatment worker's scope (pathways/scope.py): a case they opened or with an event of their service; a case
 # of the person's in scope, or no case and the person registered by them. Its parameters: SCOPE_PARAMETERS.
 CASE_IN_SCOPE = "(c.opened_by = ? OR EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id AND e.service = ?))"
-IN_SCOPE = (
-    f" AND (EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id AND {CASE_IN_SCOPE}) "
+PERSON_IN_SCOPE = (
+    f"(EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id AND {CASE_IN_SCOPE}) "
     "OR NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id) AND p.created_by = ?)"
 )
+IN_SCOPE = f" AND {PERSON_IN_SCOPE}"
 SCOPE_PARAMETERS = (WORKER, SERVICE, WORKER)
 
 
@@ -311,9 +312,17 @@ def baseline_reads(database: Path) -> dict[str, Any]:
 
 
 def _read_record(connection: sqlite3.Connection, person_id: int) -> None:
-    """The person, their cases, the cases' events and the corrections of the person's details."""
-    connection.execute("SELECT * FROM people WHERE id = ?", (person_id,)).fetchone()
-    cases = connection.execute("SELECT * FROM cases WHERE person_id = ?", (person_id,)).fetchall()
+    """What the app reads to show a record: the worker's account (still active? may read notes?), the person and
+    whether they are in the worker's scope, their cases in that scope, the cases' events and the corrections of
+    the person's details."""
+    connection.execute("SELECT active, may_read_notes FROM users WHERE username = ?", (WORKER,)).fetchone()
+    connection.execute(
+        f"SELECT p.*, {PERSON_IN_SCOPE} FROM people p WHERE p.id = ?", (*SCOPE_PARAMETERS, person_id)
+    ).fetchone()
+    cases = connection.execute(
+        f"SELECT * FROM cases c WHERE c.person_id = ? AND {CASE_IN_SCOPE} ORDER BY c.first_event_at DESC",
+        (person_id, WORKER, SERVICE),
+    ).fetchall()
     marks = ", ".join("?" * len(cases))
     connection.execute(
         f"SELECT * FROM events WHERE case_id IN ({marks}) ORDER BY case_id, seq", [c[0] for c in cases]
@@ -338,9 +347,11 @@ def _audited_records(database: Path, ids: list[int]) -> Samples:
     def record(person_id: int) -> None:
         connection.execute("BEGIN IMMEDIATE")
         _read_record(connection, person_id)
-        (value,) = connection.execute("SELECT value FROM settings WHERE key = ?", (HEAD_SETTING,)).fetchone()
+        value, last_seq = connection.execute(
+            "SELECT value, (SELECT max(seq) FROM audit_log) FROM settings WHERE key = ?", (HEAD_SETTING,)
+        ).fetchone()
         head = ChainHead.parse(value)
-        if head is None or not head.sealed_by(key):
+        if head is None or not head.sealed_by(key) or (last_seq is not None and last_seq > head.seq):
             raise SystemExit("the audit chain's end does not match the key")
         at, seq = datetime.now(UTC), head.seq + 1
         entry = (WORKER, "treatment_worker", "bench", "view_person", "ok", "person", person_id, None)

@@ -56,9 +56,15 @@ def authorise(session_factory: sessionmaker[Session], actor: Actor, action: str,
         disabled = account_disabled(session, actor)
         if actor.may(action) and not disabled:
             return
-        write_audit(session, actor, action, clock(), outcome="refused", detail="account disabled" if disabled else None)
+        refused = refuse_role(session, actor, action, clock(), disabled)
         session.commit()
+    raise refused
+
+
+def refuse_role(session: Session, actor: Actor, action: str, at: datetime, disabled: bool) -> NotPermitted:
+    """Audit the refusal of `action` to the actor's role or disabled account, and return the refusal to raise."""
+    write_audit(session, actor, action, at, outcome="refused", detail="account disabled" if disabled else None)
     words = ACTION_WORDS.get(action, action.replace("_", " "))
     if disabled:
-        raise NotPermitted(f"Your account has been disabled, so you cannot {words}. Ask an administrator.")
-    raise NotPermitted(f"A {actor.role.label} cannot {words}.")
+        return NotPermitted(f"Your account has been disabled, so you cannot {words}. Ask an administrator.")
+    return NotPermitted(f"A {actor.role.label} cannot {words}.")

@@ -21,10 +21,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.orm import Session, SessionTransaction
 
-from db.models import AuditEntry, Setting
+from db.engine import WRITE_OPTION
+from db.models import AuditEntry, Base
 from pathways.audit_key import key_for_new_chain, key_path, read_key
 from pathways.errors import PathwaysError
 
@@ -171,47 +172,69 @@ def _head_seal(key: bytes, seq: int, mac: str) -> str:
 # --- writing ---------------------------------------------------------------------------------------------------------
 
 
+_SETTINGS = Base.metadata.tables["settings"]
+_LOG = Base.metadata.tables["audit_log"]
+# Where the log ends, read in one statement: the head setting (None when missing) and the last place written.
+_END = select(
+    select(_SETTINGS.c.value).where(_SETTINGS.c.key == HEAD_SETTING).scalar_subquery(),
+    select(func.max(_LOG.c.seq)).scalar_subquery(),
+)
+_ENTRY_COLUMNS = tuple(column.name for column in _LOG.columns if column.name != "id")
+_ADD_ENTRY = insert(_LOG)
+_ADD_HEAD = insert(_SETTINGS).values(key=HEAD_SETTING)
+_MOVE_HEAD = update(_SETTINGS).where(_SETTINGS.c.key == HEAD_SETTING)
+
+
+@dataclass(frozen=True)
+class _End:
+    """The log's end as stored: the head setting's text (None when it is missing) and the last place written."""
+
+    value: str | None
+    last_seq: int | None
+
+
 @dataclass
 class _Writing:
-    """What one transaction knows once it holds the end of the chain: the key and the head setting it updates."""
+    """What one transaction knows once it holds the end of the chain: the key and where the chain now ends."""
 
     transaction: SessionTransaction
+    connection: Connection
     key: bytes
-    head: Setting
+    head: ChainHead
 
 
-def lock_chain(session: Session) -> None:
+def lock_chain(connection: Connection) -> None:
     """Queue for the end of the chain; held until the transaction ends."""
-    dialect = session.get_bind().dialect.name
+    dialect = connection.dialect.name
     if dialect == "postgresql":
-        session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-        session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": ADVISORY_LOCK})
-    elif dialect == "sqlite":
+        connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+        connection.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": ADVISORY_LOCK})
+    elif dialect == "sqlite" and not connection.get_execution_options().get(WRITE_OPTION):
         # Any write takes SQLite's one write lock (waiting up to busy_timeout) and, when it is the transaction's
         # first statement, reads the database as the lock found it. Updating the head to itself is such a write.
-        session.execute(text("UPDATE settings SET value = value WHERE key = :key"), {"key": HEAD_SETTING})
+        # A unit of work for writing began with BEGIN IMMEDIATE (db/engine.py), so it holds the lock already.
+        connection.execute(text("UPDATE settings SET value = value WHERE key = :key"), {"key": HEAD_SETTING})
 
 
-def _head_setting(session: Session) -> Setting | None:
-    query = select(Setting).where(Setting.key == HEAD_SETTING).execution_options(populate_existing=True)
-    return session.scalars(query).first()
+def _end(connection: Connection) -> _End:
+    value, last_seq = connection.execute(_END).one()
+    return _End(value, last_seq)
 
 
 def _last_entry(session: Session) -> AuditEntry | None:
     return session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
 
 
-def chain_fault(session: Session, key: bytes | None, setting: Setting | None) -> ChainFault | None:
+def _fault(session: Session, key: bytes | None, end: _End) -> ChainFault | None:
     """What stops the chain being followed on from with `key`, or None when it can be."""
-    if setting is None:
-        return ChainFault.END_MISSING if session.scalar(select(func.count(AuditEntry.id))) else None
+    if end.value is None:
+        return ChainFault.END_MISSING if end.last_seq is not None else None
     if key is None:
         return ChainFault.KEY_MISSING
-    head = ChainHead.parse(setting.value)
+    head = ChainHead.parse(end.value)
     if head is not None and head.sealed_by(key):
-        beyond = session.scalar(select(func.max(AuditEntry.seq)))
         # Entries beyond the recorded end: the record was put back to an earlier copy (or entries were forged).
-        return ChainFault.END_ALTERED if beyond is not None and beyond > head.seq else None
+        return ChainFault.END_ALTERED if end.last_seq is not None and end.last_seq > head.seq else None
     last = _last_entry(session)
     if last is not None and seal_matches(key, last):
         return ChainFault.END_ALTERED  # the key seals the log, so it is the end record that changed
@@ -219,67 +242,71 @@ def chain_fault(session: Session, key: bytes | None, setting: Setting | None) ->
 
 
 def _writing(session: Session) -> _Writing:
-    session.connection()  # begins the transaction, if need be
+    connection = session.connection()  # begins the transaction, if need be
     transaction = session.get_transaction()
     assert transaction is not None
     held = session.info.get(_WRITING)
     if isinstance(held, _Writing) and held.transaction is transaction:
         return held
-    lock_chain(session)
-    setting = _head_setting(session)
+    lock_chain(connection)
+    end = _end(connection)
     key = read_key()
-    fault = chain_fault(session, key, setting)
+    fault = _fault(session, key, end)
     if fault is not None:
         raise AuditChainBroken(fault)
-    if setting is None:  # a new, empty log
+    head = ChainHead.parse(end.value) if end.value is not None else None  # _fault found it sealed by the key
+    if head is None:  # a new, empty log
         key = key_for_new_chain()
-        setting = Setting(key=HEAD_SETTING, value=ChainHead.sealed(key, 0, GENESIS).to_json())
-        session.add(setting)
+        head = ChainHead.sealed(key, 0, GENESIS)
+        connection.execute(_ADD_HEAD, {"value": head.to_json()})
     assert key is not None
-    held = _Writing(transaction, key, setting)
+    held = _Writing(transaction, connection, key, head)
     session.info[_WRITING] = held
     return held
 
 
-def _follow_on(key: bytes, head: Setting, entry: AuditEntry, prev_seq: int, prev_mac: str) -> None:
+def _seal_and_write(
+    connection: Connection, key: bytes, entry: AuditEntry, *, prev_seq: int, prev_mac: str, head_stored: bool
+) -> ChainHead:
+    """Seal `entry` to follow place `prev_seq` and seal `prev_mac`, write it and the new end, and return that end."""
     entry.seq, entry.prev_mac = prev_seq + 1, prev_mac
     entry.mac = entry_mac(key, entry)
-    head.value = ChainHead.sealed(key, entry.seq, entry.mac).to_json()
+    connection.execute(_ADD_ENTRY, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
+    head = ChainHead.sealed(key, entry.seq, entry.mac)
+    connection.execute(_MOVE_HEAD if head_stored else _ADD_HEAD, {"value": head.to_json()})
+    return head
 
 
 def append_entry(session: Session, entry: AuditEntry) -> None:
-    """Seal `entry` onto the end of the chain and add it to the session (it commits, or not, with the session)."""
+    """Seal `entry` onto the end of the chain and write it in the session's transaction (it commits, or not, with
+    the rest). Written with plain statements, not added to the session: every view of a record writes one."""
     writing = _writing(session)
-    head = ChainHead.parse(writing.head.value)
-    assert head is not None  # checked or written by _writing, then only written here
-    _follow_on(writing.key, writing.head, entry, head.seq, head.mac)
-    session.add(entry)
+    head, connection = writing.head, writing.connection
+    writing.head = _seal_and_write(
+        connection, writing.key, entry, prev_seq=head.seq, prev_mac=head.mac, head_stored=True
+    )
 
 
 def current_fault(session: Session) -> ChainFault | None:
     """Whether writers are stopped, and why (read only; takes no lock)."""
-    return chain_fault(session, read_key(), _head_setting(session))
+    return _fault(session, read_key(), _end(session.connection()))
 
 
 def restart_chain(session: Session, entry: AuditEntry) -> ChainFault:
     """Start a new chain with `entry` when the old one cannot be followed on from; a new key is made if the key
     file is missing. The entry's detail records why; entries before it stay, and `audit verify` reports them."""
-    session.connection()
-    lock_chain(session)
-    setting = _head_setting(session)
-    fault = chain_fault(session, read_key(), setting)
+    connection = session.connection()
+    lock_chain(connection)
+    end = _end(connection)
+    fault = _fault(session, read_key(), end)
     if fault is None:
         raise PathwaysError("The audit chain can be followed on from: there is nothing to restart.")
     key = key_for_new_chain()
-    if chain_fault(session, key, setting) is None:  # another program restored or made the key meanwhile
+    if _fault(session, key, end) is None:  # another program restored or made the key meanwhile
         raise PathwaysError("The audit chain can be followed on from: there is nothing to restart.")
-    last_seq = session.scalar(select(func.max(AuditEntry.seq))) or 0
     entry.detail = fault.value
-    if setting is None:
-        setting = Setting(key=HEAD_SETTING, value="")
-        session.add(setting)
-    _follow_on(key, setting, entry, last_seq, RESTART)
-    session.add(entry)
+    last_seq, stored = end.last_seq or 0, end.value is not None
+    _seal_and_write(connection, key, entry, prev_seq=last_seq, prev_mac=RESTART, head_stored=stored)
     session.info.pop(_WRITING, None)
     return fault
 

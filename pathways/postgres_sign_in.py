@@ -25,6 +25,7 @@ from db.models import Base
 from db.postgres_roles import FREE_TEXT
 from pathways.clock import now_utc
 from pathways.definitions import PathwayDefinition, load_definitions
+from pathways.scope import HIDDEN_COLUMNS, hidden_columns
 from pathways.services.accounts import SIGN_IN_FAILED, SignInFailed
 from pathways.store import Store, StoreUnavailable
 
@@ -75,8 +76,6 @@ def open_store_as(
 
 # --- free text the connected role may not read ---------------------------------------------------------------------
 
-HIDDEN_COLUMNS = "pathways_hidden_columns"  # Session.info: {table: (column, ...)} the connected role may not read
-
 
 def leave_out_unreadable_text(store: Store) -> dict[str, tuple[str, ...]]:
     """A manager's role may not read free-text columns (db/postgres_roles.py FREE_TEXT) unless granted reading
@@ -101,13 +100,8 @@ def leave_out_unreadable_text(store: Store) -> dict[str, tuple[str, ...]]:
     return hidden
 
 
-def _hidden(info: Mapping[str, object]) -> Mapping[str, tuple[str, ...]]:
-    found = info.get(HIDDEN_COLUMNS)
-    return found if isinstance(found, dict) else {}
-
-
 def _defer_hidden(state: ORMExecuteState) -> None:
-    hidden = _hidden(state.session.info)
+    hidden = hidden_columns(state.session.info)
     if not state.is_select or state.is_column_load or state.is_relationship_load or not hidden:
         return  # relationship loads follow the options of the query that loaded their parents
     options: list[_AbstractLoad] = []
@@ -145,7 +139,7 @@ def _deferrals(mapper: Mapper[Any], hidden: Mapping[str, tuple[str, ...]], depth
 
 
 def _blank_hidden(target: object, context: QueryContext) -> None:
-    hidden = _hidden(context.session.info) if context.session is not None else {}
+    hidden = hidden_columns(context.session.info) if context.session is not None else {}
     state = instance_state(target)
     for column in hidden.get(state.mapper.local_table.name, ()):  # type: ignore[attr-defined]
         if column not in state.dict:

@@ -18,7 +18,7 @@ with record ids only, and NotPermitted is raised with a message the user underst
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
@@ -42,6 +42,9 @@ FREE_TEXT = (
     "tasks.done_note",
     "screenings.override_reason",
 )
+
+# Session.info: {table: (column, ...)} the connected database role may not read (pathways/postgres_sign_in.py)
+HIDDEN_COLUMNS = "pathways_hidden_columns"
 
 WHOLE_FORCE = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 
@@ -106,18 +109,19 @@ def _refuse(
     message: str,
 ) -> None:
     with session_factory() as session:
-        write_audit(
-            session,
-            actor,
-            action,
-            clock(),
-            record_type=record_type,
-            record_id=record_id,
-            outcome="refused",
-            detail=OUT_OF_SCOPE,
-        )
+        refused = refuse_out_of_scope(session, actor, action, clock(), record_type, record_id, message)
         session.commit()
-    raise NotPermitted(message)
+    raise refused
+
+
+def refuse_out_of_scope(
+    session: Session, actor: Actor, action: str, at: datetime, record_type: str, record_id: int, message: str
+) -> NotPermitted:
+    """Audit the refusal of a record out of the actor's scope (its id only), and return the refusal to raise."""
+    write_audit(
+        session, actor, action, at, record_type=record_type, record_id=record_id, outcome="refused", detail=OUT_OF_SCOPE
+    )
+    return NotPermitted(message)
 
 
 def require_case_visible(
@@ -173,5 +177,17 @@ def reads_notes(session: Session, actor: Actor) -> bool:
     manager only when their account is granted it now (so a withdrawal counts at once, without signing out)."""
     if actor.role is not Role.MANAGER:
         return True
-    granted = session.scalar(select(User.may_read_notes).where(User.username == actor.username))
+    return notes_granted(actor, session.scalar(select(User.may_read_notes).where(User.username == actor.username)))
+
+
+def notes_granted(actor: Actor, granted: bool | None) -> bool:
+    """Whether the actor reads free text, given their account's "may read notes" now (None: no such account)."""
+    if actor.role is not Role.MANAGER:
+        return True
     return bool(granted) if granted is not None else actor.may_read_notes
+
+
+def hidden_columns(info: Mapping[str, object]) -> Mapping[str, tuple[str, ...]]:
+    """The columns of each table the session's database role may not read (see HIDDEN_COLUMNS)."""
+    found = info.get(HIDDEN_COLUMNS)
+    return found if isinstance(found, dict) else {}

@@ -17,7 +17,7 @@ from pathways.audit import write_audit
 from pathways.clock import local_date
 from pathways.deadline_index import index_case
 from pathways.definitions import PathwayDefinition
-from pathways.engine import check_timeline, open_deadlines, ordered, raised_tasks
+from pathways.engine import Fact, check_timeline, open_deadlines, ordered, raised_tasks
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
 from pathways.figure_index import index_case_figures
 from pathways.reference import live_definition
@@ -168,11 +168,17 @@ def refresh_case(case: Case, definition: PathwayDefinition, facts: list[Any]) ->
 
 
 def deadline_views(case: Case, definition: PathwayDefinition) -> tuple[DeadlineView, ...]:
-    facts = effective_facts(case.events)
+    return open_deadline_views(case.id, case.case_ref, definition, effective_facts(case.events))
+
+
+def open_deadline_views(
+    case_id: int, case_ref: str, definition: PathwayDefinition, facts: list[Fact]
+) -> tuple[DeadlineView, ...]:
+    """The deadlines still open on a case's timeline `facts`, as a screen shows them."""
     return tuple(
         DeadlineView(
-            case.id,
-            case.case_ref,
+            case_id,
+            case_ref,
             d.label,
             d.due_at,
             d.set_by.get("kind"),

@@ -3,22 +3,32 @@ each case's timeline with corrections shown as corrections. Viewing it is audite
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, Table, bindparam, null, select
+from sqlalchemy.orm import Session
 
-from db.models import Case, Event, Person, PersonChange
+from db.models import Base
 from pathways.actors import Actor
-from pathways.audit import authorise, write_audit
+from pathways.audit import authorise, refuse_role, write_audit
 from pathways.definitions import EVENT_FIELDS, PathwayDefinition
 from pathways.engine import FIELD_NAMES, check_event, eligibility, stage
-from pathways.errors import NotFound
-from pathways.scope import HIDDEN_NOTE, reads_notes, require_case_visible, require_person_visible, visible_cases
-from pathways.services.casework import deadline_views, load_case
+from pathways.errors import NotFound, NotPermitted
+from pathways.scope import (
+    HIDDEN_NOTE,
+    PERSON_REFUSED,
+    hidden_columns,
+    notes_granted,
+    refuse_out_of_scope,
+    require_case_visible,
+    visible_cases,
+    visible_people,
+)
+from pathways.services.casework import load_case, open_deadline_views
 from pathways.services.concurrency import saving
-from pathways.services.people import person_view
 from pathways.services.results import DeadlineView, PersonView
 from pathways.store import Store
 from pathways.timeline import effective_facts, fact_from_values
@@ -97,13 +107,41 @@ class StepOption:
     reason: str | None
 
 
-def _details(definition: PathwayDefinition, event: Event, notes: bool = True) -> str:
+class TimelineEvent(NamedTuple):
+    """One stored event as the record shows it: read as a plain row, the columns named, then its values."""
+
+    case_id: int
+    id: int
+    seq: int
+    name: str
+    action: str
+    corrects_id: int | None
+    occurred_at: datetime
+    due_at: datetime | None
+    recorded_at: datetime
+    recorded_by: str
+    correction_reason: str | None
+    offence: str | None
+    basis: str | None
+    authorised_by: str | None
+    result: str | None
+    substances: str | None
+    kind: str | None
+    service: str | None
+    place: str | None
+    reason: str | None
+    conditions: str | None
+    site: str | None
+    notes: str | None
+
+
+assert TimelineEvent._fields[-len(SHOWN_FIELDS) :] == SHOWN_FIELDS
+
+
+def _details(definition: PathwayDefinition, event: TimelineEvent, notes: bool = True) -> str:
     parts = []
-    for name in SHOWN_FIELDS:
-        if name == "notes" and not notes:
-            continue
-        value = getattr(event, name)
-        if value:
+    for name, value in zip(SHOWN_FIELDS, event[-len(SHOWN_FIELDS) :], strict=True):
+        if value and (notes or name != "notes"):
             shown = "; ".join(definition.label(v.strip()) for v in str(value).split(";")) if name != "notes" else value
             parts.append(f"{FIELD_NAMES.get(name, name.replace('_', ' ')).capitalize()}: {shown}")
     return " · ".join(parts)
@@ -113,7 +151,9 @@ def _hidden(text: str | None, notes: bool) -> str | None:
     return text if notes or text is None else HIDDEN_NOTE
 
 
-def _timeline(definition: PathwayDefinition, events: list[Event], notes: bool = True) -> tuple[TimelineEntry, ...]:
+def _timeline(
+    definition: PathwayDefinition, events: list[TimelineEvent], notes: bool = True
+) -> tuple[TimelineEntry, ...]:
     latest: dict[int, int] = {}
     for event in sorted(events, key=lambda e: e.seq):
         latest[event.corrects_id or event.id] = event.id
@@ -142,11 +182,23 @@ def _timeline(definition: PathwayDefinition, events: list[Event], notes: bool = 
     return tuple(entries)
 
 
-def summarise_case(store: Store, case: Case, notes: bool = True) -> CaseSummary:
+class _CaseHead(NamedTuple):
+    """What the record shows of a case besides its timeline."""
+
+    id: int
+    case_ref: str
+    pathway: str
+    closed: bool
+    first_event_at: datetime
+    version: int
+
+
+def _summary(
+    definition: PathwayDefinition, case: _CaseHead, events: list[TimelineEvent], date_of_birth: date, notes: bool
+) -> CaseSummary:
     """The case as a worker reads it; without `notes`, free text (notes, correction reasons) is left out."""
-    definition = store.definition(case.pathway)
-    facts = effective_facts(case.events)
-    decision = eligibility(definition, facts, case.person.date_of_birth) if definition.eligibility else None
+    facts = effective_facts(events)
+    decision = eligibility(definition, facts, date_of_birth) if definition.eligibility else None
     return CaseSummary(
         case.id,
         case.case_ref,
@@ -156,50 +208,107 @@ def summarise_case(store: Store, case: Case, notes: bool = True) -> CaseSummary:
         case.closed,
         case.first_event_at,
         decision.explain() if decision else None,
-        deadline_views(case, definition),
-        _timeline(definition, list(case.events), notes),
+        open_deadline_views(case.id, case.case_ref, definition, facts),
+        _timeline(definition, events, notes),
         case.version,
     )
+
+
+# --- reading the record: plain statements in one transaction, which also audits the view ----------------------------
+
+_PEOPLE, _CASES, _EVENTS, _CHANGES, _USERS = (
+    Base.metadata.tables[name] for name in ("people", "cases", "events", "person_changes", "users")
+)
+_ACCOUNT = select(_USERS.c.active, _USERS.c.may_read_notes).where(_USERS.c.username == bindparam("username"))
+_CHANGE_COLUMNS = tuple(f.name for f in fields(DetailChange))
+_EVENT_COLUMNS = len(TimelineEvent._fields)
+
+
+class _Reads(NamedTuple):
+    person: Select[Any]  # the person's details, and whether they are in the actor's scope
+    timelines: Select[Any]  # the events of their cases in the actor's scope (newest case first), then each case's head
+    changes: Select[Any]  # the corrections of their details
+
+
+@lru_cache(maxsize=64)
+def _reads(actor: Actor, hidden: frozenset[tuple[str, str]]) -> _Reads:
+    """The record's reads for `actor`, leaving out (as empty) the `hidden` (table, column) pairs: the free text a
+    manager's own PostgreSQL role may not read (pathways/scope.py). Made once for each actor: building statements
+    afresh costs more than running them."""
+
+    def readable(table: Table, names: tuple[str, ...]) -> list[ColumnElement[Any]]:
+        return [null().label(name) if (table.name, name) in hidden else table.c[name] for name in names]
+
+    person = select(*(_PEOPLE.c[f.name] for f in fields(PersonView)), visible_people(actor).label("in_scope"))
+    timelines = (
+        select(*readable(_EVENTS, TimelineEvent._fields), *(_CASES.c[name] for name in _CaseHead._fields))
+        .select_from(_CASES.outerjoin(_EVENTS, _EVENTS.c.case_id == _CASES.c.id))
+        .where(_CASES.c.person_id == bindparam("person_id"), visible_cases(actor))
+        .order_by(_CASES.c.first_event_at.desc(), _CASES.c.id.desc())
+    )
+    changes = (
+        select(*readable(_CHANGES, _CHANGE_COLUMNS))
+        .where(_CHANGES.c.person_id == bindparam("person_id"))
+        .order_by(_CHANGES.c.changed_at)
+    )
+    return _Reads(person.where(_PEOPLE.c.id == bindparam("person_id")), timelines, changes)
 
 
 def person_record(store: Store, *, actor: Actor, person_id: int) -> PersonRecord:
     """Everything about one person a worker may see, newest case first. The view is audited.
 
     Only the cases in the actor's scope are shown (pathways/scope.py); a manager not granted notes reads no free
-    text: event notes, correction reasons and the reasons for corrections of the person's details are left out."""
-    authorise(store.session_factory, actor, "view_person", store.clock)
-    require_person_visible(store.session_factory, actor, person_id, "view_person", store.clock)
+    text: event notes, correction reasons and the reasons for corrections of the person's details are left out.
+
+    The role and scope checks, the reads and the audit entry are one transaction: a refusal is audited in it, with
+    nothing else. (A record is opened far more often than anything is saved, so it is read as plain rows.)"""
 
     def read() -> PersonRecord:  # the view is audited, so this is a (small) write
         with store.unit_of_work().for_writing() as uow:
-            person = uow.session.get(Person, person_id)
-            if person is None:
-                raise NotFound("That person is not on record.")
-            notes = reads_notes(uow.session, actor)
-            cases = uow.session.scalars(
-                select(Case)
-                .where(Case.person_id == person_id, visible_cases(actor))
-                .order_by(Case.first_event_at.desc())
-                .options(selectinload(Case.events))
-            ).all()
-            changes = uow.session.scalars(
-                select(PersonChange).where(PersonChange.person_id == person_id).order_by(PersonChange.changed_at)
-            ).all()
-            record = PersonRecord(
-                person_view(person),
-                tuple(summarise_case(store, c, notes) for c in cases),
-                tuple(
-                    DetailChange(
-                        c.field, c.old_value, c.new_value, _hidden(c.reason, notes) or "", c.changed_at, c.changed_by
-                    )
-                    for c in changes
-                ),
-            )
+            record = _read_record(store, uow.session, actor, person_id)
+            if isinstance(record, NotPermitted):
+                uow.commit()  # the refusal's audit entry
+                raise record
             write_audit(uow.session, actor, "view_person", store.clock(), record_type="person", record_id=person_id)
             uow.commit()
             return record
 
     return saving(read)
+
+
+def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -> PersonRecord | NotPermitted:
+    """The record, or the refusal to raise once its audit entry (written here) is committed."""
+    connection = session.connection()
+    active, granted = connection.execute(_ACCOUNT, {"username": actor.username}).first() or (None, None)
+    if active is False or not actor.may("view_person"):
+        return refuse_role(session, actor, "view_person", store.clock(), disabled=active is False)
+    hidden = hidden_columns(session.info)
+    reads = _reads(actor, frozenset((table, column) for table, columns in hidden.items() for column in columns))
+    person = connection.execute(reads.person, {"person_id": person_id}).first()
+    if person is None:
+        raise NotFound("That person is not on record.")
+    if not person.in_scope:
+        return refuse_out_of_scope(session, actor, "view_person", store.clock(), "person", person_id, PERSON_REFUSED)
+    cases: dict[_CaseHead, list[TimelineEvent]] = {}
+    for row in connection.execute(reads.timelines, {"person_id": person_id}):
+        timeline = cases.setdefault(_CaseHead._make(row[_EVENT_COLUMNS:]), [])
+        event = TimelineEvent._make(row[:_EVENT_COLUMNS])
+        if event.id is not None:  # (a case always has events; the outer join only makes sure it is shown)
+            timeline.append(event)
+    changes = connection.execute(reads.changes, {"person_id": person_id}).all()
+    notes = notes_granted(actor, granted)
+    view = PersonView(*person[:-1])
+    return PersonRecord(
+        view,
+        tuple(
+            _summary(store.definition(case.pathway), case, timeline, view.date_of_birth, notes)
+            for case, timeline in cases.items()
+        ),
+        tuple(
+            DetailChange(c.field, c.old_value, c.new_value, _hidden(c.reason, notes) or "", c.changed_at, c.changed_by)
+            for c in changes
+        ),
+    )
 
 
 def case_version(store: Store, *, actor: Actor, case_id: int) -> int:

@@ -640,7 +640,6 @@ NOT_ACTED = {
     "settings.idle_lock_minutes",
     "contracts.contract_end",
     "people.checked_details",
-    "records.summarise_case",  # a helper of person_record, inside its unit of work
     "programmes.authorise_reader",  # a helper: the role check of the programme readers
     "consent.ensure_may_share",  # a read-only check of what a print or export may share, run before it
 }
