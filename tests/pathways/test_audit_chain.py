@@ -19,7 +19,7 @@ from pathways.audit_key import KEY_ENV
 from pathways.audit_verify import CannotVerify, ChainReport, verify_audit_log
 from pathways.errors import NotPermitted, PathwaysError
 from pathways.interchange.importer import import_dataset
-from pathways.services import accounts, people
+from pathways.services import accounts, people, records
 from pathways.services.audit_upkeep import restart_audit_chain
 from pathways.services.documents import note_document
 from pathways.store import Store
@@ -267,6 +267,40 @@ def test_two_writers_at_once_never_fork_the_chain(store: Store, admin: Actor) ->
     assert [e.seq for e in entries] == list(range(1, 61))
     report = _verify(store)
     assert report.intact and report.entries == 60, _texts(report)
+
+
+def test_views_and_other_writes_at_once_never_fork_the_chain(store: Store, navigator: Actor) -> None:
+    """Opening a record writes its audit entry in a unit of work for writing (on SQLite it holds the write lock
+    from its first statement); noting a document, in one that takes the chain's lock only when it audits. Both
+    kinds at once still follow on from one entry each."""
+    person = people.register_person(
+        store, actor=navigator, surname="Chain", forenames="Test", date_of_birth=date(1990, 1, 1), sex="F"
+    )
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for _ in range(15):
+                if worker % 2:
+                    manager = Actor(f"manager.{worker}", Role.MANAGER, f"pc-{worker}")
+                    records.person_record(store, actor=manager, person_id=person.id)
+                else:
+                    admin = Actor(f"admin.{worker}", Role.ADMINISTRATOR, f"pc-{worker}")
+                    note_document(store, actor=admin, person_id=person.id, document=f"letter:{worker}", sharing=None)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    entries = _entries(store)
+    assert [e.seq for e in entries] == list(range(1, 62))
+    assert sum(e.action == "view_person" for e in entries) == 30
+    report = _verify(store)
+    assert report.intact and report.entries == 61, _texts(report)
 
 
 def test_only_administrators_verify_the_log(store: Store, manager: Actor) -> None:
