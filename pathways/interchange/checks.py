@@ -21,7 +21,7 @@ from pathways.interchange.format import (
     parse_date,
     parse_local_moment,
 )
-from pathways.text_limits import longest_text, text_problem
+from pathways.text_limits import CONTROL, longest_text, text_problem
 from pathways.timeline import fact_from_values
 
 # The columns that carry an event's values (the rest say whose, which case, what and when).
@@ -35,6 +35,8 @@ TEXT_COLUMNS = {
     **{c: Event.__table__.c[c] for c in EVENT_VALUE_COLUMNS},
 }
 MULTILINE_COLUMNS = ("offence", "reason", "conditions", "notes")
+# Each text column's longest text and whether it may hold line breaks: worked out once, not for each cell.
+_TEXT_LIMITS = {column: (longest_text(kept), column in MULTILINE_COLUMNS) for column, kept in TEXT_COLUMNS.items()}
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,15 @@ def _shown(value: str) -> str:
 
 def text_problems(table: str, row: Row, columns: tuple[str, ...]) -> list[Problem]:
     """Control characters or over-long text in the row's text cells (which the database could not keep)."""
+    values = [(column, row.get(column)) for column in columns]
+    fits = all(len(value) <= _TEXT_LIMITS[column][0] for column, value in values)
+    if fits and not CONTROL.search("".join(value for _, value in values)):
+        return []  # nearly every row: text that fits, without control characters (one search for the whole row)
     problems: list[Problem] = []
-    for column in columns:
-        value = row.get(column)
-        words = text_problem(
-            value, column.replace("_", " "), longest_text(TEXT_COLUMNS[column]), multiline=column in MULTILINE_COLUMNS
-        )
-        if value and words:
+    for column, value in values:
+        longest, multiline = _TEXT_LIMITS[column]
+        words = text_problem(value, column.replace("_", " "), longest, multiline=multiline) if value else None
+        if words:
             problems.append(Problem(table, row.number, column, _shown(value), words))
     return problems
 
