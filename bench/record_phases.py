@@ -4,9 +4,9 @@
         .venv/bin/python bench/record_phases.py --database /tmp/pathways-scale/people-100000.sqlite
 
 Opens the records of 200 people a treatment worker may see (after 20 to warm up), as bench/scale_work.py does, and
-prints the median milliseconds of the whole and of each phase of `person_record`: the role check, the scope check,
-the unit of work that reads the record and audits the view, and within it the audit entry, each case's summary
-and the commit. Each phase is timed by wrapping the function `person_record` calls (this script's own process
+prints the median milliseconds of the whole and of each phase of `person_record`: its one unit of work, and within
+it the account and scope checks with the reads (and within those each case's summary), the audit entry and the
+commit. Each phase is timed by wrapping the function `person_record` calls (this script's own process
 only). Each view is written to the database's audit log, as in the app.
 """
 

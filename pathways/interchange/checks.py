@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from db.models import Case, Event, Person
@@ -60,6 +61,11 @@ class EventIn:
     values: dict[str, str]
 
     def fact(self) -> Fact:
+        """The event as the rules read it: made once, as each check of an import reads it again."""
+        return self._fact
+
+    @cached_property
+    def _fact(self) -> Fact:
         return fact_from_values(self.name, self.occurred_at, self.values, self.due_at, self.row)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from db.models import Base, Case, Person
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
+from pathways.case_figures import figures_basis
 from pathways.clock import local_date
 from pathways.deadline_index import deadline_rows, index_case
 from pathways.engine import Fact, check_timeline, ordered
@@ -330,9 +331,12 @@ def _new_case_figures(
 ) -> list[dict[str, Any] | None]:
     """The case-figures rows of the new cases (version 1, as _case_row makes them)."""
     rows: list[dict[str, Any] | None] = []
+    bases: dict[str, str] = {}  # each pathway's basis of figures, worked out once (it hashes the pathway's rules)
     for case_ref, events in new.items():
         first = events[0]
         definition = store.definitions[first.pathway]
+        if first.pathway not in bases:
+            bases[first.pathway] = figures_basis(definition)
         person = checked.people[first.person_ref].details
         facts = ordered([e.fact() for e in events])
         head = FigureHead(
@@ -347,7 +351,7 @@ def _new_case_figures(
             person["sex"],
             person.get("ethnicity"),
         )
-        rows.append(figure_row(definition, head, facts))
+        rows.append(figure_row(definition, head, facts, bases[first.pathway]))
     return rows
 
 
