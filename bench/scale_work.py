@@ -14,8 +14,8 @@ for a person's record, the audit of the view). The baseline side is hand-written
 word-index search within the worker's scope (the words that begin as typed, then those that sound alike) and
 the first screenful's rows; for a record, the worker's account and the person with their scope, then their
 cases in scope, the events and the corrections of their details, in a transaction that seals the view onto the
-audit chain (the bare reads are also timed, as record_read_ms); one query for each worklist within the worker's scope; a few
-GROUP BY counts for the cohort (and a one-page ReportLab canvas for its PDF); a plain SELECT written with
+audit chain (the bare reads are also timed, as record_read_ms); one query for each worklist within the worker's
+scope; a few GROUP BY counts for the cohort (and a one-page ReportLab canvas for its PDF); a plain SELECT written with
 csv.writer for the export.
 """
 

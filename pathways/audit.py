@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import AuditEntry, User
+from db.models import User
 from pathways.actors import ACTION_WORDS, Actor
-from pathways.audit_chain import append_entry
+from pathways.audit_chain import NewEntry, append_entry
 from pathways.errors import NotPermitted
 
 
@@ -29,7 +29,7 @@ def write_audit(
     """Add an audit entry to the session, so it commits (or not) with the action itself."""
     append_entry(
         session,
-        AuditEntry(
+        NewEntry(
             at=at,
             actor=actor.username,
             role=actor.role.value,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.orm import Session, SessionTransaction
@@ -80,6 +80,20 @@ def fault_message(fault: ChainFault) -> str:
         f"The record of where the audit log ends {what}, so entries may have been removed from the log; nothing "
         f"was saved. An administrator should run python main.py audit verify, then {RESTART_COMMAND}."
     )
+
+
+class NewEntry(NamedTuple):
+    """An entry to seal onto the chain: what was done, by whom, from where, to which record (ids only)."""
+
+    at: datetime
+    actor: str
+    role: str
+    workstation: str
+    action: str
+    outcome: str
+    record_type: str | None = None
+    record_id: int | None = None
+    detail: str | None = None
 
 
 # --- the seals -------------------------------------------------------------------------------------------------------
@@ -179,7 +193,6 @@ _END = select(
     select(_SETTINGS.c.value).where(_SETTINGS.c.key == HEAD_SETTING).scalar_subquery(),
     select(func.max(_LOG.c.seq)).scalar_subquery(),
 )
-_ENTRY_COLUMNS = tuple(column.name for column in _LOG.columns if column.name != "id")
 _ADD_ENTRY = insert(_LOG)
 _ADD_HEAD = insert(_SETTINGS).values(key=HEAD_SETTING)
 _MOVE_HEAD = update(_SETTINGS).where(_SETTINGS.c.key == HEAD_SETTING)
@@ -266,18 +279,19 @@ def _writing(session: Session) -> _Writing:
 
 
 def _seal_and_write(
-    connection: Connection, key: bytes, entry: AuditEntry, *, prev_seq: int, prev_mac: str, head_stored: bool
+    connection: Connection, key: bytes, entry: NewEntry, *, prev_seq: int, prev_mac: str, head_stored: bool
 ) -> ChainHead:
     """Seal `entry` to follow place `prev_seq` and seal `prev_mac`, write it and the new end, and return that end."""
-    entry.seq, entry.prev_mac = prev_seq + 1, prev_mac
-    entry.mac = entry_mac(key, entry)
-    connection.execute(_ADD_ENTRY, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
-    head = ChainHead.sealed(key, entry.seq, entry.mac)
+    fields = entry._asdict()
+    seq = prev_seq + 1
+    mac = mac_of(key, seq=seq, prev_mac=prev_mac, **fields)
+    connection.execute(_ADD_ENTRY, {**fields, "seq": seq, "prev_mac": prev_mac, "mac": mac})
+    head = ChainHead.sealed(key, seq, mac)
     connection.execute(_MOVE_HEAD if head_stored else _ADD_HEAD, {"value": head.to_json()})
     return head
 
 
-def append_entry(session: Session, entry: AuditEntry) -> None:
+def append_entry(session: Session, entry: NewEntry) -> None:
     """Seal `entry` onto the end of the chain and write it in the session's transaction (it commits, or not, with
     the rest). Written with plain statements, not added to the session: every view of a record writes one."""
     writing = _writing(session)
@@ -292,7 +306,7 @@ def current_fault(session: Session) -> ChainFault | None:
     return _fault(session, read_key(), _end(session.connection()))
 
 
-def restart_chain(session: Session, entry: AuditEntry) -> ChainFault:
+def restart_chain(session: Session, entry: NewEntry) -> ChainFault:
     """Start a new chain with `entry` when the old one cannot be followed on from; a new key is made if the key
     file is missing. The entry's detail records why; entries before it stay, and `audit verify` reports them."""
     connection = session.connection()
@@ -304,9 +318,10 @@ def restart_chain(session: Session, entry: AuditEntry) -> ChainFault:
     key = key_for_new_chain()
     if _fault(session, key, end) is None:  # another program restored or made the key meanwhile
         raise PathwaysError("The audit chain can be followed on from: there is nothing to restart.")
-    entry.detail = fault.value
     last_seq, stored = end.last_seq or 0, end.value is not None
-    _seal_and_write(connection, key, entry, prev_seq=last_seq, prev_mac=RESTART, head_stored=stored)
+    _seal_and_write(
+        connection, key, entry._replace(detail=fault.value), prev_seq=last_seq, prev_mac=RESTART, head_stored=stored
+    )
     session.info.pop(_WRITING, None)
     return fault
 

@@ -22,11 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import AuditEntry, User
+from db.models import User
 from db.postgres_roles import change_own_role_password, roles_kept_elsewhere
 from pathways.actors import Actor, Role
 from pathways.audit import authorise, write_audit
-from pathways.audit_chain import append_entry
+from pathways.audit_chain import NewEntry, append_entry
 from pathways.definitions import RESOURCES
 from pathways.errors import InvalidInput, NotFound, NotPermitted, PathwaysError
 from pathways.services.sign_in_limits import throttled_message, throttled_until
@@ -313,7 +313,7 @@ def _audit_failed_sign_in(
     """Nobody is signed in, so the entry names no actor or role: only the account tried, when it exists."""
     append_entry(
         session,
-        AuditEntry(
+        NewEntry(
             at=store.clock(),
             actor=NOT_SIGNED_IN,
             role="",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from db.models import AuditEntry
 from pathways.actors import Actor
 from pathways.audit import authorise
-from pathways.audit_chain import ChainFault, restart_chain
+from pathways.audit_chain import ChainFault, NewEntry, restart_chain
 from pathways.store import Store
 
 
@@ -14,7 +13,7 @@ def restart_audit_chain(store: Store, *, actor: Actor) -> ChainFault:
     actions again. Refused while the chain can be followed on from. Administrators only."""
     authorise(store.session_factory, actor, "restart_audit_chain", store.clock)
     with store.unit_of_work() as uow:
-        entry = AuditEntry(
+        entry = NewEntry(
             at=store.clock(),
             actor=actor.username,
             role=actor.role.value,
