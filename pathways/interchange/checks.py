@@ -23,10 +23,11 @@ from pathways.interchange.format import (
     parse_local_moment,
 )
 from pathways.text_limits import CONTROL, longest_text, text_problem
-from pathways.timeline import fact_from_values
+from pathways.timeline import VALUE_FIELDS
 
 # The columns that carry an event's values (the rest say whose, which case, what and when).
 EVENT_VALUE_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in (*EVENT_REQUIRED, "due_at"))
+assert set(EVENT_VALUE_COLUMNS) <= set(VALUE_FIELDS)  # so an event's values are a Fact's values as they are
 # Where each text column is kept, for its longest length; free text may run over several lines.
 TEXT_COLUMNS = {
     "person_ref": Person.__table__.c.person_ref,
@@ -66,7 +67,8 @@ class EventIn:
 
     @cached_property
     def _fact(self) -> Fact:
-        return fact_from_values(self.name, self.occurred_at, self.values, self.due_at, self.row)
+        # `values` holds only the event's non-empty values (check_events), as a Fact does: the two share it.
+        return Fact(self.name, self.occurred_at, self.values, self.due_at, self.row)
 
 
 @dataclass

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import count
+from itertools import count, islice
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from pathways.timeline import VALUE_FIELDS, effective_facts, summary
 Progress = Callable[[str, int, int], None]
 SIGNATURE_FIELDS = ("site", "service", "offence", "basis", "result", "substances", "kind", "reason", "conditions")
 CHUNK = 500
+INSERT_BATCH = 5000  # rows a bulk insert writes in one executemany
 
 
 @dataclass
@@ -229,26 +230,32 @@ def _write(
     if new_cases:
         rows = [_case_row(store, new[ref], person_ids, actor, now) for ref in new_cases]
         case_ids.update(_insert_returning(session, "cases", rows, "case_ref"))
-    event_rows: list[dict[str, Any]] = []
-    for case_ref, events in new.items():
-        start = max((e.seq for e in held.cases[case_ref].events), default=0) if case_ref in held.cases else 0
-        event_rows.extend(_event_row(e, case_ids[case_ref], start + i, actor, now) for i, e in enumerate(events, 1))
-    _bulk_insert(session, "events", event_rows)
+
+    def event_rows() -> Iterator[dict[str, Any]]:  # made as they are written: a large import never holds them all
+        for case_ref, events in new.items():
+            start = max((e.seq for e in held.cases[case_ref].events), default=0) if case_ref in held.cases else 0
+            yield from (_event_row(e, case_ids[case_ref], start + i, actor, now) for i, e in enumerate(events, 1))
+
+    events_added = _bulk_insert(session, "events", event_rows())
     _bulk_insert(session, "open_deadlines", _new_case_deadlines(store, {r: new[r] for r in new_cases}, case_ids))
     keep_rows(session, _new_case_figures(store, checked, {r: new[r] for r in new_cases}, case_ids, person_ids))
     for case_ref in new:
         if case_ref in held.cases:
             _refresh_held_case(session, store, held.cases[case_ref])
-    report.people_added, report.cases_added, report.events_added = len(fresh), len(new_cases), len(event_rows)
-    detail = f"people added {len(fresh)}, cases added {len(new_cases)}, events added {len(event_rows)}"
+    report.people_added, report.cases_added, report.events_added = len(fresh), len(new_cases), events_added
+    detail = f"people added {len(fresh)}, cases added {len(new_cases)}, events added {events_added}"
     write_audit(session, actor, "import_dataset", now, detail=detail)
 
 
-def _bulk_insert(session: Session, table_name: str, rows: list[dict[str, Any]]) -> None:
-    """Core executemany in batches: far faster than the ORM for a large import, in the same transaction."""
+def _bulk_insert(session: Session, table_name: str, rows: Iterable[dict[str, Any]]) -> int:
+    """Core executemany in batches: far faster than the ORM for a large import, in the same transaction. The rows
+    are taken a batch at a time, so they may be made as they are written. Returns how many were written."""
     table = Base.metadata.tables[table_name]
-    for offset in range(0, len(rows), 5000):
-        session.connection().execute(insert(table), rows[offset : offset + 5000])
+    remaining, written = iter(rows), 0
+    while batch := list(islice(remaining, INSERT_BATCH)):
+        session.connection().execute(insert(table), batch)
+        written += len(batch)
+    return written
 
 
 def _insert_returning(session: Session, table_name: str, rows: list[dict[str, Any]], key: str) -> dict[str, int]:
