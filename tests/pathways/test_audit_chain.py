@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -246,23 +247,31 @@ def test_a_different_key_is_refused_rather_than_splitting_the_chain(
         _verify(store)
 
 
-def test_two_writers_at_once_never_fork_the_chain(store: Store, admin: Actor) -> None:
+def _at_once(work: Callable[[int], None], workers: int = 4) -> list[BaseException]:
+    """Run `work(0)` .. `work(workers - 1)` on threads at the same time; what any of them raised."""
     errors: list[BaseException] = []
 
-    def write(worker: int) -> None:
+    def run(worker: int) -> None:
         try:
-            actor = Actor(f"admin.{worker}", Role.ADMINISTRATOR, f"pc-{worker}")
-            for i in range(15):
-                note_document(store, actor=actor, person_id=i, document=f"letter:{worker}", sharing=None)
-        except BaseException as exc:  # reported below
+            work(worker)
+        except BaseException as exc:  # reported to the test
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_two_writers_at_once_never_fork_the_chain(store: Store, admin: Actor) -> None:
+    def write(worker: int) -> None:
+        actor = Actor(f"admin.{worker}", Role.ADMINISTRATOR, f"pc-{worker}")
+        for i in range(15):
+            note_document(store, actor=actor, person_id=i, document=f"letter:{worker}", sharing=None)
+
+    assert _at_once(write) == []
     entries = _entries(store)
     assert [e.seq for e in entries] == list(range(1, 61))
     report = _verify(store)
@@ -276,26 +285,17 @@ def test_views_and_other_writes_at_once_never_fork_the_chain(store: Store, navig
     person = people.register_person(
         store, actor=navigator, surname="Chain", forenames="Test", date_of_birth=date(1990, 1, 1), sex="F"
     )
-    errors: list[BaseException] = []
 
     def work(worker: int) -> None:
-        try:
-            for _ in range(15):
-                if worker % 2:
-                    manager = Actor(f"manager.{worker}", Role.MANAGER, f"pc-{worker}")
-                    records.person_record(store, actor=manager, person_id=person.id)
-                else:
-                    admin = Actor(f"admin.{worker}", Role.ADMINISTRATOR, f"pc-{worker}")
-                    note_document(store, actor=admin, person_id=person.id, document=f"letter:{worker}", sharing=None)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        for _ in range(15):
+            if worker % 2:
+                manager = Actor(f"manager.{worker}", Role.MANAGER, f"pc-{worker}")
+                records.person_record(store, actor=manager, person_id=person.id)
+            else:
+                admin = Actor(f"admin.{worker}", Role.ADMINISTRATOR, f"pc-{worker}")
+                note_document(store, actor=admin, person_id=person.id, document=f"letter:{worker}", sharing=None)
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _at_once(work) == []
     entries = _entries(store)
     assert [e.seq for e in entries] == list(range(1, 62))
     assert sum(e.action == "view_person" for e in entries) == 30
