@@ -52,7 +52,7 @@ def case_rule_problems(
     for case in _held_cases(session, people, ruled).values():
         timelines[(str(case.person.person_ref), case.pathway, case.case_ref)] = effective_facts(case.events)
     for event in wanted:
-        timelines[(event.person_ref, event.pathway, event.case_ref)].append(event.fact())
+        timelines[(event.person_ref, event.pathway, event.case_ref)].append(event.fact)
     by_person: dict[tuple[str, str], list[EarlierCase]] = defaultdict(list)
     for (person_ref, pathway, case_ref), found in timelines.items():
         by_person[(person_ref, pathway)].append(EarlierCase(case_ref, tuple(ordered(found))))

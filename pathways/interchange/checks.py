@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any
 
 from db.models import Case, Event, Person
@@ -48,27 +47,31 @@ class PersonIn:
     details: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: an import holds one for each event row
 class EventIn:
     row: int
     person_ref: str
     case_ref: str
     pathway: str
-    name: str
-    occurred_at: datetime
     occurred_time_known: bool
-    due_at: datetime | None
     due_time_known: bool
-    values: dict[str, str]
+    fact: Fact  # the event as the rules read it (its name, moment, due date and values): made once
 
-    def fact(self) -> Fact:
-        """The event as the rules read it: made once, as each check of an import reads it again."""
-        return self._fact
+    @property
+    def name(self) -> str:
+        return self.fact.name
 
-    @cached_property
-    def _fact(self) -> Fact:
-        # `values` holds only the event's non-empty values (check_events), as a Fact does: the two share it.
-        return Fact(self.name, self.occurred_at, self.values, self.due_at, self.row)
+    @property
+    def occurred_at(self) -> datetime:
+        return self.fact.occurred_at
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.fact.due_at
+
+    @property
+    def values(self) -> Mapping[str, str]:
+        return self.fact.values
 
 
 @dataclass
@@ -192,18 +195,11 @@ def check_events(
                 default_due(definitions[row.get("pathway")].event(row.get("event")), occurred_at),
                 occurred_known,
             )
+        # `values` holds only the event's non-empty values, as a Fact's do
+        fact = Fact(row.get("event"), occurred_at, values, due_at, row.number)
         event = EventIn(
-            row.number,
-            person_ref,
-            row.get("case_ref"),
-            row.get("pathway"),
-            row.get("event"),
-            occurred_at,
-            occurred_known,
-            due_at,
-            due_known,
-            values,
+            row.number, person_ref, row.get("case_ref"), row.get("pathway"), occurred_known, due_known, fact
         )
-        for column, message in field_problems(definitions[event.pathway], event.fact()):
+        for column, message in field_problems(definitions[event.pathway], event.fact):
             result.problems.append(Problem("events", row.number, column, row.get(column), message))
         result.events.append(event)

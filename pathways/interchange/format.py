@@ -70,7 +70,7 @@ class DatasetRefused(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a dataset holds one for each row
 class Row:
     number: int  # as a spreadsheet shows it: the header is row 1
     values: dict[str, str]

@@ -131,7 +131,7 @@ def _new_events(checked: Checked, held: _Held) -> dict[str, list[EventIn]]:
         by_case[event.case_ref].append(event)
     for case_ref, case in held.cases.items():
         known = {_signature(f, f.name) for f in effective_facts(case.events)}
-        by_case[case_ref] = [e for e in by_case[case_ref] if _signature(e.fact(), e.name) not in known]
+        by_case[case_ref] = [e for e in by_case[case_ref] if _signature(e.fact, e.name) not in known]
     return {ref: events for ref, events in by_case.items() if events}
 
 
@@ -151,7 +151,7 @@ def _timeline_problems(
         case = held.cases.get(case_ref)
         before = effective_facts(case.events) if case else []
         dob = case.person.date_of_birth if case else checked.people[first.person_ref].details["date_of_birth"]
-        incoming = [e.fact() for e in events]
+        incoming = [e.fact for e in events]
         for problem in check_timeline(definition, ordered([*before, *incoming]), dob, now, check_fields=False):
             row = problem.fact.ref if any(problem.fact is f for f in incoming) else None
             words = f"case {case_ref}: {problem.message}"
@@ -287,7 +287,7 @@ def _case_row(
 ) -> dict[str, Any]:
     first = events[0]
     definition = store.definitions[first.pathway]
-    facts = ordered([e.fact() for e in events])
+    facts = ordered([e.fact for e in events])
     return {
         "case_ref": first.case_ref,
         "person_id": person_ids[first.person_ref],
@@ -345,7 +345,7 @@ def _new_case_figures(
         if first.pathway not in bases:
             bases[first.pathway] = figures_basis(definition)
         person = checked.people[first.person_ref].details
-        facts = ordered([e.fact() for e in events])
+        facts = ordered([e.fact for e in events])
         head = FigureHead(
             case_ids[case_ref],
             case_ref,
@@ -366,7 +366,7 @@ def _new_case_deadlines(store: Store, new: dict[str, list[EventIn]], case_ids: d
     rows: list[dict[str, Any]] = []
     for case_ref, events in new.items():
         definition = store.definitions[events[0].pathway]
-        facts = ordered([e.fact() for e in events])
+        facts = ordered([e.fact for e in events])
         rows.extend(deadline_rows(definition, case_ids[case_ref], facts, refs_are_events=False))
     return rows
 

@@ -44,7 +44,8 @@ def _rows(table: str, records: Iterable[Sequence[object]]) -> list[Row]:
             continue
         if len(texts) > len(header) and any(texts[len(header) :]):
             raise DatasetRefused([Problem(table, number, None, "", "this row has more cells than the header")])
-        rows.append(Row(number, {name: text for name, text in zip(header, texts, strict=False) if name}))
+        # only the cells with text (an empty cell reads as "" all the same): a large file's rows take less memory
+        rows.append(Row(number, {name: text for name, text in zip(header, texts, strict=False) if name and text}))
     return rows
 
 
