@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from db.models import AuditEntry
 from pathways.actors import Actor, Role, command_line_actor
 from pathways.errors import NotPermitted
-from pathways.services import accounts, people
+from pathways.services import accounts, people, records
 from pathways.services.accounts import SIGN_IN_FAILED, SignInFailed, SignInThrottled, UserView
 from pathways.services.sign_in_limits import FAILED_LIMIT
 from pathways.store import Store
@@ -80,18 +80,27 @@ def test_an_account_disabled_after_sign_in_can_do_nothing_more(store: Store) -> 
     user = _add_navigator(store)
     actor = accounts.sign_in(store, username="nav.smith", password=GOOD, workstation="custody-pc-1")
 
-    def register(who: Actor, forenames: str = "Jo") -> None:
-        people.register_person(
+    def register(who: Actor, forenames: str = "Jo") -> int:
+        return people.register_person(
             store, actor=who, surname="Doe", forenames=forenames, date_of_birth=date(1990, 2, 3), sex="F"
-        )
+        ).id
 
-    register(actor)
+    person_id = register(actor)
+    records.person_record(store, actor=actor, person_id=person_id)
     accounts.set_active(store, actor=OS, user_id=user.id, active=False)
     with pytest.raises(NotPermitted, match="Your account has been disabled, so you cannot register a person"):
         register(actor)
+    # Opening a record checks the account in its own transaction, with the reads and the audit of the view.
+    with pytest.raises(NotPermitted, match="Your account has been disabled, so you cannot view a person's record"):
+        records.person_record(store, actor=actor, person_id=person_id)
     with store.unit_of_work() as uow:
-        refused = uow.session.scalars(select(AuditEntry).where(AuditEntry.outcome == "refused")).one()
-        assert (refused.actor, refused.action, refused.detail) == ("nav.smith", "register_person", "account disabled")
+        refused = uow.session.scalars(select(AuditEntry).where(AuditEntry.outcome == "refused")).all()
+        assert [(e.actor, e.action, e.detail) for e in refused] == [
+            ("nav.smith", "register_person", "account disabled"),
+            ("nav.smith", "view_person", "account disabled"),
+        ]
+        views = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "view_person")).all()
+        assert [e.outcome for e in views] == ["ok", "refused"]  # the refused view wrote nothing else
     with pytest.raises(SignInFailed):
         accounts.sign_in(store, username="nav.smith", password=GOOD, workstation="custody-pc-1")
     accounts.set_active(store, actor=OS, user_id=user.id, active=True)
