@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT))
 
 from pathways.actors import Actor, Role, command_line_actor  # noqa: E402
 from pathways.demo import synthetic_dataset  # noqa: E402
-from pathways.interchange.format import Row  # noqa: E402
 from pathways.interchange.importer import import_rows  # noqa: E402
 from pathways.interchange.reader import Dataset  # noqa: E402
 from pathways.services.records import person_record  # noqa: E402
@@ -65,9 +64,7 @@ def build(path: Path, people: int) -> tuple[Store, str]:
     started = time.perf_counter()
     data = synthetic_dataset(people, seed=7, today=date.today())
     made = time.perf_counter() - started
-    dataset = Dataset(
-        [Row(n, r) for n, r in enumerate(data.people, 2)], [Row(n, r) for n, r in enumerate(data.events, 2)]
-    )
+    dataset = Dataset.of_records(data.people, data.events)
     started = time.perf_counter()
     report = import_rows(store, actor=command_line_actor(), dataset=dataset)
     took = time.perf_counter() - started

@@ -48,7 +48,6 @@ sys.path.insert(0, str(ROOT))
 
 from pathways.actors import command_line_actor  # noqa: E402
 from pathways.demo import synthetic_dataset  # noqa: E402
-from pathways.interchange.format import Row  # noqa: E402
 from pathways.interchange.importer import import_rows  # noqa: E402
 from pathways.interchange.reader import Dataset  # noqa: E402
 from pathways.store import Store, open_store  # noqa: E402
@@ -134,7 +133,7 @@ def build(path: Path, cases: int, events: int) -> tuple[Store, str]:
     data = synthetic_dataset(round(cases / CASES_PER_PERSON), seed=11, today=TODAY, years=1, pathways=("dtoa",))
     padded = pad_events(data.events, events, seed=11)
     made = time.perf_counter() - started
-    dataset = Dataset([Row(n, r) for n, r in enumerate(data.people, 2)], [Row(n, r) for n, r in enumerate(padded, 2)])
+    dataset = Dataset.of_records(data.people, padded)
     partial = path.with_name(path.name + ".building")
     partial.unlink(missing_ok=True)
     store = open_store(f"sqlite:///{partial}")

@@ -33,7 +33,6 @@ from scale_build import peak_memory_mb  # noqa: E402
 from pathways.actors import command_line_actor  # noqa: E402
 from pathways.audit_key import KEY_ENV  # noqa: E402
 from pathways.demo import synthetic_batches  # noqa: E402
-from pathways.interchange.format import Row  # noqa: E402
 from pathways.interchange.importer import ImportReport, import_rows  # noqa: E402
 from pathways.interchange.reader import Dataset  # noqa: E402
 from pathways.store import open_store  # noqa: E402
@@ -50,7 +49,7 @@ def new_people(people: int, today: date) -> Dataset:
     for row in data.events:
         row["person_ref"] = PREFIX + row["person_ref"]
         row["case_ref"] = PREFIX + row["case_ref"]
-    return Dataset([Row(n, r) for n, r in enumerate(data.people, 2)], [Row(n, r) for n, r in enumerate(data.events, 2)])
+    return Dataset.of_records(data.people, data.events)  # the rows as a file's are read
 
 
 def main() -> None:

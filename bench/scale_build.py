@@ -28,7 +28,6 @@ sys.path.insert(0, str(ROOT))
 
 from pathways.actors import command_line_actor  # noqa: E402
 from pathways.demo import synthetic_batches  # noqa: E402
-from pathways.interchange.format import Row  # noqa: E402
 from pathways.interchange.importer import import_rows  # noqa: E402
 from pathways.interchange.reader import Dataset  # noqa: E402
 from pathways.store import open_store  # noqa: E402
@@ -54,9 +53,9 @@ def import_in_batches(database: Path, people: int, batch: int, today: date) -> d
     started = time.perf_counter()
     for data in synthetic_batches(people, size=batch, seed=SEED, today=today):
         generated += time.perf_counter() - started
-        dataset = Dataset(
-            [Row(n, r) for n, r in enumerate(data.people, 2)], [Row(n, r) for n, r in enumerate(data.events, 2)]
-        )
+        dataset = Dataset.of_records(data.people, data.events)  # the rows as a file's are read
+        count, batch_events = len(data.people), len(data.events)
+        del data  # only the rows are held during the import, as when a file is imported
         started = time.perf_counter()
         report = import_rows(store, actor=actor, dataset=dataset)
         took = time.perf_counter() - started
@@ -64,9 +63,9 @@ def import_in_batches(database: Path, people: int, batch: int, today: date) -> d
             problems = "; ".join(p.describe() for p in report.errors[:5])
             raise SystemExit(f"The import refused generated data ({len(report.errors)} problems): {problems}")
         imported += took
-        count = len(data.people) + len(data.events)
+        count += batch_events
         rows += count
-        events += len(data.events)
+        events += batch_events
         rates.append(count / took)
         print(f"  imported {rows:,} rows ({count / took:,.0f} rows/s in this batch)", file=sys.stderr, flush=True)
         started = time.perf_counter()

@@ -11,7 +11,6 @@ from pathways.clock import local_date
 from pathways.demo import synthetic_dataset
 from pathways.demo_consents import add_demo_consents
 from pathways.errors import InvalidInput
-from pathways.interchange.format import Row
 from pathways.interchange.importer import ImportReport, Progress, import_rows
 from pathways.interchange.reader import Dataset
 from pathways.store import Store
@@ -41,10 +40,7 @@ def fill_demo_database(
             uow.session.add(Setting(key=DEMO_SETTING, value="synthetic people and cases; not real records"))
             uow.commit()
     synthetic = synthetic_dataset(people, seed=seed, today=local_date(store.clock()))
-    dataset = Dataset(
-        [Row(n, row) for n, row in enumerate(synthetic.people, start=2)],
-        [Row(n, row) for n, row in enumerate(synthetic.events, start=2)],
-    )
+    dataset = Dataset.of_records(synthetic.people, synthetic.events)
     report = import_rows(store, actor=actor, dataset=dataset, progress=progress)
     if report.errors:
         raise InvalidInput(f"The demo generator made data the rules refuse: {report.errors[0].describe()}")

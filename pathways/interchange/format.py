@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -77,6 +78,12 @@ class Row:
 
     def get(self, column: str) -> str:
         return self.values.get(column, "")
+
+    @classmethod
+    def read(cls, number: int, cells: Iterable[tuple[str, str]]) -> Row:
+        """A row as an import keeps it: only the cells with a column and text (an empty cell reads as "" all the
+        same), so a large file's rows take less memory."""
+        return cls(number, {name: text for name, text in cells if name and text})
 
 
 def parse_date(text: str) -> date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,15 @@ from pathways.interchange.format import TABLES, DatasetRefused, Problem, Row
 class Dataset:
     people: list[Row]
     events: list[Row]
+
+    @classmethod
+    def of_records(cls, people: Iterable[Mapping[str, str]], events: Iterable[Mapping[str, str]]) -> Dataset:
+        """Records a program made (the demo generator), kept as a file's rows are read: numbered from 2 (the header
+        is row 1), only the cells with text."""
+        return cls(
+            [Row.read(n, record.items()) for n, record in enumerate(people, 2)],
+            [Row.read(n, record.items()) for n, record in enumerate(events, 2)],
+        )
 
 
 def _rows(table: str, records: Iterable[Sequence[object]]) -> list[Row]:
@@ -44,8 +53,7 @@ def _rows(table: str, records: Iterable[Sequence[object]]) -> list[Row]:
             continue
         if len(texts) > len(header) and any(texts[len(header) :]):
             raise DatasetRefused([Problem(table, number, None, "", "this row has more cells than the header")])
-        # only the cells with text (an empty cell reads as "" all the same): a large file's rows take less memory
-        rows.append(Row(number, {name: text for name, text in zip(header, texts, strict=False) if name and text}))
+        rows.append(Row.read(number, zip(header, texts, strict=False)))
     return rows
 
 
