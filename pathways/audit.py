@@ -26,7 +26,7 @@ def write_audit(
     outcome: str = "ok",
     detail: str | None = None,
 ) -> None:
-    """Add an audit entry to the session, so it commits (or not) with the action itself."""
+    """Write an audit entry in the session's transaction, so it commits (or not) with the action itself."""
     append_entry(
         session,
         NewEntry(

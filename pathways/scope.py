@@ -13,7 +13,8 @@
 The conditions are SQL (correlated EXISTS on indexed columns), so lists and searches filter in the database. The
 services call `require_case_visible` / `require_person_visible` / `require_event_visible` / `require_task_visible`
 after the role check (pathways.audit.authorise): out of scope, the refusal is audited in its own transaction,
-with record ids only, and NotPermitted is raised with a message the user understands.
+with record ids only, and NotPermitted is raised with a message the user understands. Opening a person's record
+checks the same condition inside its one transaction instead, and audits a refusal there (`refuse_out_of_scope`).
 """
 
 from __future__ import annotations
