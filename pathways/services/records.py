@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, null, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, exists, null, select
 from sqlalchemy.orm import Session
 
 from db.models import Base
@@ -221,11 +221,17 @@ _PEOPLE, _CASES, _EVENTS, _CHANGES, _USERS = (
 )
 _ACCOUNT = select(_USERS.c.active, _USERS.c.may_read_notes).where(_USERS.c.username == bindparam("username"))
 _CHANGE_COLUMNS = tuple(f.name for f in fields(DetailChange))
+_PERSON_COLUMNS = len(fields(PersonView))
 _EVENT_COLUMNS = len(TimelineEvent._fields)
 
 
+def _account_column(name: str) -> ColumnElement[Any]:
+    """A column of the actor's account, read with the person (NULL when there is no such account)."""
+    return select(_USERS.c[name]).where(_USERS.c.username == bindparam("username")).scalar_subquery().label(name)
+
+
 class _Reads(NamedTuple):
-    person: Select[Any]  # the person's details, and whether they are in the actor's scope
+    person: Select[Any]  # the person's details; in the actor's scope? the actor's account; any corrections?
     timelines: Select[Any]  # the events of their cases in the actor's scope (newest case first), then each case's head
     changes: Select[Any]  # the corrections of their details
 
@@ -239,7 +245,13 @@ def _reads(actor: Actor, hidden: frozenset[tuple[str, str]]) -> _Reads:
     def readable(table: Table, names: tuple[str, ...]) -> list[ColumnElement[Any]]:
         return [null().label(name) if (table.name, name) in hidden else table.c[name] for name in names]
 
-    person = select(*(_PEOPLE.c[f.name] for f in fields(PersonView)), visible_people(actor).label("in_scope"))
+    person = select(
+        *(_PEOPLE.c[f.name] for f in fields(PersonView)),
+        visible_people(actor).label("in_scope"),
+        *(_account_column(name) for name in ("active", "may_read_notes")),
+        # (one column named: a manager's own PostgreSQL role may not read every column of the table)
+        exists(select(_CHANGES.c.id).where(_CHANGES.c.person_id == _PEOPLE.c.id)).label("changed"),
+    )
     timelines = (
         select(*readable(_EVENTS, TimelineEvent._fields), *(_CASES.c[name] for name in _CaseHead._fields))
         .select_from(_CASES.outerjoin(_EVENTS, _EVENTS.c.case_id == _CASES.c.id))
@@ -279,12 +291,15 @@ def person_record(store: Store, *, actor: Actor, person_id: int) -> PersonRecord
 def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -> PersonRecord | NotPermitted:
     """The record, or the refusal to raise once its audit entry (written here) is committed."""
     connection = session.connection()
-    active, granted = connection.execute(_ACCOUNT, {"username": actor.username}).first() or (None, None)
-    if active is False or not actor.may("view_person"):
-        return refuse_role(session, actor, "view_person", store.clock(), disabled=active is False)
     hidden = hidden_columns(session.info)
     reads = _reads(actor, frozenset((table, column) for table, columns in hidden.items() for column in columns))
-    person = connection.execute(reads.person, {"person_id": person_id}).first()
+    person = connection.execute(reads.person, {"person_id": person_id, "username": actor.username}).first()
+    if person is not None:
+        active, granted = person.active, person.may_read_notes
+    else:  # (the account is read with the person; without one, on its own)
+        active, granted = connection.execute(_ACCOUNT, {"username": actor.username}).first() or (None, None)
+    if active is False or not actor.may("view_person"):
+        return refuse_role(session, actor, "view_person", store.clock(), disabled=active is False)
     if person is None:
         raise NotFound("That person is not on record.")
     if not person.in_scope:
@@ -295,9 +310,9 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
         event = TimelineEvent._make(row[:_EVENT_COLUMNS])
         if event.id is not None:  # (a case always has events; the outer join only makes sure it is shown)
             timeline.append(event)
-    changes = connection.execute(reads.changes, {"person_id": person_id}).all()
+    changes = connection.execute(reads.changes, {"person_id": person_id}).all() if person.changed else []
     notes = notes_granted(actor, granted)
-    view = PersonView(*person[:-1])
+    view = PersonView(*person[:_PERSON_COLUMNS])
     return PersonRecord(
         view,
         tuple(
