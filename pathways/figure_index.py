@@ -15,14 +15,16 @@ through drop_rows, which count it in and out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from itertools import islice
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, delete, insert, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db.bulk import BATCH, insert_rows
 from db.models import Base, Case, CaseFigures, FigureKind, Person, Setting
 from db.upsert import dialect_insert
 from pathways.case_figures import (
@@ -125,11 +127,15 @@ def keep_rows(
 ) -> None:
     """Insert case-figures rows (None: a case whose figures cannot be worked out gets none), with their kinds,
     counting them in, and counting out the rows they replace (taken out by take_rows) in the same change."""
-    kept = [row for row in rows if row is not None]
-    if kept:
-        keep_kinds(session, {row["kind"]: row["figures"] for row in kept})
-        session.connection().execute(insert(CASE_FIGURES), kept)  # Core, not the ORM's bulk path: an import's rows
-    count_rows(session, counted_in=kept, counted_out=replacing)
+
+    def written() -> Iterator[dict[str, Any]]:  # a batch at a time: an import's rows are never all held at once
+        remaining = (row for row in rows if row is not None)
+        while batch := list(islice(remaining, BATCH)):
+            keep_kinds(session, {row["kind"]: row["figures"] for row in batch})
+            insert_rows(session.connection(), CASE_FIGURES, batch)  # (db/bulk.py: not the ORM's bulk path)
+            yield from batch
+
+    count_rows(session, counted_in=written(), counted_out=replacing)  # (each row is written before it is counted)
 
 
 # What counting a row out of the cohort counts reads of it.

@@ -17,7 +17,6 @@ from pathways.definitions import load_definitions, resolve_choices
 from pathways.demo import SyntheticDataset, synthetic_batches, synthetic_dataset
 from pathways.demo_walk import seeded_lists
 from pathways.engine import Fact, check_timeline
-from pathways.interchange.format import Row
 from pathways.interchange.importer import import_rows
 from pathways.interchange.reader import Dataset
 from pathways.store import Store
@@ -96,9 +95,7 @@ def test_batches_make_the_same_dataset_as_all_at_once() -> None:
 
 def test_a_mixed_dataset_imports_with_nothing_refused(store: Store, admin: Actor) -> None:
     data = synthetic_dataset(300, seed=2, today=TODAY)
-    dataset = Dataset(
-        [Row(n, r) for n, r in enumerate(data.people, 2)], [Row(n, r) for n, r in enumerate(data.events, 2)]
-    )
+    dataset = Dataset.of_records(data.people, data.events)
     report = import_rows(store, actor=admin, dataset=dataset)
     assert [p.describe() for p in report.errors] == []
     assert report.written and report.people_added == 300

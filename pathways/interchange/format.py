@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -40,6 +40,10 @@ EVENT_COLUMNS = (
 )
 EVENT_REQUIRED = ("person_ref", "case_ref", "pathway", "event", "occurred_at")
 TABLES = {"people": PEOPLE_COLUMNS, "events": EVENT_COLUMNS}
+REPEATED = {  # the columns whose values come from short lists, so that rows repeat them
+    "people": ("sex", "ethnicity"),
+    "events": ("pathway", "event", "site", "service", "offence", "basis", "result", "substances", "kind", "reason"),
+}
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)$")
@@ -73,17 +77,35 @@ class DatasetRefused(Exception):
 
 @dataclass(frozen=True, slots=True)  # slots: a dataset holds one for each row
 class Row:
+    """One row of a table as an import keeps it: its cells in the table's column order ("" where empty)."""
+
     number: int  # as a spreadsheet shows it: the header is row 1
-    values: dict[str, str]
+    cells: tuple[str, ...]
+    places: Mapping[str, int]  # each column's place in `cells`: one mapping, shared by all the table's rows
 
     def get(self, column: str) -> str:
-        return self.values.get(column, "")
+        place = self.places.get(column)
+        return "" if place is None else self.cells[place]
 
-    @classmethod
-    def read(cls, number: int, cells: Iterable[tuple[str, str]]) -> Row:
-        """A row as an import keeps it: only the cells with a column and text (an empty cell reads as "" all the
-        same), so a large file's rows take less memory."""
-        return cls(number, {name: text for name, text in cells if name and text})
+
+class TableRows:
+    """Makes one table's rows, as small as they can be kept: a large file's rows are all held while it is checked.
+    A value that rows repeat (a pathway, a service, a result: the short lists of REPEATED) is kept once, however
+    many rows hold it."""
+
+    def __init__(self, table: str) -> None:
+        self.places: Mapping[str, int] = {column: place for place, column in enumerate(TABLES[table])}
+        self._repeated = frozenset(self.places[column] for column in REPEATED[table])
+        self._kept: dict[str, str] = {}
+
+    def row(self, number: int, cells: Iterable[tuple[str, str]]) -> Row:
+        """The row numbered `number` from its (column, text) cells; a column of no place in the table is ignored."""
+        texts = [""] * len(self.places)
+        for column, text in cells:
+            place = self.places.get(column)
+            if place is not None and text:
+                texts[place] = self._kept.setdefault(text, text) if place in self._repeated else text
+        return Row(number, tuple(texts), self.places)
 
 
 def parse_date(text: str) -> date:

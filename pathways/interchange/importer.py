@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import count, islice
+from itertools import count
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from db.bulk import insert_rows
 from db.models import Base, Case, Person
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
@@ -34,7 +35,6 @@ from pathways.timeline import VALUE_FIELDS, effective_facts, summary
 Progress = Callable[[str, int, int], None]
 SIGNATURE_FIELDS = ("site", "service", "offence", "basis", "result", "substances", "kind", "reason", "conditions")
 CHUNK = 500
-INSERT_BATCH = 5000  # rows a bulk insert writes in one executemany
 
 
 @dataclass
@@ -220,18 +220,19 @@ def _write(
     now = store.clock()
     person_ids = {ref: p.id for ref, p in held.people.items()}
     fresh = [p for ref, p in checked.people.items() if ref not in held.people]
+    # Each table's rows are made as they are written: a large import never holds them all.
     if fresh:
-        rows = [_person_row(p, actor, now) for p in fresh]
-        person_ids.update(_insert_returning(session, "people", rows, "person_ref"))
-        words = [w for p in fresh for w in word_rows(person_ids[p.ref], p.details["surname"], p.details["forenames"])]
+        people = (_person_row(p, actor, now) for p in fresh)
+        person_ids.update(_insert_returning(session, "people", people, "person_ref", [p.ref for p in fresh]))
+        words = (w for p in fresh for w in word_rows(person_ids[p.ref], p.details["surname"], p.details["forenames"]))
         _bulk_insert(session, "person_words", words)
     new_cases = [ref for ref in new if ref not in held.cases]
     case_ids = {ref: c.id for ref, c in held.cases.items()}
     if new_cases:
-        rows = [_case_row(store, new[ref], person_ids, actor, now) for ref in new_cases]
-        case_ids.update(_insert_returning(session, "cases", rows, "case_ref"))
+        cases = (_case_row(store, new[ref], person_ids, actor, now) for ref in new_cases)
+        case_ids.update(_insert_returning(session, "cases", cases, "case_ref", new_cases))
 
-    def event_rows() -> Iterator[dict[str, Any]]:  # made as they are written: a large import never holds them all
+    def event_rows() -> Iterator[dict[str, Any]]:
         for case_ref, events in new.items():
             start = max((e.seq for e in held.cases[case_ref].events), default=0) if case_ref in held.cases else 0
             yield from (_event_row(e, case_ids[case_ref], start + i, actor, now) for i, e in enumerate(events, 1))
@@ -248,23 +249,20 @@ def _write(
 
 
 def _bulk_insert(session: Session, table_name: str, rows: Iterable[dict[str, Any]]) -> int:
-    """Core executemany in batches: far faster than the ORM for a large import, in the same transaction. The rows
+    """Many rows at once (db/bulk.py): far faster than the ORM for a large import, in the same transaction. The rows
     are taken a batch at a time, so they may be made as they are written. Returns how many were written."""
-    table = Base.metadata.tables[table_name]
-    remaining, written = iter(rows), 0
-    while batch := list(islice(remaining, INSERT_BATCH)):
-        session.connection().execute(insert(table), batch)
-        written += len(batch)
-    return written
+    return insert_rows(session.connection(), Base.metadata.tables[table_name], rows)
 
 
-def _insert_returning(session: Session, table_name: str, rows: list[dict[str, Any]], key: str) -> dict[str, int]:
-    """Bulk insert, then the new rows' ids by their source key (person_ref, case_ref)."""
+def _insert_returning(
+    session: Session, table_name: str, rows: Iterable[dict[str, Any]], key: str, keys: list[str]
+) -> dict[str, int]:
+    """Bulk insert, then the new rows' ids by their source key (person_ref, case_ref): `keys`, the rows' keys."""
     _bulk_insert(session, table_name, rows)
     table = Base.metadata.tables[table_name]
     found: dict[str, int] = {}
-    for keys in _chunks([r[key] for r in rows]):
-        query = select(table.c.id, table.c[key]).where(table.c[key].in_(keys))
+    for chunk in _chunks(keys):
+        query = select(table.c.id, table.c[key]).where(table.c[key].in_(chunk))
         found.update({str(k): int(i) for i, k in session.connection().execute(query)})
     return found
 
@@ -335,9 +333,8 @@ def _new_case_figures(
     new: dict[str, list[EventIn]],
     case_ids: dict[str, int],
     person_ids: dict[str, int],
-) -> list[dict[str, Any] | None]:
+) -> Iterator[dict[str, Any] | None]:
     """The case-figures rows of the new cases (version 1, as _case_row makes them)."""
-    rows: list[dict[str, Any] | None] = []
     bases: dict[str, str] = {}  # each pathway's basis of figures, worked out once (it hashes the pathway's rules)
     for case_ref, events in new.items():
         first = events[0]
@@ -358,17 +355,16 @@ def _new_case_figures(
             person["sex"],
             person.get("ethnicity"),
         )
-        rows.append(figure_row(definition, head, facts, bases[first.pathway]))
-    return rows
+        yield figure_row(definition, head, facts, bases[first.pathway])
 
 
-def _new_case_deadlines(store: Store, new: dict[str, list[EventIn]], case_ids: dict[str, int]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+def _new_case_deadlines(
+    store: Store, new: dict[str, list[EventIn]], case_ids: dict[str, int]
+) -> Iterator[dict[str, Any]]:
     for case_ref, events in new.items():
         definition = store.definitions[events[0].pathway]
         facts = ordered([e.fact for e in events])
-        rows.extend(deadline_rows(definition, case_ids[case_ref], facts, refs_are_events=False))
-    return rows
+        yield from deadline_rows(definition, case_ids[case_ref], facts, refs_are_events=False)
 
 
 def import_dataset(

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pathways.interchange.format import TABLES, DatasetRefused, Problem, Row
+from pathways.interchange.format import TABLES, DatasetRefused, Problem, Row, TableRows
 
 
 @dataclass(frozen=True)
@@ -19,11 +19,12 @@ class Dataset:
 
     @classmethod
     def of_records(cls, people: Iterable[Mapping[str, str]], events: Iterable[Mapping[str, str]]) -> Dataset:
-        """Records a program made (the demo generator), kept as a file's rows are read: numbered from 2 (the header
-        is row 1), only the cells with text."""
+        """Records a program made (the demo generator), kept as a file's rows are read (numbered from 2: the header
+        is row 1)."""
+        people_rows, event_rows = TableRows("people"), TableRows("events")
         return cls(
-            [Row.read(n, record.items()) for n, record in enumerate(people, 2)],
-            [Row.read(n, record.items()) for n, record in enumerate(events, 2)],
+            [people_rows.row(n, record.items()) for n, record in enumerate(people, 2)],
+            [event_rows.row(n, record.items()) for n, record in enumerate(events, 2)],
         )
 
 
@@ -47,13 +48,14 @@ def _rows(table: str, records: Iterable[Sequence[object]]) -> list[Row]:
     if problems:
         raise DatasetRefused(problems)
     rows: list[Row] = []
+    table_rows = TableRows(table)
     for number, cells in enumerate(iterator, start=2):
         texts = ["" if c is None else str(c).strip() for c in cells]
         if not any(texts):
             continue
         if len(texts) > len(header) and any(texts[len(header) :]):
             raise DatasetRefused([Problem(table, number, None, "", "this row has more cells than the header")])
-        rows.append(Row.read(number, zip(header, texts, strict=False)))
+        rows.append(table_rows.row(number, zip(header, texts, strict=False)))
     return rows
 
 

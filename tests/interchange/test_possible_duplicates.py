@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathways.actors import Actor
-from pathways.interchange.format import Row
 from pathways.interchange.importer import import_dataset, import_rows
 from pathways.interchange.reader import Dataset
 from pathways.matching import similar_names
@@ -14,7 +13,7 @@ COLUMNS = ("person_ref", "surname", "forenames", "date_of_birth", "sex")
 
 
 def _people(*rows: tuple[str, str, str, str, str]) -> Dataset:
-    return Dataset([Row(n, dict(zip(COLUMNS, row, strict=True))) for n, row in enumerate(rows, 2)], [])
+    return Dataset.of_records([dict(zip(COLUMNS, row, strict=True)) for row in rows], [])
 
 
 def test_each_new_person_is_warned_about_with_whom(store: Store, admin: Actor) -> None:
