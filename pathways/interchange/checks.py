@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from operator import le
 from typing import Any
 
 from db.models import Case, Event, Person
@@ -81,33 +83,40 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _missing(table: str, row: Row, required: tuple[str, ...]) -> list[Problem]:
-    return [Problem(table, row.number, c, "", "a value is required") for c in required if not row.get(c)]
+def _missing(table: str, number: int, cells: Mapping[str, str], required: tuple[str, ...]) -> list[Problem]:
+    return [Problem(table, number, c, "", "a value is required") for c in required if not cells[c]]
 
 
 def _shown(value: str) -> str:
     return value if len(value) <= 60 else value[:60] + "…"
 
 
-def text_problems(table: str, row: Row, columns: tuple[str, ...]) -> list[Problem]:
+@lru_cache(maxsize=8)
+def _longest(columns: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(_TEXT_LIMITS[column][0] for column in columns)
+
+
+def text_problems(table: str, number: int, cells: Mapping[str, str], columns: tuple[str, ...]) -> list[Problem]:
     """Control characters or over-long text in the row's text cells (which the database could not keep)."""
-    values = [(column, row.get(column)) for column in columns]
-    fits = all(len(value) <= _TEXT_LIMITS[column][0] for column, value in values)
-    if fits and not CONTROL.search("".join(value for _, value in values)):
+    values = [cells[column] for column in columns]
+    fits = all(map(le, map(len, values), _longest(columns)))  # (in C: this runs for every row)
+    if fits and not CONTROL.search("".join(values)):
         return []  # nearly every row: text that fits, without control characters (one search for the whole row)
     problems: list[Problem] = []
-    for column, value in values:
+    for column, value in zip(columns, values, strict=True):
         longest, multiline = _TEXT_LIMITS[column]
         words = text_problem(value, column.replace("_", " "), longest, multiline=multiline) if value else None
         if words:
-            problems.append(Problem(table, row.number, column, _shown(value), words))
+            problems.append(Problem(table, number, column, _shown(value), words))
     return problems
 
 
 def check_people(rows: list[Row], today: date, result: Checked) -> None:
     for row in rows:
-        problems = _missing("people", row, PEOPLE_REQUIRED) + text_problems("people", row, ("person_ref",))
-        ref = row.get("person_ref")
+        cells = row.named()
+        problems = _missing("people", row.number, cells, PEOPLE_REQUIRED)
+        problems += text_problems("people", row.number, cells, ("person_ref",))
+        ref = cells["person_ref"]
         if ref and ref in result.people:
             first = result.people[ref].row
             problems.append(
@@ -115,7 +124,7 @@ def check_people(rows: list[Row], today: date, result: Checked) -> None:
             )
         details: dict[str, Any] = {}
         for column in ("surname", "forenames", "date_of_birth", "sex", "ethnicity", "pnc_id", "postcode"):
-            value = row.get(column)
+            value = cells[column]
             if not value and column in PEOPLE_REQUIRED:
                 continue
             try:
@@ -129,39 +138,41 @@ def check_people(rows: list[Row], today: date, result: Checked) -> None:
             result.people[ref] = PersonIn(row.number, ref, details)
 
 
-def _moment(row: Row, column: str, now: datetime, problems: list[Problem]) -> tuple[datetime | None, bool]:
-    text = row.get(column)
+def _moment(
+    number: int, cells: Mapping[str, str], column: str, now: datetime, problems: list[Problem]
+) -> tuple[datetime | None, bool]:
+    text = cells[column]
     if not text:
         return None, True
     try:
         moment, time_known = parse_local_moment(text)
     except ValueError as exc:
-        problems.append(Problem("events", row.number, column, text, f"the date or time {exc}"))
+        problems.append(Problem("events", number, column, text, f"the date or time {exc}"))
         return None, True
     if column == "occurred_at" and moment > now:
-        problems.append(Problem("events", row.number, column, text, "this is in the future"))
+        problems.append(Problem("events", number, column, text, "this is in the future"))
     return moment, time_known
 
 
-def _case_problems(row: Row, cases: dict[str, tuple[str, str, int]]) -> list[Problem]:
-    case_ref, person_ref, pathway = row.get("case_ref"), row.get("person_ref"), row.get("pathway")
-    first = cases.setdefault(case_ref, (person_ref, pathway, row.number))
+def _case_problems(number: int, cells: Mapping[str, str], cases: dict[str, tuple[str, str, int]]) -> list[Problem]:
+    case_ref, person_ref, pathway = cells["case_ref"], cells["person_ref"], cells["pathway"]
+    first = cases.setdefault(case_ref, (person_ref, pathway, number))
     if (person_ref, pathway) == first[:2]:
         return []
     words = f"case {case_ref} belongs to person {first[0]} on pathway {first[1]} (row {first[2]})"
-    return [Problem("events", row.number, "case_ref", case_ref, words)]
+    return [Problem("events", number, "case_ref", case_ref, words)]
 
 
-def _pathway_problems(row: Row, definitions: Mapping[str, PathwayDefinition]) -> list[Problem]:
-    pathway, name = row.get("pathway"), row.get("event")
+def _pathway_problems(
+    number: int, cells: Mapping[str, str], definitions: Mapping[str, PathwayDefinition]
+) -> list[Problem]:
+    pathway, name = cells["pathway"], cells["event"]
     if pathway not in definitions:
         known = ", ".join(sorted(definitions))
-        return [
-            Problem("events", row.number, "pathway", pathway, f"unknown pathway (this installation holds: {known})")
-        ]
+        return [Problem("events", number, "pathway", pathway, f"unknown pathway (this installation holds: {known})")]
     if name not in definitions[pathway].events:
         known = ", ".join(definitions[pathway].events)
-        return [Problem("events", row.number, "event", name, f"not an event of the {pathway} pathway (use: {known})")]
+        return [Problem("events", number, "event", name, f"not an event of the {pathway} pathway (use: {known})")]
     return []
 
 
@@ -174,32 +185,35 @@ def check_events(
 ) -> None:
     """Column-level checks of each event row; rule checks of whole timelines come after."""
     cases: dict[str, tuple[str, str, int]] = {}
+    text_columns = tuple(TEXT_COLUMNS)
     for row in rows:
-        problems = _missing("events", row, EVENT_REQUIRED) + text_problems("events", row, tuple(TEXT_COLUMNS))
-        person_ref = row.get("person_ref")
+        number, cells = row.number, row.named()
+        problems = _missing("events", number, cells, EVENT_REQUIRED)
+        problems += text_problems("events", number, cells, text_columns)
+        person_ref, case_ref, pathway, name = cells["person_ref"], cells["case_ref"], cells["pathway"], cells["event"]
         if person_ref and person_ref not in people:
-            problems.append(
-                Problem("events", row.number, "person_ref", person_ref, "not a person_ref of the people table")
-            )
-        if row.get("case_ref"):
-            problems.extend(_case_problems(row, cases))
-        problems.extend(_pathway_problems(row, definitions) if row.get("pathway") and row.get("event") else [])
-        occurred_at, occurred_known = _moment(row, "occurred_at", now, problems)
-        due_at, due_known = _moment(row, "due_at", now, problems)
+            problems.append(Problem("events", number, "person_ref", person_ref, "not a person_ref of the people table"))
+        if case_ref:
+            problems.extend(_case_problems(number, cells, cases))
+        problems.extend(_pathway_problems(number, cells, definitions) if pathway and name else [])
+        occurred_at, occurred_known = _moment(number, cells, "occurred_at", now, problems)
+        due_at, due_known = _moment(number, cells, "due_at", now, problems)
         if problems or occurred_at is None:
             result.problems.extend(problems)
             continue
-        values = {c: row.get(c) for c in EVENT_VALUE_COLUMNS if row.get(c)}
+        values = {c: cells[c] for c in EVENT_VALUE_COLUMNS if cells[c]}
         if due_at is None:
-            due_at, due_known = (
-                default_due(definitions[row.get("pathway")].event(row.get("event")), occurred_at),
-                occurred_known,
-            )
+            due_at, due_known = default_due(definitions[pathway].event(name), occurred_at), occurred_known
         # `values` holds only the event's non-empty values, as a Fact's do
-        fact = Fact(row.get("event"), occurred_at, values, due_at, row.number)
         event = EventIn(
-            row.number, person_ref, row.get("case_ref"), row.get("pathway"), occurred_known, due_known, fact
+            number,
+            person_ref,
+            case_ref,
+            pathway,
+            occurred_known,
+            due_known,
+            Fact(name, occurred_at, values, due_at, number),
         )
-        for column, message in field_problems(definitions[event.pathway], event.fact):
-            result.problems.append(Problem("events", row.number, column, row.get(column), message))
+        for column, message in field_problems(definitions[pathway], event.fact):
+            result.problems.append(Problem("events", number, column, cells.get(column, ""), message))
         result.events.append(event)

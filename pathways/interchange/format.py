@@ -87,6 +87,10 @@ class Row:
         place = self.places.get(column)
         return "" if place is None else self.cells[place]
 
+    def named(self) -> dict[str, str]:
+        """Every cell by its column ("" where empty): quicker than `get` for a check that reads many."""
+        return dict(zip(self.places, self.cells, strict=True))
+
 
 class TableRows:
     """Makes one table's rows, as small as they can be kept: a large file's rows are all held while it is checked.
