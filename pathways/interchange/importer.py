@@ -35,6 +35,7 @@ from pathways.timeline import VALUE_FIELDS, effective_facts, summary
 Progress = Callable[[str, int, int], None]
 SIGNATURE_FIELDS = ("site", "service", "offence", "basis", "result", "substances", "kind", "reason", "conditions")
 CHUNK = 500
+_NO_VALUES = dict.fromkeys(VALUE_FIELDS)  # an event row's value fields, each empty until the event gives it
 
 
 @dataclass
@@ -299,9 +300,9 @@ def _case_row(
 
 
 def _event_row(event: EventIn, case_id: int, seq: int, actor: Actor, now: Any) -> dict[str, Any]:
-    values = {f: event.values.get(f) for f in VALUE_FIELDS}
     return {
-        **values,
+        **_NO_VALUES,
+        **event.values,  # (only value fields: checks.EVENT_VALUE_COLUMNS)
         "case_id": case_id,
         "seq": seq,
         "name": event.name,

@@ -22,9 +22,13 @@ SAMPLES = Table(
     Column("day", Date),
     Column("at", UTCDateTime),
     Column("flag", Boolean),
+    Column("noted", UTCDateTime),  # the same moment on every row, as an import's time of recording
     Column("count", Integer, default=7),  # a default made in Python
 )
 BST = timezone(timedelta(hours=1))  # given as British Summer Time; stored, and read back, as UTC
+
+
+NOTED = datetime(2025, 10, 26, 1, 30, tzinfo=BST)
 
 
 def _rows(batch: str, many: int) -> list[dict[str, object]]:
@@ -36,6 +40,7 @@ def _rows(batch: str, many: int) -> list[dict[str, object]]:
             "day": date(2024, 2, 29) + timedelta(days=n),
             "at": None if n % 7 == 0 else (start + timedelta(minutes=17 * n)).astimezone(BST),
             "flag": n % 2 == 0,
+            "noted": NOTED,
             "count": n,
         }
         for n in range(many)
@@ -66,6 +71,7 @@ def test_rows_are_stored_as_sqlalchemy_stores_them(samples: Store) -> None:
     assert len(stored) == 12_345
     assert stored[1][2] == datetime(2025, 3, 30, 0, 47, tzinfo=UTC)  # read back as the same moment, in UTC
     assert stored[0][:2] == (None, date(2024, 2, 29)) and stored[0][2] is None and stored[1][3] is False
+    assert {row[4] for row in stored} == {datetime(2025, 10, 26, 0, 30, tzinfo=UTC)}
 
 
 def test_a_column_left_to_its_python_default_gets_it(samples: Store) -> None:
