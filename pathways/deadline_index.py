@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 from db.models import Case, Event, OpenDeadline, Setting
 from pathways.definitions import PathwayDefinition
 from pathways.engine import Fact, open_deadlines
+from pathways.progress import Progress, no_progress
 from pathways.store import Store
 from pathways.timeline import effective_facts
 
 INDEX_SETTING = "open_deadlines_index"
 CHUNK = 500
+REBUILDING = "Preparing the worklists"
 
 
 def deadline_rows(
@@ -53,8 +55,9 @@ def fingerprint(store: Store) -> str:
     return ";".join(f"{code}:{d.version}" for code, d in sorted(store.definitions.items()))
 
 
-def rebuild_if_stale(store: Store) -> bool:
-    """Rebuild the whole index when it was built for other definitions (or never). True when it rebuilt."""
+def rebuild_if_stale(store: Store, progress: Progress = no_progress) -> bool:
+    """Rebuild the whole index when it was built for other definitions (or never), reporting the open cases done.
+    True when it rebuilt."""
     wanted = fingerprint(store)
     with store.unit_of_work() as uow:
         setting = uow.session.get(Setting, INDEX_SETTING)
@@ -63,7 +66,10 @@ def rebuild_if_stale(store: Store) -> bool:
         uow.session.execute(delete(OpenDeadline))
         open_ids = list(uow.session.scalars(select(Case.id).where(Case.closed.is_(False)).order_by(Case.id)))
         for offset in range(0, len(open_ids), CHUNK):
+            progress(REBUILDING, offset, len(open_ids))
             _index_chunk(uow.session, store, open_ids[offset : offset + CHUNK])
+        if open_ids:  # (nothing to count on a new database)
+            progress(REBUILDING, len(open_ids), len(open_ids))
         if setting is None:
             uow.session.add(Setting(key=INDEX_SETTING, value=wanted))
         else:

@@ -11,8 +11,9 @@ from pathways.clock import local_date
 from pathways.demo import synthetic_dataset
 from pathways.demo_consents import add_demo_consents
 from pathways.errors import InvalidInput
-from pathways.interchange.importer import ImportReport, Progress, import_rows
+from pathways.interchange.importer import ImportReport, import_rows
 from pathways.interchange.reader import Dataset
+from pathways.progress import Progress
 from pathways.store import Store
 
 DEMO_SETTING = "demo_data"

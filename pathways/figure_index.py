@@ -41,6 +41,7 @@ from pathways.clock import age_on, local_date
 from pathways.cohort_counts import count_rows, forget_counts
 from pathways.definitions import PathwayDefinition
 from pathways.engine import Fact
+from pathways.progress import Progress, no_progress
 from pathways.store import Store
 from pathways.timeline import effective_facts
 from pathways.timeline_rows import load_timelines
@@ -48,6 +49,7 @@ from pathways.timeline_rows import load_timelines
 INDEX_SETTING = "case_figures_index"
 CASE_FIGURES = Base.metadata.tables[CaseFigures.__tablename__]
 CHUNK = 900
+REBUILDING = "Preparing the figures for reports"
 # A definition whose figures cannot be worked out must never stop a worker recording an event: the case gets
 # no row, and a report replays it and says what is wrong with the figure.
 _UNCOUNTABLE = (FigureError, KeyError, TypeError, ValueError)
@@ -178,9 +180,9 @@ def fingerprint(store: Store) -> str:
     return ";".join(figures_basis(d) for _code, d in sorted(store.definitions.items()))
 
 
-def rebuild_if_stale(store: Store) -> bool:
+def rebuild_if_stale(store: Store, progress: Progress = no_progress) -> bool:
     """Rebuild the rows of every pathway whose figures changed since the index was built (or that it was never
-    built for). True when it rebuilt any."""
+    built for), reporting the cases done. True when it rebuilt any."""
     wanted = fingerprint(store)
     built = _built_for(store)
     if built == wanted:
@@ -188,7 +190,7 @@ def rebuild_if_stale(store: Store) -> bool:
     kept = set((built or "").split(";"))
     stale = sorted(code for code, d in store.definitions.items() if figures_basis(d) not in kept)
     try:
-        _rebuild(store, stale, wanted)
+        _rebuild(store, stale, wanted, progress)
     except IntegrityError:
         if _built_for(store) == wanted:  # another copy of the app rebuilt it at the same moment
             return False
@@ -202,7 +204,7 @@ def _built_for(store: Store) -> str | None:
         return None if setting is None else setting.value
 
 
-def _rebuild(store: Store, pathways: list[str], wanted: str) -> None:
+def _rebuild(store: Store, pathways: list[str], wanted: str, progress: Progress) -> None:
     with store.unit_of_work().for_writing() as uow:
         session = uow.session
         on_pathways = select(Case.id).where(Case.pathway.in_(pathways)).scalar_subquery()
@@ -228,6 +230,7 @@ def _rebuild(store: Store, pathways: list[str], wanted: str) -> None:
         heads = [FigureHead._make(row) for row in session.execute(query)]
         bases = {code: figures_basis(store.definitions[code]) for code in pathways}
         for offset in range(0, len(heads), CHUNK):
+            progress(REBUILDING, offset, len(heads))
             chunk = heads[offset : offset + CHUNK]
             timelines = load_timelines(session, [h.case_id for h in chunk])
             keep_rows(
@@ -240,3 +243,5 @@ def _rebuild(store: Store, pathways: list[str], wanted: str) -> None:
         else:
             setting.value = wanted
         uow.commit()
+    if heads:  # (nothing to count on a new database)
+        progress(REBUILDING, len(heads), len(heads))

@@ -19,6 +19,7 @@ from db.uow import UnitOfWork
 from pathways.clock import now_utc
 from pathways.definitions import PathwayDefinition, load_definitions
 from pathways.errors import NotFound, PathwaysError
+from pathways.progress import Progress, no_progress
 
 
 class StoreUnavailable(PathwaysError):
@@ -48,8 +49,10 @@ def open_store(
     *,
     clock: Callable[[], datetime] = now_utc,
     definitions: Mapping[str, PathwayDefinition] | None = None,
+    progress: Progress = no_progress,
 ) -> Store:
-    """Open the database (the embedded default unless a URL is given), bring it up to date and seed it."""
+    """Open the database (the embedded default unless a URL is given), bring it up to date and seed it. Making the
+    worklists' and the reports' indexes again (once after an upgrade) reports its `progress` case by case."""
     from pathways.deadline_index import rebuild_if_stale  # imported here: these modules import store
     from pathways.figure_index import rebuild_if_stale as rebuild_figures_if_stale
     from pathways.reference import seed_reference_data
@@ -86,6 +89,6 @@ def open_store(
         ) from exc
     store = Store(engine, make_session_factory(engine), definitions or load_definitions(), clock)
     seed_reference_data(store)
-    rebuild_if_stale(store)
-    rebuild_figures_if_stale(store)
+    rebuild_if_stale(store, progress)
+    rebuild_figures_if_stale(store, progress)
     return store

@@ -12,6 +12,7 @@ from pathways.actors import command_line_actor
 from pathways.demo_loader import ensure_demo_users, fill_demo_database, is_demo_database
 from pathways.errors import PathwaysError
 from pathways.postgres_sign_in import open_store_as
+from pathways.progress import Progress
 from pathways.services.accounts import needs_first_administrator
 from pathways.store import Store, StoreUnavailable, open_store
 from ui.context import AppContext
@@ -41,8 +42,8 @@ def open_demo() -> Store:
     """The separate demo database, filled with synthetic people the first time (off the screen's thread, with a
     busy dialog when it takes more than a moment)."""
 
-    def opened_and_filled() -> Store:
-        store = open_store(demo_url())
+    def opened_and_filled(progress: Progress) -> Store:
+        store = open_store(demo_url(), progress=progress)
         if not is_demo_database(store):
             fill_demo_database(store, actor=command_line_actor(), people=DEMO_PEOPLE)
         return store
@@ -98,7 +99,8 @@ def run_app(database_url: str | None, *, demo: bool = False) -> int:
         if not demo and per_user_roles(url):
             window = per_user_sign_in_window(url)
         else:
-            window = sign_in_window(open_demo() if demo else while_busy(lambda: open_store(url)))
+            store = open_demo() if demo else while_busy(lambda progress: open_store(url, progress=progress))
+            window = sign_in_window(store)
     except (StoreUnavailable, PathwaysError) as exc:
         QMessageBox.critical(None, "Pathways", exc.message)
         return 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -28,11 +28,11 @@ from pathways.interchange.format import DatasetRefused, Problem
 from pathways.interchange.reader import Dataset, read_dataset
 from pathways.matching import similar_names
 from pathways.name_index import word_rows
+from pathways.progress import Progress
 from pathways.reference import live_definition
 from pathways.store import Store
 from pathways.timeline import VALUE_FIELDS, effective_facts, summary
 
-Progress = Callable[[str, int, int], None]
 SIGNATURE_FIELDS = ("site", "service", "offence", "basis", "result", "substances", "kind", "reason", "conditions")
 CHUNK = 500
 _NO_VALUES = dict.fromkeys(VALUE_FIELDS)  # an event row's value fields, each empty until the event gives it
