@@ -68,6 +68,7 @@ def import_in_batches(database: Path, people: int, batch: int, today: date) -> d
         events += batch_events
         rates.append(count / took)
         print(f"  imported {rows:,} rows ({count / took:,.0f} rows/s in this batch)", file=sys.stderr, flush=True)
+        del dataset, report  # not held while the next batch is made: the peak is one batch's, as a file's would be
         started = time.perf_counter()
     store.engine.dispose()
     return {
