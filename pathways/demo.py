@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 import tomllib
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
@@ -571,7 +571,7 @@ def synthetic_batches(
     today: date,
     years: int = 2,
     pathways: Collection[str] | None = None,
-) -> Iterator[SyntheticDataset]:
+) -> Generator[SyntheticDataset, None, None]:
     """The same dataset as synthetic_dataset, `size` people at a time (with their cases): for datasets too
     large to hold at once, imported one batch after another."""
     if people < 0 or years < 1 or size < 1:
@@ -599,5 +599,6 @@ def synthetic_batches(
             case_ref = f"DEMO-C-{case_number:07d}"
             event_rows.extend(_case_rows(person.ref, case_ref, pathway, timeline, cutoff))
         if len(people_rows) == size or number == people:
-            yield SyntheticDataset(people_rows, event_rows)
+            batch = [SyntheticDataset(people_rows, event_rows)]
             people_rows, event_rows = [], []
+            yield batch.pop()  # handed over, not kept: a batch is let go as soon as its importer lets it go

@@ -93,6 +93,16 @@ def test_batches_make_the_same_dataset_as_all_at_once() -> None:
         synthetic_dataset(10, today=TODAY, pathways=("no_such_pathway",))
 
 
+def test_a_batch_is_not_kept_by_the_generator_once_handed_over() -> None:
+    batches = synthetic_batches(30, size=10, seed=9, today=TODAY)
+    first = next(batches)
+    assert batches.gi_frame is not None
+    held = list(batches.gi_frame.f_locals.values())
+    # the next batch is made without the last one's rows still held (an import of it may have let them go)
+    assert not any(value is first.people or value is first.events or value is first for value in held)
+    assert len(next(batches).people) == 10
+
+
 def test_a_mixed_dataset_imports_with_nothing_refused(store: Store, admin: Actor) -> None:
     data = synthetic_dataset(300, seed=2, today=TODAY)
     dataset = Dataset.of_records(data.people, data.events)
