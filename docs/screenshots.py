@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,15 +19,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget  # noqa: E402
 
 from pathways.actors import Actor, Role, command_line_actor  # noqa: E402
 from pathways.demo_loader import ensure_demo_users, fill_demo_database  # noqa: E402
+from pathways.figure_index import REBUILDING as FIGURES_REBUILDING  # noqa: E402
+from pathways.progress import Progress  # noqa: E402
 from pathways.store import Store, open_store  # noqa: E402
 from ui.context import AppContext  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
+from ui.opening import while_busy  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 
@@ -282,6 +286,26 @@ def records_screens(store: Store) -> None:
     admin.close()
 
 
+def opening_screen() -> None:
+    """The busy dialog of a first opening after an update, as it counts the cases it prepares."""
+    looked = threading.Event()
+
+    def look() -> None:
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
+        if dialogs and dialogs[0].value() > 0:
+            save(dialogs[0], "opening-progress")
+            looked.set()
+        else:
+            QTimer.singleShot(50, look)
+
+    def opening(progress: Progress) -> None:  # as open_store reports when it makes the figures again
+        progress(FIGURES_REBUILDING, 243_000, 655_909)
+        looked.wait(10)
+
+    QTimer.singleShot(0, look)
+    while_busy(opening, show_after_ms=0)
+
+
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
@@ -297,6 +321,7 @@ def main() -> None:
         scheme_screens(store)
         records_screens(store)
         store.engine.dispose()
+    opening_screen()
     app.quit()
 
 
