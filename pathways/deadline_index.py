@@ -68,13 +68,13 @@ def rebuild_if_stale(store: Store, progress: Progress = no_progress) -> bool:
         for offset in range(0, len(open_ids), CHUNK):
             progress(REBUILDING, offset, len(open_ids))
             _index_chunk(uow.session, store, open_ids[offset : offset + CHUNK])
-        if open_ids:  # (nothing to count on a new database)
-            progress(REBUILDING, len(open_ids), len(open_ids))
         if setting is None:
             uow.session.add(Setting(key=INDEX_SETTING, value=wanted))
         else:
             setting.value = wanted
         uow.commit()
+    if open_ids:  # all done once saved, as the figures' rebuild reports it (nothing to count on a new database)
+        progress(REBUILDING, len(open_ids), len(open_ids))
     return True
 
 
