@@ -14,9 +14,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from db.key_files import KeyFile, KeyFileError
+from db.locations import scheme
 
 ENCRYPTED_SCHEME = "sqlcipher"
 PLAIN_HEADER = b"SQLite format 3\x00"
@@ -36,7 +35,7 @@ class EncryptionError(Exception):
 
 
 def is_encrypted_url(url: str) -> bool:
-    return make_url(url).drivername == ENCRYPTED_SCHEME
+    return scheme(url) == ENCRYPTED_SCHEME
 
 
 def is_plain_sqlite(path: Path) -> bool:

@@ -2,54 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-ENV_URL = "PATHWAYS_DATABASE_URL"
-# Set to 1 on the workstations of a PostgreSQL deployment where each user connects as their own database role
-# (db/postgres_roles.py): the app then connects with the user name and password typed at sign-in.
-ENV_PER_USER = "PATHWAYS_POSTGRES_PER_USER"
-APP_NAME = "Pathways"
 # An execution option a unit of work sets when it will write: on SQLite its transaction then starts with
 # BEGIN IMMEDIATE, taking the write lock first, so two writers queue instead of both reading, then clashing.
 WRITE_OPTION = "pathways_write"
-
-
-def data_folder() -> Path:
-    """The user's data folder for Pathways (created if missing)."""
-    folder = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def default_url() -> str:
-    """The embedded database: encrypted (SQLCipher) unless it is an unencrypted file made before encryption came."""
-    path = data_folder() / "pathways.sqlite"
-    scheme = "sqlite" if _plain_file(path) else "sqlcipher"
-    return f"{scheme}:///{path}"
-
-
-def _plain_file(path: Path) -> bool:
-    from db.encryption import is_plain_sqlite
-
-    return is_plain_sqlite(path)
-
-
-def resolve_url(explicit: str | None = None) -> str:
-    """The --database-url option, else PATHWAYS_DATABASE_URL, else the embedded default."""
-    return explicit or os.environ.get(ENV_URL) or default_url()
-
-
-def per_user_roles(url: str) -> bool:
-    """Whether the app signs in to this database as the user's own PostgreSQL role (PATHWAYS_POSTGRES_PER_USER=1)."""
-    backend = make_url(url).drivername.split("+")[0]
-    return backend in ("postgresql", "postgres") and os.environ.get(ENV_PER_USER, "").strip() == "1"
 
 
 def with_credentials(url: str, username: str, password: str) -> str:

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, TextIO
 from db.backup import BackupError, backup_sqlite
 from db.disk_errors import disk_full
 from db.encryption import DATABASE_KEY, EncryptionError, encrypt_file, engine_is_encrypted
-from db.engine import resolve_url, sqlite_path
+from db.engine import sqlite_path
+from db.locations import resolve_url
 from pathways.actors import Actor, command_line_actor
 from pathways.audit import authorise, write_audit
 from pathways.audit_cli import add_audit_commands, run_audit
+from pathways.cli_options import add_database_options
 from pathways.consent import OWN_RECORDS, SUMMARY_RECIPIENTS, SharingRefused, SharingRequest, sharing_rules
 from pathways.errors import DiskFull, InvalidInput, NotFound, PathwaysError
 from pathways.interchange.exporter import ExportFilter, export_dataset
@@ -44,10 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Pathways: drug diversion and treatment case management."
     )
-    parser.add_argument(
-        "--database-url", help="database to use (default: PATHWAYS_DATABASE_URL, else the embedded file)"
-    )
-    parser.add_argument("--demo", action="store_true", help="open the separate demo database (synthetic people)")
+    add_database_options(parser)
     commands = parser.add_subparsers(dest="command")
     imp = commands.add_parser("import", help="import an interchange v1 dataset (folder, .zip or .xlsx)")
     imp.add_argument("path", type=Path)

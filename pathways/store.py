@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.disk_errors import disk_full
 from db.encryption import DATABASE_KEY, EncryptionError, is_encrypted_url
-from db.engine import make_engine, make_session_factory, resolve_url, sqlite_path
+from db.engine import make_engine, make_session_factory, sqlite_path
 from db.file_checks import refusal
+from db.locations import resolve_url
 from db.migrate import MigrationError, upgrade
 from db.uow import UnitOfWork
 from pathways.clock import now_utc

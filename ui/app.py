@@ -1,25 +1,23 @@
-"""Starting the desktop application: open the database, sign in (or set up a new one), show the window."""
+"""Opening the database for the desktop application, signing in (or setting up a new database) and making the
+window. ui/start.py starts the application and loads this module, with the database layer, when it is needed:
+for the usual start, on the thread that opens the database behind the sign-in window."""
 
 from __future__ import annotations
 
-import sys
-
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog
 from sqlalchemy.engine import make_url
 
-from db.engine import data_folder, per_user_roles, resolve_url
-from pathways.actors import command_line_actor
+from db.locations import data_folder
+from pathways.actors import Actor, command_line_actor
 from pathways.demo_loader import ensure_demo_users, fill_demo_database, is_demo_database
-from pathways.errors import PathwaysError
 from pathways.postgres_sign_in import open_store_as
 from pathways.progress import Progress
 from pathways.services.accounts import needs_first_administrator
-from pathways.store import Store, StoreUnavailable, open_store
+from pathways.store import Store, open_store
 from ui.context import AppContext
-from ui.crash import install_crash_handler
 from ui.main_window import MainWindow
 from ui.opening import while_busy
-from ui.sign_in import FirstRunDialog, SignInDialog
+from ui.sign_in import FirstRunDialog, OpenedDatabase, SignInDialog
 
 DEMO_PEOPLE = 400
 
@@ -53,24 +51,37 @@ def open_demo() -> Store:
     return store
 
 
+def about(store: Store) -> OpenedDatabase:
+    """What the sign-in window shows of an open database, and whether it has no users yet."""
+    first_run = needs_first_administrator(store)
+    demo = not first_run and is_demo_database(store)
+    return OpenedDatabase(store, describe(store), demo, ensure_demo_users(store) if demo else "", first_run)
+
+
+def open_for_sign_in(url: str, progress: Progress) -> OpenedDatabase:
+    """Open the database behind the sign-in window (on the opening's thread)."""
+    return about(open_store(url, progress=progress))
+
+
+def window_for(opened: OpenedDatabase, actor: Actor) -> MainWindow:
+    return MainWindow(AppContext(opened.store, actor, demo=opened.demo), opened.where)
+
+
 def sign_in_window(store: Store) -> MainWindow | None:
     """Sign in to `store` (first run: make its administrator or switch to the demo) and build the window."""
-    where = describe(store)
     if needs_first_administrator(store):
-        first = FirstRunDialog(store, where=where)
+        first = FirstRunDialog(store, where=describe(store))
         outcome = first.exec()
         if outcome == FirstRunDialog.DEMO:
             store.engine.dispose()
             store = open_demo()
-            where = describe(store)
         elif outcome != QDialog.DialogCode.Accepted:
             return None
-    demo = is_demo_database(store)
-    hint = ensure_demo_users(store) if demo else ""
-    dialog = SignInDialog(store, where=where + (" (DEMO DATA)" if demo else ""), hint=hint)
+    opened = about(store)
+    dialog = SignInDialog(store, where=opened.shown_where, hint=opened.hint)
     if not dialog.exec() or dialog.actor is None:
         return None
-    return MainWindow(AppContext(store, dialog.actor, demo=demo), where)
+    return window_for(opened, dialog.actor)
 
 
 def per_user_sign_in_window(url: str) -> MainWindow | None:
@@ -87,26 +98,3 @@ def per_user_sign_in_window(url: str) -> MainWindow | None:
             dialog.store.engine.dispose()
         return None
     return MainWindow(AppContext(dialog.store, dialog.actor, demo=False), where)
-
-
-def run_app(database_url: str | None, *, demo: bool = False) -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
-    app.setApplicationName("Pathways")
-    install_crash_handler(data_folder() / "log", app)  # the last resort: report, keep the forms' input, tell
-    try:
-        url = resolve_url(database_url)
-        if not demo and per_user_roles(url):
-            window = per_user_sign_in_window(url)
-        else:
-            store = open_demo() if demo else while_busy(lambda progress: open_store(url, progress=progress))
-            window = sign_in_window(store)
-    except (StoreUnavailable, PathwaysError) as exc:
-        QMessageBox.critical(None, "Pathways", exc.message)
-        return 2
-    if window is None:
-        return 0
-    window.show()
-    code = app.exec()
-    window.context.store.engine.dispose()
-    return code

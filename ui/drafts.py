@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QObject, QTimer
 from PySide6.QtWidgets import (
@@ -40,10 +40,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.engine import data_folder, sqlite_path
+from db.locations import data_folder
 from pathways.clock import LONDON, format_local
-from ui.context import AppContext
 from ui.formatting import from_qdatetime, to_qdatetime
+
+if TYPE_CHECKING:  # (the crash handler imports this module before the database layer is loaded: ui/start.py)
+    from ui.context import AppContext
 
 FORMAT = "pathways-draft-v1"
 SAVE_DELAY_MS = 1000  # save this long after the last change, so typing is not slowed by the disk
@@ -61,6 +63,8 @@ class Draft:
 
 def drafts_folder(context: AppContext) -> Path:
     """Beside the embedded database file; for a database on a server, the user's data folder."""
+    from db.engine import sqlite_path
+
     path = sqlite_path(context.store.engine.url.render_as_string(hide_password=False))
     return (path.parent if path is not None else data_folder()) / "drafts"
 

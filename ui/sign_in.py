@@ -1,10 +1,15 @@
-"""Signing in, and the first run of a new database: create the first administrator, or open the demo."""
+"""Signing in, and the first run of a new database: create the first administrator, or open the demo.
+
+The sign-in window can appear before the database is open (ui/start.py): it loads no more than Qt, and what signs
+in is imported when it is needed."""
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -18,9 +23,29 @@ from PySide6.QtWidgets import (
 
 from pathways.actors import Actor
 from pathways.errors import PathwaysError
-from pathways.services.accounts import create_first_administrator, sign_in
-from pathways.store import Store
+from ui.opening import Background, counted
 from ui.widgets import error_label
+
+if TYPE_CHECKING:
+    from pathways.store import Store
+
+OPENING = "Opening the database…"
+SIGNING_IN_WHEN_OPEN = "You will be signed in as soon as the database is open…"
+
+
+class OpenedDatabase(NamedTuple):
+    """A database opened behind the sign-in window: where it is, whether it is the demo (and the demo's sign-in
+    hint), and whether it has no users yet (a first run, which has its own window)."""
+
+    store: Store
+    where: str
+    demo: bool
+    hint: str
+    first_run: bool
+
+    @property
+    def shown_where(self) -> str:
+        return self.where + (" (DEMO DATA)" if self.demo else "")
 
 
 def _password_field() -> QLineEdit:
@@ -31,7 +56,13 @@ def _password_field() -> QLineEdit:
 
 class SignInDialog(QDialog):
     """Sign in to `store`; or, with `connect` (PostgreSQL with a database role per user), first connect as the
-    typed user name and password, then sign in on that connection. `store` is the store signed in to."""
+    typed user name and password, then sign in on that connection; or, with `opening`, as soon as the database
+    being opened behind the window is open (the user types meanwhile). `store` is the store signed in to.
+
+    With `opening`, the window closes by itself when the opening fails (`failure` holds why) or finds no users
+    yet (it ends with FIRST_RUN; `opened` holds the database)."""
+
+    FIRST_RUN = 2
 
     def __init__(
         self,
@@ -40,6 +71,7 @@ class SignInDialog(QDialog):
         where: str,
         hint: str = "",
         connect: Callable[[str, str], Store] | None = None,
+        opening: Background[OpenedDatabase] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -47,6 +79,10 @@ class SignInDialog(QDialog):
         self.store = store
         self._connect = connect
         self.actor: Actor | None = None
+        self.opened: OpenedDatabase | None = None
+        self.failure: BaseException | None = None
+        self._opening = opening
+        self._waiting = False  # the user asked to sign in before the database was open
         self.username = QLineEdit()
         self.username.setAccessibleName("User name")
         self.password = _password_field()
@@ -57,19 +93,67 @@ class SignInDialog(QDialog):
         form = QFormLayout()
         form.addRow("&User name:", self.username)
         form.addRow("&Password:", self.password)
+        self.where = QLabel(f"Database: {where}")
+        self.hint = QLabel(hint)
+        self.hint.setWordWrap(True)
+        self.hint.setVisible(bool(hint))
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setVisible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Database: {where}"))
-        if hint:
-            note = QLabel(hint)
-            note.setWordWrap(True)
-            layout.addWidget(note)
+        layout.addWidget(self.where)
+        layout.addWidget(self.hint)
         layout.addLayout(form)
+        layout.addWidget(self.status)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         buttons.accepted.connect(self._sign_in)
         buttons.rejected.connect(self.reject)
+        if opening is not None:
+            self._show_opening()
+            self._poll = QTimer(self)
+            self._poll.timeout.connect(self._look_at_opening)
+            self._poll.start(50)
+
+    def _look_at_opening(self) -> None:
+        """Show how the opening is going; once it is done, take the database (or close, as the class says)."""
+        assert self._opening is not None
+        if not self._opening.done():
+            self._show_opening()
+            return
+        self._poll.stop()
+        try:
+            opened = self._opening.result()
+        except BaseException as exc:  # shown by the caller, in the user's words when it has them
+            self.failure = exc
+            self.reject()
+            return
+        self.opened = opened
+        if opened.first_run:
+            self.done(self.FIRST_RUN)
+            return
+        self.store = opened.store
+        self.where.setText(f"Database: {opened.shown_where}")
+        self.hint.setText(opened.hint)
+        self.hint.setVisible(bool(opened.hint))
+        self.status.setVisible(False)
+        if self._waiting:
+            self._sign_in()
+
+    def _show_opening(self) -> None:
+        assert self._opening is not None
+        text = SIGNING_IN_WHEN_OPEN if self._waiting else OPENING
+        latest = self._opening.latest()
+        self.status.setText(text if latest is None else counted(text, latest))
+        self.status.setVisible(True)
 
     def _sign_in(self) -> None:
+        if self.store is None and self._connect is None:  # still opening: sign in as soon as it is open
+            self._waiting = True
+            self._show_opening()
+            return
+        from pathways.services.accounts import sign_in  # (loaded by now, with the database)
+
         username, password = self.username.text().strip(), self.password.text()
         try:
             if self._connect is not None:
@@ -131,6 +215,8 @@ class FirstRunDialog(QDialog):
         self.demo_button.clicked.connect(lambda: self.done(self.DEMO))
 
     def _create(self) -> None:
+        from pathways.services.accounts import create_first_administrator
+
         if self.password.text() != self.repeat.text():
             self.error.setText("The two passwords are not the same.")
             return

@@ -11,7 +11,7 @@ import pytest
 
 from db.backup import BackupError, backup_sqlite
 from db.encryption import DATABASE_KEY, PLAIN_HEADER
-from db.engine import default_url
+from db.locations import default_url
 from pathways.actors import Actor
 from pathways.cli import build_parser, run_command
 from pathways.services.people import register_person

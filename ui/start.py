@@ -1,0 +1,80 @@
+"""Starting the desktop application. On the usual start (a database that is already there) the sign-in window
+appears at once, with no more than Qt loaded: the database layer loads and the database opens on another thread
+behind it, while the user types. A new database (the first run), the demo and PostgreSQL with a role per user
+open first, as before (ui/app.py)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from db.locations import data_folder, local_file, per_user_roles, resolve_url
+from pathways.errors import PathwaysError
+from pathways.progress import Progress
+from ui.crash import install_crash_handler
+from ui.opening import Background, wait_for, while_busy
+from ui.sign_in import OpenedDatabase, SignInDialog
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+WAITING_WHERE = "…"  # the sign-in window's database line until the database is open
+
+
+def run_app(database_url: str | None, *, demo: bool = False) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Pathways")
+    install_crash_handler(data_folder() / "log", app)  # the last resort: report, keep the forms' input, tell
+    try:
+        window = start_window(resolve_url(database_url), demo=demo)
+    except PathwaysError as exc:  # (the database could not be opened: nothing was changed)
+        QMessageBox.critical(None, "Pathways", exc.message)
+        return 2
+    if window is None:
+        return 0
+    window.show()
+    code = app.exec()
+    window.context.store.engine.dispose()
+    return code
+
+
+def start_window(url: str, *, demo: bool = False) -> MainWindow | None:
+    """The signed-in window, or None when the user gave up. Raises PathwaysError when the database cannot open."""
+    file = local_file(url)
+    if demo or per_user_roles(url) or (file is not None and not file.exists()):
+        return _open_first(url, demo=demo)
+    background = Background(lambda progress: _open_for_sign_in(url, progress))
+    dialog = SignInDialog(None, where=WAITING_WHERE, opening=background)
+    outcome = dialog.exec()
+    if dialog.failure is not None:
+        raise dialog.failure
+    opened = dialog.opened or wait_for(background)  # (closed while opening: let it finish, then close it)
+    from ui import app as opening  # (loaded by now, on the opening's thread)
+
+    if outcome == SignInDialog.FIRST_RUN:
+        return opening.sign_in_window(opened.store)
+    if dialog.actor is None:
+        opened.store.engine.dispose()
+        return None
+    return opening.window_for(opened, dialog.actor)
+
+
+def _open_first(url: str, *, demo: bool) -> MainWindow | None:
+    """The demo, PostgreSQL with a role per user, and a new database: the database opens before any window."""
+    from pathways.store import open_store
+    from ui import app as opening
+
+    if demo:
+        return opening.sign_in_window(opening.open_demo())
+    if per_user_roles(url):
+        return opening.per_user_sign_in_window(url)
+    return opening.sign_in_window(while_busy(lambda progress: open_store(url, progress=progress)))
+
+
+def _open_for_sign_in(url: str, progress: Progress) -> OpenedDatabase:
+    from ui.app import open_for_sign_in  # loaded on this thread, while the sign-in window is on the screen
+
+    return open_for_sign_in(url, progress)
