@@ -11,7 +11,8 @@ process so that its peak memory is its own (bench/scale_work.py):
   of one service, against hand-written SQL through sqlite3 doing the same work (and a record's bare reads);
 - the DToA cohort of one year as JSON and as a PDF, and its export as CSV, against SQL counting (and a one-page
   ReportLab canvas) and a plain SELECT written with csv.writer;
-- time to a usable window (a fresh process until the main window is shown), against a bare PySide6 QMainWindow;
+- time to a usable window: a fresh process started as a user starts the app (main.py) until its sign-in window is
+  shown, and until its main window is when the bench signs in at once; against a bare PySide6 QMainWindow;
 - peak memory of each of those processes, and of the import while building (it holds a whole batch).
 Prints a table for each size with the app's figure, the baseline's, the overhead (app ÷ baseline) and the
 targets at 500,000 people, then how each cost grew from one size to the next against the growth of the people
@@ -48,25 +49,40 @@ COHORT_JSON_S = 1.0
 MAX_OVERHEAD = 3.0
 MAX_MEMORY_MB = 500.0
 
+BENCH_USER = "bench.worker"  # a treatment worker of SERVICE, added to each database to sign in as (ensure_user)
+BENCH_PASSWORD = "the bench signs in at once"
+SERVICE = "Inclusion Hampshire"
+# The app as a user starts it (main.py): a line when the sign-in window is on the screen, where the bench types
+# the user name and password and signs in at once, then a line when the main window is, then the peak memory.
 APP_WINDOW = """
-import resource, sys
+import os, resource, sys
 sys.path.insert(0, {root!r})
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from pathways.actors import Actor, Role
-from pathways.store import open_store
-from ui.context import AppContext
-from ui.main_window import MainWindow
-store = open_store({url!r})
-actor = Actor("bench.worker", Role.TREATMENT_WORKER, "bench", service="Inclusion Hampshire")
-window = MainWindow(AppContext(store, actor), "bench")
-window.show()
-def shown():
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, flush=True)
-    app.quit()
-QTimer.singleShot(0, shown)
-app.exec()
+app = QApplication(sys.argv[:1])
+seen = set()
+def look():
+    for shown in app.topLevelWidgets():
+        kind = type(shown).__name__
+        if not shown.isVisible() or kind in seen:
+            continue
+        if kind == "SignInDialog":
+            seen.add(kind)
+            print("sign-in window", flush=True)
+            shown.username.setText({user!r})
+            shown.password.setText({password!r})
+            shown._sign_in()
+        elif kind == "MainWindow":
+            seen.add(kind)
+            print("main window", flush=True)
+            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, flush=True)
+            app.quit()
+timer = QTimer()
+timer.timeout.connect(look)
+timer.start(5)
+QTimer.singleShot(120_000, lambda: os._exit(3))  # (a sign-in refused would wait for ever)
+import main
+main.main(["--database-url", {url!r}])
 """
 BARE_WINDOW = """
 import resource
@@ -78,6 +94,7 @@ window.setWindowTitle("Pathways")
 window.resize(1200, 800)
 window.show()
 def shown():
+    print("window", flush=True)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, flush=True)
     app.quit()
 QTimer.singleShot(0, shown)
@@ -134,17 +151,32 @@ def build(database: Path, summary: Path, people: int, batch: int, env: dict[str,
     print(f"built in {time.perf_counter() - started:,.0f} s", flush=True)
 
 
-def window(code: str, env: dict[str, str]) -> tuple[float, float]:
-    """Seconds from starting a process until its window is shown, and the process's peak memory (MB)."""
+def window(code: str, env: dict[str, str]) -> tuple[list[float], float]:
+    """Seconds from starting a process until each window it reports is shown, and the process's peak memory (MB)."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     assert process.stdout is not None
-    line = process.stdout.readline()
-    took = time.perf_counter() - started
-    process.wait(timeout=120)
-    if not line.strip():
-        raise SystemExit("a window probe failed to show its window")
-    return took, float(line)
+    marks: list[float] = []
+    for line in process.stdout:
+        if "window" not in line:
+            process.wait(timeout=120)
+            return marks, float(line)
+        marks.append(time.perf_counter() - started)
+    raise SystemExit(f"a window probe ended before its last window (exit {process.wait(timeout=120)})")
+
+
+def ensure_user(database: Path, env: dict[str, str]) -> None:
+    """The bench's treatment worker, added once to the database (through the app's own command)."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        there = connection.execute("SELECT 1 FROM users WHERE username = ?", (BENCH_USER,)).fetchone()
+    finally:
+        connection.close()
+    if there:
+        return
+    command = [sys.executable, "main.py", "--database-url", f"sqlite:///{database}", "user", "add", BENCH_USER]
+    command += ["--role", "treatment_worker", "--name", "Bench Worker", "--service", SERVICE, "--password-stdin"]
+    subprocess.run(command, input=BENCH_PASSWORD + "\n", text=True, check=True, env=env, cwd=ROOT)
 
 
 def counts(database: Path) -> dict[str, int]:
@@ -170,7 +202,8 @@ def measure_size(people: int, folder: Path, batch: int, repeat: int, env: dict[s
             command += ["--database", str(database), "--today", built["today"], "--repeat", str(repeat)]
             work[f"{side}_{part}"] = run_json(command, env)
     print(f"  {people:,} people: windows ...", flush=True)
-    app_code = APP_WINDOW.format(root=str(ROOT), url=f"sqlite:///{database}")
+    ensure_user(database, env)
+    app_code = APP_WINDOW.format(root=str(ROOT), url=f"sqlite:///{database}", user=BENCH_USER, password=BENCH_PASSWORD)
     windows = {
         "app": [window(app_code, env) for _ in range(repeat)],
         "bare": [window(BARE_WINDOW, env) for _ in range(repeat)],
@@ -231,10 +264,17 @@ def measures(size: dict[str, Any]) -> list[Measure]:
         seconds("export", "export_s", "export: that year's DToA as CSV"),
         Measure(
             "window",
-            "time to a usable window",
+            "time to a usable window: the sign-in window (the database opens behind it)",
             "s",
-            median([w[0] for w in windows["app"]]),
-            median([w[0] for w in windows["bare"]]),
+            median([w[0][0] for w in windows["app"]]),
+            median([w[0][0] for w in windows["bare"]]),
+        ),
+        Measure(
+            "signed_in",
+            "the main window, signing in as soon as the sign-in window shows",
+            "s",
+            median([w[0][1] for w in windows["app"]]),
+            median([w[0][0] for w in windows["bare"]]),
         ),
         Measure(
             "memory",

@@ -19,18 +19,21 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from pathways.actors import Actor, Role, command_line_actor  # noqa: E402
 from pathways.demo_loader import ensure_demo_users, fill_demo_database  # noqa: E402
+from pathways.errors import PathwaysError  # noqa: E402
 from pathways.figure_index import REBUILDING as FIGURES_REBUILDING  # noqa: E402
 from pathways.progress import Progress  # noqa: E402
 from pathways.store import Store, open_store  # noqa: E402
 from ui.context import AppContext  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
-from ui.opening import while_busy  # noqa: E402
+from ui.opening import Background  # noqa: E402
+from ui.sign_in import OpenedDatabase, SignInDialog  # noqa: E402
+from ui.start import WAITING_WHERE  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 
@@ -287,23 +290,25 @@ def records_screens(store: Store) -> None:
 
 
 def opening_screen() -> None:
-    """The busy dialog of a first opening after an update, as it counts the cases it prepares."""
+    """The sign-in window of a first opening after an update, as it counts the cases it prepares; the user has
+    typed their name and password and asked to sign in."""
     looked = threading.Event()
 
-    def look() -> None:
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
-        if dialogs and dialogs[0].value() > 0:
-            save(dialogs[0], "opening-progress")
-            looked.set()
-        else:
-            QTimer.singleShot(50, look)
-
-    def opening(progress: Progress) -> None:  # as open_store reports when it makes the figures again
+    def opening(progress: Progress) -> OpenedDatabase:  # as open_store reports when it makes the figures again
         progress(FIGURES_REBUILDING, 243_000, 655_909)
         looked.wait(10)
+        raise PathwaysError("The picture is taken.")  # (ends the opening: there is no database behind it)
 
-    QTimer.singleShot(0, look)
-    while_busy(opening, show_after_ms=0)
+    dialog = SignInDialog(None, where=WAITING_WHERE, opening=Background(opening))
+    dialog.username.setText("demo.worker")
+    dialog.password.setText("a password")
+    dialog.show()
+    dialog._sign_in()
+    wait_for(lambda: dialog.progress.value() > 0)
+    save(dialog, "sign-in-opening")
+    looked.set()
+    wait_for(lambda: dialog.failure is not None)
+    dialog.close()
 
 
 def main() -> None:

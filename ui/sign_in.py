@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 OPENING = "Opening the database…"
 SIGNING_IN_WHEN_OPEN = "You will be signed in as soon as the database is open…"
+MINIMUM_WIDTH = 420  # wide enough for the opening's count on one line
 
 
 class OpenedDatabase(NamedTuple):
@@ -94,17 +96,22 @@ class SignInDialog(QDialog):
         form.addRow("&User name:", self.username)
         form.addRow("&Password:", self.password)
         self.where = QLabel(f"Database: {where}")
+        self.where.setVisible(bool(where))  # (not yet known while the database opens)
         self.hint = QLabel(hint)
         self.hint.setWordWrap(True)
         self.hint.setVisible(bool(hint))
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setVisible(False)
+        self.progress = QProgressBar()  # the count of a long opening (the first after an update)
+        self.progress.setVisible(False)
+        self.setMinimumWidth(MINIMUM_WIDTH)
         layout = QVBoxLayout(self)
         layout.addWidget(self.where)
         layout.addWidget(self.hint)
         layout.addLayout(form)
         layout.addWidget(self.status)
+        layout.addWidget(self.progress)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         buttons.accepted.connect(self._sign_in)
@@ -114,6 +121,11 @@ class SignInDialog(QDialog):
             self._poll = QTimer(self)
             self._poll.timeout.connect(self._look_at_opening)
             self._poll.start(50)
+
+    def done(self, result: int) -> None:
+        if self._opening is not None:
+            self._poll.stop()  # closed: whatever the opening brings, nobody is signed in
+        super().done(result)
 
     def _look_at_opening(self) -> None:
         """Show how the opening is going; once it is done, take the database (or close, as the class says)."""
@@ -134,9 +146,12 @@ class SignInDialog(QDialog):
             return
         self.store = opened.store
         self.where.setText(f"Database: {opened.shown_where}")
+        self.where.setVisible(True)
         self.hint.setText(opened.hint)
         self.hint.setVisible(bool(opened.hint))
         self.status.setVisible(False)
+        self.progress.setVisible(False)
+        self.adjustSize()
         if self._waiting:
             self._sign_in()
 
@@ -146,6 +161,12 @@ class SignInDialog(QDialog):
         latest = self._opening.latest()
         self.status.setText(text if latest is None else counted(text, latest))
         self.status.setVisible(True)
+        if latest is not None:
+            _stage, done, total = latest
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(min(done, total))
+            self.progress.setVisible(True)
+        self.adjustSize()  # (the lines above come and go: the window grows to fit them)
 
     def _sign_in(self) -> None:
         if self.store is None and self._connect is None:  # still opening: sign in as soon as it is open

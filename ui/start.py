@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from db.locations import data_folder, local_file, per_user_roles, resolve_url
 from pathways.errors import PathwaysError
@@ -20,7 +20,7 @@ from ui.sign_in import OpenedDatabase, SignInDialog
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-WAITING_WHERE = "…"  # the sign-in window's database line until the database is open
+WAITING_WHERE = ""  # the sign-in window shows no database line until the database is open
 
 
 def run_app(database_url: str | None, *, demo: bool = False) -> int:
@@ -56,7 +56,7 @@ def start_window(url: str, *, demo: bool = False) -> MainWindow | None:
 
     if outcome == SignInDialog.FIRST_RUN:
         return opening.sign_in_window(opened.store)
-    if dialog.actor is None:
+    if outcome != QDialog.DialogCode.Accepted or dialog.actor is None:
         opened.store.engine.dispose()
         return None
     return opening.window_for(opened, dialog.actor)

@@ -82,7 +82,8 @@ def test_the_sign_in_window_takes_the_user_name_while_the_database_opens(qtbot: 
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: "3 of 10" in dialog.status.text())
-    assert dialog.status.text().startswith(OPENING) and dialog.where.text() == f"Database: {WAITING_WHERE}"
+    assert dialog.status.text().startswith(OPENING) and not dialog.where.isVisible()
+    assert dialog.progress.isVisible() and (dialog.progress.value(), dialog.progress.maximum()) == (3, 10)
     qtbot.keyClicks(dialog.username, "asha.admin")
     qtbot.keyClicks(dialog.password, PASSWORD)
     dialog._sign_in()  # before the database is open: remembered, not refused
@@ -90,10 +91,36 @@ def test_the_sign_in_window_takes_the_user_name_while_the_database_opens(qtbot: 
     may_open.set()
     qtbot.waitUntil(lambda: dialog.actor is not None, timeout=20000)
     assert dialog.actor is not None and dialog.actor.role is Role.ADMINISTRATOR
-    assert dialog.result() == QDialog.DialogCode.Accepted and not dialog.status.isVisible()
-    assert dialog.where.text() == f"Database: {database.removeprefix('sqlite:///')}"
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.status.isHidden() and dialog.progress.isHidden()  # (asked of each: the window itself is closed)
+    assert not dialog.where.isHidden() and dialog.where.text() == f"Database: {database.removeprefix('sqlite:///')}"
     assert dialog.opened is not None and dialog.store is dialog.opened.store
     dialog.opened.store.engine.dispose()
+
+
+def test_closing_the_sign_in_window_while_it_waits_for_the_database_signs_nobody_in(
+    qtbot: QtBot, database: str
+) -> None:
+    may_open = threading.Event()
+
+    def slow_opening(progress: Progress) -> OpenedDatabase:
+        assert may_open.wait(20)
+        return open_for_sign_in(database, progress)
+
+    background = Background(slow_opening)
+    dialog = SignInDialog(None, where=WAITING_WHERE, opening=background)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.username.setText("asha.admin")
+    dialog.password.setText(PASSWORD)
+    dialog._sign_in()
+    assert dialog.status.text().startswith(SIGNING_IN_WHEN_OPEN)
+    dialog.reject()
+    may_open.set()
+    qtbot.waitUntil(lambda: background.done())
+    qtbot.wait(200)  # (long enough for the window to have looked at the opening, had it still been looking)
+    assert dialog.actor is None and dialog.result() == QDialog.DialogCode.Rejected
+    background.result().store.engine.dispose()
 
 
 def test_starting_on_a_database_already_there_signs_in_to_the_main_window(qtbot: QtBot, database: str) -> None:
