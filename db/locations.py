@@ -1,5 +1,5 @@
 """Which database to open, and where the user's data folder is: worked out without loading SQLAlchemy, so the
-window can appear while the database layer loads (ui/app.py)."""
+sign-in window can appear while the database layer loads (ui/start.py)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def per_user_roles(url: str) -> bool:
 
 
 def local_file(url: str) -> Path | None:
-    """The file an SQLite (or encrypted SQLite) URL names; None for a database on a server or in memory."""
+    """The file an SQLite (or encrypted SQLite) URL names; None for a database on a server or in memory. (Read by
+    hand, for the start only: whether the file is there yet. Everything else asks db.engine.sqlite_path.)"""
     if scheme(url).split("+")[0] not in ("sqlite", "sqlcipher"):
         return None
     name = url.partition("://")[2].removeprefix("/").partition("?")[0]

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,20 +47,35 @@ def _visible(kind: type[QWidget]) -> list[QWidget]:
     return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
 
 
-def _when_shown(kind: type[QWidget], act: Callable[[QWidget], object], seen: list[QWidget]) -> None:
-    """Once a window of `kind` is on the screen (within 20 s), act on it."""
-    tries = [0]
+Watch = Callable[[type[QWidget], Callable[[QWidget], object]], list[QWidget]]
 
-    def look() -> None:
-        shown = _visible(kind)
-        if shown:
-            seen.append(shown[0])
-            act(shown[0])
-        elif tries[0] < 2000:
-            tries[0] += 1
-            QTimer.singleShot(10, look)
 
-    QTimer.singleShot(0, look)
+@pytest.fixture
+def when_shown() -> Iterator[Watch]:
+    """`when_shown(kind, act)`: once a window of `kind` is on the screen (within 20 s), act on it; the windows acted
+    on are listed in what it returns. Watching stops when the test ends."""
+    stopped = [False]
+
+    def watch(kind: type[QWidget], act: Callable[[QWidget], object]) -> list[QWidget]:
+        seen: list[QWidget] = []
+        tries = [0]
+
+        def look() -> None:
+            if stopped[0]:
+                return
+            shown = _visible(kind)
+            if shown:
+                seen.append(shown[0])
+                act(shown[0])
+            elif tries[0] < 2000:
+                tries[0] += 1
+                QTimer.singleShot(10, look)
+
+        QTimer.singleShot(0, look)
+        return seen
+
+    yield watch
+    stopped[0] = True
 
 
 def _sign_in_as_admin(dialog: QWidget) -> None:
@@ -123,9 +138,10 @@ def test_closing_the_sign_in_window_while_it_waits_for_the_database_signs_nobody
     background.result().store.engine.dispose()
 
 
-def test_starting_on_a_database_already_there_signs_in_to_the_main_window(qtbot: QtBot, database: str) -> None:
-    seen: list[QWidget] = []
-    _when_shown(SignInDialog, _sign_in_as_admin, seen)
+def test_starting_on_a_database_already_there_signs_in_to_the_main_window(
+    qtbot: QtBot, database: str, when_shown: Watch
+) -> None:
+    seen = when_shown(SignInDialog, _sign_in_as_admin)
     window = start_window(database)
     assert seen and isinstance(window, MainWindow)
     qtbot.addWidget(window)
@@ -135,13 +151,12 @@ def test_starting_on_a_database_already_there_signs_in_to_the_main_window(qtbot:
 
 
 def test_a_damaged_file_closes_the_sign_in_window_with_the_reason_and_is_left_as_it_was(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, tmp_path: Path, when_shown: Watch
 ) -> None:
     damaged = tmp_path / "pathways.sqlite"
     damaged.write_bytes(b"SQLite format 3\x00" + os.urandom(8000))
     before = hashlib.sha256(damaged.read_bytes()).hexdigest()
-    seen: list[QWidget] = []
-    _when_shown(SignInDialog, lambda _dialog: None, seen)
+    seen = when_shown(SignInDialog, lambda _dialog: None)
     with pytest.raises(PathwaysError, match="damaged"):
         start_window(f"sqlite:///{damaged}")
     assert seen and not _visible(SignInDialog)
@@ -149,18 +164,26 @@ def test_a_damaged_file_closes_the_sign_in_window_with_the_reason_and_is_left_as
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pathways.sqlite"]
 
 
-def test_a_database_with_no_users_yet_goes_on_to_the_first_run(qtbot: QtBot, tmp_path: Path) -> None:
+def test_a_database_with_no_users_yet_goes_on_to_the_first_run(qtbot: QtBot, tmp_path: Path, when_shown: Watch) -> None:
     url = f"sqlite:///{tmp_path / 'pathways.sqlite'}"
     open_store(url).engine.dispose()  # there, but its first administrator was never made
-    welcomed: list[QWidget] = []
-    _when_shown(FirstRunDialog, lambda dialog: dialog.close(), welcomed)
+    welcomed = when_shown(FirstRunDialog, lambda dialog: dialog.close())
     assert start_window(url) is None
     assert welcomed
 
 
-def test_giving_up_at_the_sign_in_window_starts_nothing(qtbot: QtBot, database: str) -> None:
-    seen: list[QWidget] = []
-    _when_shown(SignInDialog, lambda dialog: dialog.close(), seen)
+def test_a_new_database_opens_first_and_welcomes_without_a_sign_in_window(
+    qtbot: QtBot, tmp_path: Path, when_shown: Watch
+) -> None:
+    new = tmp_path / "pathways.sqlite"
+    signed = when_shown(SignInDialog, lambda dialog: dialog.close())
+    welcomed = when_shown(FirstRunDialog, lambda dialog: dialog.close())
+    assert start_window(f"sqlite:///{new}") is None
+    assert welcomed and not signed and new.exists()
+
+
+def test_giving_up_at_the_sign_in_window_starts_nothing(qtbot: QtBot, database: str, when_shown: Watch) -> None:
+    seen = when_shown(SignInDialog, lambda dialog: dialog.close())
     assert start_window(database) is None
     assert seen
 
