@@ -159,7 +159,10 @@ class SignInDialog(QDialog):
         assert self._opening is not None
         text = SIGNING_IN_WHEN_OPEN if self._waiting else OPENING
         latest = self._opening.latest()
-        self.status.setText(text if latest is None else counted(text, latest))
+        shown = text if latest is None else counted(text, latest)
+        if self.status.text() == shown and self.status.isVisibleTo(self):
+            return  # (nothing new: the window keeps the size the user gave it)
+        self.status.setText(shown)
         self.status.setVisible(True)
         if latest is not None:
             _stage, done, total = latest
