@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -88,23 +89,34 @@ _EVENTS = Base.metadata.tables["events"]
 _READ = tuple(_EVENTS.c[name] for name in EventRow._fields)  # what an export reads of each event
 
 
-def _event_row(case: _CaseKey, event: EventRow, notes_shown: bool = True) -> list[str]:
-    """events.csv's row for a stored event, in EVENT_COLUMNS order."""
+# events.csv's columns: the case's three (the same for each of its events), then the event's. Most are written as
+# they are stored, picked from the event's row by place (`_STORED`, `_LATER`); the moments and the notes are made.
+_CASE_COLUMNS, _STORED, _LATER = EVENT_COLUMNS[:3], EVENT_COLUMNS[5:12], EVENT_COLUMNS[13:15]
+assert (*_CASE_COLUMNS, "event", "occurred_at", *_STORED, "due_at", *_LATER, "notes") == EVENT_COLUMNS
+_stored, _later = (itemgetter(*(EventRow._fields.index(c) for c in columns)) for columns in (_STORED, _LATER))
+
+
+def _case_cells(case: _CaseKey) -> list[str]:
+    """The cells events.csv's rows of one case begin with (person_ref, case_ref, pathway)."""
+    return [_person_ref(case.person), case.case_ref, case.pathway]
+
+
+def _event_row(case_cells: list[str], event: EventRow, notes_shown: bool = True) -> list[str]:
+    """events.csv's row for a stored event of the case whose cells are `case_cells`, in EVENT_COLUMNS order."""
     notes = [(event.notes or "") if notes_shown else ""]  # a manager not granted notes: left out (pathways/scope.py)
     if event.authorised_by:
         notes.append(f"Authorised by {event.authorised_by}")
     if event.place:
         notes.append(f"Place: {event.place}")
-    made = {
-        "person_ref": _person_ref(case.person),
-        "case_ref": case.case_ref,
-        "pathway": case.pathway,
-        "event": event.name,
-        "occurred_at": format_local_moment(event.occurred_at, event.occurred_time_known),
-        "due_at": format_local_moment(event.due_at, event.due_time_known) if event.due_at else "",
-        "notes": "; ".join(n for n in notes if n),
-    }
-    return [made[c] if c in made else getattr(event, c) or "" for c in EVENT_COLUMNS]
+    return [
+        *case_cells,
+        event.name,
+        format_local_moment(event.occurred_at, event.occurred_time_known),
+        *[value or "" for value in _stored(event)],
+        format_local_moment(event.due_at, event.due_time_known) if event.due_at else "",
+        *[value or "" for value in _later(event)],
+        "; ".join(n for n in notes if n),
+    ]
 
 
 def _case_pages(session: Session, ids: list[int]) -> Iterator[list[_CaseKey]]:
@@ -136,8 +148,9 @@ def _event_rows(session: Session, ids: list[int], notes_shown: bool) -> Iterator
     for page in _case_pages(session, ids):
         events = _page_events(session, page)
         for case in page:
+            cells = _case_cells(case)
             for _ref, event in effective_events(events.get(case.id, [])):
-                yield _event_row(case, event, notes_shown)
+                yield _event_row(cells, event, notes_shown)
 
 
 def _selected_people(session: Session, ids: list[int]) -> dict[int, _PersonRef]:
