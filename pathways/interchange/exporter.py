@@ -127,7 +127,7 @@ def _case_pages(session: Session, ids: list[int]) -> Iterator[list[_CaseKey]]:
         .order_by(Case.id)
     )
     for offset in range(0, len(ids), CHUNK):
-        rows = session.connection().execute(query.where(Case.id.in_(ids[offset : offset + CHUNK])))
+        rows = session.connection().execute(query.where(Case.id.in_(ids[offset : offset + CHUNK]))).all()
         yield [_CaseKey(i, ref, pathway, _PersonRef(pid, pref)) for i, ref, pathway, pid, pref in rows]
 
 
@@ -169,7 +169,7 @@ def _person_rows(session: Session, people: dict[int, _PersonRef]) -> Iterator[li
     order = [p.id for p in sorted(people.values(), key=_person_ref)]
     for offset in range(0, len(order), CHUNK):
         ids = order[offset : offset + CHUNK]
-        found = {row.id: row for row in session.connection().execute(read.where(table.c.id.in_(ids)))}
+        found = {row.id: row for row in session.connection().execute(read.where(table.c.id.in_(ids))).all()}
         yield from (_person_row(found[i]) for i in ids)
 
 
