@@ -7,11 +7,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import ColumnElement, Row, Select, select
 from sqlalchemy.orm import Session
 
 from db.models import Base, Case, Person
@@ -47,17 +48,18 @@ class ExportResult:
     events: int
 
 
-def _case_query(selection: ExportFilter) -> Select[int]:
-    query = select(Case.id).order_by(Case.id)
+def _selected(selection: ExportFilter) -> list[ColumnElement[bool]]:
+    """The conditions a case must meet to be exported."""
+    conditions = []
     if selection.pathway:
-        query = query.where(Case.pathway == selection.pathway)
+        conditions.append(Case.pathway == selection.pathway)
     if selection.start:
-        query = query.where(Case.first_event_at >= local_datetime(selection.start))
+        conditions.append(Case.first_event_at >= local_datetime(selection.start))
     if selection.end:
-        query = query.where(Case.first_event_at < local_datetime(selection.end + timedelta(days=1)))
+        conditions.append(Case.first_event_at < local_datetime(selection.end + timedelta(days=1)))
     if selection.site:
-        query = query.where(Case.first_site == selection.site)
-    return query
+        conditions.append(Case.first_site == selection.site)
+    return conditions
 
 
 class _PersonKey(Protocol):
@@ -72,21 +74,14 @@ class _PersonRef(NamedTuple):
     person_ref: str | None
 
 
-class _CaseKey(NamedTuple):
-    """What events.csv needs of a case: read as plain rows, a page at a time (no ORM objects)."""
-
-    id: int
-    case_ref: str
-    pathway: str
-    person: _PersonRef
-
-
 def _person_ref(person: _PersonKey) -> str:
     return export_person_ref(person.person_ref, person.id)
 
 
 _EVENTS = Base.metadata.tables["events"]
 _READ = tuple(_EVENTS.c[name] for name in EventRow._fields)  # what an export reads of each event
+_CASE_READ = (Person.id, Person.person_ref, Case.case_ref, Case.pathway)  # and of its case (see _case_cells)
+_case_id_of = itemgetter(len(_CASE_READ) + EventRow._fields.index("case_id"))
 
 
 # events.csv's columns: the case's three (the same for each of its events), then the event's. Most are written as
@@ -96,9 +91,9 @@ assert (*_CASE_COLUMNS, "event", "occurred_at", *_STORED, "due_at", *_LATER, "no
 _stored, _later = (itemgetter(*(EventRow._fields.index(c) for c in columns)) for columns in (_STORED, _LATER))
 
 
-def _case_cells(case: _CaseKey) -> list[str]:
+def _case_cells(person_id: int, person_ref: str | None, case_ref: str, pathway: str) -> list[str]:
     """The cells events.csv's rows of one case begin with (person_ref, case_ref, pathway)."""
-    return [_person_ref(case.person), case.case_ref, case.pathway]
+    return [export_person_ref(person_ref, person_id), case_ref, pathway]
 
 
 def _event_row(case_cells: list[str], event: EventRow, notes_shown: bool = True) -> list[str]:
@@ -119,47 +114,41 @@ def _event_row(case_cells: list[str], event: EventRow, notes_shown: bool = True)
     ]
 
 
-def _case_pages(session: Session, ids: list[int]) -> Iterator[list[_CaseKey]]:
-    """The cases of `ids` (in order of id), CHUNK at a time, each page read by primary key."""
+def _event_rows(session: Session, selection: ExportFilter, notes_shown: bool) -> Iterator[list[str]]:
+    """events.csv's rows: the selected cases' stored events (records, corrections, withdrawals) read with their
+    cases in one statement, in order of case and then of entry, CHUNK rows at a time; each case's events are
+    written as they now stand, as they come (never all held)."""
     query = (
-        select(Case.id, Case.case_ref, Case.pathway, Person.id, Person.person_ref)
+        select(*_CASE_READ, *_READ)
+        .join_from(_EVENTS, Case, _EVENTS.c.case_id == Case.id)
+        .join(Person, Case.person_id == Person.id)
+        .where(*_selected(selection))
+        .order_by(Case.id, _EVENTS.c.seq)
+    )
+    rows = session.connection().execute(query, execution_options={"yield_per": CHUNK})  # (this statement only)
+    for _case_id, group in groupby(rows, key=_case_id_of):
+        case_rows = list(group)
+        cells = _case_cells(*case_rows[0][: len(_CASE_READ)])
+        for _ref, event in effective_events(EventRow._make(row[len(_CASE_READ) :]) for row in case_rows):
+            yield _event_row(cells, event, notes_shown)
+
+
+def _selected_cases(session: Session, selection: ExportFilter) -> tuple[int, dict[int, _PersonRef]]:
+    """How many cases are selected, and their people by id (their references only), in the order of their first
+    case."""
+    query = (
+        select(Person.id, Person.person_ref)
         .join_from(Case, Person, Case.person_id == Person.id)
+        .where(*_selected(selection))
         .order_by(Case.id)
     )
-    for offset in range(0, len(ids), CHUNK):
-        rows = session.connection().execute(query.where(Case.id.in_(ids[offset : offset + CHUNK]))).all()
-        yield [_CaseKey(i, ref, pathway, _PersonRef(pid, pref)) for i, ref, pathway, pid, pref in rows]
-
-
-def _page_events(session: Session, page: list[_CaseKey]) -> dict[int, list[EventRow]]:
-    """The stored events (every row: records, corrections, withdrawals) of a page of cases, by case id: the columns
-    an export reads (_READ)."""
-    events = _EVENTS
-    query = select(*_READ).where(events.c.case_id.in_([c.id for c in page])).order_by(events.c.case_id, events.c.seq)
-    by_case: dict[int, list[EventRow]] = {}
-    for row in session.connection().execute(query).all():
-        event = EventRow._make(row)
-        by_case.setdefault(event.case_id, []).append(event)
-    return by_case
-
-
-def _event_rows(session: Session, ids: list[int], notes_shown: bool) -> Iterator[list[str]]:
-    """events.csv's rows, read and made a page of cases at a time as they are written (never all held)."""
-    for page in _case_pages(session, ids):
-        events = _page_events(session, page)
-        for case in page:
-            cells = _case_cells(case)
-            for _ref, event in effective_events(events.get(case.id, [])):
-                yield _event_row(cells, event, notes_shown)
-
-
-def _selected_people(session: Session, ids: list[int]) -> dict[int, _PersonRef]:
-    """The people of the cases of `ids`, by id (their references only), in the order of their first case."""
     people: dict[int, _PersonRef] = {}
-    for page in _case_pages(session, ids):
-        for case in page:
-            people.setdefault(case.person.id, case.person)
-    return people
+    cases = 0
+    for person in session.connection().execute(query).all():
+        cases += 1
+        if person.id not in people:
+            people[person.id] = _PersonRef(*person)
+    return cases, people
 
 
 def _person_rows(session: Session, people: dict[int, _PersonRef]) -> Iterator[list[str]]:
@@ -218,18 +207,16 @@ def export_dataset(
         raise InvalidInput("The end of the period is before its start.")
     with store.unit_of_work() as uow:
         notes_shown = reads_notes(uow.session, actor)
-        ids = list(uow.session.scalars(_case_query(selection)))  # the selected cases' ids, in order
-        people = _selected_people(uow.session, ids)
+        case_count, people = _selected_cases(uow.session, selection)
         # Consent to share: refused before anything is written; a law given is audited with the export.
         check_sharing(uow.session, actor, list(people), sharing, at=store.clock())
         folder.mkdir(parents=True, exist_ok=True)
         people_count, events_count = _write_tables(
             [
                 (folder / "people.csv", PEOPLE_COLUMNS, _person_rows(uow.session, people)),
-                (folder / "events.csv", EVENT_COLUMNS, _event_rows(uow.session, ids, notes_shown)),
+                (folder / "events.csv", EVENT_COLUMNS, _event_rows(uow.session, selection, notes_shown)),
             ]
         )
-        case_count = len(ids)
         write_audit(
             uow.session,
             actor,
