@@ -12,7 +12,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import ColumnElement, Row, Select, select
+from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Base, Case, Person
@@ -60,6 +60,16 @@ def _selected(selection: ExportFilter) -> list[ColumnElement[bool]]:
     if selection.site:
         conditions.append(Case.first_site == selection.site)
     return conditions
+
+
+def _in_stored_order(session: Session, conditions: list[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    """The conditions, on SQLite marked as likely to hold, so that its planner reads the cases in order of id (the
+    order their events are stored in) rather than through the cohort index in order of date and then sorting: that
+    visits the events all over the file. A year of DToA at 500,000 people is read in 4.2 s against 7 to 8 s; a week
+    in 0.31 s against 0.15 s (the whole table of cases is scanned)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return conditions
+    return [func.likely(condition) for condition in conditions]
 
 
 class _PersonKey(Protocol):
@@ -122,7 +132,7 @@ def _event_rows(session: Session, selection: ExportFilter, notes_shown: bool) ->
         select(*_CASE_READ, *_READ)
         .join_from(_EVENTS, Case, _EVENTS.c.case_id == Case.id)
         .join(Person, Case.person_id == Person.id)
-        .where(*_selected(selection))
+        .where(*_in_stored_order(session, _selected(selection)))
         .order_by(Case.id, _EVENTS.c.seq)
     )
     rows = session.connection().execute(query, execution_options={"yield_per": CHUNK})  # (this statement only)
