@@ -8,7 +8,8 @@ generator: every pathway, about ten events a person (bench/scale_build.py). Then
 process so that its peak memory is its own (bench/scale_work.py):
 - import throughput (rows a second), against executemany of the same rows into the same tables;
 - search as you type, opening a person record (its view audited), a week of appointments and the overdue list
-  of one service, against hand-written SQL through sqlite3 doing the same work (and a record's bare reads);
+  of one service, against hand-written SQL through sqlite3 doing the same work (and a record's bare reads); the
+  baseline's records are opened in turn with the app's, in one process, as the two drift apart between processes;
 - the DToA cohort of one year as JSON and as a PDF, and its export as CSV, against SQL counting (and a one-page
   ReportLab canvas) and a plain SELECT written with csv.writer;
 - time to a usable window: a fresh process started as a user starts the app (main.py) until its sign-in window is
@@ -233,8 +234,8 @@ def measures(size: dict[str, Any]) -> list[Measure]:
     built, work, windows = size["build"], size["work"], size["windows"]
     app_reads, base_reads = work["app_reads"], work["baseline_reads"]
 
-    def latency(key: str, name: str, limit: float | None = None, baseline_key: str | None = None) -> Measure:
-        app, base = app_reads[key], base_reads[baseline_key or key]
+    def latency(key: str, name: str, limit: float | None = None, baseline: list[float] | None = None) -> Measure:
+        app, base = app_reads[key], base_reads[key] if baseline is None else baseline
         target = f"95th under {limit:.0f} ms" if limit else ""
         met = p95(app) < limit if limit else None
         return Measure(key, name, "ms", median(app), median(base), p95(app), p95(base), target, met)
@@ -264,8 +265,13 @@ def measures(size: dict[str, Any]) -> list[Measure]:
             higher_is_better=True,
         ),
         latency("search_ms", "search per keystroke", SEARCH_P95_MS),
-        latency("record_ms", "open a person record (its view sealed onto the audit chain)", RECORD_P95_MS),
-        latency("record_ms", "the same, next to the baseline's reads alone", baseline_key="record_read_ms"),
+        latency(  # the baseline's records were opened in turn with the app's, in the app's process
+            "record_ms",
+            "open a person record (its view sealed onto the audit chain)",
+            RECORD_P95_MS,
+            baseline=app_reads["baseline_record_ms"],
+        ),
+        latency("record_ms", "the same, next to the baseline's reads alone", baseline=base_reads["record_read_ms"]),
         latency("week_ms", "appointments: a week, one service"),
         latency("overdue_ms", "overdue list, one service"),
         seconds("cohort", "cohort_json_s", "cohort JSON: a year of DToA", COHORT_JSON_S),
