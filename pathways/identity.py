@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -121,9 +122,14 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", plain.lower()).split())
 
 
+_SOUND_GROUPS = ("aeiouyhw", "bfpv", "cgjkqsxz", "dt", "l", "mn", "r")  # the code of each is its place
+_SOUND_CODES = {c: d for d, letters in enumerate(_SOUND_GROUPS) for c in letters}
+
+
+@lru_cache(maxsize=65536)  # an import asks for the same names' codes again and again
 def soundex(word: str) -> str:
     """A Soundex code of a folded word, with h and w separating letters like vowels (Hughes, Hughs: H220)."""
-    codes = {c: d for d, letters in enumerate(("aeiouyhw", "bfpv", "cgjkqsxz", "dt", "l", "mn", "r")) for c in letters}
+    codes = _SOUND_CODES
     letters = [c for c in word if c.isalpha()]
     if not letters:
         return ""
