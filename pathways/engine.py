@@ -59,6 +59,13 @@ class Fact:
             return self.occurred_at.astimezone(UTC).isoformat()
         return self.values.get(name) or None
 
+    def same(self, other: Fact, name: str) -> bool:
+        """Whether `other` has the same value of `name` as this fact (as `get` gives it; the moments compared as
+        moments, without writing them out: group sessions' marks are compared this way very often)."""
+        if name == "occurred_at":
+            return self.occurred_at == other.occurred_at
+        return self.get(name) == other.get(name)
+
     def items(self, name: str) -> frozenset[str]:
         """The values of a field; list fields (substances, conditions) split on ';'."""
         raw = self.get(name)
@@ -107,7 +114,7 @@ def _matches(fact: Fact, match: Match, new: Fact) -> bool:
         return False
     if not all(_value_matches(fact, k, v) for k, v in match.where.items()):
         return False
-    return all(fact.get(k) == new.get(k) for k in match.same)
+    return all(fact.same(new, name) for name in match.same)
 
 
 def _applies(rule: Rule, new: Fact) -> bool:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from pathways.clock import LONDON
 from pathways.definitions import PATHWAY_FOLDER, DefinitionError, load_definition, load_definitions
 from pathways.engine import Fact, check_timeline, eligibility, open_deadlines, stage
 
@@ -112,3 +113,24 @@ meaning = "Referrals."
         eligibility(scheme, finished, date(2010, 1, 1)).explain()
         == "not eligible: aged 16 on that day (the minimum is 18)"
     )
+
+
+def test_a_group_session_is_marked_once_however_its_moment_is_written() -> None:
+    """`same = ["kind", "occurred_at"]` compares moments as moments: 10:00 in London in summer is 09:00 UTC."""
+    programme = load_definitions()["group_programme"]
+    enrolled = Fact("enrolled", at(1), {"kind": "FREE-2026"})
+    session = datetime(2026, 6, 1, 9, tzinfo=UTC)
+    attended = Fact("session_attended", session, {"kind": "FREE-2026"})
+    born = date(1990, 5, 1)
+    again = Fact("session_missed", session.astimezone(LONDON), {"kind": "FREE-2026"})
+    problems = check_timeline(programme, [enrolled, attended, again], born, NOW)
+    assert [(p.index, p.message) for p in problems] == [
+        (2, "This session is already marked on the register; correct the mark instead of adding another.")
+    ]
+    next_week = Fact("session_missed", session + timedelta(days=7), {"kind": "FREE-2026"})
+    other_programme = Fact("session_missed", session, {"kind": "OTHER-2026"})
+    assert check_timeline(programme, [enrolled, attended, next_week], born, NOW) == []
+    refused = check_timeline(programme, [enrolled, attended, other_programme], born, NOW)
+    assert [p.message for p in refused] == [
+        "A session can only be marked for someone enrolled on programme OTHER-2026 before the session started."
+    ]
