@@ -16,7 +16,7 @@ from pathways.services.accounts import needs_first_administrator
 from pathways.store import Store, open_store
 from ui.context import AppContext
 from ui.main_window import MainWindow
-from ui.opening import while_busy
+from ui.opening import DEMO_BUSY_TEXT, while_busy
 from ui.sign_in import FirstRunDialog, OpenedDatabase, SignInDialog
 
 DEMO_PEOPLE = 400
@@ -30,23 +30,17 @@ def describe(store: Store) -> str:
     return store.engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")
 
 
-DEMO_BUSY_TEXT = (
-    "Opening the demo database…\n\nThe first time, it is filled with synthetic people (none of them real), which "
-    "takes a moment."
-)
-
-
 def open_demo() -> Store:
     """The separate demo database, filled with synthetic people the first time (off the screen's thread, with a
     busy dialog when it takes more than a moment)."""
+    return while_busy(opened_demo, DEMO_BUSY_TEXT)
 
-    def opened_and_filled(progress: Progress) -> Store:
-        store = open_store(demo_url(), progress=progress)
-        if not is_demo_database(store):
-            fill_demo_database(store, actor=command_line_actor(), people=DEMO_PEOPLE)
-        return store
 
-    store = while_busy(opened_and_filled, DEMO_BUSY_TEXT)
+def opened_demo(progress: Progress) -> Store:
+    """The demo database opened, filled the first time, with its users (on the opening's thread)."""
+    store = open_store(demo_url(), progress=progress)
+    if not is_demo_database(store):
+        fill_demo_database(store, actor=command_line_actor(), people=DEMO_PEOPLE)
     ensure_demo_users(store)
     return store
 

@@ -21,6 +21,10 @@ BUSY_TEXT = (
     "The first time after Pathways is updated this can take some minutes on a large database, while the figures "
     "for reports are prepared. It happens once."
 )
+DEMO_BUSY_TEXT = (
+    "Opening the demo database…\n\nThe first time, it is filled with synthetic people (none of them real), which "
+    "takes a moment."
+)
 SHOW_AFTER_MS = 400  # opening that takes less shows no dialog at all
 
 

@@ -14,10 +14,11 @@ from db.locations import data_folder, local_file, per_user_roles, resolve_url
 from pathways.errors import PathwaysError
 from pathways.progress import Progress
 from ui.crash import install_crash_handler
-from ui.opening import Background, wait_for, while_busy
+from ui.opening import DEMO_BUSY_TEXT, Background, wait_for, while_busy
 from ui.sign_in import OpenedDatabase, SignInDialog
 
 if TYPE_CHECKING:
+    from pathways.store import Store
     from ui.main_window import MainWindow
 
 WAITING_WHERE = ""  # the sign-in window shows no database line until the database is open
@@ -63,15 +64,33 @@ def start_window(url: str, *, demo: bool = False) -> MainWindow | None:
 
 
 def _open_first(url: str, *, demo: bool) -> MainWindow | None:
-    """The demo, PostgreSQL with a role per user, and a new database: the database opens before any window."""
-    from pathways.store import open_store
-    from ui import app as opening
-
+    """The demo, PostgreSQL with a role per user, and a new database: the database opens before any window. The
+    database layer and the screens load on the opening's thread too, so the busy dialog shows while they do (on a
+    slow computer the first start is not a blank screen for seconds)."""
     if demo:
-        return opening.sign_in_window(opening.open_demo())
-    if per_user_roles(url):
+        store = while_busy(_open_demo, DEMO_BUSY_TEXT)
+    elif per_user_roles(url):
+        from ui import app as opening
+
         return opening.per_user_sign_in_window(url)
-    return opening.sign_in_window(while_busy(lambda progress: open_store(url, progress=progress)))
+    else:
+        store = while_busy(lambda progress: _open_new(url, progress))
+    from ui import app as opening  # (loaded by now, on the opening's thread)
+
+    return opening.sign_in_window(store)
+
+
+def _open_demo(progress: Progress) -> Store:
+    from ui.app import opened_demo  # loaded on this thread, behind the busy dialog
+
+    return opened_demo(progress)
+
+
+def _open_new(url: str, progress: Progress) -> Store:
+    from pathways.store import open_store  # loaded on this thread, behind the busy dialog
+    from ui import app  # noqa: F401  (the screens, needed next: loaded here too)
+
+    return open_store(url, progress=progress)
 
 
 def _open_for_sign_in(url: str, progress: Progress) -> OpenedDatabase:

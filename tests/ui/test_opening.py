@@ -20,8 +20,8 @@ from pathways.interchange.importer import import_dataset
 from pathways.progress import Progress
 from pathways.store import Store, StoreUnavailable, open_store
 from tests.conftest import EXAMPLE
-from ui.app import DEMO_BUSY_TEXT, DEMO_PEOPLE, describe, open_demo
-from ui.opening import BUSY_TEXT, while_busy
+from ui.app import DEMO_PEOPLE, describe, open_demo
+from ui.opening import BUSY_TEXT, DEMO_BUSY_TEXT, while_busy
 
 
 def _busy_dialogs() -> list[QProgressDialog]:

@@ -201,3 +201,45 @@ def test_the_commands_are_still_read_by_main(capsys: pytest.CaptureFixture[str])
     assert exit.value.code == 0
     out = capsys.readouterr().out
     assert "import" in out and "--database-url" in out and "--demo" in out
+
+
+FIRST_START = """
+import sys, threading
+loaded_on_screen_thread = {}
+
+class Watch:  # notes which thread first loads each of the heavy layers
+    def find_spec(self, name, path=None, target=None):
+        if name in ("sqlalchemy", "ui.main_window") and name not in loaded_on_screen_thread:
+            loaded_on_screen_thread[name] = threading.current_thread() is threading.main_thread()
+        return None
+
+sys.meta_path.insert(0, Watch())
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ui.sign_in import FirstRunDialog
+from ui.start import start_window
+
+def look():
+    shown = [w for w in app.topLevelWidgets() if isinstance(w, FirstRunDialog) and w.isVisible()]
+    if shown:
+        shown[0].close()
+    else:
+        QTimer.singleShot(10, look)
+
+QTimer.singleShot(0, look)
+assert start_window(sys.argv[1]) is None
+print(sorted(loaded_on_screen_thread.items()))
+"""
+
+
+def test_a_first_start_loads_the_database_layer_and_the_screens_behind_the_busy_dialog(tmp_path: Path) -> None:
+    """A new database opens before any window; what it needs loads on the opening's thread, not the screen's, so
+    the busy dialog is on the screen while it does (and the screen is never frozen and blank)."""
+    new = tmp_path / "pathways.sqlite"
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_START, f"sqlite:///{new}"], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[('sqlalchemy', False), ('ui.main_window', False)]"
+    assert new.exists()
