@@ -21,6 +21,7 @@ BUSY_TEXT = (
     "The first time after Pathways is updated this can take some minutes on a large database, while the figures "
     "for reports are prepared. It happens once."
 )
+NEW_DATABASE_BUSY_TEXT = "Setting up the new database…\n\nThis happens once, the first time it is opened."
 DEMO_BUSY_TEXT = (
     "Opening the demo database…\n\nThe first time, it is filled with synthetic people (none of them real), which "
     "takes a moment."

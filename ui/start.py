@@ -14,7 +14,7 @@ from db.locations import data_folder, local_file, per_user_roles, resolve_url
 from pathways.errors import PathwaysError
 from pathways.progress import Progress
 from ui.crash import install_crash_handler
-from ui.opening import DEMO_BUSY_TEXT, Background, wait_for, while_busy
+from ui.opening import DEMO_BUSY_TEXT, NEW_DATABASE_BUSY_TEXT, Background, wait_for, while_busy
 from ui.sign_in import OpenedDatabase, SignInDialog
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def _open_first(url: str, *, demo: bool) -> MainWindow | None:
 
         return opening.per_user_sign_in_window(url)
     else:
-        store = while_busy(lambda progress: _open_new(url, progress))
+        store = while_busy(lambda progress: _open_new(url, progress), NEW_DATABASE_BUSY_TEXT)
     from ui import app as opening  # (loaded by now, on the opening's thread)
 
     return opening.sign_in_window(store)
