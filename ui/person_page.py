@@ -3,7 +3,7 @@ with corrections shown as corrections."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -99,6 +99,7 @@ class PersonPage(QWidget):
         for column in (0, 1, 3, 4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(self._details_resized)
         self.add_button = QPushButton("&Add event…")
         self.new_case_button = QPushButton("&New case…")
         self.new_case_button.setToolTip("Start a case on a pathway for this person (Ctrl+Shift+N)")
@@ -222,6 +223,12 @@ class PersonPage(QWidget):
         for entry in case.timeline:
             self.timeline_model.appendRow(_timeline_row(entry))
         self.timeline.resizeRowsToContents()
+
+    def _details_resized(self, column: int, _old: int, _new: int) -> None:
+        """The rows are as tall as their details wrap: again once the details' column is wider or narrower (after
+        the header has laid out all its columns: during the signal the rows come out too tall)."""
+        if column == 2:
+            QTimer.singleShot(0, self.timeline, self.timeline.resizeRowsToContents)  # (dropped if the view is gone)
 
     def current_entry(self) -> TimelineEntry | None:
         case, row = self.current_case(), self.timeline.currentIndex().row()

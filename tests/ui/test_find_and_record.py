@@ -106,3 +106,25 @@ def test_correct_and_withdraw_from_the_record(qtbot: QtBot, navigator_context: A
     qtbot.waitUntil(lambda: page.timeline_model.rowCount() == 4, timeout=5000)
     notes = [page.timeline_model.index(r, 4).data() for r in range(page.timeline_model.rowCount())]
     assert "Correction: notes left out at the time" in notes and "Replaced by a correction" in notes
+
+
+def test_the_timeline_rows_fit_their_text_once_the_window_is_wider(qtbot: QtBot, navigator_context: AppContext) -> None:
+    """A record opened in a narrow window wraps its details; widened, each row that fits on a line is one line;
+    narrowed again, they wrap again."""
+    window = _window(qtbot, navigator_context)
+    window.resize(700, 700)
+    window.find_page.search.setText("hughes")
+    qtbot.waitUntil(lambda: window.find_page.model.rowCount() == 1, timeout=5000)
+    window.find_page._open_first()
+    timeline = window.person_page.timeline
+    line = timeline.fontMetrics().lineSpacing()
+
+    def tallest() -> int:
+        return max(timeline.rowHeight(r) for r in range(timeline.model().rowCount()))
+
+    qtbot.waitUntil(lambda: tallest() > 2 * line)  # the details wrap at this width
+    window.resize(1900, 700)
+    qtbot.waitUntil(lambda: timeline.horizontalHeader().sectionSize(2) > 1000)
+    qtbot.waitUntil(lambda: tallest() < 2 * line, timeout=2000)  # each fits on one line now
+    window.resize(700, 700)
+    qtbot.waitUntil(lambda: tallest() > 2 * line, timeout=2000)  # and wrap again when it is narrower
