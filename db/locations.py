@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
@@ -38,6 +39,15 @@ def _plain_file(path: Path) -> bool:
 def resolve_url(explicit: str | None = None) -> str:
     """The --database-url option, else PATHWAYS_DATABASE_URL, else the embedded default."""
     return explicit or os.environ.get(ENV_URL) or default_url()
+
+
+def shown_url(url: str) -> str:
+    """The URL as a user may see it: a password in it is shown as *** (as SQLAlchemy shows one)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    who, _, where = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{who.partition(':')[0]}:***@{where}"))
 
 
 def scheme(url: str) -> str:

@@ -5,12 +5,10 @@ for the usual start, on the thread that opens the database behind the sign-in wi
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog
-from sqlalchemy.engine import make_url
 
 from db.locations import data_folder
 from pathways.actors import Actor, command_line_actor
 from pathways.demo_loader import ensure_demo_users, fill_demo_database, is_demo_database
-from pathways.postgres_sign_in import open_store_as
 from pathways.progress import Progress
 from pathways.services.accounts import needs_first_administrator
 from pathways.store import Store, open_store
@@ -78,17 +76,6 @@ def sign_in_window(store: Store) -> MainWindow | None:
     return window_for(opened, dialog.actor)
 
 
-def per_user_sign_in_window(url: str) -> MainWindow | None:
-    """PostgreSQL with a database role per user: connect as the typed user, then sign in (pathways/postgres_sign_in)."""
-    where = make_url(url).render_as_string(hide_password=True)
-    dialog = SignInDialog(
-        None,
-        where=where,
-        hint="Sign in with your own Pathways user name and password: the database checks them too.",
-        connect=lambda username, password: open_store_as(url, username=username, password=password),
-    )
-    if not dialog.exec() or dialog.actor is None or dialog.store is None:
-        if dialog.store is not None:
-            dialog.store.engine.dispose()
-        return None
-    return MainWindow(AppContext(dialog.store, dialog.actor, demo=False), where)
+def per_user_window(store: Store, actor: Actor, where: str) -> MainWindow:
+    """The main window of a user signed in on their own PostgreSQL role (ui/start.py signs them in)."""
+    return MainWindow(AppContext(store, actor, demo=False), where)

@@ -176,14 +176,14 @@ class SignInDialog(QDialog):
             self._waiting = True
             self._show_opening()
             return
-        from pathways.services.accounts import sign_in  # (loaded by now, with the database)
-
         username, password = self.username.text().strip(), self.password.text()
         try:
             if self._connect is not None:
                 if self.store is not None:
                     self.store.engine.dispose()
                 self.store = self._connect(username, password)
+            from pathways.services.accounts import sign_in  # (loaded by now, with the database)
+
             assert self.store is not None
             self.actor = sign_in(self.store, username=username, password=password, workstation=socket.gethostname())
         except PathwaysError as exc:

@@ -6,11 +6,12 @@ open first, as before (ui/app.py)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from db.locations import data_folder, local_file, per_user_roles, resolve_url
+from db.locations import data_folder, local_file, per_user_roles, resolve_url, shown_url
 from pathways.errors import PathwaysError
 from pathways.progress import Progress
 from ui.crash import install_crash_handler
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 WAITING_WHERE = ""  # the sign-in window shows no database line until the database is open
+STARTING_TEXT = "Starting Pathways…"  # (only if Sign in is pressed before the database layer has loaded)
+PER_USER_HINT = "Sign in with your own Pathways user name and password: the database checks them too."
 
 
 def run_app(database_url: str | None, *, demo: bool = False) -> int:
@@ -70,14 +73,40 @@ def _open_first(url: str, *, demo: bool) -> MainWindow | None:
     if demo:
         store = while_busy(_open_demo, DEMO_BUSY_TEXT)
     elif per_user_roles(url):
-        from ui import app as opening
-
-        return opening.per_user_sign_in_window(url)
+        return _sign_in_per_user(url)
     else:
         store = while_busy(lambda progress: _open_new(url, progress), NEW_DATABASE_BUSY_TEXT)
     from ui import app as opening  # (loaded by now, on the opening's thread)
 
     return opening.sign_in_window(store)
+
+
+def _sign_in_per_user(url: str) -> MainWindow | None:
+    """PostgreSQL with a database role per user: the sign-in window at once, with no more than Qt loaded; the
+    database layer and the screens load behind it while the user types, and Sign in connects as the typed user
+    (pathways/postgres_sign_in.py)."""
+    loading = Background(_load_per_user)
+    where = shown_url(url)
+
+    def connect(username: str, password: str) -> Store:
+        return wait_for(loading, STARTING_TEXT)(url, username=username, password=password)
+
+    dialog = SignInDialog(None, where=where, hint=PER_USER_HINT, connect=connect)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    if not accepted or dialog.actor is None or dialog.store is None:
+        if dialog.store is not None:
+            dialog.store.engine.dispose()
+        return None
+    from ui import app as opening  # (loaded by now, on the loading's thread)
+
+    return opening.per_user_window(dialog.store, dialog.actor, where)
+
+
+def _load_per_user(_progress: Progress) -> Callable[..., Store]:
+    from pathways.postgres_sign_in import open_store_as  # loaded on this thread, while the user types
+    from ui import app  # noqa: F401  (the screens, needed once signed in: loaded here too)
+
+    return open_store_as
 
 
 def _open_demo(progress: Progress) -> Store:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from db.engine import sqlite_path
-from db.locations import local_file, per_user_roles, scheme
+from db.locations import local_file, per_user_roles, scheme, shown_url
 
 
 @pytest.mark.parametrize(
@@ -37,3 +38,19 @@ def test_per_user_roles_only_for_postgresql_when_the_workstation_says_so(monkeyp
     assert scheme("sqlcipher:////tmp/p.sqlite") == "sqlcipher" and Path("/tmp/p.sqlite") == local_file(
         "sqlcipher:////tmp/p.sqlite"
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://pathways:secret@db.force.local:5432/pathways",
+        "postgresql://pathways:s3cr%40t@db.force.local/pathways?sslmode=require",
+        "postgresql://pathways@db.force.local/pathways",
+        "postgresql://db.force.local/pathways",
+        "sqlite:////var/lib/pathways/pathways.sqlite",
+    ],
+)
+def test_a_url_is_shown_without_its_password_as_sqlalchemy_shows_it(url: str) -> None:
+    shown = shown_url(url)
+    assert "secret" not in shown and "s3cr" not in shown
+    assert shown == make_url(url).render_as_string(hide_password=True)

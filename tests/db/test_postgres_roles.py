@@ -440,6 +440,47 @@ def test_the_sign_in_window_connects_as_the_typed_user(qtbot: QtBot, deployment:
         store.engine.dispose()
 
 
+def test_starting_the_desktop_on_a_per_user_deployment_signs_in_on_the_typed_users_connection(
+    qtbot: QtBot, deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desktop's start on a per-user deployment (ui/start.py): the sign-in window, then the main window on the
+    connection of the user who typed their name and password."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.sign_in import SignInDialog
+    from ui.start import start_window
+
+    monkeypatch.setenv("PATHWAYS_POSTGRES_PER_USER", "1")
+    who = deployment.names["nav"]
+    seen: list[str] = []
+
+    def sign_in_when_shown(tries: int = 500) -> None:
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, SignInDialog) and w.isVisible()]
+        if not shown:
+            if tries:
+                QTimer.singleShot(10, lambda: sign_in_when_shown(tries - 1))
+            return
+        dialog = shown[0]
+        seen.append(dialog.where.text())
+        dialog.username.setText(who)
+        dialog.password.setText(PASSWORD)
+        dialog._sign_in()
+
+    QTimer.singleShot(0, sign_in_when_shown)
+    window = start_window(deployment.url)
+    assert window is not None and window.context.actor.username == who
+    assert seen == [f"Database: {make_url(deployment.url).render_as_string(hide_password=True)}"]
+    qtbot.addWidget(window)
+    store = window.context.store
+    try:
+        with store.engine.connect() as connection:
+            assert connection.scalar(text("SELECT session_user")) == who
+    finally:
+        window.close()
+        store.engine.dispose()
+
+
 def _main(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATHWAYS_DATABASE_URL": url}
     env.pop("PATHWAYS_POSTGRES_PER_USER", None)  # the administrator's commands connect as the owner

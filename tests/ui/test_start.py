@@ -203,13 +203,14 @@ def test_the_commands_are_still_read_by_main(capsys: pytest.CaptureFixture[str])
     assert "import" in out and "--database-url" in out and "--demo" in out
 
 
-FIRST_START = """
+FIRST_WINDOW = """
 import sys, threading
+HEAVY = ("sqlalchemy", "ui.main_window")
 loaded_on_screen_thread = {}
 
 class Watch:  # notes which thread first loads each of the heavy layers
     def find_spec(self, name, path=None, target=None):
-        if name in ("sqlalchemy", "ui.main_window") and name not in loaded_on_screen_thread:
+        if name in HEAVY and name not in loaded_on_screen_thread:
             loaded_on_screen_thread[name] = threading.current_thread() is threading.main_thread()
         return None
 
@@ -217,12 +218,14 @@ sys.meta_path.insert(0, Watch())
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from ui.sign_in import FirstRunDialog
+from ui import sign_in
 from ui.start import start_window
+kind = getattr(sign_in, sys.argv[2])
 
-def look():
-    shown = [w for w in app.topLevelWidgets() if isinstance(w, FirstRunDialog) and w.isVisible()]
-    if shown:
+def look():  # once the window is on the screen and the layers have loaded (wherever), close it
+    shown = [w for w in app.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+    if shown and len(loaded_on_screen_thread) == len(HEAVY) and all(m in sys.modules for m in HEAVY):
+        print(shown[0].where.text() if kind is sign_in.SignInDialog else kind.__name__)
         shown[0].close()
     else:
         QTimer.singleShot(10, look)
@@ -233,13 +236,36 @@ print(sorted(loaded_on_screen_thread.items()))
 """
 
 
+def _first_window(url: str, kind: str, **env: str) -> list[str]:
+    """Start on `url` in a fresh process; once a `kind` window is on the screen and the layers have loaded, close
+    it: the database a sign-in window names, then which heavy layers loaded on the screen's thread."""
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_WINDOW, url, kind],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()
+
+
 def test_a_first_start_loads_the_database_layer_and_the_screens_behind_the_busy_dialog(tmp_path: Path) -> None:
     """A new database opens before any window; what it needs loads on the opening's thread, not the screen's, so
     the busy dialog is on the screen while it does (and the screen is never frozen and blank)."""
     new = tmp_path / "pathways.sqlite"
-    done = subprocess.run(
-        [sys.executable, "-c", FIRST_START, f"sqlite:///{new}"], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[('sqlalchemy', False), ('ui.main_window', False)]"
+    shown, loaded = _first_window(f"sqlite:///{new}", "FirstRunDialog")
+    assert shown == "FirstRunDialog"
+    assert loaded == "[('sqlalchemy', False), ('ui.main_window', False)]"
     assert new.exists()
+
+
+def test_a_postgresql_role_per_user_start_shows_the_sign_in_window_before_the_database_layer() -> None:
+    """With a database role per user there is nothing to open before the user signs in: the sign-in window is on
+    the screen while the layers load on another thread behind it, and the password in the URL is not shown. (No
+    server is needed: the window is closed without signing in.)"""
+    url = "postgresql://pathways:secret@db.force.local:5432/pathways"
+    shown, loaded = _first_window(url, "SignInDialog", PATHWAYS_POSTGRES_PER_USER="1")
+    assert shown == "Database: postgresql://pathways:***@db.force.local:5432/pathways"
+    assert loaded == "[('sqlalchemy', False), ('ui.main_window', False)]"
