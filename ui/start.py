@@ -96,6 +96,7 @@ def _sign_in_per_user(url: str) -> MainWindow | None:
     if not accepted or dialog.actor is None or dialog.store is None:
         if dialog.store is not None:
             dialog.store.engine.dispose()
+        wait_for(loading, STARTING_TEXT)  # (closed while loading: let it finish, then close)
         return None
     from ui import app as opening  # (loaded by now, on the loading's thread)
 
