@@ -1,7 +1,8 @@
 """Starting the desktop application. On the usual start (a database that is already there) the sign-in window
 appears at once, with no more than Qt loaded: the database layer loads and the database opens on another thread
-behind it, while the user types. A new database (the first run), the demo and PostgreSQL with a role per user
-open first, as before (ui/app.py)."""
+behind it, while the user types. With a PostgreSQL role per user the sign-in window appears at once too, and
+connects as the typed user. A new database (the first run) and the demo open first, behind a busy dialog, and
+then go on to the first-run or sign-in window (ui/app.py)."""
 
 from __future__ import annotations
 
@@ -67,9 +68,9 @@ def start_window(url: str, *, demo: bool = False) -> MainWindow | None:
 
 
 def _open_first(url: str, *, demo: bool) -> MainWindow | None:
-    """The demo, PostgreSQL with a role per user, and a new database: the database opens before any window. The
-    database layer and the screens load on the opening's thread too, so the busy dialog shows while they do (on a
-    slow computer the first start is not a blank screen for seconds)."""
+    """The demo and a new database open before any window; the database layer and the screens load on the
+    opening's thread too, so the busy dialog shows while they do (on a slow computer the first start is not a
+    blank screen for seconds). With a PostgreSQL role per user there is nothing to open before signing in."""
     if demo:
         store = while_busy(_open_demo, DEMO_BUSY_TEXT)
     elif per_user_roles(url):
