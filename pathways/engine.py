@@ -206,15 +206,15 @@ def field_problems(definition: PathwayDefinition, new: Fact) -> list[tuple[str, 
     for when, fields in spec.required_when:
         if all(_value_matches(new, k, v) for k, v in when.items()):
             required.extend(fields)
+    # The step's label first, then what to do: "Drug test: give the substances found."
     for name in required:
         if new.get(name) is None:
-            problems.append((name, f"The {field_name(definition, name, new.name)} is needed for {spec.label.lower()}."))
+            problems.append((name, f"{spec.label}: give the {field_name(definition, name, new.name)}."))
     for name, allowed in spec.choices.items():
         for value in sorted(new.items(name) - set(allowed)):
             options = ", ".join(allowed)
-            words = (
-                f"'{value}' is not a {field_name(definition, name, new.name)} for {spec.label.lower()}: use {options}."
-            )
+            field = field_name(definition, name, new.name)
+            words = f"{spec.label}: '{value}' is not a choice for the {field}; use {options}."
             problems.append((name, words))
     return problems
 

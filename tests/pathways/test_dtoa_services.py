@@ -214,7 +214,7 @@ def test_more_than_one_sample_and_test_in_the_future(store: Store, navigator: Ac
         dtoa.record_test(
             store, actor=navigator, case_id=case_id, occurred_at=clock() + timedelta(hours=1), result="negative"
         )
-    with pytest.raises(StepNotAllowed, match="substances found is needed"):
+    with pytest.raises(StepNotAllowed, match="Drug test: give the substances found"):
         dtoa.record_test(
             store, actor=navigator, case_id=case_id, occurred_at=ARREST + timedelta(hours=1), result="positive"
         )
@@ -359,7 +359,7 @@ def test_a_drug_added_by_the_administrator_can_be_recorded(store: Store, navigat
         store, actor=navigator, person_id=person_id, occurred_at=ARREST, offence="theft"
     ).case_id
     with pytest.raises(
-        StepNotAllowed, match="'ketamine' is not a substances found for drug test: use cocaine, opiates"
+        StepNotAllowed, match="Drug test: 'ketamine' is not a choice for the substances found; use cocaine, opiates"
     ):
         dtoa.record_test(
             store,

@@ -135,7 +135,7 @@ def test_order_steps_out_of_order_are_refused_in_the_pathways_words(store: Store
             {"reason": "missed appointments"},
             "Breach proceedings are for a failure to comply, and no failure is recorded on this order.",
         ),
-        ("test", local(2026, 6, 1), {"result": "positive"}, "The substances found is needed for drug test."),
+        ("test", local(2026, 6, 1), {"result": "positive"}, "Drug test: give the substances found."),
     ]
     for event, at, values, message in refusals:
         with pytest.raises(StepNotAllowed) as refused:
@@ -210,7 +210,7 @@ def test_release_sets_the_21_day_engagement_deadline_on_the_providers_worklist(s
     due = worklists.appointments_on(store, actor=worker, day=date(2026, 12, 1), service=PROVIDER)
     assert [(d.case_id, d.label) for d in due] == [(release.case_id, deadline)]
 
-    with pytest.raises(StepNotAllowed, match=r"^The appointment date and time is needed for community appointment"):
+    with pytest.raises(StepNotAllowed, match=r"^Community appointment booked: give the appointment date and time"):
         step(store, worker, release.case_id, "appointment_made", local(2026, 11, 12))
     booked = record_step(
         store,

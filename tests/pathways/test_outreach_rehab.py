@@ -81,8 +81,8 @@ def test_outreach_visits_referrals_to_several_partners_and_engagement(
         "Engagement with County Lines Informed Cumbria is already recorded on this case."
     )
     assert refused(store, worker, case_id, "visit", local(5, 20), {"site": "Ulverston", "reason": "gossip"}) == (
-        "'gossip' is not a reason for outreach visit: use vulnerability, exploitation, county_lines, cuckooing, "
-        "complex_drinker, rough_sleeping, other."
+        "Outreach visit: 'gossip' is not a choice for the reason; use vulnerability, exploitation, county_lines, "
+        "cuckooing, complex_drinker, rough_sleeping, other."
     )
     with pytest.raises(NotPermitted, match="A manager cannot record an outreach visit"):
         record_step(store, actor=manager, case_id=case_id, event="closed", occurred_at=local(5, 21), values={})

@@ -128,7 +128,9 @@ def test_an_arrest_referral_case_in_the_wrong_order_is_refused_in_its_words(
     ]
     bad_reason = Fact("contact", at(5, 1), {"reason": "arrest"})
     (problem,) = check_event(referral, [], bad_reason, born, NOW)
-    assert problem.startswith("'arrest' is not a reason for contact: use required_assessment, restriction_on_bail")
+    assert problem.startswith(
+        "Contact: 'arrest' is not a choice for the reason; use required_assessment, restriction_on_bail"
+    )
     whole = [
         contact,
         Fact("screened", at(5, 1, 11), {"substances": "opiates"}),

@@ -72,7 +72,7 @@ def test_an_arrest_referral_from_contact_to_closure(store: Store, navigator: Act
         store, actor=worker, case_id=case_id, event="treatment_started", occurred_at=local(5, 6), values={}
     )
     assert started.stage == "In treatment"
-    with pytest.raises(StepNotAllowed, match="The reason is needed for case closed"):
+    with pytest.raises(StepNotAllowed, match="Case closed: give the reason"):
         record_step(store, actor=worker, case_id=case_id, event="closed", occurred_at=local(8, 1), values={})
     closed = record_step(
         store,
