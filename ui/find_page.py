@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from pathways.services.search import FIRST_ROWS, MAX_RESULTS, Found, PersonRow, find_people, person_rows
@@ -14,6 +14,8 @@ from ui.formatting import show_date
 from ui.lazy_model import Column, LazyIdModel
 from ui.operations import OperationRunner, Progress
 
+# The short columns are as wide as their longest usual value; the name and the latest case share the rest.
+SHORT_COLUMNS = {1: "30 Sep 2000", 2: "00/0000000X", 3: "WW00 0WW"}
 COLUMNS: list[Column[PersonRow]] = [
     Column("Name", lambda r: r.name),
     Column("Date of birth", lambda r: show_date(r.date_of_birth)),
@@ -72,7 +74,7 @@ class FindPersonPage(QWidget):
         self.results.setAccessibleName("People found")
         self.results.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.results.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.results.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
         self.results.verticalHeader().hide()
         self.new_button = QPushButton("&Register a new person…")
         self._debounce = QTimer(self, singleShot=True, interval=150)
@@ -84,6 +86,19 @@ class FindPersonPage(QWidget):
         self.results.activated.connect(self._open_index)
         self.new_button.clicked.connect(lambda: self.register_person.emit(self.search.text()))
         context.changed.connect(self._on_changed)
+
+    def _size_columns(self) -> None:
+        """A long latest case is cut short on one line (its whole text is its tooltip), not wrapped."""
+        self.results.setWordWrap(False)
+        header = self.results.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        bold = self.results.font()
+        bold.setBold(True)
+        cells, titles = self.results.fontMetrics(), QFontMetrics(bold)
+        for column, sample in SHORT_COLUMNS.items():
+            wide = max(cells.horizontalAdvance(sample), titles.horizontalAdvance(COLUMNS[column].title))
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, wide + 24)
 
     def _layout(self) -> None:
         top = QHBoxLayout()

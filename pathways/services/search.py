@@ -7,6 +7,7 @@ The search returns ids, best match first; a list shows them and asks for the row
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from db.models import Case, Person, PersonWord
 from pathways.actors import Actor
 from pathways.audit import authorise
+from pathways.definitions import PathwayDefinition
 from pathways.identity import fold, soundex
 from pathways.scope import visible_cases, visible_people
 from pathways.store import Store
@@ -136,7 +138,7 @@ def find_people(store: Store, *, actor: Actor, text: str, rows: int, limit: int 
     authorise(store.session_factory, actor, "search_people", store.clock)
     with store.unit_of_work() as uow:
         ids = _search(uow.session, actor, text, limit)
-        return Found(ids, _rows(uow.session, actor, ids[:rows]))
+        return Found(ids, _rows(uow.session, actor, ids[:rows], store.definitions))
 
 
 def search_people(store: Store, *, actor: Actor, text: str, limit: int = MAX_RESULTS) -> list[int]:
@@ -191,10 +193,12 @@ def person_rows(store: Store, *, actor: Actor, ids: list[int]) -> dict[int, Pers
     the latest case the actor may see."""
     authorise(store.session_factory, actor, "search_people", store.clock)
     with store.unit_of_work() as uow:
-        return _rows(uow.session, actor, ids)
+        return _rows(uow.session, actor, ids, store.definitions)
 
 
-def _rows(session: Session, actor: Actor, ids: list[int]) -> dict[int, PersonRow]:
+def _rows(
+    session: Session, actor: Actor, ids: list[int], definitions: Mapping[str, PathwayDefinition]
+) -> dict[int, PersonRow]:
     if not ids:
         return {}
     latest = (
@@ -220,6 +224,7 @@ def _rows(session: Session, actor: Actor, ids: list[int]) -> dict[int, PersonRow
     )
     rows: dict[int, PersonRow] = {}
     for person_id, surname, forenames, born, pnc_id, postcode, case_ref, pathway, stage in session.execute(statement):
-        case = f"{case_ref} · {pathway} · {stage}" if case_ref else None
+        named = definitions[pathway].name if pathway in definitions else pathway  # (the record names it so too)
+        case = f"{case_ref} · {named} · {stage}" if case_ref else None
         rows[person_id] = PersonRow(person_id, f"{surname.upper()}, {forenames}", born, pnc_id, postcode, case)
     return rows

@@ -56,7 +56,9 @@ def test_search_forgives_spelling_order_and_accents(store: Store, admin: Actor, 
     assert _names(store, manager, "nowak 1990-01-01") == []
     assert _names(store, manager, "   ") == []
     rows = person_rows(store, actor=manager, ids=search_people(store, actor=manager, text="mensah"))
-    assert next(iter(rows.values())).latest_case == "EC4 · checkpoint · Completed: no further action (outcome 22)"
+    assert next(iter(rows.values())).latest_case == (
+        "EC4 · Checkpoint (deferred prosecution) · Completed: no further action (outcome 22)"
+    )
 
 
 def test_a_keystroke_reads_the_ids_and_the_first_rows_at_once(store: Store, navigator: Actor) -> None:

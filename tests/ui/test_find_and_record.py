@@ -32,6 +32,8 @@ def test_search_as_you_type_and_open_with_enter(qtbot: QtBot, navigator_context:
     qtbot.waitUntil(lambda: window.find_page.model.rowCount() == 1, timeout=5000)
     assert window.find_page.status.text() == "1 person found."
     assert window.find_page.model.index(0, 0).data() == "HUGHES, Daniel"
+    latest = window.find_page.model.index(0, 4)  # the pathway by its name, as on the record; whole as a tooltip
+    assert " · Drug Testing on Arrest · " in latest.data() and latest.data(Qt.ItemDataRole.ToolTipRole) == latest.data()
     qtbot.keyClick(window.find_page.search, Qt.Key.Key_Return)
     assert window.pages.currentWidget() is window.person_page
     assert window.person_page.title.text() == "HUGHES, Daniel"

@@ -3,6 +3,8 @@ time, only when shown."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from ui.lazy_model import PAGE, Column, LazyIdModel
 
 
@@ -24,3 +26,12 @@ def test_rows_read_with_the_ids_are_not_read_again_and_the_rest_are_read_by_page
     assert asked[1] == ids[PAGE : 2 * PAGE]
     model.set_ids(ids[:3])
     assert model.index(0, 0).data() == f"row {ids[0]}" and asked[-1] == ids[:3]  # a new list forgets the old rows
+
+
+def test_each_cell_tells_its_whole_text_as_its_tooltip() -> None:
+    """A long cell is cut short to fit its column; hovering over it shows the whole of it."""
+    long = "DEMO-C-0000512 · Drug Rehabilitation Requirement (DRR) · Attending reviews"
+    model: LazyIdModel[str] = LazyIdModel([Column("Latest case", lambda r: r)], lambda ids: dict.fromkeys(ids, long))
+    model.set_ids([7])
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == long == model.index(0, 0).data()
+    assert model.index(0, 0).data(Qt.ItemDataRole.EditRole) is None
