@@ -213,9 +213,8 @@ def field_problems(definition: PathwayDefinition, new: Fact) -> list[tuple[str, 
     for name, allowed in spec.choices.items():
         for value in sorted(new.items(name) - set(allowed)):
             options = ", ".join(allowed)
-            field = field_name(definition, name, new.name)
-            words = f"{spec.label}: '{value}' is not a choice for the {field}; use {options}."
-            problems.append((name, words))
+            asked = field_name(definition, name, new.name)
+            problems.append((name, f"{spec.label}: '{value}' is not a choice for the {asked}; use {options}."))
     return problems
 
 
