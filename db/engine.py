@@ -12,6 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 # An execution option a unit of work sets when it will write: on SQLite its transaction then starts with
 # BEGIN IMMEDIATE, taking the write lock first, so two writers queue instead of both reading, then clashing.
 WRITE_OPTION = "pathways_write"
+# A database server that does not answer (the network down, the server hung) is given up on after this many
+# seconds, with a message, instead of a window frozen for as long as libpq would wait (for ever, by default).
+CONNECT_TIMEOUT_S = 10
+# A connection whose server has gone silent is found out in about a minute (TCP keepalives), not hours later.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 
 
 def with_credentials(url: str, username: str, password: str) -> str:
@@ -87,7 +92,15 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args=server_connect_args(url))
+
+
+def server_connect_args(url: str) -> dict[str, int]:
+    """The time limit and keepalives of a connection to a database server, less any that `url` sets itself."""
+    given = make_url(url).query
+    return {
+        name: value for name, value in {"connect_timeout": CONNECT_TIMEOUT_S, **KEEPALIVES}.items() if name not in given
+    }
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -27,7 +27,7 @@ from pathways.clock import now_utc
 from pathways.definitions import PathwayDefinition, load_definitions
 from pathways.scope import HIDDEN_COLUMNS, hidden_columns
 from pathways.services.accounts import SIGN_IN_FAILED, SignInFailed
-from pathways.store import Store, StoreUnavailable
+from pathways.store import Store, StoreUnavailable, unreachable
 
 # What PostgreSQL says when it refuses the user (it deliberately does not say whether the role exists).
 REFUSALS = ("authentication failed", "is not permitted to log in", "no password supplied", "does not exist")
@@ -55,8 +55,7 @@ def open_store_as(
         said = str(exc.orig)
         if any(words in said for words in REFUSALS):
             raise SignInFailed(SIGN_IN_FAILED) from None
-        where = engine.url.render_as_string(hide_password=True)
-        raise StoreUnavailable(f"The database at {where} could not be reached: {said.strip()}") from exc
+        raise unreachable(engine.url, exc) from exc
     except DatabaseError as exc:  # connected, but the roles' grants are not there
         engine.dispose()
         raise StoreUnavailable(

@@ -6,13 +6,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy import URL, Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.disk_errors import disk_full
 from db.encryption import DATABASE_KEY, EncryptionError, is_encrypted_url
-from db.engine import make_engine, make_session_factory, sqlite_path
+from db.engine import CONNECT_TIMEOUT_S, make_engine, make_session_factory, sqlite_path
 from db.file_checks import refusal
 from db.locations import resolve_url
 from db.migrate import MigrationError, upgrade
@@ -25,6 +25,21 @@ from pathways.progress import Progress, no_progress
 
 class StoreUnavailable(PathwaysError):
     """The database could not be opened; nothing was changed."""
+
+
+def unreachable(url: URL, error: OperationalError) -> StoreUnavailable:
+    """A database server that could not be connected to (silent, refusing, not found), in the user's words."""
+    where = url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)  # as the user wrote it
+    said = " ".join(str(error.orig).split()).removeprefix("connection failed: ").rstrip(".?")
+    if "timeout expired" in said:
+        seconds = url.query.get("connect_timeout", CONNECT_TIMEOUT_S)
+        reason = f"it did not answer within {seconds} seconds"
+    else:
+        reason = f"the connection failed ({said})"
+    return StoreUnavailable(
+        f"Pathways could not connect to the database server at {where}: {reason}. Check this computer's network "
+        "connection, or ask your administrator whether the database server is running. Nothing was changed."
+    )
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,12 @@ def open_store(
         engine = make_engine(url)
     except EncryptionError as exc:
         raise StoreUnavailable(str(exc)) from exc
+    if path is None:  # a database server: first, whether it answers at all (within CONNECT_TIMEOUT_S)
+        try:
+            engine.connect().close()
+        except OperationalError as exc:
+            engine.dispose()
+            raise unreachable(engine.url, exc) from exc
     try:
         upgrade(engine)
     except (DatabaseError, MigrationError) as exc:

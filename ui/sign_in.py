@@ -85,6 +85,7 @@ class SignInDialog(QDialog):
         self.failure: BaseException | None = None
         self._opening = opening
         self._waiting = False  # the user asked to sign in before the database was open
+        self._connecting = False  # signing in (with `connect`, perhaps for some seconds)
         self.username = QLineEdit()
         self.username.setAccessibleName("User name")
         self.password = _password_field()
@@ -171,28 +172,45 @@ class SignInDialog(QDialog):
             self.progress.setVisible(True)
         self.adjustSize()  # (the lines above come and go: the window grows to fit them)
 
+    def reject(self) -> None:
+        if self._connecting:
+            return  # (a busy window says what is happening; the connection gives up by itself in time)
+        super().reject()
+
     def _sign_in(self) -> None:
         if self.store is None and self._connect is None:  # still opening: sign in as soon as it is open
             self._waiting = True
             self._show_opening()
             return
+        if self._connecting:
+            return  # (Sign in pressed again while connecting)
         username, password = self.username.text().strip(), self.password.text()
+        self._connecting = True
+        self.setEnabled(False)  # `connect` keeps the screen alive while it connects: nothing here may be pressed
         try:
-            if self._connect is not None:
-                if self.store is not None:
-                    self.store.engine.dispose()
-                self.store = self._connect(username, password)
-            from pathways.services.accounts import sign_in  # (loaded by now, with the database)
-
-            assert self.store is not None
-            self.actor = sign_in(self.store, username=username, password=password, workstation=socket.gethostname())
+            self._check(username, password)
         except PathwaysError as exc:
             self.error.setText(exc.message)
             self.password.clear()
-            self.password.setFocus()
+            self.adjustSize()  # (a message of a few lines: the window grows to show it whole)
             return
+        finally:
+            self._connecting = False
+            self.setEnabled(True)
+            self.password.setFocus()
         self.password.clear()
         self.accept()
+
+    def _check(self, username: str, password: str) -> None:
+        if self._connect is not None:
+            if self.store is not None:
+                self.store.engine.dispose()
+                self.store = None
+            self.store = self._connect(username, password)
+        from pathways.services.accounts import sign_in  # (loaded by now, with the database)
+
+        assert self.store is not None
+        self.actor = sign_in(self.store, username=username, password=password, workstation=socket.gethostname())
 
 
 class FirstRunDialog(QDialog):

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 WAITING_WHERE = ""  # the sign-in window shows no database line until the database is open
 STARTING_TEXT = "Starting Pathways…"  # (only if Sign in is pressed before the database layer has loaded)
+CONNECTING_TEXT = "Connecting to the database…"
 PER_USER_HINT = "Sign in with your own Pathways user name and password: the database checks them too."
 
 
@@ -90,7 +91,9 @@ def _sign_in_per_user(url: str) -> MainWindow | None:
     where = shown_url(url)
 
     def connect(username: str, password: str) -> Store:
-        return wait_for(loading, STARTING_TEXT)(url, username=username, password=password)
+        open_store_as = wait_for(loading, STARTING_TEXT)
+        connecting = Background(lambda _progress: open_store_as(url, username=username, password=password))
+        return wait_for(connecting, CONNECTING_TEXT)  # (the screen alive while the server is slow to answer)
 
     dialog = SignInDialog(None, where=where, hint=PER_USER_HINT, connect=connect)
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
