@@ -15,8 +15,15 @@ WRITE_OPTION = "pathways_write"
 # A database server that does not answer (the network down, the server hung) is given up on after this many
 # seconds, with a message, instead of a window frozen for as long as libpq would wait (for ever, by default).
 CONNECT_TIMEOUT_S = 10
-# A connection whose server has gone silent is found out in about a minute (TCP keepalives), not hours later.
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+# A connection whose server has gone silent is found out in about a minute, not hours later: by TCP keepalives
+# when it is idle, and by a limit on how long what was sent may go unacknowledged (milliseconds) when it is not.
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
 
 
 def with_credentials(url: str, username: str, password: str) -> str:

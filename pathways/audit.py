@@ -7,12 +7,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.connection_errors import connection_lost
 from db.models import User
 from pathways.actors import ACTION_WORDS, Actor
 from pathways.audit_chain import NewEntry, append_entry
-from pathways.errors import NotPermitted
+from pathways.errors import DatabaseUnreachable, NotPermitted
 
 
 def write_audit(
@@ -51,13 +53,19 @@ def account_disabled(session: Session, actor: Actor) -> bool:
 
 def authorise(session_factory: sessionmaker[Session], actor: Actor, action: str, clock: Callable[[], datetime]) -> None:
     """Refuse, and audit the refusal in its own transaction, when the actor's role may not act, or when their
-    account has been disabled since they signed in (so disabling an account ends what its windows can do)."""
-    with session_factory() as session:
-        disabled = account_disabled(session, actor)
-        if actor.may(action) and not disabled:
-            return
-        refused = refuse_role(session, actor, action, clock(), disabled)
-        session.commit()
+    account has been disabled since they signed in (so disabling an account ends what its windows can do).
+    Every service asks this first, so a database server out of reach is told here, before anything is done."""
+    try:
+        with session_factory() as session:
+            disabled = account_disabled(session, actor)
+            if actor.may(action) and not disabled:
+                return
+            refused = refuse_role(session, actor, action, clock(), disabled)
+            session.commit()
+    except DBAPIError as error:
+        if connection_lost(error):
+            raise DatabaseUnreachable(DatabaseUnreachable.NOTHING_DONE) from error
+        raise
     raise refused
 
 

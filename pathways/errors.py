@@ -39,3 +39,18 @@ class DiskFull(PathwaysError):
             f"The disk is full (or could not be written to), so {what}. "
             "Free some space on the disk, or ask your IT support to, then try again."
         )
+
+
+class DatabaseUnreachable(PathwaysError):
+    """The connection to the database server was lost (or the server could not be reached) during the work."""
+
+    NOTHING_DONE = "nothing was done. Check this computer's network connection, then try again"
+    NOT_READ = "what you asked for could not be shown. Check this computer's network connection, then try again"
+    UNFINISHED = "it was not finished: nothing was half-saved. Check this computer's network connection, then try again"
+
+    def __init__(
+        self,
+        what: str = "your change may not have been saved. Check this computer's network connection, then reload "
+        "the record to see whether the change is there before you try again",
+    ) -> None:
+        super().__init__(f"The connection to the database server was lost, so {what}.")

@@ -120,8 +120,11 @@ def write_report(folder: Path, error: BaseException, *, at: datetime, thread: st
     return path
 
 
-def user_message(report: Path | None, problem: str | None, forms_kept: int) -> tuple[str, str]:
-    """The words for the user: (what happened, what it means and what to do)."""
+def user_message(
+    report: Path | None, problem: str | None, forms_kept: int, *, connection_lost: bool = False
+) -> tuple[str, str]:
+    """The words for the user: (what happened, what it means and what to do). A lost connection to the database
+    server is no bug of Pathways', and is told as what it is."""
     kept = (
         "What you had typed in the open form has been kept: the form will offer it back when you next open it."
         if forms_kept == 1
@@ -135,23 +138,24 @@ def user_message(report: Path | None, problem: str | None, forms_kept: int) -> t
         if report is not None
         else f"A report for your IT support could not be written ({problem})."
     )
-    details = "\n\n".join(
-        part
-        for part in (
-            "What was already saved is safe: Pathways saves each change whole or not at all.",
-            kept,
-            where,
-            "You can carry on. If things look wrong, close Pathways and start it again.",
+    saved = "What was already saved is safe: Pathways saves each change whole or not at all."
+    if connection_lost:
+        what_to_do = (
+            "Check this computer's network connection, or ask your administrator whether the database server is "
+            "running. Pathways connects again by itself once the server answers: try again in a moment."
         )
-        if part
-    )
+        details = "\n\n".join(part for part in (saved, kept, what_to_do, where) if part)
+        return "The connection to the database server was lost, so what you were doing was not finished.", details
+    carry_on = "You can carry on. If things look wrong, close Pathways and start it again."
+    details = "\n\n".join(part for part in (saved, kept, where, carry_on) if part)
     return "Pathways ran into a problem it did not expect, so what you were doing may not have finished.", details
 
 
 class CrashHandler(QObject):
     """Reports unexpected errors from any thread; the user hears of them on the GUI thread."""
 
-    _report_ready = Signal(object, object)  # report path (or None), problem writing it (or None)
+    # report path (or None), problem writing it (or None), whether the connection to the database server was lost
+    _report_ready = Signal(object, object, bool)
 
     def __init__(
         self, log_folder: Path, *, clock: Callable[[], datetime] = now_utc, parent: QObject | None = None
@@ -206,24 +210,33 @@ class CrashHandler(QObject):
         except OSError as exc:
             problem = exc.strerror or type(exc).__name__
         with contextlib.suppress(RuntimeError):  # the Qt object is gone (the app is closing): the report is written
-            self._report_ready.emit(report, problem)
+            self._report_ready.emit(report, problem, _connection_lost(error))
 
-    def _tell_user(self, report: Path | None, problem: str | None) -> None:
+    def _tell_user(self, report: Path | None, problem: str | None, lost: bool) -> None:
         try:
             kept = save_open_drafts()
         except Exception:  # keeping drafts must never stop the user hearing what happened
             kept = 0
         if self.dialog is not None and self.dialog.isVisible():
             return  # one message at a time; every report is still written
-        text, details = user_message(report, problem, kept)
+        text, details = user_message(report, problem, kept, connection_lost=lost)
         parent = QApplication.activeWindow()
-        box = QMessageBox(QMessageBox.Icon.Critical, "Pathways: something went wrong", text, parent=parent)
+        title = "Pathways: the database could not be reached" if lost else "Pathways: something went wrong"
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, parent=parent)
         box.setInformativeText(details)
         box.addButton("&Carry on", QMessageBox.ButtonRole.AcceptRole)
         close = box.addButton("C&lose Pathways", QMessageBox.ButtonRole.DestructiveRole)
         close.clicked.connect(_close_pathways)
         self.dialog = box
         box.open()
+
+
+def _connection_lost(error: BaseException) -> bool:
+    if "sqlalchemy" not in sys.modules:
+        return False  # (not loaded yet, so no database error: the sign-in window shows with no more than Qt)
+    from db.connection_errors import connection_lost
+
+    return connection_lost(error)
 
 
 def _close_pathways() -> None:

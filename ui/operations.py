@@ -10,8 +10,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from db.connection_errors import connection_lost
 from db.disk_errors import disk_full
-from pathways.errors import DiskFull, PathwaysError
+from pathways.errors import DatabaseUnreachable, DiskFull, PathwaysError
 
 
 class Cancelled(Exception):
@@ -71,6 +72,9 @@ class Operation(QRunnable):
         except Exception as exc:  # the screen must hear of any failure, never hang waiting
             if disk_full(exc):
                 self.signals.failed.emit(DiskFull("it was not finished: nothing was half-saved").message)
+                return
+            if connection_lost(exc):
+                self.signals.failed.emit(DatabaseUnreachable(DatabaseUnreachable.UNFINISHED).message)
                 return
             traceback.print_exc()
             self.signals.failed.emit(f"Something went wrong: {exc.__class__.__name__}. Nothing was half-saved.")

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from db.models import AuditEntry, Case, Person, Task
 from pathways.actors import ACTION_WORDS, Actor
 from pathways.audit import authorise, write_audit
-from pathways.services.concurrency import saving
+from pathways.services.concurrency import reading
 from pathways.services.retention import erased_case_ids, require_person_or_tombstone
 from pathways.store import Store
 
@@ -98,4 +98,4 @@ def person_audit_trail(store: Store, *, actor: Actor, person_id: int) -> list[Au
             uow.commit()
             return lines
 
-    return saving(read)
+    return reading(read)

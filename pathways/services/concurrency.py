@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from db.connection_errors import connection_lost
 from db.disk_errors import disk_full
 from db.models import AuditEntry, Case, Event, Person, PersonChange, User
 from db.uow import is_transient, retrying
 from pathways.clock import LONDON, format_local
-from pathways.errors import ConflictingChange, DiskFull, NotFound, NotPermitted, PathwaysError
+from pathways.errors import ConflictingChange, DatabaseUnreachable, DiskFull, NotFound, NotPermitted, PathwaysError
 
 T = TypeVar("T")
 POSTGRES_INSUFFICIENT_PRIVILEGE = "42501"  # the database role may not do this (db/postgres_roles.py)
@@ -36,8 +37,15 @@ class DatabaseBusy(PathwaysError):
     """The database stayed too busy with other people's changes to save this one; nothing was saved."""
 
 
-def saving(work: Callable[[], T]) -> T:
-    """Run a save (one whole unit of work), again when other work at the same time made the database refuse it."""
+def reading(work: Callable[[], T]) -> T:
+    """Run an audited read (one whole unit of work, writing the read's audit entry) as a save is run; a lost
+    connection to the database server is told in a read's words."""
+    return saving(work, lost=DatabaseUnreachable.NOT_READ)
+
+
+def saving(work: Callable[[], T], *, lost: str | None = None) -> T:
+    """Run a save (one whole unit of work), again when other work at the same time made the database refuse it.
+    A lost connection to the database server is told in a save's words, or in `lost`'s."""
     try:
         return retrying(work)
     except DBAPIError as error:
@@ -48,6 +56,8 @@ def saving(work: Callable[[], T]) -> T:
             ) from error
         if disk_full(error):
             raise DiskFull() from error
+        if connection_lost(error):  # (not tried again: the commit may have reached the server before the loss)
+            raise (DatabaseUnreachable(lost) if lost else DatabaseUnreachable()) from error
         if getattr(error.orig, "sqlstate", None) == POSTGRES_INSUFFICIENT_PRIVILEGE:
             raise NotPermitted(REFUSED_BY_DATABASE) from error
         raise

@@ -19,7 +19,7 @@ from pathways.matching import similar_names
 from pathways.name_index import index_name
 from pathways.reference import live_definition
 from pathways.scope import require_person_visible, visible_people
-from pathways.services.concurrency import lock_person, saving
+from pathways.services.concurrency import lock_person, reading, saving
 from pathways.services.results import PersonView
 from pathways.store import Store
 
@@ -118,7 +118,7 @@ def get_person(store: Store, *, actor: Actor, person_id: int) -> PersonView:
             uow.commit()
             return person_view(person)
 
-    return saving(read)
+    return reading(read)
 
 
 def correct_person(

@@ -23,7 +23,7 @@ from pathways.clock import format_local
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
 from pathways.scope import require_case_visible, visible_cases
 from pathways.services.casework import NewEvent, append_event
-from pathways.services.concurrency import lock_case, saving
+from pathways.services.concurrency import lock_case, reading, saving
 from pathways.services.programmes import (
     ENROLLED,
     PATHWAY,
@@ -171,7 +171,7 @@ def attendance(store: Store, *, actor: Actor, programme_id: int) -> Attendance:
             uow.commit()
         return Attendance(programme, sessions, sum(1 for s in sessions if s.starts_at <= now), tuple(rows))
 
-    return saving(read)
+    return reading(read)
 
 
 def _session(programme: ProgrammeView, number: int, now: datetime) -> SessionView:

@@ -28,7 +28,7 @@ from pathways.scope import (
     visible_people,
 )
 from pathways.services.casework import load_case, open_deadline_views
-from pathways.services.concurrency import saving
+from pathways.services.concurrency import reading
 from pathways.services.results import DeadlineView, PersonView
 from pathways.store import Store
 from pathways.timeline import effective_facts, fact_from_values
@@ -285,7 +285,7 @@ def person_record(store: Store, *, actor: Actor, person_id: int) -> PersonRecord
             uow.commit()
             return record
 
-    return saving(read)
+    return reading(read)
 
 
 def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -> PersonRecord | NotPermitted:

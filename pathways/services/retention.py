@@ -56,7 +56,7 @@ from pathways.retention import (
     is_due,
     shortest_years,
 )
-from pathways.services.concurrency import lock_person, saving
+from pathways.services.concurrency import lock_person, reading, saving
 from pathways.store import Store
 
 BASIS_RETENTION = "retention"  # the retention period had ended
@@ -191,7 +191,7 @@ def retention_review_list(store: Store, *, actor: Actor) -> list[RecordDue]:
             uow.commit()
             return due
 
-    return saving(read)
+    return reading(read)
 
 
 def records_on_hold(store: Store, *, actor: Actor) -> list[RecordDue]:

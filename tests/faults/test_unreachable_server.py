@@ -48,7 +48,7 @@ def test_a_server_connection_has_a_time_limit_and_keepalives_unless_the_address_
     url = "postgresql+psycopg://pathways@db.force.local/pathways"
     assert server_connect_args(url) == {"connect_timeout": CONNECT_TIMEOUT_S, **KEEPALIVES}
     own = server_connect_args(url + "?connect_timeout=30&keepalives_idle=5")
-    assert own == {"keepalives": 1, "keepalives_interval": 10, "keepalives_count": 3}
+    assert own == {name: value for name, value in KEEPALIVES.items() if name != "keepalives_idle"}
 
 
 def test_a_refused_connection_says_the_server_could_not_be_reached_not_that_the_database_is_damaged(

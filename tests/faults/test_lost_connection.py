@@ -1,0 +1,202 @@
+"""The connection to a shared PostgreSQL database lost while people work (the server restarted, the network
+down): a save is refused in plain words and never half-written; a read, or work in the background, says what
+happened instead of calling it a bug; and once the server answers again Pathways carries on by itself, without a
+restart. The app reaches the real server through a line the test cuts and mends (tests/faults/line.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import make_url
+
+from db.connection_errors import connection_lost
+from db.models import AuditEntry, Person
+from pathways.actors import Actor
+from pathways.errors import DatabaseUnreachable
+from pathways.services.people import register_person
+from pathways.services.records import person_record
+from pathways.store import Store, open_store
+from reports.cohort import CohortQuestion, cohort_figures
+from tests.conftest import Clock
+from tests.faults.line import Line
+from tests.pg_server import ENV, scratch_database
+
+LOST_SAVE = (
+    "The connection to the database server was lost, so your change may not have been saved. Check this "
+    "computer's network connection, then reload the record to see whether the change is there before you try again."
+)
+
+
+@pytest.fixture
+def server_url(postgres_admin_url: str | None) -> Iterator[str]:
+    if postgres_admin_url is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must provide PostgreSQL: set {ENV} or install Debian's postgresql package")
+        pytest.skip(f"a lost connection is a database server's: no PostgreSQL here (set {ENV})")
+    with scratch_database(postgres_admin_url) as url:
+        yield url
+
+
+@pytest.fixture
+def line(server_url: str) -> Iterator[Line]:
+    url = make_url(server_url)
+    opened = Line((url.host or "127.0.0.1", url.port or 5432))
+    yield opened
+    opened.cut()
+
+
+@pytest.fixture
+def through_line(server_url: str, line: Line, clock: Clock) -> Iterator[Store]:
+    """The store, connected to the server through the line."""
+    store = open_store(make_url(server_url).set(host="127.0.0.1", port=line.port).render_as_string(False), clock=clock)
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture
+def direct(server_url: str, clock: Clock) -> Iterator[Store]:
+    """The same database, connected directly: what the server holds, whatever the line does."""
+    store = open_store(server_url, clock=clock)
+    yield store
+    store.engine.dispose()
+
+
+def _register(store: Store, actor: Actor, surname: str) -> int:
+    view = register_person(
+        store, actor=actor, surname=surname, forenames="Sam", date_of_birth=date(1990, 5, 17), sex="M"
+    )
+    return view.id
+
+
+def _held(store: Store) -> tuple[list[str], int]:
+    with store.unit_of_work() as uow:
+        surnames = list(uow.session.scalars(select(Person.surname).order_by(Person.id)))
+        audited = uow.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "register_person")
+        )
+    return surnames, int(audited or 0)
+
+
+def test_a_save_whose_connection_breaks_half_way_is_refused_in_plain_words_and_nothing_of_it_is_kept(
+    through_line: Store, direct: Store, line: Line, navigator: Actor
+) -> None:
+    _register(through_line, navigator, "Before")
+
+    def cut_at_the_insert(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.startswith("INSERT INTO people"):
+            line.cut()  # the person's row is on its way: the line goes before the server answers
+
+    event.listen(through_line.engine, "before_cursor_execute", cut_at_the_insert)
+    with pytest.raises(DatabaseUnreachable) as lost:
+        _register(through_line, navigator, "During")
+    event.remove(through_line.engine, "before_cursor_execute", cut_at_the_insert)
+    assert lost.value.message == LOST_SAVE
+    assert connection_lost(lost.value.__cause__)
+    assert _held(direct) == (["Before"], 1)  # nothing of the lost save: no person, no name, no audit entry
+
+    with pytest.raises(DatabaseUnreachable) as unreachable:  # still cut: the next save cannot even begin
+        _register(through_line, navigator, "While cut")
+    assert unreachable.value.message == (
+        "The connection to the database server was lost, so nothing was done. Check this computer's network "
+        "connection, then try again."
+    )
+    line.mend()
+    _register(through_line, navigator, "After")  # the server answers again: no restart needed
+    assert _held(direct) == (["Before", "After"], 2)
+
+
+def test_opening_a_record_on_a_cut_line_says_so_on_the_page_and_works_once_the_line_is_mended(
+    qtbot: QtBot, through_line: Store, line: Line, navigator: Actor
+) -> None:
+    from ui.context import AppContext
+    from ui.person_page import PersonPage
+
+    person = _register(through_line, navigator, "Reader")
+    page = PersonPage(AppContext(through_line, navigator))
+    qtbot.addWidget(page)
+    line.cut()
+    page.show_person(person)
+    assert page.error.text() == (
+        "The connection to the database server was lost, so what you asked for could not be shown. Check this "
+        "computer's network connection, then try again."
+    )
+    line.mend()
+    page.show_person(person)
+    assert page.error.text() == "" and page.title.text() == "READER, Sam"
+
+
+def test_a_lost_connection_no_screen_caught_is_told_as_what_it_is_not_as_a_bug(
+    qtbot: QtBot, through_line: Store, line: Line, navigator: Actor, tmp_path: Path
+) -> None:
+    """The last-resort handler (ui/crash.py) says what happened and what to do, not "a problem it did not
+    expect"; its report still withholds every message."""
+    from ui.crash import CrashHandler
+
+    person = _register(through_line, navigator, "Reader")
+    line.cut()
+    with pytest.raises(DatabaseUnreachable) as lost:
+        person_record(through_line, actor=navigator, person_id=person)
+    assert connection_lost(lost.value)  # (through the error it was raised from)
+    handler = CrashHandler(tmp_path / "log")
+    try:
+        handler.handle(type(lost.value), lost.value, lost.value.__traceback__)
+        qtbot.waitUntil(lambda: handler.dialog is not None and handler.dialog.isVisible(), timeout=5000)
+        assert handler.dialog is not None
+        assert handler.dialog.windowTitle() == "Pathways: the database could not be reached"
+        assert handler.dialog.text() == (
+            "The connection to the database server was lost, so what you were doing was not finished."
+        )
+        details = handler.dialog.informativeText()
+        assert "Pathways connects again by itself once the server answers" in details
+        assert "did not expect" not in details
+        assert "127.0.0.1" not in handler.reports[0].read_text(encoding="utf-8")  # (messages withheld)
+    finally:
+        if handler.dialog is not None:
+            handler.dialog.close()
+
+
+def test_a_report_in_the_background_whose_line_is_cut_half_way_fails_in_plain_words(
+    qtbot: QtBot, through_line: Store, line: Line, navigator: Actor, manager: Actor
+) -> None:
+    """A report runs on another thread (ui/operations.py); the line goes after it has begun reading."""
+    from ui.operations import OperationRunner
+
+    _register(through_line, navigator, "Background")
+    question = CohortQuestion("dtoa", date(2026, 1, 1), date(2026, 12, 31))
+    statements: list[str] = []
+
+    def cut_once_reading(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+        if "cohort_counts" in statement:
+            line.cut()
+
+    event.listen(through_line.engine, "before_cursor_execute", cut_once_reading)
+    runner = OperationRunner()
+    failures: list[str] = []
+    runner.start(
+        "report",
+        lambda _progress: cohort_figures(through_line, actor=manager, question=question),
+        finished=lambda _result: failures.append("finished"),
+        failed=failures.append,
+    )
+    qtbot.waitUntil(lambda: bool(failures), timeout=30_000)
+    event.remove(through_line.engine, "before_cursor_execute", cut_once_reading)
+    assert any("cohort_counts" in s for s in statements)  # (it had begun: past the check of the manager's role)
+    assert failures == [
+        "The connection to the database server was lost, so it was not finished: nothing was half-saved. Check "
+        "this computer's network connection, then try again."
+    ]
+
+
+def test_an_sqlite_error_is_never_taken_for_a_lost_connection(store: Store, tmp_path: Path) -> None:
+    """(Both databases: on SQLite a refused statement is what it says, not a lost server.)"""
+    with pytest.raises(Exception) as refused, store.unit_of_work() as uow:
+        uow.session.execute(select(func.nonexistent_function()))
+    assert not connection_lost(refused.value)
