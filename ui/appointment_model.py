@@ -25,7 +25,7 @@ APPOINTMENT_COLUMNS: list[Column[Appointment]] = [
     Column("Due", lambda a: show_moment(a.deadline.due_at)),
     Column("Person", lambda a: a.person_name),
     Column("Case", lambda a: a.deadline.case_ref),
-    Column("Assessment", lambda a: a.deadline.label),
+    Column("Appointment", lambda a: a.deadline.label),  # (an assessment, a review hearing, a session)
     Column("Service", lambda a: a.deadline.service),
     Column("Place", lambda a: a.deadline.place),
 ]
