@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import func, select
 
 from db.models import Person, Setting
 from pathways.actors import Actor, Role
 from pathways.audit import authorise
 from pathways.clock import local_date
-from pathways.demo import synthetic_dataset
-from pathways.demo_consents import add_demo_consents
 from pathways.errors import InvalidInput
-from pathways.interchange.importer import ImportReport, import_rows
-from pathways.interchange.reader import Dataset
 from pathways.progress import Progress
 from pathways.store import Store
+
+if TYPE_CHECKING:
+    from pathways.interchange.importer import ImportReport
 
 DEMO_SETTING = "demo_data"
 
@@ -28,6 +29,12 @@ def fill_demo_database(
     store: Store, *, actor: Actor, people: int, seed: int = 1, progress: Progress | None = None
 ) -> ImportReport:
     """Add synthetic people and cases. Refused on a database that already holds real records."""
+    # (the generator and the importer load only when a demo is made: every start asks is_demo_database)
+    from pathways.demo import synthetic_dataset
+    from pathways.demo_consents import add_demo_consents
+    from pathways.interchange.importer import import_rows
+    from pathways.interchange.reader import Dataset
+
     authorise(store.session_factory, actor, "make_demo", store.clock)
     if people < 1:
         raise InvalidInput("Give a number of demo people of at least 1.")
