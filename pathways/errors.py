@@ -44,6 +44,7 @@ class DiskFull(PathwaysError):
 class DatabaseUnreachable(PathwaysError):
     """The connection to the database server was lost (or the server could not be reached) during the work."""
 
+    NOT_SIGNED_IN = "you were not signed in. Check this computer's network connection, then try again"
     NOTHING_DONE = "nothing was done. Check this computer's network connection, then try again"
     NOT_READ = "what you asked for could not be shown. Check this computer's network connection, then try again"
     UNFINISHED = "it was not finished: nothing was half-saved. Check this computer's network connection, then try again"

@@ -14,23 +14,23 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, inspect, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Mapper, ORMExecuteState, QueryContext, defaultload, defer
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
+from db.connection_errors import CREDENTIALS_REFUSED, connection_lost
 from db.engine import make_engine, make_session_factory, with_credentials
 from db.migrate import current_revision, head_revision
 from db.models import Base
 from db.postgres_roles import FREE_TEXT
+from pathways.actors import Actor
 from pathways.clock import now_utc
 from pathways.definitions import PathwayDefinition, load_definitions
+from pathways.errors import DatabaseUnreachable
 from pathways.scope import HIDDEN_COLUMNS, hidden_columns
-from pathways.services.accounts import SIGN_IN_FAILED, SignInFailed
+from pathways.services.accounts import SIGN_IN_FAILED, SignInFailed, sign_in
 from pathways.store import Store, StoreUnavailable, unreachable
-
-# What PostgreSQL says when it refuses the user (it deliberately does not say whether the role exists).
-REFUSALS = ("authentication failed", "is not permitted to log in", "no password supplied", "does not exist")
 
 
 def open_store_as(
@@ -53,7 +53,7 @@ def open_store_as(
     except OperationalError as exc:
         engine.dispose()
         said = str(exc.orig)
-        if any(words in said for words in REFUSALS):
+        if any(words in said for words in CREDENTIALS_REFUSED):
             raise SignInFailed(SIGN_IN_FAILED) from None
         raise unreachable(engine.url, exc) from exc
     except DatabaseError as exc:  # connected, but the roles' grants are not there
@@ -71,6 +71,22 @@ def open_store_as(
     store = Store(engine, make_session_factory(engine), definitions or load_definitions(), clock)
     leave_out_unreadable_text(store)
     return store
+
+
+def sign_in_as(url: str, *, username: str, password: str, workstation: str) -> tuple[Store, Actor]:
+    """Connect as the user's own database role (open_store_as), then sign in on that connection: the store and
+    the signed-in actor. The desktop runs this off the screen's thread: both steps wait on the server."""
+    store = open_store_as(url, username=username, password=password)
+    try:
+        return store, sign_in(store, username=username, password=password, workstation=workstation)
+    except DBAPIError as exc:
+        store.engine.dispose()
+        if connection_lost(exc):
+            raise DatabaseUnreachable(DatabaseUnreachable.NOT_SIGNED_IN) from exc
+        raise
+    except BaseException:
+        store.engine.dispose()
+        raise
 
 
 # --- free text the connected role may not read ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import URL, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.connection_errors import server_refused
 from db.disk_errors import disk_full
 from db.encryption import DATABASE_KEY, EncryptionError, is_encrypted_url
 from db.engine import CONNECT_TIMEOUT_S, make_engine, make_session_factory, sqlite_path
@@ -31,15 +32,27 @@ def unreachable(url: URL, error: OperationalError) -> StoreUnavailable:
     """A database server that could not be connected to (silent, refusing, not found), in the user's words."""
     where = url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)  # as the user wrote it
     said = " ".join(str(error.orig).split()).removeprefix("connection failed: ").rstrip(".?")
-    if "timeout expired" in said:
-        seconds = url.query.get("connect_timeout", CONNECT_TIMEOUT_S)
-        reason = f"it did not answer within {seconds} seconds"
-    else:
-        reason = f"the connection failed ({said})"
+    if server_refused(error):
+        return StoreUnavailable(
+            f"The database server at {where} refused the connection ({said}). Check the database's address and "
+            "account with your administrator. Nothing was changed."
+        )
+    reason = f"it did not answer {_waited(url)}" if "timeout expired" in said else f"the connection failed ({said})"
     return StoreUnavailable(
         f"Pathways could not connect to the database server at {where}: {reason}. Check this computer's network "
         "connection, or ask your administrator whether the database server is running. Nothing was changed."
     )
+
+
+def _waited(url: URL) -> str:
+    """How long libpq waited for the server to answer: the address's own connect_timeout (at least 2 seconds, as
+    libpq takes it), or CONNECT_TIMEOUT_S."""
+    given = url.query.get("connect_timeout")
+    try:
+        seconds = CONNECT_TIMEOUT_S if given is None else int(str(given))
+    except ValueError:
+        return "in time"
+    return f"within {max(2, seconds)} seconds" if seconds > 0 else "in time"
 
 
 @dataclass(frozen=True)

@@ -121,10 +121,10 @@ def write_report(folder: Path, error: BaseException, *, at: datetime, thread: st
 
 
 def user_message(
-    report: Path | None, problem: str | None, forms_kept: int, *, connection_lost: bool = False
+    report: Path | None, problem: str | None, forms_kept: int, *, connection_lost: str | None = None
 ) -> tuple[str, str]:
     """The words for the user: (what happened, what it means and what to do). A lost connection to the database
-    server is no bug of Pathways', and is told as what it is."""
+    server is no bug of Pathways', and is told as what it is: `connection_lost` is what happened, in words."""
     kept = (
         "What you had typed in the open form has been kept: the form will offer it back when you next open it."
         if forms_kept == 1
@@ -145,7 +145,7 @@ def user_message(
             "running. Pathways connects again by itself once the server answers: try again in a moment."
         )
         details = "\n\n".join(part for part in (saved, kept, what_to_do, where) if part)
-        return "The connection to the database server was lost, so what you were doing was not finished.", details
+        return connection_lost, details
     carry_on = "You can carry on. If things look wrong, close Pathways and start it again."
     details = "\n\n".join(part for part in (saved, kept, where, carry_on) if part)
     return "Pathways ran into a problem it did not expect, so what you were doing may not have finished.", details
@@ -154,8 +154,8 @@ def user_message(
 class CrashHandler(QObject):
     """Reports unexpected errors from any thread; the user hears of them on the GUI thread."""
 
-    # report path (or None), problem writing it (or None), whether the connection to the database server was lost
-    _report_ready = Signal(object, object, bool)
+    # report path (or None), problem writing it (or None), a lost connection to the database server in words (or "")
+    _report_ready = Signal(object, object, str)
 
     def __init__(
         self, log_folder: Path, *, clock: Callable[[], datetime] = now_utc, parent: QObject | None = None
@@ -212,14 +212,14 @@ class CrashHandler(QObject):
         with contextlib.suppress(RuntimeError):  # the Qt object is gone (the app is closing): the report is written
             self._report_ready.emit(report, problem, _connection_lost(error))
 
-    def _tell_user(self, report: Path | None, problem: str | None, lost: bool) -> None:
+    def _tell_user(self, report: Path | None, problem: str | None, lost: str) -> None:
         try:
             kept = save_open_drafts()
         except Exception:  # keeping drafts must never stop the user hearing what happened
             kept = 0
         if self.dialog is not None and self.dialog.isVisible():
             return  # one message at a time; every report is still written
-        text, details = user_message(report, problem, kept, connection_lost=lost)
+        text, details = user_message(report, problem, kept, connection_lost=lost or None)
         parent = QApplication.activeWindow()
         title = "Pathways: the database could not be reached" if lost else "Pathways: something went wrong"
         box = QMessageBox(QMessageBox.Icon.Critical, title, text, parent=parent)
@@ -231,12 +231,20 @@ class CrashHandler(QObject):
         box.open()
 
 
-def _connection_lost(error: BaseException) -> bool:
-    if "sqlalchemy" not in sys.modules:
-        return False  # (not loaded yet, so no database error: the sign-in window shows with no more than Qt)
-    from db.connection_errors import connection_lost
+LOST_CONNECTION = "The connection to the database server was lost, so what you were doing was not finished."
 
-    return connection_lost(error)
+
+def _connection_lost(error: BaseException) -> str:
+    """What happened, when `error` is a lost connection to the database server: the words of a refusal that says
+    so (as a save's: it may not have been saved), or LOST_CONNECTION; "" for any other error."""
+    if "sqlalchemy" not in sys.modules:
+        return ""  # (not loaded yet, so no database error: the sign-in window shows with no more than Qt)
+    from db.connection_errors import connection_lost
+    from pathways.errors import DatabaseUnreachable
+
+    if not connection_lost(error):
+        return ""
+    return error.message if isinstance(error, DatabaseUnreachable) else LOST_CONNECTION
 
 
 def _close_pathways() -> None:

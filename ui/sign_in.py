@@ -57,8 +57,9 @@ def _password_field() -> QLineEdit:
 
 
 class SignInDialog(QDialog):
-    """Sign in to `store`; or, with `connect` (PostgreSQL with a database role per user), first connect as the
-    typed user name and password, then sign in on that connection; or, with `opening`, as soon as the database
+    """Sign in to `store`; or, with `connect` (PostgreSQL with a database role per user), connect as the typed
+    user name and password and sign in on that connection (`connect` does both, and gives the store and the
+    signed-in user; it keeps the screen alive while it waits on the server); or, with `opening`, as soon as the database
     being opened behind the window is open (the user types meanwhile). `store` is the store signed in to.
 
     With `opening`, the window closes by itself when the opening fails (`failure` holds why) or finds no users
@@ -72,7 +73,7 @@ class SignInDialog(QDialog):
         *,
         where: str,
         hint: str = "",
-        connect: Callable[[str, str], Store] | None = None,
+        connect: Callable[[str, str], tuple[Store, Actor]] | None = None,
         opening: Background[OpenedDatabase] | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -206,7 +207,8 @@ class SignInDialog(QDialog):
             if self.store is not None:
                 self.store.engine.dispose()
                 self.store = None
-            self.store = self._connect(username, password)
+            self.store, self.actor = self._connect(username, password)
+            return
         from pathways.services.accounts import sign_in  # (loaded by now, with the database)
 
         assert self.store is not None

@@ -6,6 +6,7 @@ then go on to the first-run or sign-in window (ui/app.py)."""
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from ui.opening import DEMO_BUSY_TEXT, NEW_DATABASE_BUSY_TEXT, Background, wait_
 from ui.sign_in import OpenedDatabase, SignInDialog
 
 if TYPE_CHECKING:
+    from pathways.actors import Actor
     from pathways.store import Store
     from ui.main_window import MainWindow
 
@@ -90,10 +92,13 @@ def _sign_in_per_user(url: str) -> MainWindow | None:
     loading = Background(_load_per_user)
     where = shown_url(url)
 
-    def connect(username: str, password: str) -> Store:
-        open_store_as = wait_for(loading, STARTING_TEXT)
-        connecting = Background(lambda _progress: open_store_as(url, username=username, password=password))
-        return wait_for(connecting, CONNECTING_TEXT)  # (the screen alive while the server is slow to answer)
+    def connect(username: str, password: str) -> tuple[Store, Actor]:
+        sign_in_as = wait_for(loading, STARTING_TEXT)
+        workstation = socket.gethostname()
+        signing_in = Background(
+            lambda _progress: sign_in_as(url, username=username, password=password, workstation=workstation)
+        )
+        return wait_for(signing_in, CONNECTING_TEXT)  # (the screen alive while the server is slow to answer)
 
     dialog = SignInDialog(None, where=where, hint=PER_USER_HINT, connect=connect)
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
@@ -107,11 +112,11 @@ def _sign_in_per_user(url: str) -> MainWindow | None:
     return opening.per_user_window(dialog.store, dialog.actor, where)
 
 
-def _load_per_user(_progress: Progress) -> Callable[..., Store]:
-    from pathways.postgres_sign_in import open_store_as  # loaded on this thread, while the user types
+def _load_per_user(_progress: Progress) -> Callable[..., tuple[Store, Actor]]:
+    from pathways.postgres_sign_in import sign_in_as  # loaded on this thread, while the user types
     from ui import app  # noqa: F401  (the screens, needed once signed in: loaded here too)
 
-    return open_store_as
+    return sign_in_as
 
 
 def _open_demo(progress: Progress) -> Store:

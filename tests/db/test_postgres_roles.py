@@ -34,7 +34,7 @@ from pathways import scope
 from pathways.actors import Actor, Role, command_line_actor
 from pathways.clock import LONDON
 from pathways.errors import NotPermitted
-from pathways.postgres_sign_in import open_store_as
+from pathways.postgres_sign_in import open_store_as, sign_in_as
 from pathways.services import accounts, dtoa, people, records, retention
 from pathways.services.accounts import SignInFailed
 from pathways.store import Store, open_store
@@ -417,7 +417,9 @@ def test_the_sign_in_window_connects_as_the_typed_user(qtbot: QtBot, deployment:
     dialog = SignInDialog(
         None,
         where="pathways on PostgreSQL",
-        connect=lambda username, password: open_store_as(deployment.url, username=username, password=password),
+        connect=lambda username, password: sign_in_as(
+            deployment.url, username=username, password=password, workstation="custody-pc-1"
+        ),
     )
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.username, who)

@@ -45,7 +45,11 @@ class Line:
                 client, _address = listener.accept()
             except OSError:
                 return  # (cut)
-            server = socket.create_connection(self._server)
+            try:
+                server = socket.create_connection(self._server)
+            except OSError:  # (the server itself is not there: the client sees its connection closed)
+                client.close()
+                continue
             with self._lock:
                 if self._listener is not listener:  # cut meanwhile
                     client.close()

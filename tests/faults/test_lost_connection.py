@@ -6,6 +6,8 @@ restart. The app reaches the real server through a line the test cuts and mends 
 from __future__ import annotations
 
 import os
+import socket
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,6 +17,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from db.connection_errors import connection_lost
 from db.models import AuditEntry, Person
@@ -22,7 +25,7 @@ from pathways.actors import Actor
 from pathways.errors import DatabaseUnreachable
 from pathways.services.people import register_person
 from pathways.services.records import person_record
-from pathways.store import Store, open_store
+from pathways.store import Store, StoreUnavailable, open_store
 from reports.cohort import CohortQuestion, cohort_figures
 from tests.conftest import Clock
 from tests.faults.line import Line
@@ -54,8 +57,9 @@ def line(server_url: str) -> Iterator[Line]:
 
 @pytest.fixture
 def through_line(server_url: str, line: Line, clock: Clock) -> Iterator[Store]:
-    """The store, connected to the server through the line."""
-    store = open_store(make_url(server_url).set(host="127.0.0.1", port=line.port).render_as_string(False), clock=clock)
+    """The store, connected to the server through the line (waiting 2 seconds for a silent server, not 10)."""
+    url = make_url(server_url).set(host="127.0.0.1", port=line.port).update_query_dict({"connect_timeout": "2"})
+    store = open_store(url.render_as_string(False), clock=clock)
     yield store
     store.engine.dispose()
 
@@ -132,18 +136,23 @@ def test_opening_a_record_on_a_cut_line_says_so_on_the_page_and_works_once_the_l
     assert page.error.text() == "" and page.title.text() == "READER, Sam"
 
 
+@pytest.mark.parametrize("raw", [False, True], ids=["a refusal that says so", "the database's own error"])
 def test_a_lost_connection_no_screen_caught_is_told_as_what_it_is_not_as_a_bug(
-    qtbot: QtBot, through_line: Store, line: Line, navigator: Actor, tmp_path: Path
+    qtbot: QtBot, through_line: Store, line: Line, navigator: Actor, tmp_path: Path, raw: bool
 ) -> None:
     """The last-resort handler (ui/crash.py) says what happened and what to do, not "a problem it did not
-    expect"; its report still withholds every message."""
-    from ui.crash import CrashHandler
+    expect": a refusal's own words (opening a record: it could not be shown), or, for the database's own error,
+    that what the user was doing was not finished. Its report still withholds every message."""
+    from ui.crash import LOST_CONNECTION, CrashHandler
 
     person = _register(through_line, navigator, "Reader")
     line.cut()
-    with pytest.raises(DatabaseUnreachable) as lost:
-        person_record(through_line, actor=navigator, person_id=person)
-    assert connection_lost(lost.value)  # (through the error it was raised from)
+    with pytest.raises(Exception) as lost:
+        if raw:
+            through_line.engine.connect()
+        else:
+            person_record(through_line, actor=navigator, person_id=person)
+    assert connection_lost(lost.value) and isinstance(lost.value, DatabaseUnreachable) is not raw
     handler = CrashHandler(tmp_path / "log")
     try:
         handler.handle(type(lost.value), lost.value, lost.value.__traceback__)
@@ -151,7 +160,10 @@ def test_a_lost_connection_no_screen_caught_is_told_as_what_it_is_not_as_a_bug(
         assert handler.dialog is not None
         assert handler.dialog.windowTitle() == "Pathways: the database could not be reached"
         assert handler.dialog.text() == (
-            "The connection to the database server was lost, so what you were doing was not finished."
+            LOST_CONNECTION
+            if raw
+            else "The connection to the database server was lost, so what you asked for could not be shown. Check "
+            "this computer's network connection, then try again."
         )
         details = handler.dialog.informativeText()
         assert "Pathways connects again by itself once the server answers" in details
@@ -160,6 +172,43 @@ def test_a_lost_connection_no_screen_caught_is_told_as_what_it_is_not_as_a_bug(
     finally:
         if handler.dialog is not None:
             handler.dialog.close()
+
+
+def test_a_server_gone_silent_in_the_middle_of_work_is_told_as_a_lost_connection(
+    through_line: Store, line: Line, navigator: Actor
+) -> None:
+    """The network drops every packet (no refusal, no closed connection: nothing answers). The next piece of work
+    finds its connection dead and cannot make another in the time allowed: it says so, and carries on once the
+    server answers again."""
+    _register(through_line, navigator, "Before")
+    line.cut()
+    silent = socket.create_server(("127.0.0.1", line.port))  # where the server was: takes connections, says nothing
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnreachable) as lost:
+            _register(through_line, navigator, "While silent")
+        assert time.monotonic() - started < 10
+    finally:
+        silent.close()
+    assert lost.value.message == (
+        "The connection to the database server was lost, so nothing was done. Check this computer's network "
+        "connection, then try again."
+    )
+    line.mend()
+    _register(through_line, navigator, "After")
+
+
+def test_a_server_that_refuses_the_account_is_not_taken_for_a_lost_connection(server_url: str) -> None:
+    """A wrong password: the server answered, so the words say it refused, and not to check the network."""
+    wrong = make_url(server_url).set(password="not the password").render_as_string(False)
+    with pytest.raises(StoreUnavailable) as refused:
+        open_store(wrong)
+    words = refused.value.message
+    assert words.startswith("The database server at postgresql://") and "refused the connection (" in words
+    assert "password authentication failed" in words and "not the password" not in words
+    assert words.endswith("Check the database's address and account with your administrator. Nothing was changed.")
+    assert "network" not in words
+    assert not connection_lost(refused.value.__cause__)
 
 
 def test_a_report_in_the_background_whose_line_is_cut_half_way_fails_in_plain_words(
@@ -200,3 +249,8 @@ def test_an_sqlite_error_is_never_taken_for_a_lost_connection(store: Store, tmp_
     with pytest.raises(Exception) as refused, store.unit_of_work() as uow:
         uow.session.execute(select(func.nonexistent_function()))
     assert not connection_lost(refused.value)
+    if store.engine.dialect.name == "sqlite":  # a connection closed under SQLAlchemy: its dialect's "disconnect"
+        with pytest.raises(DBAPIError) as closed, store.engine.connect() as connection:
+            connection.connection.dbapi_connection.close()  # type: ignore[union-attr]
+            connection.exec_driver_sql("SELECT 1")
+        assert closed.value.connection_invalidated and not connection_lost(closed.value)
