@@ -313,7 +313,8 @@ def run_case_report(store: Store, actor: Actor, args: argparse.Namespace) -> int
     (and any law given) is audited."""
     from pathways.services.consent import check_sharing, ensure_may_share
     from pathways.services.records import person_record
-    from reports.case_summary import PURPOSES, write_case_summary
+    from pathways.services.screening import person_screenings
+    from reports.case_summary import PURPOSES, shows_screenings, write_case_summary
 
     sharing = sharing_request(SUMMARY_RECIPIENTS[args.purpose], args)
     person_id = _person_id(store, actor, args.person)
@@ -322,8 +323,11 @@ def run_case_report(store: Store, actor: Actor, args: argparse.Namespace) -> int
     except SharingRefused as refused:
         return print_sharing_refused(refused)
     record = person_record(store, actor=actor, person_id=person_id)
+    screenings = person_screenings(store, actor=actor, person_id=person_id) if shows_screenings(args.purpose) else []
     now = store.clock()
-    write_case_summary(args.output, record, purpose=args.purpose, prepared_by=actor.username, as_of=now)
+    write_case_summary(
+        args.output, record, purpose=args.purpose, prepared_by=actor.username, as_of=now, screenings=screenings
+    )
     with store.unit_of_work() as uow:
         check_sharing(uow.session, actor, [person_id], sharing, at=now)
         detail = f"for {args.purpose}, to {sharing.recipient}:{sharing.purpose}"

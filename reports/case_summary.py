@@ -5,7 +5,10 @@ free-text notes; a treatment service gets no offence details beyond the pathway,
 stage can name a prosecution). The timeline is the record as it now stands: an entry replaced by a correction,
 or withdrawn, is left out (not struck through), because a summary read by another agency must not be read as
 two versions of one fact; the corrected entry says "Corrected on <date>: <reason>", and a line under the table
-says how many entries were withdrawn. Pure functions: a PersonRecord in, a PDF out; no database, no Qt.
+says how many entries were withdrawn. The reader who needs them also gets the case's screenings as they stand: the
+instrument, the decision and every question with its answer (probation: every screening; a treatment service:
+the gambling screening, not the eligibility ones, which are about the offence). Pure functions: a PersonRecord
+(and the person's screenings) in, a PDF out; no database, no Qt.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathways.clock import local_date
 from pathways.consent import SUMMARY_RECIPIENTS
 from pathways.engine import FIELD_NAMES
 from pathways.services.records import SHOWN_FIELDS, CaseSummary, PersonRecord, TimelineEntry
+from pathways.services.screening import ScreeningView
 from reports.attendance import (
     MARKING,
     appointments,
@@ -36,7 +40,17 @@ from reports.contract import condition_code, condition_words, contract_condition
 from reports.pdf_base import FRAME_WIDTH, esc, london_when, long_date, pdf_bytes, styles, write_atomically
 
 TITLE = "Case summary"
-SECTIONS = ("stage", "eligibility", "referral", "requirements", "contract", "timeline", "deadlines", "outcome")
+SECTIONS = (
+    "stage",
+    "eligibility",
+    "screenings",
+    "referral",
+    "requirements",
+    "contract",
+    "timeline",
+    "deadlines",
+    "outcome",
+)
 OUTCOME_EVENTS = ("prosecuted", "completed", "closed", "reoffended", "non_compliant", "declined", "not_engaged")
 CONTRACT_EVENTS = ("contract_signed", "condition_met")
 
@@ -50,13 +64,15 @@ class Purpose:
     events: frozenset[str] | None  # the events the timeline shows; None: every event
     fields: frozenset[str]  # the event details shown (of SHOWN_FIELDS)
     nhs_number: bool = False
+    instruments: frozenset[str] | None = None  # with "screenings": the screenings shown, by instrument; None: all
 
 
 PURPOSES: dict[str, Purpose] = {
     "probation": Purpose(
         "probation",
         "the probation service",
-        "Identity, and for each case its timeline, tests, required assessments and attendance, and outcome.",
+        "Identity, and for each case its timeline, screenings with their answers, tests, required assessments and "
+        "attendance, and outcome.",
         frozenset(SECTIONS) - {"referral"},
         None,
         frozenset(SHOWN_FIELDS),
@@ -65,8 +81,9 @@ PURPOSES: dict[str, Purpose] = {
         "court",
         "the court",
         "Identity, tests and their results, required assessments, attendance and failures with the dates and "
-        "notices given, any contract and its conditions, and the outcome. Free-text notes are left out.",
-        frozenset(SECTIONS) - {"referral"},
+        "notices given, any contract and its conditions, and the outcome. Free-text notes and screenings' answers "
+        "are left out.",
+        frozenset(SECTIONS) - {"referral", "screenings"},
         frozenset(
             {"arrest", "test", "assessment_required", "assessment_attended", "assessment_missed", "follow_up_waived"}
             | {"offered", "declined", "referral", "session_attended", *CONTRACT_EVENTS, *OUTCOME_EVENTS}
@@ -76,15 +93,17 @@ PURPOSES: dict[str, Purpose] = {
     "treatment": Purpose(
         "treatment",
         "the treatment service",
-        "Identity, the referral, assessments required and attended, and treatment started. Offence details "
-        "beyond the pathway, the outcome and free-text notes are left out.",
-        frozenset({"referral", "requirements", "timeline", "deadlines"}),
+        "Identity, the referral, assessments required and attended, any gambling screening (PGSI) with its "
+        "answers, and treatment started. Offence details beyond the pathway, eligibility screenings, the outcome "
+        "and free-text notes are left out.",
+        frozenset({"screenings", "referral", "requirements", "timeline", "deadlines"}),
         frozenset(
             {"test", "assessment_required", "assessment_attended", "assessment_missed", "follow_up_waived"}
             | {"treatment_started", "referral", "contacted", "session_attended", "needs_assessed"}
         ),
         frozenset({"result", "substances", "kind", "service", "place", "site", "reason", "conditions"}),
         nhs_number=True,
+        instruments=frozenset({"pgsi"}),
     ),
 }
 
@@ -151,6 +170,35 @@ def _case_pairs(case: CaseSummary, purpose: Purpose) -> list[tuple[str, str]]:
     if "eligibility" in purpose.sections and case.eligibility:
         pairs.append(("Eligibility", case.eligibility))
     return pairs
+
+
+def shows_screenings(purpose: str) -> bool:
+    """Whether the summary for `purpose` shows screenings (so that the caller reads them: viewing them is audited)."""
+    return "screenings" in purpose_named(purpose).sections
+
+
+def _screenings(found: Sequence[ScreeningView], purpose: Purpose) -> list[Flowable]:
+    """Each screening of the case the purpose may see, as it stands (one corrected or withdrawn is left out): the
+    instrument, the decision and its reasons, and every question with the answer given."""
+    shown = [v for v in found if v.current and (purpose.instruments is None or v.instrument in purpose.instruments)]
+    if not shown:
+        return []
+    s = styles()
+    story: list[Flowable] = [Paragraph("Screening", s.h2)]
+    for view in shown:
+        pairs = [
+            ("Screened with", f"{view.instrument_name}, version {view.instrument_version}"),
+            ("When", when_text(view.occurred_at)),
+            ("Decision", view.explanation or view.outcome_words),  # (an override's reason is in it)
+        ]
+        rows = [[question, answer] for question, answer in view.answers]
+        story += [
+            label_table(pairs),
+            Spacer(1, 0.15 * cm),
+            grid(("Question", "Answer"), rows, [11 * cm, FRAME_WIDTH - 11 * cm]),
+            Spacer(1, 0.2 * cm),
+        ]
+    return story
 
 
 def _referral(case: CaseSummary) -> list[Flowable]:
@@ -225,9 +273,12 @@ def _outcome(case: CaseSummary, purpose: Purpose) -> list[Flowable]:
     return [Paragraph("Outcome", s.h2), Paragraph(text, s.body)]
 
 
-def _case_story(case: CaseSummary, purpose: Purpose, as_of: datetime) -> list[Flowable]:
+def _case_story(
+    case: CaseSummary, purpose: Purpose, as_of: datetime, screenings: Sequence[ScreeningView]
+) -> list[Flowable]:
     s = styles()
     parts: dict[str, list[Flowable]] = {
+        "screenings": _screenings([v for v in screenings if v.case_id == case.id], purpose),
         "referral": _referral(case),
         "requirements": _requirements(case),
         "contract": _contract(case),
@@ -260,8 +311,16 @@ def _cover(record: PersonRecord, purpose: Purpose, prepared_by: str, as_of: date
     return [Paragraph(f"{TITLE} for {esc(purpose.reader)}", s.h1), label_table(pairs), Spacer(1, 0.2 * cm)]
 
 
-def case_summary_story(record: PersonRecord, *, purpose: str, prepared_by: str, as_of: datetime) -> list[Flowable]:
-    """The flowables of the summary: who it is about and for whom, then each case, newest first."""
+def case_summary_story(
+    record: PersonRecord,
+    *,
+    purpose: str,
+    prepared_by: str,
+    as_of: datetime,
+    screenings: Sequence[ScreeningView] = (),
+) -> list[Flowable]:
+    """The flowables of the summary: who it is about and for whom, then each case, newest first. `screenings` are
+    the person's (person_screenings), for a purpose that shows them (shows_screenings)."""
     chosen = purpose_named(purpose)
     if as_of.tzinfo is None:
         raise ValueError("The 'as of' time must carry its zone (an aware datetime).")
@@ -269,7 +328,7 @@ def case_summary_story(record: PersonRecord, *, purpose: str, prepared_by: str, 
     if not record.cases:
         story.append(Paragraph("This person has no cases on record.", styles().body))
     for case in record.cases:
-        story += _case_story(case, chosen, as_of)
+        story += _case_story(case, chosen, as_of, screenings)
     return story
 
 
@@ -277,16 +336,32 @@ def _footer(record: PersonRecord, purpose: str, as_of: datetime) -> str:
     return f"{TITLE} for {purpose} · {record.person.display_name} · prepared {long_date(local_date(as_of))}"
 
 
-def case_summary_bytes(record: PersonRecord, *, purpose: str, prepared_by: str, as_of: datetime) -> bytes:
+def case_summary_bytes(
+    record: PersonRecord,
+    *,
+    purpose: str,
+    prepared_by: str,
+    as_of: datetime,
+    screenings: Sequence[ScreeningView] = (),
+) -> bytes:
     """The case summary as PDF bytes, for a preview."""
-    story = case_summary_story(record, purpose=purpose, prepared_by=prepared_by, as_of=as_of)
+    story = case_summary_story(record, purpose=purpose, prepared_by=prepared_by, as_of=as_of, screenings=screenings)
     title = f"{TITLE} for {PURPOSES[purpose].reader}"
     return pdf_bytes(story, title=title, footer=_footer(record, purpose, as_of), marking=MARKING)
 
 
-def write_case_summary(path: Path, record: PersonRecord, *, purpose: str, prepared_by: str, as_of: datetime) -> None:
+def write_case_summary(
+    path: Path,
+    record: PersonRecord,
+    *,
+    purpose: str,
+    prepared_by: str,
+    as_of: datetime,
+    screenings: Sequence[ScreeningView] = (),
+) -> None:
     """Write the case summary for `purpose` (probation, court or treatment) to `path` (atomically)."""
-    write_atomically(path, case_summary_bytes(record, purpose=purpose, prepared_by=prepared_by, as_of=as_of))
+    data = case_summary_bytes(record, purpose=purpose, prepared_by=prepared_by, as_of=as_of, screenings=screenings)
+    write_atomically(path, data)
 
 
 def purposes() -> Sequence[Purpose]:

@@ -114,8 +114,8 @@ def styles() -> Styles:
         bold=bold,
         body=style("body", 11, spaceAfter=6),
         small=style("small", 9, textColor=MUTED),
-        h1=style("h1", 20, bold, spaceAfter=10),
-        h2=style("h2", 14, bold, spaceBefore=12, spaceAfter=6),
+        h1=style("h1", 20, bold, spaceAfter=10, keepWithNext=1),  # (a heading never ends a page alone)
+        h2=style("h2", 14, bold, spaceBefore=12, spaceAfter=6, keepWithNext=1),
         cell=style("cell", 10),
         cell_bold=style("cell_bold", 10, bold),
         big=style("big", 16, bold, leading=20),

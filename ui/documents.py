@@ -69,12 +69,26 @@ class DocumentsButton(QToolButton):
         return save
 
     def _summary(self, purpose: str) -> Callable[[PersonRecord, CaseSummary], bytes]:
-        from reports.case_summary import case_summary_bytes
+        from pathways.services.screening import person_screenings
+        from reports.case_summary import case_summary_bytes, shows_screenings
 
         context = self._context
-        return lambda r, _c: case_summary_bytes(
-            r, purpose=purpose, prepared_by=context.actor.username, as_of=context.store.clock()
-        )
+
+        def make(record: PersonRecord, _case: CaseSummary) -> bytes:
+            screenings = (
+                person_screenings(context.store, actor=context.actor, person_id=record.person.id)
+                if shows_screenings(purpose)
+                else []
+            )
+            return case_summary_bytes(
+                record,
+                purpose=purpose,
+                prepared_by=context.actor.username,
+                as_of=context.store.clock(),
+                screenings=screenings,
+            )
+
+        return make
 
     def _make_documents(self) -> list[Document]:
         from reports.attendance import attendance_record_bytes, failure_to_attend_bytes

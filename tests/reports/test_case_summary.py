@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,74 @@ def test_purposes_and_refusals(example: tuple[Store, dict[str, int]]) -> None:
         case_summary_bytes(record, purpose="press", prepared_by="J", as_of=AS_OF)
     with pytest.raises(ValueError, match="zone"):
         case_summary_bytes(record, purpose="court", prepared_by="J", as_of=datetime(2026, 1, 1))
+
+
+def test_screenings_with_their_answers_for_the_readers_who_need_them(tmp_path: Path) -> None:
+    """Probation reads every screening as it stands (a withdrawn one left out; an override with its reason); the
+    treatment service reads the gambling screening only; the court none. Through the Documents path's own reads:
+    person_screenings, as the reader who prints."""
+    from pathways.services.people import register_person
+    from pathways.services.screening import person_screenings, screen_case
+    from reports.case_summary import shows_screenings
+    from tests.pathways.test_instruments import durham_answers, pgsi_answers
+    from tests.pathways.test_screening_service import SCREENED, _checkpoint_case, _gambling_case
+
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}", clock=lambda: NOW)
+    person = register_person(
+        store, actor=NAVIGATOR, surname="Okafor", forenames="Grace", date_of_birth=date(1992, 3, 10), sex="F"
+    ).id
+    checkpoint = _checkpoint_case(store, NAVIGATOR, person)
+    first = screen_case(
+        store,
+        actor=NAVIGATOR,
+        case_id=checkpoint,
+        instrument="checkpoint-eligibility",
+        answers=durham_answers(),
+        occurred_at=SCREENED,
+    )
+    withdraw_event(store, actor=NAVIGATOR, event_id=first.event.event_id, reason="recorded on the wrong case")
+    screen_case(
+        store,
+        actor=NAVIGATOR,
+        case_id=checkpoint,
+        instrument="checkpoint-eligibility",
+        answers=durham_answers(lives_in_area="no"),
+        occurred_at=SCREENED,
+        override_reason="moved out of the area last week; the inspector agreed",
+    )
+    gambling = _gambling_case(store, NAVIGATOR, person)
+    screen_case(
+        store, actor=NAVIGATOR, case_id=gambling, instrument="pgsi", answers=pgsi_answers(5), occurred_at=SCREENED
+    )
+    record = person_record(store, actor=READER, person_id=person)
+    screenings = person_screenings(store, actor=READER, person_id=person)
+    store.engine.dispose()
+
+    def printed(purpose: str) -> str:
+        shown = screenings if shows_screenings(purpose) else []
+        return pdf_text(case_summary_bytes(record, purpose=purpose, prepared_by="J", as_of=AS_OF, screenings=shown))
+
+    probation = printed("probation")
+    if os.environ.get("SUMMARY_PDF"):
+        Path(os.environ["SUMMARY_PDF"]).write_bytes(
+            case_summary_bytes(record, purpose="probation", prepared_by="J", as_of=AS_OF, screenings=screenings)
+        )
+    assert probation.count("Screened with Checkpoint eligibility (Durham), version 1") == 1  # (not the withdrawn)
+    assert (
+        "Decision eligible by override: moved out of the area last week; the inspector agreed; the rules said: not "
+        "eligible: does not live in the Durham Constabulary force area" in probation
+    )
+    assert "Does the person live in the Durham Constabulary force area (County Durham and Darlington)? no" in probation
+    assert "Screened with Problem Gambling Severity Index (PGSI), version 1" in probation
+    assert "Decision PGSI score 5: moderate-risk gambling" in probation
+    assert "have you bet more than you could really afford to lose? almost always (3)" in probation
+
+    treatment = printed("treatment")
+    assert "Screened with Problem Gambling Severity Index (PGSI), version 1" in treatment
+    assert "Decision PGSI score 5: moderate-risk gambling" in treatment
+    assert "Checkpoint eligibility" not in treatment and "Durham Constabulary" not in treatment
+    assert "override" not in treatment
+
+    court = printed("court")
+    assert not shows_screenings("court")
+    assert "Screening" not in court and "Screened with" not in court and "PGSI" not in court
