@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -192,10 +191,6 @@ def test_screenings_with_their_answers_for_the_readers_who_need_them(tmp_path: P
         return pdf_text(case_summary_bytes(record, purpose=purpose, prepared_by="J", as_of=AS_OF, screenings=shown))
 
     probation = printed("probation")
-    if os.environ.get("SUMMARY_PDF"):
-        Path(os.environ["SUMMARY_PDF"]).write_bytes(
-            case_summary_bytes(record, purpose="probation", prepared_by="J", as_of=AS_OF, screenings=screenings)
-        )
     assert probation.count("Screened with Checkpoint eligibility (Durham), version 1") == 1  # (not the withdrawn)
     assert (
         "Decision eligible by override: moved out of the area last week; the inspector agreed; the rules said: not "
