@@ -255,3 +255,42 @@ def test_case_summary_needs_an_output(example: tuple[str, Path]) -> None:
     result = pathways("report", "case", "--person", "E001", "--purpose", "court", url=url, check=False)
     assert result.returncode == 2
     assert result.stderr.strip() == "Give --output FILE: the case summary is a PDF written to a file."
+
+
+def test_case_summary_for_probation_holds_the_screenings(tmp_path: Path) -> None:
+    """The headless command reads the person's screenings for a reader who gets them, as the Documents menu does."""
+    from datetime import UTC, datetime
+
+    from pathways.actors import Actor, Role
+    from pathways.services.screening import screen_case
+    from pathways.store import open_store
+    from tests.pathways.test_instruments import pgsi_answers
+    from tests.pathways.test_screening_service import SCREENED, _gambling_case
+
+    path = tmp_path / "pathways.sqlite"
+    url = f"sqlite:///{path}"
+    pathways("import", str(EXAMPLE), url=url)
+    store = open_store(url, clock=lambda: datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
+    navigator = Actor("nav.smith", Role.CUSTODY_NAVIGATOR, "custody-pc-1", site="Basingstoke")
+    with sqlite3.connect(path) as db:
+        (person_id,) = db.execute("SELECT id FROM people WHERE person_ref = 'E001'").fetchone()
+    case_id = _gambling_case(store, navigator, person_id)
+    screen_case(
+        store, actor=navigator, case_id=case_id, instrument="pgsi", answers=pgsi_answers(2), occurred_at=SCREENED
+    )
+    store.engine.dispose()
+    probation = (
+        "--purpose",
+        "probation",
+        "--sharing-purpose",
+        "supervision",
+        "--lawful-basis",
+        "sentencing_act_2020_sch9",
+    )
+    pathways("report", "case", "--person", "E001", "--output", str(tmp_path / "p.pdf"), *probation, url=url)
+    text = " ".join(pdf_text(tmp_path / "p.pdf").split())
+    assert "Screened with Problem Gambling Severity Index (PGSI), version 1" in text
+    assert "PGSI score 2: low-risk gambling" in text
+    with sqlite3.connect(path) as db:
+        viewed = db.execute("SELECT record_id FROM audit_log WHERE action = 'view_screenings'").fetchall()
+    assert viewed == [(person_id,)]

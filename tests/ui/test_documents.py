@@ -72,3 +72,35 @@ def test_a_case_without_a_missed_assessment_has_no_police_summary(
     contract = next(d for d in button.documents if d.key == "contract")
     assert button.save(contract, tmp_path / "contract.pdf")
     assert "Do not commit any further offence" in _text(tmp_path / "contract.pdf")
+
+
+def test_the_probation_summary_from_the_record_holds_the_screening_and_its_answers(
+    qtbot: QtBot, navigator_context: AppContext, tmp_path: Path
+) -> None:
+    """The Documents menu reads the person's screenings for a reader who gets them (the reading is audited), and
+    not for one who does not."""
+    from pathways.services.screening import screen_case
+    from tests.pathways.test_instruments import pgsi_answers
+    from tests.pathways.test_screening_service import SCREENED, _gambling_case
+
+    store, actor = navigator_context.store, navigator_context.actor
+    with store.unit_of_work() as uow:
+        person_id = uow.session.scalar(select(Person.id).where(Person.person_ref == "E001"))
+    assert person_id is not None
+    gambling = _gambling_case(store, actor, person_id)
+    screen_case(store, actor=actor, case_id=gambling, instrument="pgsi", answers=pgsi_answers(9), occurred_at=SCREENED)
+    record_consent(store, actor=actor, person_id=person_id, answers={("probation", "supervision"): True})
+    window = _open(qtbot, navigator_context, "hughes")
+    button = window.person_page.documents
+    probation = next(d for d in button.documents if d.key == "summary:probation")
+    assert button.save(probation, tmp_path / "probation.pdf", SharingRequest("probation", "supervision"))
+    text = " ".join(_text(tmp_path / "probation.pdf").split())
+    assert "Screened with Problem Gambling Severity Index (PGSI), version 1" in text
+    assert "PGSI score 9: problem gambling" in text and "almost always (3)" in text
+    court = next(d for d in button.documents if d.key == "summary:court")
+    record_consent(store, actor=actor, person_id=person_id, answers={("court", "prosecution"): True})
+    assert button.save(court, tmp_path / "court.pdf", SharingRequest("court", "prosecution"))
+    assert "PGSI" not in _text(tmp_path / "court.pdf")
+    with store.unit_of_work() as uow:
+        viewed = uow.session.scalars(select(AuditEntry.record_id).where(AuditEntry.action == "view_screenings")).all()
+    assert viewed == [person_id]  # read once: for probation's summary, not the court's
