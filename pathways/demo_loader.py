@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from db.models import Person, Setting
 from pathways.actors import Actor, Role
-from pathways.audit import authorise
+from pathways.audit import authorise, write_audit
 from pathways.clock import local_date
 from pathways.errors import InvalidInput
 from pathways.progress import Progress
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pathways.interchange.importer import ImportReport
 
 DEMO_SETTING = "demo_data"
+DEMO_GENERATOR = "demo.generator"
 
 
 def is_demo_database(store: Store) -> bool:
@@ -46,14 +47,23 @@ def fill_demo_database(
             )
         if uow.session.get(Setting, DEMO_SETTING) is None:
             uow.session.add(Setting(key=DEMO_SETTING, value="synthetic people and cases; not real records"))
-            uow.commit()
+        write_audit(uow.session, actor, "make_demo", store.clock(), detail=f"{people} people, seed {seed}")
+        uow.commit()
     synthetic = synthetic_dataset(people, seed=seed, today=local_date(store.clock()))
     dataset = Dataset.of_records(synthetic.people, synthetic.events)
-    report = import_rows(store, actor=actor, dataset=dataset, progress=progress)
+    generator = demo_generator(actor)
+    report = import_rows(store, actor=generator, dataset=dataset, progress=progress)
     if report.errors:
         raise InvalidInput(f"The demo generator made data the rules refuse: {report.errors[0].describe()}")
-    add_demo_consents(store, actor=actor, person_refs=(row["person_ref"] for row in synthetic.people), seed=seed)
+    add_demo_consents(store, actor=generator, person_refs=(row["person_ref"] for row in synthetic.people), seed=seed)
     return report
+
+
+def demo_generator(asked_by: Actor) -> Actor:
+    """Who the demo's records say recorded them: the generator, so that a timeline reads "by demo.generator"
+    rather than naming the person (or the computer account) who asked for the demo. Their asking is audited as
+    theirs (make_demo)."""
+    return Actor(DEMO_GENERATOR, Role.ADMINISTRATOR, asked_by.workstation)
 
 
 DEMO_PASSWORD = "walk the demo custody suite"

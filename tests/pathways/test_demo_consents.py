@@ -8,10 +8,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from db.models import Consent, Person
+from db.models import AuditEntry, Consent, Event, Person
 from pathways.actors import Actor
 from pathways.consent import SharingRefused, SharingRequest
-from pathways.demo_loader import fill_demo_database
+from pathways.demo_loader import DEMO_GENERATOR, fill_demo_database
 from pathways.services.consent import check_sharing
 from pathways.store import Store
 
@@ -33,3 +33,23 @@ def test_demo_people_have_answers_that_the_sharing_check_obeys(store: Store, adm
         assert check_sharing(uow.session, admin, [agreed], to_police, at=store.clock()) == ()
         with pytest.raises(SharingRefused, match="has not agreed to share with the police for prosecution"):
             check_sharing(uow.session, admin, [declined], to_police, at=store.clock())
+
+
+def test_the_demo_records_say_the_generator_recorded_them_and_the_asking_is_audited(store: Store, admin: Actor) -> None:
+    """A timeline in the demo reads "by demo.generator", not the name of whoever asked for the demo (nor a computer
+    account such as os:root); who asked, and for how many people, is in the audit log."""
+    fill_demo_database(store, actor=admin, people=20, seed=5)
+    with store.unit_of_work() as uow:
+        assert set(uow.session.scalars(select(Event.recorded_by))) == {DEMO_GENERATOR}
+        assert set(uow.session.scalars(select(Person.created_by))) == {DEMO_GENERATOR}
+        assert set(uow.session.scalars(select(Consent.recorded_by))) == {DEMO_GENERATOR}
+        audited = uow.session.execute(
+            select(AuditEntry.actor, AuditEntry.action, AuditEntry.detail).where(
+                AuditEntry.action.in_(["make_demo", "import_dataset"])
+            )
+        ).all()
+    assert [(a, action) for a, action, _detail in audited] == [
+        (admin.username, "make_demo"),
+        (DEMO_GENERATOR, "import_dataset"),
+    ]
+    assert audited[0][2] == "20 people, seed 5"
