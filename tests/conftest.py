@@ -47,16 +47,21 @@ def postgres_admin_url() -> Iterator[str | None]:
         yield url
 
 
+def postgres_or_skip(admin_url: str | None) -> str:
+    """The PostgreSQL server's admin URL; without one, the test is skipped (and fails on CI, which must have it)."""
+    if admin_url is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must provide PostgreSQL: set {ENV} or install Debian's postgresql package")
+        pytest.skip(f"no PostgreSQL here: set {ENV} or install Debian's postgresql package")
+    return admin_url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_admin_url: str | None) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'pathways.sqlite'}"
         return
-    if postgres_admin_url is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must provide PostgreSQL: set {ENV} or install Debian's postgresql package")
-        pytest.skip(f"no PostgreSQL here: set {ENV} or install Debian's postgresql package")
-    with scratch_database(postgres_admin_url) as url:
+    with scratch_database(postgres_or_skip(postgres_admin_url)) as url:
         yield url
 
 

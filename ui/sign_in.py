@@ -59,8 +59,8 @@ def _password_field() -> QLineEdit:
 class SignInDialog(QDialog):
     """Sign in to `store`; or, with `connect` (PostgreSQL with a database role per user), connect as the typed
     user name and password and sign in on that connection (`connect` does both, and gives the store and the
-    signed-in user; it keeps the screen alive while it waits on the server); or, with `opening`, as soon as the database
-    being opened behind the window is open (the user types meanwhile). `store` is the store signed in to.
+    signed-in user; it keeps the screen alive while it waits on the server); or, with `opening`, as soon as the
+    database being opened behind the window is open (the user types meanwhile). `store` is the store signed in to.
 
     With `opening`, the window closes by itself when the opening fails (`failure` holds why) or finds no users
     yet (it ends with FIRST_RUN; `opened` holds the database)."""

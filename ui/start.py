@@ -37,9 +37,8 @@ def run_app(database_url: str | None, *, demo: bool = False) -> int:
     app.setApplicationName("Pathways")
     install_crash_handler(data_folder() / "log", app)  # the last resort: report, keep the forms' input, tell
     try:
-        window = start_window(resolve_url(database_url), demo=demo)
-    except PathwaysError as exc:  # (the database could not be opened: nothing was changed)
-        QMessageBox.critical(None, "Pathways", exc.message)
+        window = open_window(resolve_url(database_url), demo=demo)
+    except PathwaysError:  # (told already: the database could not be opened, and nothing was changed)
         return 2
     if window is None:
         return 0
@@ -47,6 +46,25 @@ def run_app(database_url: str | None, *, demo: bool = False) -> int:
     code = app.exec()
     window.context.store.engine.dispose()
     return code
+
+
+def open_window(url: str, *, demo: bool = False) -> MainWindow | None:
+    """start_window, telling the user when the database cannot be opened (then raising it again); for a database
+    server, which may only be out of reach for a moment, with the choice of trying again."""
+    while True:
+        try:
+            return start_window(url, demo=demo)
+        except PathwaysError as exc:
+            if not _try_again(exc.message, server=local_file(url) is None):
+                raise
+
+
+def _try_again(message: str, *, server: bool) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Critical, "Pathways", message)
+    again = box.addButton("&Try again", QMessageBox.ButtonRole.AcceptRole) if server else None
+    box.addButton("&Close" if server else "OK", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return again is not None and box.clickedButton() is again
 
 
 def start_window(url: str, *, demo: bool = False) -> MainWindow | None:

@@ -42,6 +42,7 @@ from reports.cohort import CohortQuestion, cohort_figures
 from reports.indexed_tally import indexed_tally
 from tests.conftest import Clock
 from tests.pg_server import ENV, scratch_database
+from tests.sign_in_window import when_sign_in_shows
 from tests.test_cli import ROOT
 
 PASSWORD = "violet kettle harbour"
@@ -447,8 +448,6 @@ def test_starting_the_desktop_on_a_per_user_deployment_signs_in_on_the_typed_use
 ) -> None:
     """The desktop's start on a per-user deployment (ui/start.py): the sign-in window, then the main window on the
     connection of the user who typed their name and password."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
     from ui.sign_in import SignInDialog
     from ui.start import start_window
@@ -457,19 +456,13 @@ def test_starting_the_desktop_on_a_per_user_deployment_signs_in_on_the_typed_use
     who = deployment.names["nav"]
     seen: list[str] = []
 
-    def sign_in_when_shown(tries: int = 500) -> None:
-        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, SignInDialog) and w.isVisible()]
-        if not shown:
-            if tries:
-                QTimer.singleShot(10, lambda: sign_in_when_shown(tries - 1))
-            return
-        dialog = shown[0]
+    def sign_in(dialog: SignInDialog) -> None:
         seen.append(dialog.where.text())
         dialog.username.setText(who)
         dialog.password.setText(PASSWORD)
         dialog._sign_in()
 
-    QTimer.singleShot(0, sign_in_when_shown)
+    when_sign_in_shows(sign_in)
     window = start_window(deployment.url)
     assert window is not None and window.context.actor.username == who
     assert seen == [f"Database: {make_url(deployment.url).render_as_string(hide_password=True)}"]

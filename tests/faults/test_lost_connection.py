@@ -5,15 +5,15 @@ restart. The app reaches the real server through a line the test cuts and mends 
 
 from __future__ import annotations
 
-import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
@@ -27,10 +27,13 @@ from pathways.services.people import register_person
 from pathways.services.records import person_record
 from pathways.store import Store, StoreUnavailable, open_store
 from reports.cohort import CohortQuestion, cohort_figures
-from tests.conftest import Clock
+from tests.conftest import Clock, postgres_or_skip
 from tests.faults.line import Line
-from tests.pg_server import ENV, scratch_database
+from tests.pg_server import scratch_database
+from tests.sign_in_window import when_sign_in_shows
+from ui.sign_in import SignInDialog
 
+ADMIN_PASSWORD = "a long enough sentence to sign in with"
 LOST_SAVE = (
     "The connection to the database server was lost, so your change may not have been saved. Check this "
     "computer's network connection, then reload the record to see whether the change is there before you try again."
@@ -39,11 +42,8 @@ LOST_SAVE = (
 
 @pytest.fixture
 def server_url(postgres_admin_url: str | None) -> Iterator[str]:
-    if postgres_admin_url is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must provide PostgreSQL: set {ENV} or install Debian's postgresql package")
-        pytest.skip(f"a lost connection is a database server's: no PostgreSQL here (set {ENV})")
-    with scratch_database(postgres_admin_url) as url:
+    """A scratch database on the PostgreSQL server (a lost connection is a database server's)."""
+    with scratch_database(postgres_or_skip(postgres_admin_url)) as url:
         yield url
 
 
@@ -254,3 +254,69 @@ def test_an_sqlite_error_is_never_taken_for_a_lost_connection(store: Store, tmp_
             connection.connection.dbapi_connection.close()  # type: ignore[union-attr]
             connection.exec_driver_sql("SELECT 1")
         assert closed.value.connection_invalidated and not connection_lost(closed.value)
+
+
+def _answer_message_box(press: str, then: Callable[[QMessageBox], None]) -> None:
+    """Once a message box is on the screen: `then` (with the box), then press its button `press`."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    if not boxes:
+        QTimer.singleShot(20, lambda: _answer_message_box(press, then))
+        return
+    then(boxes[0])
+    next(b for b in boxes[0].buttons() if b.text() == press).click()
+
+
+def test_the_start_offers_to_try_again_while_the_server_is_out_of_reach(
+    qtbot: QtBot, server_url: str, line: Line
+) -> None:
+    """The usual start on a shared database whose server cannot be reached says so, and offers to try again; once
+    the server answers, trying again opens the sign-in window and then the main window, with no restart."""
+    from PySide6.QtCore import QTimer
+
+    from pathways.services.accounts import create_first_administrator
+    from ui.start import open_window
+
+    direct = open_store(server_url)
+    create_first_administrator(direct, username="admin.khan", display_name="A. Khan", password=ADMIN_PASSWORD)
+    direct.engine.dispose()
+    url = make_url(server_url).set(host="127.0.0.1", port=line.port).render_as_string(False)
+    line.cut()
+    told: list[str] = []
+
+    def sign_in(dialog: SignInDialog) -> None:
+        dialog.username.setText("admin.khan")
+        dialog.password.setText(ADMIN_PASSWORD)
+        dialog._sign_in()
+
+    def mend_the_line(box: QMessageBox) -> None:
+        told.append(box.text())
+        line.mend()
+        when_sign_in_shows(sign_in)  # (the start's next sign-in window)
+
+    QTimer.singleShot(0, lambda: _answer_message_box("&Try again", mend_the_line))
+    window = open_window(url)
+    assert window is not None and window.context.actor.username == "admin.khan"
+    qtbot.addWidget(window)
+    window.context.store.engine.dispose()
+    assert len(told) == 1 and told[0].startswith("Pathways could not connect to the database server at postgresql://")
+    assert "Connection refused" in told[0] and told[0].endswith("Nothing was changed.")
+
+
+def test_a_damaged_file_is_not_offered_again(qtbot: QtBot, tmp_path: Path) -> None:
+    """(On either database: only a server may be out of reach for a moment.) The message, with OK alone."""
+    from PySide6.QtCore import QTimer
+
+    from ui.start import open_window
+
+    damaged = tmp_path / "pathways.sqlite"
+    damaged.write_bytes(b"not a database at all" * 100)
+    buttons: list[list[str]] = []
+    QTimer.singleShot(
+        0, lambda: _answer_message_box("OK", lambda box: buttons.append([b.text() for b in box.buttons()]))
+    )
+    with pytest.raises(StoreUnavailable, match="could not be opened"):
+        open_window(f"sqlite:///{damaged}")
+    assert buttons == [["OK"]]

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from db.engine import CONNECT_TIMEOUT_S, KEEPALIVES, server_connect_args
 from pathways.postgres_sign_in import open_store_as
 from pathways.store import StoreUnavailable, open_store
+from tests.sign_in_window import when_sign_in_shows
 
 UNREACHABLE = "Pathways could not connect to the database server at"
 WHAT_TO_DO = "ask your administrator whether the database server is running. Nothing was changed."
@@ -109,13 +110,7 @@ def test_the_per_user_sign_in_window_stays_alive_while_a_silent_server_is_waited
                 disabled.append(not shown.isEnabled())
                 shown.reject()  # (Cancel while connecting: held back until the connection gives up)
 
-    def sign_in_when_shown(tries: int = 500) -> None:
-        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, SignInDialog) and w.isVisible()]
-        if not shown:
-            if tries:
-                QTimer.singleShot(10, lambda: sign_in_when_shown(tries - 1))
-            return
-        dialog = shown[0]
+    def sign_in(dialog: SignInDialog) -> None:
         dialog.username.setText("nav.a")
         dialog.password.setText("a password typed")
         ticking = QTimer()
@@ -133,7 +128,7 @@ def test_the_per_user_sign_in_window_stays_alive_while_a_silent_server_is_waited
         )
         dialog.reject()
 
-    QTimer.singleShot(0, sign_in_when_shown)
+    when_sign_in_shows(sign_in)
     assert start_window(f"postgresql://127.0.0.1:{silent_port}/pathways") is None
     took = after["took"]
     assert isinstance(took, float) and CONNECT_TIMEOUT_S - 0.5 < took < CONNECT_TIMEOUT_S + 10
