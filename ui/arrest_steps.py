@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from pathways.clock import LONDON, local_datetime
 from pathways.engine import eligibility
 from pathways.reference import reference_list
-from pathways.services.dtoa import record_arrest
+from pathways.services.dtoa import last_referral, record_arrest
 from pathways.services.people import get_person
 from pathways.services.results import EventRecorded
 from pathways.services.search import find_people
@@ -55,7 +55,9 @@ def next_weekday_at(moment: datetime, days: int, hour: int = 10) -> datetime:
     return local_datetime(day, time(hour, 0))
 
 
-def _choices(context: AppContext, list_name: str, default: str | None) -> QComboBox:
+def _choices(context: AppContext, list_name: str, default: str | None, placeholder: str = "") -> QComboBox:
+    """A reference list to choose from (or type into), showing `default`; with none, nothing is chosen for the user:
+    the first of the list would be a guess, and a wrong service on a legal notice is worse than an empty one."""
     combo = QComboBox()
     combo.setEditable(True)
     names = [e.label for e in reference_list(context.store, list_name)]
@@ -64,6 +66,11 @@ def _choices(context: AppContext, list_name: str, default: str | None) -> QCombo
     combo.addItems(names)
     if default:
         combo.setCurrentText(default)
+    else:
+        combo.setCurrentIndex(-1)
+        line = combo.lineEdit()
+        if line is not None:
+            line.setPlaceholderText(placeholder)
     return combo
 
 
@@ -274,8 +281,11 @@ class AssessmentForm(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self._context = context
-        self.service = _choices(context, "services", context.actor.service)
-        self.place = QLineEdit()
+        # The service (and place) last required at this custody suite first: a suite refers to its local service.
+        last = last_referral(context.store, actor=context.actor)
+        service = context.actor.service or (last[0] if last else None)
+        self.service = _choices(context, "services", service, placeholder="Choose the treatment service")
+        self.place = QLineEdit(last[1] or "" if last and last[0] == service else "")
         self.place.setPlaceholderText("Address of the assessment")
         now = context.store.clock()
         self.initial = _moment_edit(next_weekday_at(now, 1), "Initial assessment")

@@ -174,6 +174,7 @@ class NewArrestWizard(QWizard):
         self.setWindowTitle("New arrest")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage)  # (all is saved by then: Cancel undoes nothing)
         self.person_id = person_id
         self.case_id: int | None = None
         self.case_ref = ""

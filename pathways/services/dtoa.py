@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import select
+
+from db.models import Case, Event
 from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.engine import eligibility
@@ -18,6 +21,7 @@ from pathways.store import Store
 from pathways.timeline import effective_facts
 
 PATHWAY = "dtoa"
+RECENT_CASES = 200  # the cases last_referral looks at
 
 
 def _arrest_basis(label: str, trigger: bool | None, basis: str | None, inspector: str | None) -> str:
@@ -254,3 +258,28 @@ def close_case(
     return _record(
         store, actor, "close_case", case_id, NewEvent("closed", occurred_at, {"reason": reason}), expected_version
     )
+
+
+def last_referral(store: Store, *, actor: Actor) -> tuple[str, str | None] | None:
+    """The treatment service (and place, when one was given) of the latest assessment required on the latest
+    cases begun at the actor's custody suite: where the next arrest there is most likely referred, offered first by
+    the new-arrest form. None when the actor has no custody suite, or nothing has been required there lately.
+    Reads no one's personal details; looks at no more than RECENT_CASES cases, however large the database."""
+    if not actor.site:
+        return None
+    recent = (
+        select(Case.id)
+        .where(Case.pathway == PATHWAY, Case.first_site == actor.site)
+        .order_by(Case.first_event_at.desc())
+        .limit(RECENT_CASES)
+    )
+    query = (
+        select(Event.service, Event.place)
+        .where(Event.case_id.in_(recent.scalar_subquery()), Event.name == "assessment_required")
+        .where(Event.service.is_not(None))
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+        .limit(1)
+    )
+    with store.unit_of_work() as uow:
+        found = uow.session.execute(query).first()
+    return None if found is None else (str(found.service), found.place)

@@ -379,3 +379,27 @@ def test_a_drug_added_by_the_administrator_can_be_recorded(store: Store, navigat
         substances=["ketamine"],
     )
     assert done.stage == "Tested"
+
+
+def test_the_last_referral_at_a_custody_suite(store: Store, navigator: Actor) -> None:
+    """What the new-arrest form offers first: the service and place last required at the navigator's own suite
+    (the latest, a further notice's included); none for a suite with no referral, or an actor with no suite."""
+    from dataclasses import replace
+
+    assert dtoa.last_referral(store, actor=navigator) is None
+    case_id = _positive_case(store, navigator)
+    assert dtoa.last_referral(store, actor=navigator) == ("Inclusion Hampshire", "12 Church St, Basingstoke")
+    dtoa.reschedule_assessment(
+        store,
+        actor=navigator,
+        case_id=case_id,
+        kind="initial",
+        due_at=ARREST + timedelta(days=5),
+        service="Inclusion Hampshire",
+        place="Basingstoke hub, 3 London St",
+        occurred_at=ARREST + timedelta(hours=2),
+        reason="the clinic moved",
+    )
+    assert dtoa.last_referral(store, actor=navigator) == ("Inclusion Hampshire", "Basingstoke hub, 3 London St")
+    assert dtoa.last_referral(store, actor=replace(navigator, site="Portsmouth")) is None
+    assert dtoa.last_referral(store, actor=replace(navigator, site=None)) is None

@@ -70,6 +70,7 @@ def test_positive_test_to_written_notice_by_keyboard(
     _enter(qtbot, wizard)
     assert wizard.currentId() == DONE
     done = wizard.currentPage()
+    assert not wizard.button(QWizard.WizardButton.CancelButton).isVisible()  # (all is saved: nothing to cancel)
     assert "Initial and follow-up assessments required" in done.summary.text()  # type: ignore[attr-defined]
     assert done.notice.save_to(tmp_path / "notice.pdf")  # type: ignore[attr-defined]
     text = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "notice.pdf").pages)
@@ -115,3 +116,25 @@ def test_not_a_trigger_offence_needs_an_inspector(
             "Insp. Ward",
             "found with a crack pipe",
         )
+
+
+def test_the_assessments_offer_the_service_last_required_at_the_suite_and_never_a_guess(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner
+) -> None:
+    """Basingstoke's last referral (the example's Hughes) was to Inclusion Hampshire, so that comes first there;
+    at a suite with none, the service is left for the navigator to choose: the first of the list would be a guess,
+    and it goes on a legal notice."""
+    from dataclasses import replace
+
+    from ui.arrest_steps import AssessmentForm
+
+    here = AssessmentForm(navigator_context)
+    qtbot.addWidget(here)
+    assert here.service.currentText() == "Inclusion Hampshire" and here.place.text() == ""
+    elsewhere = AssessmentForm(AppContext(navigator_context.store, replace(navigator_context.actor, site="Aldershot")))
+    qtbot.addWidget(elsewhere)
+    line = elsewhere.service.lineEdit()
+    assert line is not None
+    assert elsewhere.service.currentIndex() == -1 and elsewhere.service.currentText() == ""
+    assert line.placeholderText() == "Choose the treatment service"
+    assert elsewhere.service.count() > 1  # (the whole list is there to choose from)
