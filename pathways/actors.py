@@ -134,9 +134,16 @@ class Actor:
     site: str | None = None
     service: str | None = None
     may_read_notes: bool = False  # a manager granted free-text notes (pathways/scope.py)
+    display_name: str = ""  # the user's full name, as their account gives it ("" for a headless command)
 
     def may(self, action: str) -> bool:
         return self.role in PERMISSIONS.get(action, frozenset())
+
+    @property
+    def name(self) -> str:
+        """How a document names the user (who gave a notice, who prepared a summary): their full name, else their
+        user name. Records and the audit log keep the user name."""
+        return self.display_name or self.username
 
 
 def command_line_actor() -> Actor:

@@ -326,7 +326,7 @@ def run_case_report(store: Store, actor: Actor, args: argparse.Namespace) -> int
     screenings = person_screenings(store, actor=actor, person_id=person_id) if shows_screenings(args.purpose) else []
     now = store.clock()
     write_case_summary(
-        args.output, record, purpose=args.purpose, prepared_by=actor.username, as_of=now, screenings=screenings
+        args.output, record, purpose=args.purpose, prepared_by=actor.name, as_of=now, screenings=screenings
     )
     with store.unit_of_work() as uow:
         check_sharing(uow.session, actor, [person_id], sharing, at=now)

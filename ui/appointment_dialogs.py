@@ -228,7 +228,7 @@ class RescheduleDialog(_CaseDialog):
             service=due.service or self._context.actor.service or "",
             place=self.place.text().strip(),
             given_at=self.given_at,
-            given_by=self._context.actor.username,
+            given_by=self._context.actor.name,
             further_notice=True,
         )
 

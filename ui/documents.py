@@ -83,7 +83,7 @@ class DocumentsButton(QToolButton):
             return case_summary_bytes(
                 record,
                 purpose=purpose,
-                prepared_by=context.actor.username,
+                prepared_by=context.actor.name,
                 as_of=context.store.clock(),
                 screenings=screenings,
             )
@@ -95,7 +95,7 @@ class DocumentsButton(QToolButton):
         from reports.case_summary import PURPOSES
         from reports.contract import contract_bytes, contract_terms
 
-        who, now = self._context.actor.username, self._context.store.clock
+        who, now = self._context.actor.name, self._context.store.clock
         found = [
             Document(
                 f"summary:{key}", f"Case summary for {p.reader}…", self._summary(key), (), (SUMMARY_RECIPIENTS[key],)
@@ -133,7 +133,7 @@ class DocumentsButton(QToolButton):
 
         context = self._context
         notice = assessment_notice(
-            context.store, actor=context.actor, case_id=case.id, kind="initial", given_by=context.actor.username
+            context.store, actor=context.actor, case_id=case.id, kind="initial", given_by=context.actor.name
         )
         return notice_pdf_bytes(notice)
 

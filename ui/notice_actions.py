@@ -42,7 +42,7 @@ class NoticeButtons(QWidget):
                 actor=self._context.actor,
                 case_id=self._case_id,
                 kind=self._kind,
-                given_by=self._context.actor.username,
+                given_by=self._context.actor.name,
             )
         except PathwaysError as exc:
             self.error.setText(exc.message)

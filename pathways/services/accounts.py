@@ -301,6 +301,7 @@ def sign_in(store: Store, *, username: str, password: str, workstation: str) -> 
             site=user.site,
             service=user.service,
             may_read_notes=bool(user.may_read_notes),
+            display_name=user.display_name,
         )
         _audit(store, uow.session, actor, "sign_in", user, detail=detail)
         uow.commit()

@@ -82,7 +82,10 @@ def test_sign_in_returns_the_actor(store: Store) -> None:
 
     actor = accounts.sign_in(store, username=" NAV.smith ", password=GOOD, workstation="custody-pc-1")
 
-    assert actor == Actor("nav.smith", Role.CUSTODY_NAVIGATOR, "custody-pc-1", site="Basingstoke")
+    assert actor == Actor(
+        "nav.smith", Role.CUSTODY_NAVIGATOR, "custody-pc-1", site="Basingstoke", display_name="Sam Smith"
+    )
+    assert actor.name == "Sam Smith"  # (how documents name them)
     [added] = _audit(store, "add_user")
     assert added.actor == OS.username and added.record_id == navigator.id and added.detail == "custody_navigator"
     [signed_in] = _audit(store, "sign_in")

@@ -104,3 +104,23 @@ def test_the_probation_summary_from_the_record_holds_the_screening_and_its_answe
     with store.unit_of_work() as uow:
         viewed = uow.session.scalars(select(AuditEntry.record_id).where(AuditEntry.action == "view_screenings")).all()
     assert viewed == [person_id]  # read once: for probation's summary, not the court's
+
+
+def test_documents_name_the_user_by_their_full_name(
+    qtbot: QtBot, navigator_context: AppContext, tmp_path: Path
+) -> None:
+    """The person's own copies (the written notice, the contract) and the summaries for others name the worker as
+    a person reads a name, not by their user name."""
+    named = AppContext(navigator_context.store, replace(navigator_context.actor, display_name="Jo Bloggs"))
+    window = _open(qtbot, named, "hughes")
+    button = window.person_page.documents
+    notice = next(d for d in button.documents if d.key == "notice")
+    assert button.save(notice, tmp_path / "notice.pdf")
+    text = _text(tmp_path / "notice.pdf")
+    assert "Jo Bloggs" in text and named.actor.username not in text
+    durham = AppContext(named.store, replace(named.actor, site="Durham"))  # Mensah's Checkpoint case
+    window = _open(qtbot, durham, "mensah")
+    contract = next(d for d in window.person_page.documents.documents if d.key == "contract")
+    assert window.person_page.documents.save(contract, tmp_path / "contract.pdf")
+    text = " ".join(_text(tmp_path / "contract.pdf").split())
+    assert "Jo Bloggs" in text and named.actor.username not in text
