@@ -169,8 +169,8 @@ def _follow_up_lines(notice: AssessmentNotice) -> list[Flowable]:
     if notice.follow_up_due_at is not None:
         text = (
             f"<b>You must also go to a follow-up assessment on {esc(london_when(notice.follow_up_due_at))}.</b> "
-            "The drug worker at your first assessment will tell you where. You do not have to go only if "
-            "that drug worker tells you the follow-up is not needed."
+            "The drug worker at your first assessment will tell you where. If that drug worker says the "
+            "follow-up is not needed, you do not have to go."
         )
     else:
         text = (

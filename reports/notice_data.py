@@ -32,7 +32,7 @@ def assessment_notice(store: Store, *, actor: Actor, case_id: int, kind: str, gi
             kind=kind,
             due_at=latest.due_at,
             service=latest.get("service") or "the drug service",
-            place=latest.get("place") or latest.get("service") or "the drug service",
+            place=latest.get("place") or f"Ask {latest.get('service') or 'the drug service'} for the address",
             given_at=latest.occurred_at,
             given_by=given_by,
             follow_up_due_at=follow_ups[-1].due_at if kind == "initial" and follow_ups else None,

@@ -282,7 +282,7 @@ class AssessmentForm(QWidget):
         super().__init__()
         self._context = context
         # The service (and place) last required at this custody suite first: a suite refers to its local service.
-        last = last_referral(context.store, actor=context.actor)
+        last = last_referral(context.store, actor=context.actor) if context.actor.may("require_assessment") else None
         service = context.actor.service or (last[0] if last else None)
         self.service = _choices(context, "services", service, placeholder="Choose the treatment service")
         self.place = QLineEdit(last[1] or "" if last and last[0] == service else "")

@@ -265,6 +265,7 @@ def last_referral(store: Store, *, actor: Actor) -> tuple[str, str | None] | Non
     cases begun at the actor's custody suite: where the next arrest there is most likely referred, offered first by
     the new-arrest form. None when the actor has no custody suite, or nothing has been required there lately.
     Reads no one's personal details; looks at no more than RECENT_CASES cases, however large the database."""
+    authorise(store.session_factory, actor, "require_assessment", store.clock)
     if not actor.site:
         return None
     recent = (

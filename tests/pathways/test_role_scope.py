@@ -520,6 +520,7 @@ TABLE: dict[str, Spec] = {
         ("record_test",),
         "dtoa",
     ),
+    "dtoa.last_referral": Spec(lambda w, a: dtoa.last_referral(w.store, actor=a), ("require_assessment",)),
     "dtoa.require_assessment": Spec(
         lambda w, a: dtoa.require_assessment(
             w.store,
