@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reportlab.lib.units import cm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from pathways.clock import local_date
 from pathways.consent import SUMMARY_RECIPIENTS
@@ -327,13 +327,16 @@ def case_summary_story(
     story = _cover(record, chosen, prepared_by, as_of)
     if not record.cases:
         story.append(Paragraph("This person has no cases on record.", styles().body))
-    for case in record.cases:
+    for number, case in enumerate(record.cases):
+        if number:
+            story.append(PageBreak())  # each case from the top of a page: what follows a break is plainly its
         story += _case_story(case, chosen, as_of, screenings)
     return story
 
 
 def _footer(record: PersonRecord, purpose: str, as_of: datetime) -> str:
-    return f"{TITLE} for {purpose} · {record.person.display_name} · prepared {long_date(local_date(as_of))}"
+    reader = PURPOSES[purpose].reader
+    return f"{TITLE} for {reader} · {record.person.display_name} · prepared {long_date(local_date(as_of))}"
 
 
 def case_summary_bytes(

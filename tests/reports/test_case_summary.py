@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -75,7 +76,7 @@ def test_court_summary_of_hughes(example: tuple[Store, dict[str, int]], tmp_path
     assert "Notice given" in text and "4 March 2023 at 15:15" in text
     assert "Prosecuted" in text and "failing to attend or remain" in text
     assert "Theft from shop" in text and "eligible: aged 31" in text
-    assert "Case summary for court · HUGHES, Daniel · prepared 30 November 2026" in text
+    assert "Case summary for the court · HUGHES, Daniel · prepared 30 November 2026" in text
     assert "OFFICIAL-SENSITIVE" in text and "Page 1 of" in text
     assert PdfReader(target).metadata is not None
 
@@ -88,7 +89,7 @@ def test_every_page_is_marked(example: tuple[Store, dict[str, int]]) -> None:
     pages = PdfReader(io.BytesIO(data)).pages
     for page in pages:
         text = " ".join((page.extract_text() or "").split())
-        assert "OFFICIAL-SENSITIVE" in text and "Case summary for probation · HUGHES, Daniel" in text
+        assert "OFFICIAL-SENSITIVE" in text and "Case summary for the probation service · HUGHES, Daniel" in text
 
 
 def test_treatment_summary_leaves_out_offence_notes_and_outcome(example: tuple[Store, dict[str, int]]) -> None:
@@ -206,6 +207,19 @@ def test_screenings_with_their_answers_for_the_readers_who_need_them(tmp_path: P
     assert "Decision PGSI score 5: moderate-risk gambling" in treatment
     assert "Checkpoint eligibility" not in treatment and "Durham Constabulary" not in treatment
     assert "override" not in treatment
+
+    pages = [
+        " ".join((page.extract_text() or "").split())
+        for page in PdfReader(
+            io.BytesIO(
+                case_summary_bytes(record, purpose="probation", prepared_by="J", as_of=AS_OF, screenings=screenings)
+            )
+        ).pages
+    ]
+    running = "Case summary for the probation service OFFICIAL-SENSITIVE Case summary for the probation service · "
+    bodies = [page.removeprefix(running + "OKAFOR, Grace · prepared 30 November 2026 ") for page in pages]
+    assert bodies[0].startswith("Case summary for the probation service Name OKAFOR, Grace")
+    assert sum(body.startswith("Checkpoint (deferred prosecution): case ") for body in bodies) == 1  # a page of its own
 
     court = printed("court")
     assert not shows_screenings("court")
