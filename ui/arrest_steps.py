@@ -30,6 +30,7 @@ from pathways.services.people import get_person
 from pathways.services.results import EventRecorded
 from pathways.services.search import find_people
 from pathways.timeline import fact_from_values
+from ui.choices import reference_choices
 from ui.context import AppContext
 from ui.formatting import from_qdatetime, show_date, to_qdatetime
 from ui.operations import OperationRunner, Progress
@@ -53,25 +54,6 @@ def next_weekday_at(moment: datetime, days: int, hour: int = 10) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return local_datetime(day, time(hour, 0))
-
-
-def _choices(context: AppContext, list_name: str, default: str | None, placeholder: str = "") -> QComboBox:
-    """A reference list to choose from (or type into), showing `default`; with none, nothing is chosen for the user:
-    the first of the list would be a guess, and a wrong service on a legal notice is worse than an empty one."""
-    combo = QComboBox()
-    combo.setEditable(True)
-    names = [e.label for e in reference_list(context.store, list_name)]
-    if default and default not in names:
-        names.insert(0, default)
-    combo.addItems(names)
-    if default:
-        combo.setCurrentText(default)
-    else:
-        combo.setCurrentIndex(-1)
-        line = combo.lineEdit()
-        if line is not None:
-            line.setPlaceholderText(placeholder)
-    return combo
 
 
 class PersonChooser(QWidget):
@@ -157,7 +139,7 @@ class ArrestForm(QWidget):
             kind = "trigger offence" if entry.flag else "not a trigger offence"
             self.offence.addItem(f"{entry.label} — {kind}", (entry.code, entry.flag))
         self.when = _moment_edit(context.store.clock(), "Time of arrest")
-        self.site = _choices(context, "sites", context.actor.site)
+        self.site = reference_choices(context, "sites", context.actor.site)
         self.authority = QGroupBox("Inspector's authority (the offence is not a trigger offence)")
         self.inspector, self.grounds = QLineEdit(), QLineEdit()
         self.explanation = QLabel()
@@ -284,7 +266,7 @@ class AssessmentForm(QWidget):
         # The service (and place) last required at this custody suite first: a suite refers to its local service.
         last = last_referral(context.store, actor=context.actor) if context.actor.may("require_assessment") else None
         service = context.actor.service or (last[0] if last else None)
-        self.service = _choices(context, "services", service, placeholder="Choose the treatment service")
+        self.service = reference_choices(context, "services", service, placeholder="Choose the treatment service")
         self.place = QLineEdit(last[1] or "" if last and last[0] == service else "")
         self.place.setPlaceholderText("Address of the assessment")
         now = context.store.clock()

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 
 from pathways.clock import format_local, local_date, local_datetime
 from pathways.errors import PathwaysError
-from pathways.reference import reference_list
 from pathways.services.programmes import EVERY, MAX_SESSIONS, ProgrammeView, create_programme, enrol, session_times
 from pathways.services.results import EventRecorded
 from pathways.services.search import Found, PersonRow, person_rows
+from ui.choices import reference_choices
 from ui.context import AppContext
 from ui.find_page import COLUMNS as PERSON_COLUMNS
 from ui.find_page import SearchBox, search_in_background
@@ -36,17 +36,6 @@ from ui.formatting import from_qdate, from_qdatetime, to_qdate
 from ui.lazy_model import LazyIdModel
 from ui.operations import OperationRunner
 from ui.widgets import buddy_label, error_label
-
-
-def _places(context: AppContext, list_name: str, default: str | None) -> QComboBox:
-    """An editable list of the administrator's sites or services: pick one, or type another."""
-    combo = QComboBox()
-    combo.setEditable(True)
-    combo.addItem("")
-    for entry in reference_list(context.store, list_name):
-        combo.addItem(entry.label)
-    combo.setCurrentText(default or "")
-    return combo
 
 
 class NewProgrammeDialog(QDialog):
@@ -60,8 +49,8 @@ class NewProgrammeDialog(QDialog):
         self.created: ProgrammeView | None = None
         self.code, self.name = QLineEdit(), QLineEdit()
         self.code.setPlaceholderText("e.g. FREE-2026")
-        self.service = _places(context, "services", context.actor.service)
-        self.venue = _places(context, "sites", None)
+        self.service = reference_choices(context, "services", context.actor.service, "Choose the service")
+        self.venue = reference_choices(context, "sites", None, "Choose or type the venue")
         today = local_date(context.store.clock())
         self.first = QDateTimeEdit(QDateTime(to_qdate(today + timedelta(days=7)), QTime(10, 0)))
         self.first.setDisplayFormat("ddd dd/MM/yyyy HH:mm")

@@ -37,6 +37,7 @@ from pathways.instruments import (
     evaluate,
 )
 from pathways.services.screening import ScreeningForm, ScreeningRecorded, screen_case, screening_form
+from ui.choices import reference_choices
 from ui.context import AppContext
 from ui.formatting import from_qdatetime, to_qdatetime
 from ui.widgets import buddy_label, error_label
@@ -116,7 +117,7 @@ class ScreeningDialog(QDialog):
         self.when = QDateTimeEdit(to_qdatetime(context.store.clock()))
         self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
         self.when.setCalendarPopup(True)
-        self.site = QLineEdit(context.actor.site or "")
+        self.site = reference_choices(context, "sites", context.actor.site, "Choose or type the site")
         self.source = QLabel()
         self.source.setWordWrap(True)
         self.source.setStyleSheet(PENDING_STYLE)
@@ -301,7 +302,7 @@ class ScreeningDialog(QDialog):
 
     def save(self) -> None:
         override = self.override_reason.text() if self.override.isChecked() else None
-        values = {"site": self.site.text().strip() or None, "notes": self.notes.toPlainText().strip() or None}
+        values = {"site": self.site.currentText().strip() or None, "notes": self.notes.toPlainText().strip() or None}
         try:
             self.recorded = screen_case(
                 self._context.store,

@@ -206,13 +206,16 @@ def screening_form(
         held = (instruments or shipped_instruments()).for_step(case.pathway, event)
         if not held:
             raise NotFound(f"No screening instrument is set up for the {definition.name} pathway.")
-        last = uow.session.scalar(  # the instrument this pathway was last screened with comes first
+        # The instrument last used on this pathway at this case's site comes first (a force screens with its own
+        # criteria), else the one last used on this pathway anywhere.
+        latest = (
             select(Screening.instrument)
             .join(Case, Case.id == Screening.case_id)
             .where(Case.pathway == case.pathway)
             .order_by(Screening.id.desc())
             .limit(1)
         )
+        last = uow.session.scalar(latest.where(Case.first_site == case.first_site)) or uow.session.scalar(latest)
         held.sort(key=lambda i: i.code != last)
         return ScreeningForm(
             case.id,

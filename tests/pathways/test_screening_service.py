@@ -331,3 +331,35 @@ def test_the_instrument_last_used_on_the_pathway_is_offered_first(store: Store, 
     second = _checkpoint_case(store, navigator, person_id)
     form = screening_form(store, actor=navigator, case_id=second, event="screened")
     assert [i.code for i in form.instruments] == ["checkpoint-eligibility", "checkpoint-cymru-eligibility"]
+
+
+def test_the_instrument_last_used_at_the_cases_site_is_offered_first(store: Store, navigator: Actor) -> None:
+    """A force screens with its own criteria: a Durham case is offered Durham's form even when a Welsh case was
+    screened last; a site never screened is offered the form last used anywhere."""
+    person_id = _person(store, navigator)
+
+    def case_at(site: str) -> int:
+        return start_case(
+            store,
+            actor=navigator,
+            person_id=person_id,
+            pathway="checkpoint",
+            event="arrest",
+            occurred_at=ARREST,
+            values={"site": site, "offence": "theft_shop"},
+        ).case_id
+
+    durham, wrexham = case_at("Durham"), case_at("Wrexham")
+    for case_id, instrument, answers in (
+        (durham, "checkpoint-eligibility", durham_answers()),
+        (wrexham, "checkpoint-cymru-eligibility", cymru_answers()),
+    ):
+        screen_case(
+            store, actor=navigator, case_id=case_id, instrument=instrument, answers=answers, occurred_at=SCREENED
+        )
+
+    def first_offered(case_id: int) -> str:
+        return screening_form(store, actor=navigator, case_id=case_id, event="screened").instruments[0].code
+
+    assert first_offered(case_at("Durham")) == "checkpoint-eligibility"
+    assert first_offered(case_at("Cardiff")) == "checkpoint-cymru-eligibility"  # (Wrexham's was the last anywhere)
