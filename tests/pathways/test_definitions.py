@@ -134,3 +134,24 @@ def test_a_group_session_is_marked_once_however_its_moment_is_written() -> None:
     assert [p.message for p in refused] == [
         "A session can only be marked for someone enrolled on programme OTHER-2026 before the session started."
     ]
+
+
+def test_checkpoint_needs_are_not_assessed_once_it_has_ended() -> None:
+    """A prosecuted case must not go on to show the stage "Needs assessed" (seen in the demo's summaries)."""
+    checkpoint = load_definitions()["checkpoint"]
+    born = date(1990, 5, 1)
+
+    def on(day: int, name: str, **values: str) -> Fact:
+        return Fact(name, datetime(2026, 6, day, 10, tzinfo=LONDON), values)
+
+    running = [
+        on(1, "arrest", site="Durham", offence="theft_shop"),
+        on(2, "screened", result="eligible"),
+        on(3, "offered"),
+        on(4, "needs_assessed", conditions="housing"),
+    ]
+    assert check_timeline(checkpoint, running, born, NOW) == [] and stage(checkpoint, running) == "Needs assessed"
+    for ending in ("declined", "prosecuted"):
+        ended = [*running[:3], on(5, ending, reason="other"), on(6, "needs_assessed", conditions="housing")]
+        problems = [p.message for p in check_timeline(checkpoint, ended, born, NOW)]
+        assert problems == ["Needs are assessed while Checkpoint runs; on this case it has already ended."], ending
