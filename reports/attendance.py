@@ -8,7 +8,7 @@ appointment with its own outcome. No penalties are stated. Pure functions: no da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from reports.pdf_base import (
     london_when,
     long_date,
     pdf_bytes,
+    short_when,
     styles,
     write_atomically,
 )
@@ -147,11 +148,11 @@ def kind_words(kind: str) -> str:
     return {"initial": "Initial assessment", "follow-up": "Follow-up assessment"}.get(kind, f"{kind} assessment")
 
 
-def outcome_text(appointment: Appointment) -> str:
+def outcome_text(appointment: Appointment, when: Callable[[datetime], str] = when_text) -> str:
     words = OUTCOME_WORDS[appointment.outcome]
     if appointment.outcome_at is None or appointment.outcome == REPLACED:
         return words
-    return f"{words}: {when_text(appointment.outcome_at)}"
+    return f"{words}: {when(appointment.outcome_at)}"
 
 
 _LABEL_STYLE = [("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")]
@@ -181,9 +182,9 @@ def appointments_table(found: Sequence[Appointment]) -> Table:
         which = kind_words(a.kind) + (" (further notice)" if a.further else "")
         if a.reason:
             which += f": {a.reason}"
-        due = london_when(a.due_at) if a.due_at else "not recorded"
+        due = short_when(a.due_at) if a.due_at else "not recorded"
         where = f"{a.place or 'Place not recorded'}\nwith {a.service or 'service not recorded'}"
-        rows.append([which, when_text(a.given_at), due, where, outcome_text(a)])
+        rows.append([which, short_when(a.given_at), due, where, outcome_text(a, short_when)])
     header = ("Assessment", "Notice given", "Due", "Where, and who with", "Outcome")
     widths = [3.1 * cm, 2.9 * cm, 3.4 * cm, 3.9 * cm, FRAME_WIDTH - 13.3 * cm]
     return grid(header, rows, widths)

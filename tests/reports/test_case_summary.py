@@ -71,9 +71,9 @@ def test_court_summary_of_hughes(example: tuple[Store, dict[str, int]], tmp_path
     assert "NHS number" not in text
     assert "Test result: positive" in text and "cocaine; opiates" in text
     assert "Initial assessment" in text and "Follow-up assessment" in text
-    assert "Attended: 8 March 2023 at 10:05" in text
-    assert "Failed to attend or remain: 22 March 2023 at 10:30" in text
-    assert "Notice given" in text and "4 March 2023 at 15:15" in text
+    assert "Attended: Wed 8 Mar 2023, 10:05" in text
+    assert "Failed to attend or remain: Wed 22 Mar 2023, 10:30" in text
+    assert "Notice given" in text and "Sat 4 Mar 2023, 15:15" in text
     assert "Prosecuted" in text and "failing to attend or remain" in text
     assert "Theft from shop" in text and "eligible: aged 31" in text
     assert "Case summary for the court · HUGHES, Daniel · prepared 30 November 2026" in text
