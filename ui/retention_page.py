@@ -279,6 +279,8 @@ class RecordsTab(QWidget):
         self.period_table = rows_table(self.period_model, "Retention periods", stretch=1)
         self.person_number = QLineEdit()
         self.person_number.setPlaceholderText("empty: the selected record")
+        hint_width = self.person_number.fontMetrics().horizontalAdvance(self.person_number.placeholderText())
+        self.person_number.setMinimumWidth(hint_width + 24)  # (the hint whole, not cut short)
         self.hold_button = QPushButton("Place legal &hold…")
         self.erase_button = QPushButton("&Erase…")
         self.trail_button = QPushButton("Audit tr&ail…")
