@@ -71,18 +71,22 @@ def value_label(definition: PathwayDefinition, value: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def breakdown_tables(definition: PathwayDefinition, tally: Tally) -> list[ReportTable]:
-    """Every breakdown."""
-    return [breakdown_table(definition, tally, breakdown) for breakdown in BREAKDOWNS]
+def breakdown_tables(definition: PathwayDefinition, tally: Tally, months: Sequence[str] = ()) -> list[ReportTable]:
+    """Every breakdown; `months`, the months of the report's period (groups.period_months), each a row of the
+    month breakdown even with no case (a year's report shows its twelve months)."""
+    return [breakdown_table(definition, tally, breakdown, months) for breakdown in BREAKDOWNS]
 
 
-def breakdown_table(definition: PathwayDefinition, tally: Tally, breakdown: Breakdown) -> ReportTable:
+def breakdown_table(
+    definition: PathwayDefinition, tally: Tally, breakdown: Breakdown, months: Sequence[str] = ()
+) -> ReportTable:
     """One row per group, each counting the group's cases in each column's figure; then the total row."""
     columns = columns_for(definition.code)
     groups = tally.in_groups(breakdown.key)
+    shown = {*groups, *months} if breakdown.attribute == "month" else groups
     rows = [
         ReportRow(label, group_counts(definition, tally, breakdown.key, label, groups.get(label, Counter()), columns))
-        for label in breakdown.order(groups)
+        for label in breakdown.order(shown)
     ]
     totals = tuple(sum(int(row.counts[column] or 0) for row in rows) for column in range(len(columns)))
     return ReportTable(

@@ -13,6 +13,7 @@ from pathways.errors import InvalidInput
 from pathways.store import Store
 from reports.cohort_tables import cohort_tables
 from reports.figures import FigureValue, add_up
+from reports.groups import period_months
 from reports.indexed_tally import indexed_tally
 from reports.queries import counted_cases
 from reports.tables import ReportTable
@@ -85,7 +86,8 @@ def cohort_figures(store: Store, *, actor: Actor, question: CohortQuestion) -> C
         if tally is None:
             tally = tally_cases(definition, counted_cases(uow.session, definition, *span))
         figures = add_up(definition, tally)
-        tables = tuple(cohort_tables(definition, tally, figures))
+        months = period_months(question.start, question.end)
+        tables = tuple(cohort_tables(definition, tally, figures, months))
         write_audit(uow.session, actor, "report_cohort", store.clock(), detail=f"pathway {question.pathway}")
         uow.commit()
     meanings = {f.key: f.meaning for f in definition.figures}

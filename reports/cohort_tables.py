@@ -108,10 +108,13 @@ def label_for(key: str, funnel: Sequence[FunnelStep] = ()) -> str:
     return f"{words} (%)" if key.endswith("_pct") else words
 
 
-def cohort_tables(definition: PathwayDefinition, tally: Tally, figures: Mapping[str, FigureValue]) -> list[ReportTable]:
-    """Every table of the cohort report, in report order (`figures`: the cohort's, reports.figures.add_up)."""
+def cohort_tables(
+    definition: PathwayDefinition, tally: Tally, figures: Mapping[str, FigureValue], months: Sequence[str] = ()
+) -> list[ReportTable]:
+    """Every table of the cohort report, in report order (`figures`: the cohort's, reports.figures.add_up;
+    `months`: those of its period, each shown in the month breakdown)."""
     tables = figure_tables(definition, figures)
-    tables += breakdown_tables(definition, tally)
+    tables += breakdown_tables(definition, tally, months)
     if definition.code == "checkpoint":
         tables.append(conditions_met_table(definition, tally))
     return tables

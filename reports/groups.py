@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pathways.case_figures import AGE_BANDS
@@ -54,6 +55,16 @@ def _with_not_recorded(rows: list[str], present: Collection[str]) -> list[str]:
 
 def _alphabetical(present: Collection[str]) -> list[str]:
     return _with_not_recorded(sorted((p for p in present if p != NOT_RECORDED), key=str.casefold), present)
+
+
+def period_months(start: date, end: date) -> list[str]:
+    """Every month a period touches, as the month breakdown labels them ('2025-11')."""
+    months: list[str] = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 def _every_month(present: Collection[str]) -> list[str]:

@@ -27,6 +27,7 @@ from pathways.timeline import effective_facts
 from reports.cohort import CohortAnswer, CohortQuestion, cohort_figures
 from reports.cohort_tables import cohort_tables
 from reports.figures import add_up
+from reports.groups import period_months
 from reports.indexed_tally import indexed_tally
 from reports.queries import cohort_cases
 from reports.tally import Tally, data_version, tally_cases
@@ -79,7 +80,8 @@ def _replay_answer(store: Store, question: CohortQuestion) -> tuple[Any, ...]:
         cases = cohort_cases(uow.session, question.pathway, question.start, question.end, question.site)
     tally = tally_cases(definition, cases)
     figures = add_up(definition, tally)
-    return figures, tuple(cohort_tables(definition, tally, figures)), data_version(cases)
+    months = period_months(question.start, question.end)
+    return figures, tuple(cohort_tables(definition, tally, figures, months)), data_version(cases)
 
 
 def _answer(store: Store, manager: Actor, question: CohortQuestion) -> tuple[Any, ...]:

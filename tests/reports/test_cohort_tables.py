@@ -252,7 +252,7 @@ def test_an_empty_cohort_has_tables_of_zeros(example: Store) -> None:
     question = CohortQuestion("dtoa", date(2020, 1, 1), date(2020, 1, 31))
     answer = cohort_figures(example, actor=command_line_actor(), question=question)
     tables = _tables(answer)
-    assert tables["by_month"].rows == (ReportRow("Total", (0,) * 9),)
+    assert tables["by_month"].rows == (ReportRow("2020-01", (0,) * 9), ReportRow("Total", (0,) * 9))
     assert [row.label for row in tables["by_age"].rows] == ["18\N{EN DASH}29", "30\N{EN DASH}49", "50+", "Total"]
 
 
@@ -295,3 +295,20 @@ def test_a_hidden_funnel_sub_step_hides_its_sibling() -> None:
     shown = {row.label: row.counts[0] for row in funnel.rows}
     assert shown["Initial assessment required"] == 30
     assert shown["Initial assessment attended"] == shown["Initial assessment missed"] == SUPPRESSED
+
+
+def test_the_month_breakdown_shows_every_month_of_the_period(example: Store) -> None:
+    """A month of the period with no case is a row of 0, at either end as between (a year's report shows twelve),
+    and a case outside no month of it is shown."""
+    question = CohortQuestion("dtoa", date(2023, 1, 15), date(2023, 5, 2))
+    by_month = _tables(cohort_figures(example, actor=command_line_actor(), question=question))["by_month"]
+    assert [(row.label, row.counts[0]) for row in by_month.rows] == [
+        ("2023-01", 0),
+        ("2023-02", 0),
+        ("2023-03", 3),
+        ("2023-04", 0),
+        ("2023-05", 0),
+        ("Total", 3),
+    ]
+    checkpoint = _tables(cohort_figures(example, actor=command_line_actor(), question=QUESTIONS["checkpoint"]))
+    assert _labels(checkpoint["by_month"])[:-1] == [f"2023-{month:02d}" for month in range(1, 13)]
