@@ -92,6 +92,9 @@ PARTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("signed", ("completed", "reoffended", "non_compliant", "active")),
     ),
 }
+_SPLIT_PARTS = {
+    key: (split.total, words) for splits in SPLITS.values() for split in splits for key, words in split.parts
+}
 REMAINDER = "Other or not recorded"
 NUMBER = "Number"
 CASES = "Cases"
@@ -99,10 +102,14 @@ PER_VALUE_TITLES = {"needs": ("Needs found", "Need")}
 
 
 def label_for(key: str, funnel: Sequence[FunnelStep] = ()) -> str:
-    """A reader's name for a figure: the funnel's label, else the key in words ('tested_pct' → 'Tested (%)')."""
+    """A reader's name for a figure: the funnel's label; a part of a split as the split's table names it, after its
+    whole ('tested_trigger' → 'Tested: trigger offence'); else the key in words ('tested_pct' → 'Tested (%)')."""
     for step in funnel:
         if step.key == key:
             return step.label
+    if key in _SPLIT_PARTS:
+        whole, words = _SPLIT_PARTS[key]
+        return f"{label_for(whole, funnel)}: {words[:1].lower()}{words[1:]}"
     words = key.removesuffix("_pct").replace("_", " ")
     words = words[:1].upper() + words[1:]
     return f"{words} (%)" if key.endswith("_pct") else words
