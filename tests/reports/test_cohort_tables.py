@@ -18,7 +18,7 @@ from pathways.interchange.importer import import_dataset
 from pathways.store import Store, open_store
 from reports.breakdowns import columns_for
 from reports.cohort import CohortAnswer, CohortQuestion, cohort_figures
-from reports.cohort_tables import DTOA_FUNNEL, PARTS, cohort_tables, figure_tables
+from reports.cohort_tables import DTOA_FUNNEL, PARTS, cohort_tables, figure_tables, label_for
 from reports.publication import publish_table, publish_tables
 from reports.queries import CohortCase, cohort_cases
 from reports.tables import SUPPRESSED, ReportRow, ReportTable
@@ -312,3 +312,11 @@ def test_the_month_breakdown_shows_every_month_of_the_period(example: Store) -> 
     ]
     checkpoint = _tables(cohort_figures(example, actor=command_line_actor(), question=QUESTIONS["checkpoint"]))
     assert _labels(checkpoint["by_month"])[:-1] == [f"2023-{month:02d}" for month in range(1, 13)]
+
+
+def test_a_splits_parts_are_named_after_their_whole_as_the_split_table_names_them() -> None:
+    """The Reports screen's figure list and the PDF use the same words for the same figure."""
+    assert label_for("tested_trigger", DTOA_FUNNEL) == "Tested: trigger offence"
+    assert label_for("tested_inspector", DTOA_FUNNEL) == "Tested: inspector's authority"
+    assert label_for("positive_both", DTOA_FUNNEL) == "Positive: cocaine and opiates"
+    assert label_for("treatment_started", DTOA_FUNNEL) == "Treatment started"
