@@ -183,7 +183,8 @@ def appointments_table(found: Sequence[Appointment]) -> Table:
         if a.reason:
             which += f": {a.reason}"
         due = short_when(a.due_at) if a.due_at else "not recorded"
-        where = f"{a.place or 'Place not recorded'}\nwith {a.service or 'service not recorded'}"
+        service = a.service or "service not recorded"
+        where = f"{a.place}\nwith {service}" if a.place else f"{service[:1].upper()}{service[1:]} (place not recorded)"
         rows.append([which, short_when(a.given_at), due, where, outcome_text(a, short_when)])
     header = ("Assessment", "Notice given", "Due", "Where, and who with", "Outcome")
     widths = [3.1 * cm, 2.9 * cm, 3.4 * cm, 3.9 * cm, FRAME_WIDTH - 13.3 * cm]

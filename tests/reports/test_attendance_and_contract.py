@@ -76,7 +76,7 @@ def test_attendance_record(example: Example, tmp_path: Path) -> None:
     assert "Initial assessment Sat 4 Mar 2023, 15:15 Wed 8 Mar 2023, 10:00" in text  # (a table's short dates)
     assert "Attended: 8 March 2023 at 10:05" in text
     assert "Failed to attend or remain: 22 March 2023 at 10:30" in text
-    assert "Inclusion Hampshire" in text and "sections 9 and 10" in text
+    assert "Inclusion Hampshire (place not recorded)" in text and "sections 9 and 10" in text  # (the example has none)
 
 
 def test_further_notice_after_a_miss(tmp_path: Path) -> None:
