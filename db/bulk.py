@@ -2,7 +2,8 @@
 
 SQLAlchemy's executemany works out each row's parameters afresh, which on SQLite costs about twice the insert
 itself. On SQLite, rows that name every column given a value in Python go to the driver as plain tuples instead,
-each value converted by its column's type just as SQLAlchemy converts it (the type's bind processor). Elsewhere
+each value converted by its column's type just as SQLAlchemy converts it (the type's bind processor; for a UTC
+moment, the same conversion in one step: UTCDateTime.sqlite_text). Elsewhere
 (PostgreSQL batches its rows into multi-row INSERTs already), and for rows that leave such a column out, the rows
 go through SQLAlchemy as they are.
 """
@@ -16,6 +17,9 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table, insert
+from sqlalchemy.types import TypeEngine
+
+from db.types import UTCDateTime
 
 BATCH = 5000  # rows written by one executemany
 
@@ -47,7 +51,7 @@ def _plain_insert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Pl
     order: Sequence[str] = compiled.positiontup or ()
     if set(order) != set(names):  # (each column is one parameter named after it)
         return None
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order]
+    processors = [_processor(table.c[name].type, dialect) for name in order]
     converted = [(place, process) for place, process in enumerate(processors) if process is not None]
     pick = itemgetter(*order)
 
@@ -59,3 +63,9 @@ def _plain_insert(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Pl
         return tuple(found)
 
     return compiled.string, values
+
+
+def _processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    if isinstance(column_type, UTCDateTime) and dialect.name == "sqlite":
+        return UTCDateTime.sqlite_text
+    return column_type.dialect_impl(dialect).bind_processor(dialect)

@@ -96,10 +96,15 @@ def check_ethnicity(value: str | None) -> str:
     return code
 
 
+@lru_cache(maxsize=4)  # an import checks every person's date of birth against the same day
+def _oldest_birth(today: date) -> date:
+    return today - relativedelta(years=MAX_AGE_YEARS)
+
+
 def check_date_of_birth(value: date, today: date) -> date:
     if value > today:
         raise InvalidInput(f"The date of birth {value:%d/%m/%Y} is in the future.")
-    if value < today - relativedelta(years=MAX_AGE_YEARS):
+    if value < _oldest_birth(today):
         raise InvalidInput(f"The date of birth {value:%d/%m/%Y} is more than {MAX_AGE_YEARS} years ago.")
     return value
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from db.models import Case, Event, Person
@@ -89,10 +90,17 @@ def _shown(value: str) -> str:
     return value if len(value) <= 60 else value[:60] + "…"
 
 
+@lru_cache(maxsize=8)
+def _shortest_limit(columns: tuple[str, ...]) -> int:
+    return min(_TEXT_LIMITS[column][0] for column in columns)
+
+
 def text_problems(table: str, number: int, cells: Mapping[str, str], columns: tuple[str, ...]) -> list[Problem]:
     """Control characters or over-long text in the row's text cells (which the database could not keep)."""
     values = [cells[column] for column in columns]
-    fits = all(len(value) <= _TEXT_LIMITS[column][0] for column, value in zip(columns, values, strict=True))
+    fits = max(map(len, values), default=0) <= _shortest_limit(columns) or all(  # (the first test: nearly every row)
+        len(value) <= _TEXT_LIMITS[column][0] for column, value in zip(columns, values, strict=True)
+    )
     if fits and not CONTROL.search("".join(values)):
         return []  # nearly every row: text that fits, without control characters (one search for the whole row)
     problems: list[Problem] = []

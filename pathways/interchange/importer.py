@@ -180,7 +180,7 @@ def _possible_duplicates(session: Session, checked: Checked, held: _Held) -> lis
         query = select(
             Person.id, Person.person_ref, Person.surname, Person.forenames, Person.date_of_birth, Person.sound_key
         ).where(Person.date_of_birth.in_(births[offset : offset + CHUNK]))
-        for person_id, ref, surname, forenames, born, key in session.execute(query):
+        for person_id, ref, surname, forenames, born, key in session.connection().execute(query):  # (not the ORM's)
             shared = wanted[born].intersection(key.split())
             if shared:
                 entry = _Known(next(order), str(ref or f"id {person_id}"), surname, forenames)

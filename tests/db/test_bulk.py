@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from db.bulk import _plain_insert, insert_rows
@@ -94,3 +94,31 @@ def test_a_failed_batch_leaves_nothing_of_the_transaction(samples: Store) -> Non
     with pytest.raises(IntegrityError), samples.engine.begin() as connection:
         insert_rows(connection, SAMPLES, rows, batch=5)
     assert _stored(samples, "failed") == []
+
+
+def test_moments_are_stored_as_the_same_text(samples: Store) -> None:
+    """On SQLite a moment is text: the one-step conversion writes exactly what SQLAlchemy's two steps write, for
+    UTC, summer time, whole seconds and microseconds, and a year before 1000 (the text is compared as stored)."""
+    moments = [
+        datetime(2025, 3, 30, 0, 30, tzinfo=UTC),
+        datetime(2025, 7, 1, 9, 5, 7, 120, tzinfo=BST),
+        datetime(2025, 12, 31, 23, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC),
+        None,
+    ]
+    rows = [{**row, "at": moment} for row, moment in zip(_rows("", len(moments)), moments, strict=True)]
+    with samples.engine.begin() as connection:
+        insert_rows(connection, SAMPLES, [{**row, "batch": "plain"} for row in rows])
+        connection.execute(insert(SAMPLES), [{**row, "batch": "core"} for row in rows])
+        raw = text("SELECT at, noted FROM bulk_samples WHERE batch = :batch ORDER BY id")  # (the driver's values)
+        plain, core = (connection.execute(raw, {"batch": batch}).all() for batch in ("plain", "core"))
+    assert plain == core
+    if samples.engine.dialect.name == "sqlite":
+        assert plain[1][0] == "2025-07-01 08:05:07.000120"
+
+
+def test_a_moment_without_its_time_zone_is_refused(samples: Store) -> None:
+    row = {**_rows("naive", 1)[0], "at": datetime(2025, 3, 30, 0, 30)}
+    with pytest.raises(Exception, match="naive datetime"), samples.engine.begin() as connection:
+        insert_rows(connection, SAMPLES, [row])
+    assert _stored(samples, "naive") == []
