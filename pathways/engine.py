@@ -36,9 +36,12 @@ FIELD_NAMES = {
 
 def field_name(definition: PathwayDefinition, name: str, event: str | None = None) -> str:
     """The words for a column: the step's own `field_labels` first, then the pathway's, then the usual words
-    (an order's due_at is "end of the order", an appointment's is "appointment date and time")."""
+    (an order's due_at is "end of the order", an appointment's is "appointment date and time"; the result of a
+    step other than a test is its "result")."""
     spec = definition.events.get(event) if event is not None else None
     own = spec.field_labels.get(name) if spec is not None else None
+    if not own and name == "result" and event not in (None, "test") and "result" not in definition.field_labels:
+        return "result"  # a review's or a screening's result is not a test's
     return own or definition.field_labels.get(name) or FIELD_NAMES.get(name, name.replace("_", " "))
 
 

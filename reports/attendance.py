@@ -17,8 +17,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from pathways.clock import LONDON
-from pathways.engine import FIELD_NAMES
-from pathways.services.records import SHOWN_FIELDS, CaseSummary, PersonRecord, TimelineEntry
+from pathways.services.records import CaseSummary, PersonRecord, TimelineEntry
 from reports.pdf_base import (
     ALERT,
     FRAME_WIDTH,
@@ -47,7 +46,6 @@ OUTCOME_WORDS = {
     WAIVED: "Not needed: waived by the initial assessor",
     NONE_YET: "None recorded yet",
 }
-_FIELD_BY_LABEL = {FIELD_NAMES.get(f, f.replace("_", " ")).capitalize(): f for f in SHOWN_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -64,22 +62,6 @@ class Appointment:
     reason: str  # why a further notice was given
     outcome: str = NONE_YET
     outcome_at: datetime | None = None
-
-
-def entry_values(entry: TimelineEntry) -> dict[str, str]:
-    """An entry's details by field name (offence, kind, service, notes...), read back from the text the record
-    shows. Fields come in SHOWN_FIELDS order, so a value containing " · " stays whole."""
-    values: dict[str, str] = {}
-    current = -1
-    for piece in entry.details.split(" · ") if entry.details else []:
-        label, sep, value = piece.partition(": ")
-        field = _FIELD_BY_LABEL.get(label) if sep else None
-        if field is not None and SHOWN_FIELDS.index(field) > current:
-            current = SHOWN_FIELDS.index(field)
-            values[field] = value
-        elif current >= 0:
-            values[SHOWN_FIELDS[current]] += " · " + piece
-    return values
 
 
 def current_entries(case: CaseSummary) -> list[TimelineEntry]:
@@ -131,7 +113,7 @@ def appointments(case: CaseSummary) -> tuple[Appointment, ...]:
             made[index] = replace(made[index], outcome=outcome, outcome_at=at)
 
     for entry in current_entries(case):
-        values = entry_values(entry)
+        values = entry.values()
         kind = _kind(values.get("kind", ""))
         if entry.name == "assessment_required":
             settle(kind, REPLACED, entry.occurred_at)
@@ -239,7 +221,7 @@ def _missed(case: CaseSummary) -> list[Appointment]:
 def _case_pairs(case: CaseSummary) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for entry in current_entries(case):
-        values = entry_values(entry)
+        values = entry.values()
         if entry.name == "arrest":
             pairs.append(("Arrested", ", ".join(filter(None, [when_text(entry.occurred_at), values.get("site")]))))
             pairs.append(("Offence", values.get("offence", "not recorded")))

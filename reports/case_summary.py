@@ -23,7 +23,6 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 
 from pathways.clock import local_date
 from pathways.consent import SUMMARY_RECIPIENTS
-from pathways.engine import FIELD_NAMES
 from pathways.services.records import SHOWN_FIELDS, CaseSummary, PersonRecord, TimelineEntry
 from pathways.services.screening import ScreeningView
 from reports.attendance import (
@@ -31,7 +30,6 @@ from reports.attendance import (
     appointments,
     appointments_table,
     current_entries,
-    entry_values,
     grid,
     label_table,
     when_text,
@@ -117,21 +115,15 @@ def purpose_named(key: str) -> Purpose:
     return PURPOSES[key]
 
 
-def _field_label(entry: TimelineEntry, field: str) -> str:
-    if field == "result" and entry.name != "test":
-        return "Result"
-    return FIELD_NAMES.get(field, field.replace("_", " ")).capitalize()
-
-
 def entry_details(entry: TimelineEntry, purpose: Purpose) -> str:
     """The entry's details that the purpose allows, and the correction it carries."""
     parts = []
-    for field, value in entry_values(entry).items():
+    for field, words, value in entry.fields:
         if field not in purpose.fields:
             continue
         if field == "conditions" and entry.name in CONTRACT_EVENTS:
             value = "; ".join(condition_words(c) for c in value.split(";"))
-        parts.append(f"{_field_label(entry, field)}: {value}")
+        parts.append(f"{words}: {value}")
     if entry.action == "correct":
         parts.append(f"Corrected on {long_date(local_date(entry.recorded_at))}: {entry.correction_reason or ''}")
     return "\n".join(parts)
@@ -205,7 +197,7 @@ def _referral(case: CaseSummary) -> list[Flowable]:
     entry = next((e for e in current_entries(case) if e.name in ("assessment_required", "referral")), None)
     if entry is None:
         return []
-    values = entry_values(entry)
+    values = entry.values()
     pairs = [("Referred", when_text(entry.occurred_at))]
     pairs += [(label, values[f]) for label, f in (("From", "site"), ("To", "service")) if values.get(f)]
     return [Paragraph("Referral", styles().h2), label_table(pairs)]
@@ -227,7 +219,7 @@ def _contract(case: CaseSummary) -> list[Flowable]:
     met: dict[str, str] = {}
     for e in entries:
         if e.name == "condition_met":
-            for code in entry_values(e).get("conditions", "").split(";"):
+            for code in e.values().get("conditions", "").split(";"):
                 met.setdefault(condition_code(code), f"Met: {when_text(e.occurred_at)}")
     done = next((e for e in entries if e.name == "completed"), None)
     if done is not None:

@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, KeepTogether, ListFlowable, ListItem, P
 
 from pathways.clock import local_date
 from pathways.services.records import CaseSummary, PersonRecord, TimelineEntry
-from reports.attendance import current_entries, entry_values, find_case, label_table
+from reports.attendance import current_entries, find_case, label_table
 from reports.pdf_base import FRAME_WIDTH, RULE, esc, long_date, pdf_bytes, styles, write_pdf
 
 TITLE = "Checkpoint contract"
@@ -69,7 +69,7 @@ def signed_contract(case: CaseSummary) -> TimelineEntry | None:
 
 
 def contract_conditions(entry: TimelineEntry) -> tuple[str, ...]:
-    return ordered_conditions(tuple(entry_values(entry).get("conditions", "").split(";")))
+    return ordered_conditions(tuple(entry.values().get("conditions", "").split(";")))
 
 
 def contract_dates(entry: TimelineEntry) -> tuple[date, date]:
@@ -86,7 +86,7 @@ def contract_terms(record: PersonRecord, case_id: int, navigator: str) -> Contra
     if entry is None:
         raise ValueError("This case has no Checkpoint contract.")
     arrest = next((e for e in current_entries(case) if e.name == "arrest"), None)
-    offence = entry_values(arrest).get("offence", "") if arrest else ""
+    offence = arrest.values().get("offence", "") if arrest else ""
     start, end = contract_dates(entry)
     person = record.person
     return ContractTerms(

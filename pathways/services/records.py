@@ -15,7 +15,7 @@ from db.models import Base
 from pathways.actors import Actor
 from pathways.audit import authorise, refuse_role, write_audit
 from pathways.definitions import EVENT_FIELDS, PathwayDefinition
-from pathways.engine import FIELD_NAMES, check_event, eligibility, stage
+from pathways.engine import check_event, eligibility, field_name, stage
 from pathways.errors import NotFound, NotPermitted
 from pathways.scope import (
     HIDDEN_NOTE,
@@ -48,6 +48,7 @@ SHOWN_FIELDS = (  # the order a worker reads an event's details in
     "notes",
 )
 assert set(SHOWN_FIELDS) == set(EVENT_FIELDS) - {"due_at"}
+EntryField = tuple[str, str, str]  # a field of a timeline entry: its name, its words, its value in words
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,19 @@ class TimelineEntry:
     label: str
     occurred_at: datetime
     due_at: datetime | None
-    details: str
+    details: str  # the fields below in one line, as the record shows them
     recorded_at: datetime
     recorded_by: str
     action: str  # record, correct or withdraw
     correction_reason: str | None
     superseded: bool  # a later correction replaced this entry, or it was withdrawn
+    # Each field given (SHOWN_FIELDS order): its name, its words for this step (engine.field_name) and its value
+    # in words (coded values labelled; several joined by "; "). Documents read these, not `details`.
+    fields: tuple[EntryField, ...] = ()
+
+    def values(self) -> dict[str, str]:
+        """The fields' values in words, by field name."""
+        return {name: value for name, _label, value in self.fields}
 
 
 @dataclass(frozen=True)
@@ -138,13 +146,14 @@ class TimelineEvent(NamedTuple):
 assert TimelineEvent._fields[-len(SHOWN_FIELDS) :] == SHOWN_FIELDS
 
 
-def _details(definition: PathwayDefinition, event: TimelineEvent, notes: bool = True) -> str:
-    parts = []
+def _fields(definition: PathwayDefinition, event: TimelineEvent, notes: bool = True) -> tuple[EntryField, ...]:
+    found: list[EntryField] = []
     for name, value in zip(SHOWN_FIELDS, event[-len(SHOWN_FIELDS) :], strict=True):
         if value and (notes or name != "notes"):
-            shown = "; ".join(definition.label(v.strip()) for v in str(value).split(";")) if name != "notes" else value
-            parts.append(f"{FIELD_NAMES.get(name, name.replace('_', ' ')).capitalize()}: {shown}")
-    return " · ".join(parts)
+            text = str(value)
+            shown = text if name == "notes" else "; ".join(definition.label(v.strip()) for v in text.split(";"))
+            found.append((name, field_name(definition, name, event.name).capitalize(), shown))
+    return tuple(found)
 
 
 def _hidden(text: str | None, notes: bool) -> str | None:
@@ -163,6 +172,7 @@ def _timeline(
         spec = definition.events.get(event.name)
         label = spec.label if spec else event.name.replace("_", " ").capitalize()
         superseded = latest[original] != event.id or event.action == "withdraw"
+        fields = _fields(definition, event, notes)
         entries.append(
             TimelineEntry(
                 event.id,
@@ -171,12 +181,13 @@ def _timeline(
                 label,
                 event.occurred_at,
                 event.due_at,
-                _details(definition, event, notes),
+                " · ".join(f"{words}: {value}" for _name, words, value in fields),
                 event.recorded_at,
                 event.recorded_by,
                 event.action,
                 _hidden(event.correction_reason, notes),
                 superseded,
+                fields,
             )
         )
     return tuple(entries)

@@ -119,6 +119,13 @@ def test_checkpoint_contract_section(example: tuple[Store, dict[str, int]]) -> N
     assert "Contract" not in summary(example, "E004", "treatment").replace("Contract end", "")
 
 
+def test_details_are_named_in_their_steps_words(example: tuple[Store, dict[str, int]]) -> None:
+    text = summary(example, "E004", "probation")
+    assert "Needs: drugs; housing" in text and "Conditions: drugs" not in text
+    assert "Result: eligible" in text and "Test result: eligible" not in text
+    assert "Condition met: Attend and complete the drug education programme" in text
+
+
 def test_corrections_are_shown_and_superseded_entries_left_out(tmp_path: Path) -> None:
     store, ids = example_store(tmp_path)
     record = record_of(store, ids, "E001")
