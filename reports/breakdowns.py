@@ -26,6 +26,10 @@ TOTAL = "Total"
 class Column:
     key: str  # the figure counted in each group
     heading: str
+    group: str = ""  # the columns' shared heading, which `heading` starts with (ReportTable.groups)
+
+
+INITIAL = "Initial assessment"
 
 
 BREAKDOWN_COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -34,9 +38,9 @@ BREAKDOWN_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("eligible", "Eligible"),
         Column("tested", "Tested"),
         Column("positive", "Positive"),
-        Column("initial_required", "Referred"),
-        Column("initial_attended", "Attended"),
-        Column("initial_missed", "Missed"),
+        Column("initial_required", "Initial assessment required", INITIAL),
+        Column("initial_attended", "Initial assessment attended", INITIAL),
+        Column("initial_missed", "Initial assessment missed", INITIAL),
         Column("treatment_started", "Treatment started"),
         Column("prosecuted", "Prosecuted"),
     ),
@@ -97,6 +101,7 @@ def breakdown_table(
         (*rows, ReportRow(TOTAL, totals)),
         has_total_row=True,
         note=breakdown.note,
+        groups=tuple(column.group for column in columns),
     )
 
 

@@ -17,6 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 
+from reports.groups import month_words
 from reports.pdf_base import INK, MUTED, RULE, styles
 from reports.tables import SUPPRESSED, Count, ReportTable
 
@@ -129,9 +130,8 @@ def nice_step(top: float) -> int:
 
 def _month_labels(months: Sequence[str]) -> list[str]:
     """'2023-03' → 'Mar 2023'; with many months, only every second, third... is named so labels do not collide."""
-    names = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
     step = 1 + (len(months) - 1) // 18
-    return [f"{names[int(m[5:7]) - 1]} {m[:4]}" if i % step == 0 else "" for i, m in enumerate(months)]
+    return [month_words(m) if i % step == 0 else "" for i, m in enumerate(months)]
 
 
 def _legend(headings: Sequence[str], x: float, y: float) -> Legend:

@@ -57,6 +57,17 @@ def _alphabetical(present: Collection[str]) -> list[str]:
     return _with_not_recorded(sorted((p for p in present if p != NOT_RECORDED), key=str.casefold), present)
 
 
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_words(label: str) -> str:
+    """A month as a reader reads it ('2023-03' → 'Mar 2023'); any other label as it is."""
+    year, dash, month = label.partition("-")
+    if not (dash and len(year) == 4 and year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+        return label
+    return f"{_MONTH_NAMES[int(month) - 1]} {year}"
+
+
 def period_months(start: date, end: date) -> list[str]:
     """Every month a period touches, as the month breakdown labels them ('2025-11')."""
     months: list[str] = []

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from reportlab.lib.colors import HexColor
-from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -17,6 +17,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from reports.breakdowns import columns_for
 from reports.cohort import CohortAnswer
 from reports.cohort_tables import label_for
+from reports.groups import month_words
 from reports.pdf_base import FRAME_WIDTH, RULE, SHADE, esc, london_when, long_date, styles
 from reports.tables import Count, ReportTable, percent_text
 
@@ -38,6 +39,7 @@ class Extra:
     note: ParagraphStyle
     head_cell: ParagraphStyle  # a grid's column headings
     head_right: ParagraphStyle
+    head_centre: ParagraphStyle  # over a group of columns
     grid_cell: ParagraphStyle
     grid_bold: ParagraphStyle
     status: ParagraphStyle
@@ -51,6 +53,7 @@ def extra() -> Extra:
         note=ParagraphStyle("note", parent=s.small, spaceBefore=3, spaceAfter=4),
         head_cell=ParagraphStyle("head_cell", parent=s.cell_bold, fontSize=7.5, leading=9),
         head_right=ParagraphStyle("head_right", parent=s.cell_bold, fontSize=7.5, leading=9, alignment=TA_RIGHT),
+        head_centre=ParagraphStyle("head_centre", parent=s.cell_bold, fontSize=7.5, leading=9, alignment=TA_CENTER),
         grid_cell=ParagraphStyle("grid_cell", parent=s.cell, fontSize=GRID_SIZE, leading=GRID_SIZE * 1.25),
         grid_bold=ParagraphStyle("grid_bold", parent=s.cell_bold, fontSize=GRID_SIZE, leading=GRID_SIZE * 1.25),
         status=ParagraphStyle("status", parent=s.big, fontSize=13, leading=17),
@@ -146,33 +149,66 @@ def grid_flowable(table: ReportTable) -> Table:
     """Label column and count columns; the total row (when there is one) in bold under a rule. Each count
     column is as wide as its longest heading word or count, so headings wrap between words only."""
     e = extra()
-    widths = _count_widths(table)
+    headings = column_headings(table)
+    widths = _count_widths(table, headings)
     room = FRAME_WIDTH - sum(widths)
     label_width = min(room, 9 * cm) if len(widths) <= FEW_COLUMNS else room
     head = [Paragraph(esc(table.row_title), e.head_cell)]
-    head += [Paragraph(esc(heading), e.head_right) for heading in table.columns]
-    body = [[Paragraph(esc(row.label), e.grid_cell), *map(count_text, row.counts)] for row in table.rows]
+    head += [Paragraph(esc(heading), e.head_right) for heading in headings]
+    group_row, group_commands = _group_row(table)
+    words = month_words if table.key == "by_month" else str  # (a CSV keeps '2025-11', which sorts)
+    body = [[Paragraph(esc(words(row.label)), e.grid_cell), *map(count_text, row.counts)] for row in table.rows]
+    heads = 2 if group_row else 1
     commands = [
-        *grid_style(),
+        *grid_style(heads),
+        *group_commands,
         ("FONTSIZE", (0, 0), (-1, -1), GRID_SIZE),
-        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ("ALIGN", (1, heads), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, heads - 1), "BOTTOM"),
         ("LEFTPADDING", (1, 0), (-1, -1), PAD),
         ("RIGHTPADDING", (1, 0), (-1, -1), PAD + 1),
     ]
     if table.has_total_row and body:
         body[-1][0] = Paragraph(esc(table.rows[-1].label), e.grid_bold)
         commands += [("FONTNAME", (1, -1), (-1, -1), styles().bold), ("LINEABOVE", (0, -1), (-1, -1), 1, RULE)]
-    flowable = Table([head, *body], colWidths=[label_width, *widths], repeatRows=1, hAlign="LEFT")
+    rows = [group_row, head, *body] if group_row else [head, *body]
+    flowable = Table(rows, colWidths=[label_width, *widths], repeatRows=heads, hAlign="LEFT")
     flowable.setStyle(TableStyle(commands))
     return flowable
 
 
-def _count_widths(table: ReportTable) -> list[float]:
+def column_headings(table: ReportTable) -> list[str]:
+    """The count columns' headings as the PDF shows them: under a group, without the group's words."""
+    shown = []
+    for heading, group in zip(table.columns, table.groups or [""] * len(table.columns), strict=True):
+        rest = heading[len(group) :].strip() if group and heading.startswith(group) else heading
+        shown.append(rest[:1].upper() + rest[1:])
+    return shown
+
+
+def _group_row(table: ReportTable) -> tuple[list[Paragraph | str], list[tuple[object, ...]]]:
+    """The heading row over grouped columns, and its spans (none when no column has a group)."""
+    if not any(table.groups):
+        return [], []
+    row: list[Paragraph | str] = [""] * (len(table.columns) + 1)
+    commands: list[tuple[object, ...]] = [("LINEBELOW", (0, 0), (-1, 0), 0, SHADE)]
+    start = 0
+    while start < len(table.groups):
+        end = start
+        while end + 1 < len(table.groups) and table.groups[end + 1] == table.groups[start]:
+            end += 1
+        if table.groups[start]:
+            row[start + 1] = Paragraph(esc(table.groups[start]), extra().head_centre)
+            commands += [("SPAN", (start + 1, 0), (end + 1, 0)), ("LINEBELOW", (start + 1, 0), (end + 1, 0), 0.5, RULE)]
+        start = end + 1
+    return row, commands
+
+
+def _count_widths(table: ReportTable, headings: Sequence[str]) -> list[float]:
     e = extra()
     bold = styles().bold
     widths: list[float] = []
-    for index, heading in enumerate(table.columns):
+    for index, heading in enumerate(headings):
         word = max((stringWidth(w, bold, e.head_cell.fontSize) for w in heading.split()), default=0.0)
         cells = [stringWidth(count_text(row.counts[index]), bold, GRID_SIZE) for row in table.rows]
         widths.append(max([word, *cells, 24.0]) + 2 * PAD + 2)

@@ -31,6 +31,9 @@ class ReportTable:
     rows: tuple[ReportRow, ...]
     has_total_row: bool = False
     note: str = ""
+    # Each count column's group ("" for none): a PDF heads consecutive columns of one group together, each column
+    # by the rest of its heading ("Initial assessment" over "Required", "Attended", "Missed").
+    groups: tuple[str, ...] = ()
 
     def with_rows(self, rows: tuple[ReportRow, ...]) -> ReportTable:
         return replace(self, rows=rows)

@@ -6,7 +6,7 @@ database: the worked example imported, and a 300-person demo database."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from reports.cohort import CohortAnswer, CohortQuestion, cohort_figures
 from reports.cohort_pdf import DTOA_FUNNEL, cohort_pdf_bytes, write_cohort_pdf
 from reports.cohort_tables import figure_tables
 from reports.figures import FigureValue, percentage
+from reports.groups import month_words
 from reports.pdf_base import styles, write_pdf
 from reports.publication import publish_tables
 from reports.report_sections import count_text
@@ -324,8 +325,8 @@ def funnel_lines(cohort: CohortAnswer) -> list[str]:
     return lines
 
 
-def row_text(row: ReportRow) -> str:
-    return " ".join([row.label, *(count_text(count) for count in row.counts)])
+def row_text(row: ReportRow, label: Callable[[str], str] = str) -> str:
+    return " ".join([label(row.label), *(count_text(count) for count in row.counts)])
 
 
 def test_the_funnel_shows_the_answers_figures(
@@ -347,7 +348,10 @@ def test_breakdowns_and_the_trend_are_printed(demo_answer: CohortAnswer, demo_pa
     tables = {table.key: table for table in demo_answer.tables}
     for key in ("by_site", "by_month", "by_age", "by_sex"):
         for row in tables[key].rows:
-            assert row_text(row) in text, (key, row.label)
+            assert row_text(row, month_words if key == "by_month" else str) in text, (key, row.label)
+    months = [row.label for row in tables["by_month"].rows[:-1]]
+    assert months and all(month_words(m) != m and f"{m} " not in text for m in months)  # "Nov 2025", as the chart
+    assert "Initial assessment" in text and "Required Attended Missed" in text  # one heading over three columns
     totals = " ".join(f"{demo_answer.figures[k]:,}" for k in ("cases", "eligible", "tested", "positive"))
     assert f"Total {totals}" in text
 
@@ -385,7 +389,7 @@ def test_a_publication_copy_prints_only_published_counts(
     hidden_rows = 0
     for key in ("by_site", "by_month", "by_age", "by_sex"):
         for row in published[key].rows:
-            assert row_text(row) in text, (key, row.label)
+            assert row_text(row, month_words if key == "by_month" else str) in text, (key, row.label)
             hidden_rows += "*" in row.counts
     assert hidden_rows > 0
     assert "How small numbers are protected" in text
