@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 from pathways.services.programme_register import ABSENT, PRESENT, AttendanceRow
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Person", "Mark", "Attended of the series", "Of those held so far", "Stage")
+COLUMNS = ("Person", "Mark", "Attended so far", "Of the whole programme", "Stage")
 MARK_COLUMN = 1
 MARK_WORDS = {PRESENT: "Present", ABSENT: "Absent"}
 UNSAVED = QColor("#0b5cad")
@@ -83,9 +83,9 @@ class RegisterModel(QAbstractTableModel):
             words = MARK_WORDS.get(mark or "", "Not marked")
             return f"{words} (not saved)" if row.case_id in self._pending else words
         if column == 2:
-            return row.of_series
-        if column == 3:
             return row.of_held
+        if column == 3:
+            return row.of_series
         return row.stage
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -67,13 +67,13 @@ class AttendanceRow:
 
     @property
     def of_series(self) -> str:
-        """ "28 of 36": sessions attended of the whole series."""
-        return f"{self.attended} of {self.series}"
+        """ "28 of 36 sessions": sessions attended of the whole programme."""
+        return f"{self.attended} of {self.series} sessions"
 
     @property
     def of_held(self) -> str:
-        """ "28 of 30 held so far"."""
-        return f"{self.attended} of {self.held} held so far"
+        """ "28 of 30 held": sessions attended of those held so far while the person was enrolled."""
+        return f"{self.attended} of {self.held} held"
 
     def on_register(self, session: SessionView) -> bool:
         """Whether the person can be marked for the session: enrolled by its start and not gone before it."""
