@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -25,7 +24,6 @@ from pathways.actors import Role
 from pathways.errors import PathwaysError
 from pathways.reference import ReferenceEntry, reference_list
 from pathways.services.accounts import UserView, list_users, set_active, set_may_read_notes
-from pathways.services.settings import IDLE_LOCK_RANGE, idle_lock_minutes, set_idle_lock_minutes
 from ui.admin_dialogs import (
     REFERENCE_LISTS,
     ROLE_LABELS,
@@ -38,7 +36,8 @@ from ui.context import AppContext
 from ui.lazy_model import Column
 from ui.retention_page import RecordsTab
 from ui.rows_model import RowsModel
-from ui.widgets import buddy_label, button_row, error_label, rows_table
+from ui.settings_tab import SettingsTab
+from ui.widgets import button_row, error_label, rows_table
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
@@ -224,45 +223,6 @@ class ReferenceTab(QWidget):
         dialog = ReferenceEntryDialog(self._context, self.info, entry, self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.saved is not None:
             self.refresh(dialog.saved.code)
-
-
-class SettingsTab(QWidget):
-    """Settings for every workstation on this database: for now, how soon an unused window locks."""
-
-    def __init__(self, context: AppContext) -> None:
-        super().__init__()
-        self._context = context
-        self.idle_minutes = QSpinBox()
-        self.idle_minutes.setRange(*IDLE_LOCK_RANGE)
-        self.idle_minutes.setSuffix(" minutes")
-        self.idle_minutes.setValue(idle_lock_minutes(context.store))
-        self.save_button = QPushButton("&Save settings")
-        self.error = error_label()
-        self.status = QLabel()
-        layout = QVBoxLayout(self)
-        layout.addWidget(buddy_label("&Lock an unused window after:", self.idle_minutes))
-        layout.addWidget(self.idle_minutes)
-        note = QLabel(
-            "After this long without a key press or mouse movement, Pathways covers its windows and asks for the "
-            "user's password. Open forms keep what was typed. The change applies from the next sign-in."
-        )
-        note.setWordWrap(True)
-        layout.addWidget(note)
-        layout.addLayout(button_row(self.save_button))
-        layout.addWidget(self.error)
-        layout.addWidget(self.status)
-        layout.addStretch(1)
-        self.save_button.clicked.connect(self.save)
-
-    def save(self) -> None:
-        minutes = self.idle_minutes.value()
-        try:
-            set_idle_lock_minutes(self._context.store, actor=self._context.actor, minutes=minutes)
-        except PathwaysError as exc:
-            self.error.setText(exc.message)
-            return
-        self.error.clear()
-        self.status.setText(f"Saved: windows lock after {minutes} minutes without use.")
 
 
 class AdminPage(QWidget):

@@ -37,6 +37,7 @@ from pathways.scope import HIDDEN_NOTE, reads_notes, require_case_visible, requi
 from pathways.services.casework import NewEvent, append_event, load_case, recorded, require_aware
 from pathways.services.concurrency import lock_case, saving
 from pathways.services.results import EventRecorded
+from pathways.services.settings import usual_instrument
 from pathways.store import Store
 
 SET_BY_SCREENING = ("result", "reason")
@@ -206,8 +207,8 @@ def screening_form(
         held = (instruments or shipped_instruments()).for_step(case.pathway, event)
         if not held:
             raise NotFound(f"No screening instrument is set up for the {definition.name} pathway.")
-        # The instrument last used on this pathway at this case's site comes first (a force screens with its own
-        # criteria), else the one last used on this pathway anywhere.
+        # First the instrument the force chose for this step (an administrator's setting), else the one last used on
+        # this pathway at this case's site (a force screens with its own criteria), else the last used anywhere.
         latest = (
             select(Screening.instrument)
             .join(Case, Case.id == Screening.case_id)
@@ -215,8 +216,12 @@ def screening_form(
             .order_by(Screening.id.desc())
             .limit(1)
         )
-        last = uow.session.scalar(latest.where(Case.first_site == case.first_site)) or uow.session.scalar(latest)
-        held.sort(key=lambda i: i.code != last)
+        first = (
+            usual_instrument(uow.session, case.pathway, event)
+            or uow.session.scalar(latest.where(Case.first_site == case.first_site))
+            or uow.session.scalar(latest)
+        )
+        held.sort(key=lambda i: i.code != first)
         return ScreeningForm(
             case.id,
             case.case_ref,

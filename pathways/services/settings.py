@@ -1,11 +1,15 @@
-"""Settings an administrator chooses for every workstation on the database, such as the idle lock."""
+"""Settings an administrator chooses for every workstation on the database: the idle lock, and the screening
+criteria the force uses where more than one set is held (Checkpoint's: Durham's or North Wales's)."""
 
 from __future__ import annotations
+
+from sqlalchemy.orm import Session
 
 from db.models import Setting
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.errors import InvalidInput
+from pathways.instruments import Instruments, shipped_instruments
 from pathways.store import Store
 
 IDLE_LOCK_SETTING = "idle_lock_minutes"
@@ -26,10 +30,58 @@ def set_idle_lock_minutes(store: Store, *, actor: Actor, minutes: int) -> None:
     if not low <= minutes <= high:
         raise InvalidInput(f"The idle lock must be between {low} and {high} minutes (not {minutes}).")
     with store.unit_of_work() as uow:
-        setting = uow.session.get(Setting, IDLE_LOCK_SETTING)
-        if setting is None:
-            uow.session.add(Setting(key=IDLE_LOCK_SETTING, value=str(minutes)))
-        else:
-            setting.value = str(minutes)
+        _keep(uow.session, IDLE_LOCK_SETTING, str(minutes))
         write_audit(uow.session, actor, "edit_settings", store.clock(), detail=f"{IDLE_LOCK_SETTING}={minutes}")
+        uow.commit()
+
+
+def _keep(session: Session, key: str, value: str | None) -> None:
+    """Set a setting (None: remove it)."""
+    setting = session.get(Setting, key)
+    if value is None:
+        if setting is not None:
+            session.delete(setting)
+    elif setting is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        setting.value = value
+
+
+def _criteria_key(pathway: str, event: str) -> str:
+    return f"screening_instrument:{pathway}:{event}"
+
+
+def usual_instrument(session: Session, pathway: str, event: str) -> str | None:
+    """The code of the instrument the force screens this step with, when an administrator chose one."""
+    setting = session.get(Setting, _criteria_key(pathway, event))
+    return None if setting is None else setting.value
+
+
+def usual_instruments(store: Store) -> dict[tuple[str, str], str]:
+    """Every step's chosen instrument, by (pathway, event)."""
+    with store.unit_of_work() as uow:
+        steps = {step for instrument in shipped_instruments().latest() for step in instrument.applies_to}
+        found = {step: usual_instrument(uow.session, *step) for step in steps}
+    return {step: code for step, code in found.items() if code is not None}
+
+
+def set_usual_instrument(
+    store: Store,
+    *,
+    actor: Actor,
+    pathway: str,
+    event: str,
+    code: str | None,
+    instruments: Instruments | None = None,
+) -> None:
+    """Choose the instrument a step is screened with first (None: the one last used, as before)."""
+    authorise(store.session_factory, actor, "edit_settings", store.clock)
+    held = [i.code for i in (instruments or shipped_instruments()).for_step(pathway, event)]
+    if code is not None and code not in held:
+        offered = ", ".join(held) or "none"
+        raise InvalidInput(f"'{code}' is not a screening instrument for this step (those held: {offered}).")
+    key = _criteria_key(pathway, event)
+    with store.unit_of_work() as uow:
+        _keep(uow.session, key, code)
+        write_audit(uow.session, actor, "edit_settings", store.clock(), detail=f"{key}={code or '(last used)'}")
         uow.commit()

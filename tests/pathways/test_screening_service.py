@@ -17,6 +17,7 @@ from pathways.instruments import AnswerError
 from pathways.services import people
 from pathways.services.corrections import withdraw_event
 from pathways.services.screening import case_screenings, person_screenings, screen_case, screening_form
+from pathways.services.settings import set_usual_instrument, usual_instruments
 from pathways.services.steps import start_case
 from pathways.store import Store
 from tests.pathways.test_instruments import cymru_answers, durham_answers, pgsi_answers
@@ -363,3 +364,31 @@ def test_the_instrument_last_used_at_the_cases_site_is_offered_first(store: Stor
 
     assert first_offered(case_at("Durham")) == "checkpoint-eligibility"
     assert first_offered(case_at("Cardiff")) == "checkpoint-cymru-eligibility"  # (Wrexham's was the last anywhere)
+
+
+def test_the_forces_chosen_criteria_come_first(store: Store, navigator: Actor, admin: Actor) -> None:
+    """With nothing screened yet the forms come in the order of their codes (Cymru's first); once an administrator
+    chooses the force's criteria they come first, before any history; choosing none goes back to the history."""
+    case_id = _checkpoint_case(store, navigator)
+
+    def offered() -> list[str]:
+        return [i.code for i in screening_form(store, actor=navigator, case_id=case_id, event="screened").instruments]
+
+    assert offered() == ["checkpoint-cymru-eligibility", "checkpoint-eligibility"]
+    set_usual_instrument(store, actor=admin, pathway="checkpoint", event="screened", code="checkpoint-eligibility")
+    assert offered() == ["checkpoint-eligibility", "checkpoint-cymru-eligibility"]
+    assert usual_instruments(store) == {("checkpoint", "screened"): "checkpoint-eligibility"}
+    with pytest.raises(NotPermitted):
+        set_usual_instrument(store, actor=navigator, pathway="checkpoint", event="screened", code=None)
+    with pytest.raises(InvalidInput, match="not a screening instrument for this step"):
+        set_usual_instrument(store, actor=admin, pathway="checkpoint", event="screened", code="pgsi")
+    assert usual_instruments(store) == {("checkpoint", "screened"): "checkpoint-eligibility"}  # (nothing changed)
+    set_usual_instrument(store, actor=admin, pathway="checkpoint", event="screened", code=None)
+    assert usual_instruments(store) == {} and offered()[0] == "checkpoint-cymru-eligibility"
+    with store.unit_of_work() as uow:
+        details = uow.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "edit_settings")).all()
+    assert details == [
+        "screening_instrument:checkpoint:screened=checkpoint-eligibility",
+        None,  # the navigator's attempt, refused
+        "screening_instrument:checkpoint:screened=(last used)",
+    ]

@@ -21,6 +21,7 @@ from pytestqt.qtbot import QtBot
 from pathways.actors import Role
 from pathways.reference import ReferenceEntry, reference_list
 from pathways.services.accounts import SignInFailed, add_user, list_users, sign_in
+from pathways.services.settings import usual_instruments
 from ui.admin_dialogs import AddUserDialog, ReferenceEntryDialog
 from ui.admin_page import AdminPage
 from ui.context import AppContext
@@ -186,3 +187,19 @@ def _tab_chain(start: QWidget, length: int) -> list[QWidget]:
 def _text(control: QWidget) -> str:
     """A button's own text names it to a screen reader."""
     return control.text().replace("&", "") if isinstance(control, QAbstractButton) else ""
+
+
+def test_the_forces_screening_criteria_are_chosen_in_settings(qtbot: QtBot, admin_context: AppContext) -> None:
+    page = _page(qtbot, admin_context)
+    page.tabs.setCurrentWidget(page.settings)
+    combo = page.settings.criteria[("checkpoint", "screened")]
+    assert combo.currentData() is None and combo.accessibleName().startswith("Screening criteria: Checkpoint")
+    combo.setCurrentIndex(combo.findData("checkpoint-eligibility"))
+    qtbot.mouseClick(page.settings.save_button, Qt.MouseButton.LeftButton)
+    assert page.settings.error.text() == ""
+    assert "Checkpoint (deferred prosecution) screening opens on Checkpoint eligibility" in page.settings.status.text()
+    assert usual_instruments(admin_context.store) == {("checkpoint", "screened"): "checkpoint-eligibility"}
+    reopened = _page(qtbot, admin_context)
+    again = reopened.settings.criteria[("checkpoint", "screened")]
+    assert again.currentData() == "checkpoint-eligibility"  # read back from the database
+    assert again.itemData(0) is None and again.count() == 3  # "the form last used" can be chosen again
