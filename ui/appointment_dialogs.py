@@ -136,7 +136,7 @@ class MissedDialog(_CaseDialog):
         )
         self.recorded: EventRecorded | None = None
         due = appointment.deadline
-        self.when = _moment_edit(context.store.clock())
+        self.when = _moment_edit(min(due.due_at, context.store.clock()))  # the appointment's time, once it has come
         self.notes = QLineEdit()
         self.notes.setPlaceholderText("Optional, e.g. left after 10 minutes")
         self._add_row("&When it happened:", self.when)

@@ -32,6 +32,7 @@ from ui.appointment_model import (
     tasks_model,
 )
 from ui.context import AppContext
+from ui.formatting import show_moment
 from ui.operations import OperationRunner, Progress
 from ui.rows_model import RowsModel
 from ui.widgets import error_label
@@ -292,6 +293,12 @@ class AppointmentsPage(QWidget):
         store, actor, now = self._context.store, self._context.actor, self._context.store.clock()
         due, version = row.deadline, self.shown_version(row)
         if action == "attended":
+            if due.due_at > now:  # one key must not record an attendance that has not happened yet
+                self.error.setText(
+                    f"This {due.label.lower()} is at {show_moment(due.due_at)}: its time has not come yet. If "
+                    f"{row.person_name} came early, open the record (Enter) and add the attendance with its time."
+                )
+                return None
             self._saved(
                 dtoa.record_attendance(
                     store,
@@ -299,11 +306,11 @@ class AppointmentsPage(QWidget):
                     case_id=due.case_id,
                     kind=str(due.kind),
                     attended=True,
-                    occurred_at=now,
+                    occurred_at=due.due_at,  # at the time the notice gave (on the overdue list, perhaps weeks ago)
                     expected_version=version,
                 )
             )
-            return f"Attended: {row.person_name}, {due.label.lower()}."
+            return f"Attended: {row.person_name}, {due.label.lower()} ({show_moment(due.due_at)})."
         if action == "waive":
             self._saved(
                 dtoa.waive_follow_up(store, actor=actor, case_id=due.case_id, occurred_at=now, expected_version=version)

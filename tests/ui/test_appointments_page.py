@@ -196,14 +196,27 @@ def test_attended_key_records_and_row_leaves_today_and_overdue(
     _select(qtbot, page, TODAY, "CLARK")
     qtbot.keyClick(page.lists[TODAY].view, Qt.Key.Key_A)
     assert page.error.text() == ""
-    assert page.outcome.text() == "Attended: CLARK, Sam, initial assessment."
+    assert page.outcome.text() == "Attended: CLARK, Sam, initial assessment (29 Nov 2026 09:30)."
     qtbot.waitUntil(lambda: _people(page, TODAY) == ["BAKER"], timeout=5000)
     _wait_loaded(qtbot, page)
     assert _people(page, OVERDUE) == ["ADAMS"]
     assert page.lists[TODAY].view.currentIndex().row() == 0  # the next row, Baker's, is selected
     attended = _events(worker_context.store, day["CLARK"][1])[-1]
     assert (attended.name, attended.kind, attended.service) == ("assessment_attended", "initial", HAMPSHIRE)
+    assert attended.occurred_at == at(29, 9, 30)  # at the appointment's time, not when it was marked (12:00)
     assert page.status.text() == "1 appointment today."
+
+
+def test_attended_is_refused_before_the_appointments_time(
+    qtbot: QtBot, worker_context: AppContext, runner: OperationRunner, day: dict[str, tuple[int, int]]
+) -> None:
+    page = _page(qtbot, worker_context, runner)
+    _select(qtbot, page, TODAY, "BAKER")  # due at 15:00; the clock says 12:00
+    before = _events(worker_context.store, day["BAKER"][1])
+    qtbot.keyClick(page.lists[TODAY].view, Qt.Key.Key_A)
+    assert "its time has not come yet" in page.error.text() and "open the record (Enter)" in page.error.text()
+    assert page.outcome.text() == ""
+    assert [e.id for e in _events(worker_context.store, day["BAKER"][1])] == [e.id for e in before]
 
 
 def test_missed_confirms_time_then_tell_the_police_and_mark_done(
@@ -213,7 +226,7 @@ def test_missed_confirms_time_then_tell_the_police_and_mark_done(
     _select(qtbot, page, OVERDUE, "ADAMS")
 
     def missed(dialog: MissedDialog) -> None:
-        assert dialog.when.dateTime().toString("dd/MM/yyyy HH:mm") == "29/11/2026 12:00"  # now, by default
+        assert dialog.when.dateTime().toString("dd/MM/yyyy HH:mm") == "28/11/2026 10:00"  # the appointment's time
         dialog.when.setFocus()
         qtbot.keyClicks(dialog.notes, "did not arrive")
         qtbot.keyClick(dialog.notes, Qt.Key.Key_Return)  # Enter saves
@@ -226,7 +239,7 @@ def test_missed_confirms_time_then_tell_the_police_and_mark_done(
         "initial",
         "did not arrive",
     )
-    assert missed_event.occurred_at == at(29, 12)
+    assert missed_event.occurred_at == at(28, 10)
     qtbot.waitUntil(lambda: _people(page, TASKS) == ["ADAMS"], timeout=5000)
     _wait_loaded(qtbot, page)
     assert _people(page, OVERDUE) == ["CLARK"]
