@@ -37,7 +37,7 @@ from ui.operations import OperationRunner, Progress
 from ui.register_dialog import RegisterPersonDialog
 from ui.widgets import buddy_label
 
-RESULTS = (("positive", "&Positive"), ("negative", "&Negative"), ("refused", "&Refused"), ("no_sample", "No &sample"))
+RESULTS = (("positive", "&Positive"), ("negative", "N&egative"), ("refused", "&Refused"), ("no_sample", "No &sample"))
 
 
 def _moment_edit(moment: datetime, name: str) -> QDateTimeEdit:
@@ -71,14 +71,16 @@ class PersonChooser(QWidget):
         self.results = QListView()
         self.results.setModel(self.model)
         self.results.setAccessibleName("People found")
-        self.new_button = QPushButton("Register a &new person…")
+        self.found = QLabel()  # searching, how many found, or no one
+        self.new_button = QPushButton("&Register a new person…")
         self._timer = QTimer(self, singleShot=True, interval=150)
         layout = QVBoxLayout(self)
         layout.addWidget(buddy_label("&Find the person:", self.search))
         layout.addWidget(self.search)
         layout.addWidget(self.results)
+        layout.addWidget(self.found)
         layout.addWidget(self.new_button)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.search.textChanged.connect(self._typed)
         self._timer.timeout.connect(self._search)
         # Enter in the search box is the wizard's Next (its default button); a double-click picks too.
         self.results.doubleClicked.connect(lambda _i: self._choose_current())
@@ -88,24 +90,43 @@ class PersonChooser(QWidget):
         row = self.results.currentIndex().row()
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
+    def _typed(self, _text: str) -> None:
+        """The list found for what was typed before is no longer the answer: Enter must not pick from it."""
+        self._ids = []
+        self.model.setStringList([])
+        self.found.setText("Searching…" if self.search.text().strip() else "")
+        self._page_changed()
+        self._timer.start()
+
     def _search(self) -> None:
         store, actor, text = self._context.store, self._context.actor, self.search.text()
+        if not text.strip():
+            return
 
-        def work(_progress: Progress) -> tuple[list[int], list[str]]:
+        def work(_progress: Progress) -> tuple[str, list[int], list[str]]:
             found = find_people(store, actor=actor, text=text, rows=50, limit=50)
             ids, rows = found.ids, found.rows
-            return ids, [
-                f"{rows[i].name} · born {show_date(rows[i].date_of_birth)} · PNC {rows[i].pnc_id or 'none'}"
-                for i in ids
-            ]
+            return (
+                text,
+                ids,
+                [
+                    f"{rows[i].name} · born {show_date(rows[i].date_of_birth)} · PNC {rows[i].pnc_id or 'none'}"
+                    for i in ids
+                ],
+            )
 
         self._runner.start("arrest-person", work, finished=self._show)
 
-    def _show(self, found: tuple[list[int], list[str]]) -> None:
-        self._ids, labels = found
+    def _show(self, found: tuple[str, list[int], list[str]]) -> None:
+        text, ids, labels = found
+        if text != self.search.text():
+            return  # an answer to what was typed before: the search for the text now shown follows
+        self._ids = ids
         self.model.setStringList(labels)
         if labels:
             self.results.setCurrentIndex(self.model.index(0))
+        many = "more than 50 people: type more of the name" if len(labels) >= 50 else f"{len(labels)} found"
+        self.found.setText(many if labels else "No one found: register a new person (Alt+R).")
         self._page_changed()
 
     def _page_changed(self) -> None:
@@ -138,6 +159,9 @@ class ArrestForm(QWidget):
         for entry in reference_list(context.store, "offences"):
             kind = "trigger offence" if entry.flag else "not a trigger offence"
             self.offence.addItem(f"{entry.label} — {kind}", (entry.code, entry.flag))
+        # Nothing chosen to begin with: the first of the list would be a guess, and Enter would record it.
+        self.offence.setCurrentIndex(-1)
+        self.offence.setPlaceholderText("Choose the offence: type its first letters")
         self.when = _moment_edit(context.store.clock(), "Time of arrest")
         self.site = reference_choices(context, "sites", context.actor.site)
         self.authority = QGroupBox("Inspector's authority (the offence is not a trigger offence)")
@@ -180,7 +204,7 @@ class ArrestForm(QWidget):
         return self._decision_text().startswith("eligible")
 
     def _decision_text(self) -> str:
-        if self._born is None:
+        if self._born is None or self.offence.currentIndex() < 0:
             return ""
         values = {
             "basis": self._basis(),
@@ -192,7 +216,12 @@ class ArrestForm(QWidget):
 
     def _update(self) -> None:
         self.authority.setEnabled(not self._is_trigger())
-        self.explanation.setText(f"Test on arrest: {self._decision_text()}")
+        decision = self._decision_text()
+        self.explanation.setText(
+            f"Test on arrest: {decision}"
+            if decision
+            else "Choose the offence: the law allows a test for a trigger offence, or with an inspector's authority."
+        )
 
     def record(self, person_id: int) -> EventRecorded:
         code = self.offence.currentData()[0] if self.offence.currentData() else self.offence.currentText()

@@ -68,6 +68,10 @@ class _ArrestStep(_Step):
         self.form = ArrestForm(wizard.context)
         self.body.addWidget(self.form)
         self.body.addWidget(self.error)
+        self.form.offence.currentIndexChanged.connect(lambda _i: self.completeChanged.emit())
+
+    def isComplete(self) -> bool:
+        return self.form.offence.currentIndex() >= 0
 
     def initializePage(self) -> None:
         if self.owner.person_id is not None:

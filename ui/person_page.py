@@ -153,7 +153,7 @@ class PersonPage(QWidget):
         buttons.addWidget(self.back_button)
         upper, lower = QWidget(), QWidget()
         up = QVBoxLayout(upper)
-        up.addWidget(buddy_label("&Cases:", self.cases))
+        up.addWidget(buddy_label("Ca&ses:", self.cases))
         up.addWidget(self.cases)
         down = QVBoxLayout(lower)
         down.addWidget(self.eligibility)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from db.models import Case, Event
 from tests.conftest import Clock
-from ui.arrest_wizard import ARREST, ASSESSMENTS, DONE, TEST, NewArrestWizard
+from ui.arrest_wizard import ARREST, ASSESSMENTS, DONE, PERSON, TEST, NewArrestWizard
 from ui.context import AppContext
 from ui.operations import OperationRunner
 
@@ -138,3 +138,43 @@ def test_the_assessments_offer_the_service_last_required_at_the_suite_and_never_
     assert elsewhere.service.currentIndex() == -1 and elsewhere.service.currentText() == ""
     assert line.placeholderText() == "Choose the treatment service"
     assert elsewhere.service.count() > 1  # (the whole list is there to choose from)
+
+
+def test_enter_never_picks_someone_from_an_earlier_search(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner
+) -> None:
+    wizard = _wizard(qtbot, navigator_context, runner)
+    chooser = wizard.person_step.chooser
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    chooser.search.setFocus()
+    qtbot.keyClicks(chooser.search, "hughes")
+    qtbot.waitUntil(lambda: chooser.model.rowCount() == 1, timeout=5000)
+    assert chooser.found.text() == "1 found" and next_button.isEnabled()
+    qtbot.keyClicks(chooser.search, " zzzz")  # the people found for "hughes" are no longer the answer
+    assert chooser.model.rowCount() == 0 and chooser.found.text() == "Searching…" and not next_button.isEnabled()
+    qtbot.keyClick(chooser.search, Qt.Key.Key_Return)
+    assert wizard.currentId() == PERSON  # Enter picked no one
+    qtbot.waitUntil(lambda: chooser.found.text().startswith("No one found"), timeout=5000)
+    assert "Alt+R" in chooser.found.text() and chooser.new_button.text() == "&Register a new person…"
+    chooser._show(("hughes", [1], ["HUGHES, Daniel"]))  # a search for what was typed before, answering late
+    assert chooser.model.rowCount() == 0 and not next_button.isEnabled()
+
+
+def test_the_offence_is_chosen_never_assumed(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner
+) -> None:
+    wizard = _wizard(qtbot, navigator_context, runner)
+    chooser = wizard.person_step.chooser
+    chooser.search.setFocus()
+    qtbot.keyClicks(chooser.search, "hughes")
+    qtbot.waitUntil(lambda: chooser.model.rowCount() == 1, timeout=5000)
+    qtbot.keyClick(chooser.search, Qt.Key.Key_Return)
+    assert wizard.currentId() == ARREST
+    arrest = wizard.currentPage().form  # type: ignore[attr-defined]
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    assert arrest.offence.currentIndex() == -1 and arrest.offence.currentText() == ""
+    assert arrest.explanation.text().startswith("Choose the offence") and not next_button.isEnabled()
+    _enter(qtbot, wizard)
+    assert wizard.currentId() == ARREST and wizard.case_id is None  # nothing recorded
+    qtbot.keyClicks(arrest.offence, "Common")
+    assert arrest.offence.currentText().startswith("Common assault") and next_button.isEnabled()
