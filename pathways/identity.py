@@ -112,7 +112,7 @@ def check_date_of_birth(value: date, today: date) -> date:
 def check_name(value: str, what: str) -> str:
     text = " ".join(value.split())
     if not text:
-        raise InvalidInput(f"The {what} is missing.")
+        raise InvalidInput(f"The {what} {'are' if what.endswith('s') else 'is'} missing.")  # (the forenames are)
     if len(text) > 200:
         raise InvalidInput(f"The {what} is longer than 200 characters.")
     if any(unicodedata.category(ch) == "Cc" for ch in text):

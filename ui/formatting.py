@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, QTime
@@ -18,6 +19,23 @@ def show_moment(moment: datetime | None) -> str:
         return ""
     local = moment.astimezone(LONDON)
     return f"{local.day} {local:%b %Y %H:%M}"
+
+
+_TYPED_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$|^(\d{2})(\d{2})(\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def typed_date(text: str) -> date:
+    """A date as typed: 14/06/1991 (or with dots or dashes), 14061991, or 1991-06-14. A date that does not exist
+    (31/02/1990) is refused, never moved to a nearby one; ValueError says what is wrong in the user's words."""
+    match = _TYPED_DATE.match(text.strip())
+    if not match:
+        raise ValueError(f"“{text.strip()}” is not a date: write it as dd/mm/yyyy, e.g. 14/06/1991.")
+    parts = [p for p in match.groups() if p is not None]
+    day, month, year = (parts[2], parts[1], parts[0]) if len(parts[0]) == 4 else parts
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(f"{text.strip()} is not a real date (there is no such day).") from None
 
 
 def to_qdate(day: date) -> QDate:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -28,7 +26,7 @@ from pathways.services.people import duplicates_elsewhere, possible_duplicates, 
 from pathways.services.results import PersonView
 from ui.context import AppContext
 from ui.drafts import DraftFile, DraftKeeper, FieldWidget, read_fields, write_fields
-from ui.formatting import from_qdate, show_date
+from ui.formatting import show_date, typed_date
 from ui.widgets import error_label
 
 
@@ -44,12 +42,13 @@ class RegisterPersonDialog(QDialog):
         words = typed.split()
         self.surname = QLineEdit(words[0].capitalize() if words else "")
         self.forenames = QLineEdit(" ".join(w.capitalize() for w in words[1:]))
-        self.born = QDateEdit(QDate(1990, 1, 1))
-        self.born.setDisplayFormat("dd/MM/yyyy")
-        self.born.setMaximumDate(QDate.currentDate())
+        self.born = QLineEdit()  # typed, and empty to begin with: a believable default would be saved unchecked
+        self.born.setPlaceholderText("dd/mm/yyyy")
         self.sex = QComboBox()
         for code, label in SEXES.items():
             self.sex.addItem(label, code)
+        self.sex.setCurrentIndex(-1)  # asked, never assumed
+        self.sex.setPlaceholderText("Choose")
         self.ethnicity = QComboBox()
         for code in reversed(ETHNICITY_CODES):  # "Not known" first: ask, never guess
             self.ethnicity.addItem(f"{ETHNICITY_LABELS[code]} ({code})", code)
@@ -114,8 +113,23 @@ class RegisterPersonDialog(QDialog):
             "postcode": self.postcode,
         }
 
-    def _born(self) -> date:
-        return from_qdate(self.born.date())
+    def _problems(self) -> tuple[list[str], date | None]:
+        """Every problem of the required details at once (the service checks the rest), and the date of birth."""
+        problems = [
+            f"The {what} is needed." for what, field in (("surname", self.surname),) if not field.text().strip()
+        ]
+        problems += ["The forenames are needed."] if not self.forenames.text().strip() else []
+        born: date | None = None
+        if not self.born.text().strip():
+            problems.append("The date of birth is needed.")
+        else:
+            try:
+                born = typed_date(self.born.text())
+            except ValueError as exc:
+                problems.append(f"The date of birth: {exc}")
+        if self.sex.currentIndex() < 0:
+            problems.append("Choose the person's sex (Not known is one of the choices).")
+        return problems, born
 
     def _show_duplicates(self, found: list[PersonView], elsewhere: int) -> None:
         who, are = ("Someone", "is") if elsewhere == 1 else (f"{elsewhere} people", "are")
@@ -151,10 +165,14 @@ class RegisterPersonDialog(QDialog):
 
     def _save(self) -> None:
         store, actor = self._context.store, self._context.actor
+        problems, born = self._problems()
+        self.error.setText("\n".join(problems))
+        if problems or born is None:
+            return
         try:
             if not self._checked_duplicates:
                 self._checked_duplicates = True
-                surname, forenames, born = self.surname.text(), self.forenames.text(), self._born()
+                surname, forenames = self.surname.text(), self.forenames.text()
                 found = possible_duplicates(
                     store, actor=actor, surname=surname, forenames=forenames, date_of_birth=born
                 )
@@ -169,7 +187,7 @@ class RegisterPersonDialog(QDialog):
                 actor=actor,
                 surname=self.surname.text(),
                 forenames=self.forenames.text(),
-                date_of_birth=self._born(),
+                date_of_birth=born,
                 sex=str(self.sex.currentData()),
                 ethnicity=str(self.ethnicity.currentData()),
                 pnc_id=self.pnc.text(),

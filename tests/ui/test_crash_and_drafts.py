@@ -163,6 +163,8 @@ def test_the_register_dialog_saves_a_draft_as_you_type_and_offers_it_back(
     first.show()
     qtbot.keyClicks(first.surname, "Quill")
     qtbot.keyClicks(first.forenames, "Ada")
+    qtbot.keyClicks(first.born, "02/03/1990")
+    first.sex.setCurrentIndex(first.sex.findData("F"))
     qtbot.keyClicks(first.nhs, NHS_NUMBER)
     draft = first.draft.file.path
     qtbot.waitUntil(draft.exists, timeout=SAVE_DELAY_MS * 5)  # a moment after typing, without any crash
@@ -173,6 +175,7 @@ def test_the_register_dialog_saves_a_draft_as_you_type_and_offers_it_back(
     second.show()
     assert _answer(qtbot, second, restore=True) == "You have an unsaved new person's details from 14:32. Restore it?"
     assert (second.surname.text(), second.forenames.text(), second.nhs.text()) == ("Quill", "Ada", NHS_NUMBER)
+    assert (second.born.text(), second.sex.currentData()) == ("02/03/1990", "F")
     second.buttons.accepted.emit()  # Save: no one similar is held, so the person is registered
     qtbot.waitUntil(lambda: second.chosen_id is not None, timeout=5000)
     assert not draft.exists()  # saved, so the draft has gone

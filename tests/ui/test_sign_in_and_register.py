@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -72,7 +73,8 @@ def test_registering_shows_possible_duplicates_and_can_use_one(qtbot: QtBot, nav
     dialog = RegisterPersonDialog(navigator_context, "hughs danny")
     qtbot.addWidget(dialog)
     assert (dialog.surname.text(), dialog.forenames.text()) == ("Hughs", "Danny")
-    dialog.born.setDate(dialog.born.date().fromString("14/06/1991", "dd/MM/yyyy"))
+    dialog.born.setText("14/06/1991")
+    dialog.sex.setCurrentIndex(dialog.sex.findData("M"))
     dialog._save()
     assert dialog.duplicates.isVisible() or dialog.duplicates.count() == 1
     assert dialog.duplicates.item(0).text().startswith("HUGHES, Daniel · born 14 Jun 1991")
@@ -86,7 +88,8 @@ def test_registering_shows_possible_duplicates_and_can_use_one(qtbot: QtBot, nav
 def test_registering_a_new_person_after_seeing_duplicates(qtbot: QtBot, navigator_context: AppContext) -> None:
     dialog = RegisterPersonDialog(navigator_context, "hughs danny")
     qtbot.addWidget(dialog)
-    dialog.born.setDate(dialog.born.date().fromString("14/06/1991", "dd/MM/yyyy"))
+    dialog.born.setText("14/06/1991")
+    dialog.sex.setCurrentIndex(dialog.sex.findData("M"))
     qtbot.keyClicks(dialog.nhs, "943 476 5918")  # wrong check digit
     dialog._save()
     dialog._save()  # seen the duplicates; register anyway
@@ -107,7 +110,8 @@ def test_a_similar_person_held_elsewhere_is_mentioned_but_not_shown(
     never who, and may still register a new person."""
     dialog = RegisterPersonDialog(navigator_context, "mensa kofi")
     qtbot.addWidget(dialog)
-    dialog.born.setDate(dialog.born.date().fromString("09/11/1978", "dd/MM/yyyy"))
+    dialog.born.setText("09/11/1978")
+    dialog.sex.setCurrentIndex(dialog.sex.findData("M"))
     dialog._save()
     note = dialog.duplicates_note.text()
     assert note.startswith("Someone with the same date of birth and a similar name is held by another site or service")
@@ -116,3 +120,30 @@ def test_a_similar_person_held_elsewhere_is_mentioned_but_not_shown(
     with navigator_context.store.unit_of_work() as uow:
         person = uow.session.get(Person, dialog.chosen_id)
         assert person is not None and (person.surname, person.created_by) == ("Mensa", navigator_context.actor.username)
+
+
+def test_registering_asks_for_what_it_must_not_guess(qtbot: QtBot, navigator_context: AppContext) -> None:
+    """No date of birth or sex is filled in for the user; every missing detail is listed at once; an impossible
+    date is refused, never moved to a nearby day; nothing is saved until all is right."""
+    dialog = RegisterPersonDialog(navigator_context)
+    qtbot.addWidget(dialog)
+    assert dialog.born.text() == "" and dialog.sex.currentIndex() == -1
+    dialog._save()
+    assert dialog.error.text().splitlines() == [
+        "The surname is needed.",
+        "The forenames are needed.",
+        "The date of birth is needed.",
+        "Choose the person's sex (Not known is one of the choices).",
+    ]
+    qtbot.keyClicks(dialog.surname, "Quill")
+    qtbot.keyClicks(dialog.forenames, "Ada")
+    qtbot.keyClicks(dialog.born, "31021990")
+    dialog.sex.setCurrentIndex(dialog.sex.findData("U"))
+    dialog._save()
+    assert dialog.error.text() == "The date of birth: 31021990 is not a real date (there is no such day)."
+    dialog.born.setText("1990-02-28")
+    dialog._save()
+    assert dialog.error.text() == "" and dialog.chosen_id is not None
+    with navigator_context.store.unit_of_work() as uow:
+        person = uow.session.get(Person, dialog.chosen_id)
+        assert person is not None and (person.date_of_birth, person.sex) == (date(1990, 2, 28), "U")
