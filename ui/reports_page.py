@@ -34,7 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from pathways.clock import local_date
+from pathways.definitions import PathwayDefinition
 from pathways.errors import InvalidInput
+from pathways.reference import reference_list
+from reports.breakdowns import value_label
 from reports.cohort import CohortAnswer, CohortQuestion, cohort_figures
 from reports.cohort_pdf import FUNNELS, FunnelStep, cohort_pdf_bytes, label_for, write_cohort_pdf
 from reports.figures import FigureValue
@@ -83,14 +86,18 @@ class FigureRow:
     meaning: str
 
 
-def figure_rows(answer: CohortAnswer) -> list[FigureRow]:
-    """One row per figure, in the definition's order; a figure counted per value gives a row per value."""
+def figure_rows(answer: CohortAnswer, definition: PathwayDefinition) -> list[FigureRow]:
+    """One row per figure, in the definition's order; a figure counted per value gives a row per value (named in
+    words: 'Needs: Mental health', not the code)."""
     funnel = FUNNELS.get(answer.question.pathway, ())
     rows: list[FigureRow] = []
     for key, value in answer.figures.items():
         label, meaning = figure_label(key, funnel), answer.meanings.get(key, "")
         if isinstance(value, dict):
-            rows.extend(FigureRow(f"{label}: {name}", value_text(n), meaning) for name, n in value.items())
+            rows.extend(
+                FigureRow(f"{label}: {value_label(definition, name)}", value_text(n), meaning)
+                for name, n in value.items()
+            )
             if not value:
                 rows.append(FigureRow(label, DASH, meaning))
         else:
@@ -157,8 +164,9 @@ class ReportsPage(QWidget):
         start, end = last_full_month(local_date(self._context.store.clock()))
         self.start, self.end = date_edit(start), date_edit(end)
         self.site = QComboBox()
-        self.site.setEditable(True)
+        self.site.setEditable(True)  # (a site no longer on the list can still be typed: older cases keep theirs)
         self.site.addItem(ALL_SITES)
+        self.site.addItems([entry.label for entry in reference_list(self._context.store, "sites")])
         self.site.setMinimumContentsLength(24)
         self.publication = QCheckBox("For p&ublication")
         self.publication.setToolTip('Leave unticked to mark every page of the PDF "Not for publication".')
@@ -234,6 +242,21 @@ class ReportsPage(QWidget):
         self.save_button.clicked.connect(self.save_pdf)
         self.csv_button.clicked.connect(self.export_csv)
         self._context.changed.connect(self._on_changed)
+        self.pathway.currentIndexChanged.connect(self._question_changed)
+        self.site.currentTextChanged.connect(self._question_changed)
+        for edit in (self.start, self.end):
+            edit.dateChanged.connect(self._question_changed)
+
+    def _question_changed(self) -> None:
+        """The figures shown no longer answer the question asked: they go, so none is saved under other words."""
+        if self.answer is None:
+            return
+        self.answer = None
+        self._answers += 1
+        self.model.set_rows([])
+        self.caption.setText("")
+        self.preview_pane.setCurrentWidget(self.preview_pane.hint)
+        self._set_busy(None, "The question has changed: Count again.")
 
     # The question and the count
 
@@ -271,12 +294,17 @@ class ReportsPage(QWidget):
     def _show_answer(self, answer: Any) -> None:
         self.answer = answer
         self._answers += 1
-        self.model.set_rows(figure_rows(answer))
+        self.model.set_rows(figure_rows(answer, self._context.store.definition(answer.question.pathway)))
         self.table.resizeRowsToContents()
         q = answer.question
         where = q.site or "all sites"
         self.caption.setText(f"{answer.pathway_name}, {show_date(q.start)} to {show_date(q.end)}, {where}")
-        self._set_busy(None, f"{len(self.model.rows)} figures counted.")
+        done = f"{len(self.model.rows)} figures counted."
+        counted = any(v for v in answer.figures.values() if isinstance(v, dict) or type(v) is int)
+        if q.site and not counted:  # a site typed wrongly counts nothing, without an error
+            known = self.site.findText(q.site, Qt.MatchFlag.MatchFixedString) >= 0
+            done += f" No case in this period at “{q.site}”" + ("." if known else ": is the site's name right?")
+        self._set_busy(None, done)
         self.preview_pane.setCurrentWidget(self.preview_pane.hint)
 
     # The PDF

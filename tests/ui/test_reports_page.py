@@ -98,7 +98,7 @@ def test_counts_by_value_are_flattened(qtbot: QtBot, manager_context: AppContext
     page = _page(qtbot, manager_context, runner)
     _ask(qtbot, page, "checkpoint", "01012023", "31122023")
     shown = _count(qtbot, page)
-    assert shown["Needs: drugs"] == "1" and shown["Needs: housing"] == "1"
+    assert shown["Needs: Drugs"] == "1" and shown["Needs: Housing"] == "1"  # in words, not codes
     assert shown["Completed (%)"] == "100.0%"
 
 
@@ -196,3 +196,35 @@ def test_keyboard_order_and_labels(qtbot: QtBot, manager_context: AppContext, ru
     assert _has_focus(page, page.end)
     qtbot.keyClick(page, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
     assert _has_focus(page, page.site)
+
+
+def test_changing_the_question_takes_the_old_figures_away(
+    qtbot: QtBot, manager_context: AppContext, runner: OperationRunner
+) -> None:
+    """Figures counted for one question are never shown, saved or printed under another's words."""
+    page = _page(qtbot, manager_context, runner)
+    _ask(qtbot, page, "checkpoint", "01012023", "31122023")
+    _count(qtbot, page)
+    assert page.save_button.isEnabled()
+    page.pathway.setCurrentIndex(page.pathway.findData("dtoa"))
+    assert page.model.rowCount() == 0 and page.answer is None and page.caption.text() == ""
+    assert not page.save_button.isEnabled() and not page.csv_button.isEnabled() and not page.print_button.isEnabled()
+    assert page.status.text() == "The question has changed: Count again."
+    _count(qtbot, page)
+    _type_date(qtbot, page.end, "30062023")
+    assert page.model.rowCount() == 0 and not page.preview_button.isEnabled()
+
+
+def test_the_sites_are_offered_and_a_mistyped_one_is_questioned(
+    qtbot: QtBot, manager_context: AppContext, runner: OperationRunner
+) -> None:
+    page = _page(qtbot, manager_context, runner)
+    sites = [page.site.itemText(i) for i in range(page.site.count())]
+    assert sites[0] == "All sites" and "Basingstoke" in sites
+    _ask(qtbot, page, "dtoa", "01032023", "31032023")
+    page.site.setCurrentText("Basingstok")
+    _count(qtbot, page)
+    assert page.status.text().endswith("No case in this period at “Basingstok”: is the site's name right?")
+    page.site.setCurrentText("Basingstoke")
+    shown = _count(qtbot, page)
+    assert shown["Cases"] == "3" and "No case" not in page.status.text()
