@@ -227,6 +227,32 @@ class MainWindow(QMainWindow):
         self.find_page.search_again()
         self.context.notify("case", "tasks", "users", "reference")
 
+    def _may_close(self) -> bool:
+        """Marks typed on a group register but not saved are not kept as a draft: closing asks first."""
+        page = self._built.get("programmes")
+        if page is None:
+            return True
+        from ui.programmes_page import ProgrammesPage  # (loaded already: the page was built)
+
+        unsaved = page.unsaved_registers() if isinstance(page, ProgrammesPage) else []
+        if not unsaved:
+            return True
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Pathways: marks not saved",
+            "Marks on the group register are not saved:\n" + "\n".join(f"• {line}" for line in unsaved),
+            parent=self,
+        )
+        box.setInformativeText("Close without saving them? Go back to save them with Ctrl+S on each register.")
+        discard = box.addButton("Close &without saving", QMessageBox.ButtonRole.DestructiveRole)
+        back = box.addButton("&Go back", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(back)
+        box.exec()
+        if box.clickedButton() is discard:
+            return True
+        self._show(page)
+        return False
+
     def _about(self) -> None:
         QMessageBox.about(
             self,
@@ -235,6 +261,9 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
         for slot in self._slots:
             self.runner.cancel(slot)
         self.runner.wait(5000)

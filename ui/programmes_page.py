@@ -93,6 +93,20 @@ class ProgrammesPage(QWidget):
         self.setFocusProxy(self.register)  # the page opens with the keyboard in the register
 
     # --- building -------------------------------------------------------------------------------------------
+    def unsaved_registers(self) -> list[str]:
+        """Each register with marks typed but not saved, in words ("session 4 of FREE-2026: 3 marks")."""
+        codes = {}
+        for row in range(self.programmes.rowCount()):
+            programme = self.programmes.row_at(row)
+            if programme is not None:
+                codes[programme.id] = programme.code
+        return [
+            f"session {number} of {codes.get(programme_id, 'a programme')}: {len(marks)} "
+            + ("mark" if len(marks) == 1 else "marks")
+            for (programme_id, number), marks in sorted(self.pending.items())
+            if marks
+        ]
+
     def _programme_table(self) -> QTableView:
         table = QTableView()
         table.setModel(self.programmes)

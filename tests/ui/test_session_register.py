@@ -8,8 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -234,3 +234,40 @@ def test_the_window_offers_the_page_to_those_who_may_use_it(
     _wait_loaded(qtbot, page)
     assert _unnamed(page) == []
     assert page.model.rowCount() == 3
+
+
+def test_closing_with_marks_not_saved_asks_first(
+    qtbot: QtBot, worker_context: AppContext, group: tuple[ProgrammeView, dict[str, int]]
+) -> None:
+    _programme, cases = group
+    window = MainWindow(worker_context, "test database")
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    page = window.pages.currentWidget()
+    assert isinstance(page, ProgrammesPage)
+    _wait_loaded(qtbot, page)
+    page.register.setFocus()
+    page.register.selectRow(0)
+    for key in (Qt.Key.Key_P, Qt.Key.Key_A):
+        qtbot.keyClick(page.register, key)
+    assert page.unsaved_registers() == ["session 4 of FREE-2026: 2 marks"]
+    asked: list[str] = []
+
+    def answer(button_text: str) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, lambda: answer(button_text))
+            return
+        asked.append(box.text())
+        next(b for b in box.buttons() if b.text().replace("&", "") == button_text).click()
+
+    QTimer.singleShot(0, lambda: answer("Go back"))
+    assert not window.close()  # gone back: the window stays, on the register, with the marks
+    assert "session 4 of FREE-2026: 2 marks" in asked[0] and window.isVisible()
+    assert window.pages.currentWidget() is page and page.unsaved_registers()
+    QTimer.singleShot(0, lambda: answer("Close without saving"))
+    assert window.close() and len(asked) == 2
+    assert _marks(worker_context.store, cases) == {"Adams": [], "Baker": [], "Clark": []}  # nothing was saved
