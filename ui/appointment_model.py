@@ -37,6 +37,7 @@ TASK_COLUMNS: list[Column[TaskView]] = [
     Column("Case", lambda t: t.case_ref),
     Column("What to do", lambda t: t.label),
     Column("Service", lambda t: t.service),
+    Column("When it happened", lambda t: show_moment(t.happened_at)),  # what the police are told of
 ]
 TASK_SERVICE_COLUMN = 4
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from db.models import Case, Person, Task
+from db.models import Case, Event, Person, Task
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.errors import InvalidInput, NotFound
@@ -28,15 +28,17 @@ class TaskView:
     service: str | None
     created_at: datetime
     done_at: datetime | None
+    happened_at: datetime | None = None  # when the event that raised it happened (the missed assessment's time)
 
 
 def open_tasks(store: Store, *, actor: Actor, service: str | None = None) -> list[TaskView]:
     """Tasks not yet done on cases in the actor's scope, oldest first; for one service when given."""
     authorise(store.session_factory, actor, "view_worklist", store.clock)
     query = (
-        select(Task, Case.case_ref, Case.person_id, Person.surname, Person.forenames)
+        select(Task, Case.case_ref, Case.person_id, Person.surname, Person.forenames, Event.occurred_at)
         .join(Case, Case.id == Task.case_id)
         .join(Person, Person.id == Case.person_id)
+        .join(Event, Event.id == Task.event_id)
         .where(Task.done_at.is_(None), visible_cases(actor))
         .order_by(Task.created_at, Task.id)
     )
@@ -54,8 +56,9 @@ def open_tasks(store: Store, *, actor: Actor, service: str | None = None) -> lis
                 t.service,
                 t.created_at,
                 t.done_at,
+                happened,
             )
-            for t, ref, pid, surname, forenames in uow.session.execute(query)
+            for t, ref, pid, surname, forenames, happened in uow.session.execute(query)
         ]
 
 

@@ -244,6 +244,7 @@ def test_missed_confirms_time_then_tell_the_police_and_mark_done(
     _wait_loaded(qtbot, page)
     assert _people(page, OVERDUE) == ["CLARK"]
     assert _column(page, TASKS, 3) == ["Tell the police: the initial assessment was missed"]
+    assert _column(page, TASKS, 5) == ["28 Nov 2026 10:00"]  # when it was missed, which the police are told
     page.show_list(TASKS)
 
     def done(dialog: MarkDoneDialog) -> None:
