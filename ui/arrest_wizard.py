@@ -9,7 +9,7 @@ lose it either: the wizard offers it back when it next opens.
 from __future__ import annotations
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizard, QWizardPage
+from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWizard, QWizardPage
 
 from pathways.errors import PathwaysError
 from pathways.services.dtoa import record_test, require_assessment
@@ -215,3 +215,22 @@ class NewArrestWizard(QWizard):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.draft.form_shown()  # offers back what a crash left unsaved, the first time
+
+    def reject(self) -> None:
+        """Closing part-way: the steps already recorded stay recorded, and the navigator is told so first."""
+        if self.case_id is None or self.currentId() == DONE:
+            super().reject()
+            return
+        step = {TEST: "The drug test", ASSESSMENTS: "The required assessments"}.get(self.currentId(), "The next step")
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "New arrest",
+            f"The arrest is recorded as case {self.case_ref}. {step} is not recorded yet: it can be added later on "
+            "the person's record (Add event).",
+            parent=self,
+        )
+        close = box.addButton("&Close the wizard", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("&Go back", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        if box.clickedButton() is close:
+            super().reject()

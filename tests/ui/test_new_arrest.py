@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pypdf import PdfReader
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -178,3 +178,37 @@ def test_the_offence_is_chosen_never_assumed(
     assert wizard.currentId() == ARREST and wizard.case_id is None  # nothing recorded
     qtbot.keyClicks(arrest.offence, "Common")
     assert arrest.offence.currentText().startswith("Common assault") and next_button.isEnabled()
+
+
+def test_closing_part_way_says_what_is_recorded(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner
+) -> None:
+    wizard = _wizard(qtbot, navigator_context, runner)
+    chooser = wizard.person_step.chooser
+    chooser.search.setFocus()
+    qtbot.keyClicks(chooser.search, "hughes")
+    qtbot.waitUntil(lambda: chooser.model.rowCount() == 1, timeout=5000)
+    qtbot.keyClick(chooser.search, Qt.Key.Key_Return)
+    qtbot.keyClicks(wizard.currentPage().form.offence, "Burglary")  # type: ignore[attr-defined]
+    _enter(qtbot, wizard)
+    assert wizard.currentId() == TEST and wizard.case_id is not None
+    said: list[str] = []
+
+    def answer(button_text: str) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, lambda: answer(button_text))
+            return
+        said.append(box.text())
+        next(b for b in box.buttons() if b.text().replace("&", "") == button_text).click()
+
+    QTimer.singleShot(0, lambda: answer("Go back"))
+    wizard.reject()
+    assert wizard.isVisible() and wizard.currentId() == TEST
+    assert said[0].startswith(f"The arrest is recorded as case {wizard.case_ref}. The drug test is not recorded yet")
+    QTimer.singleShot(0, lambda: answer("Close the wizard"))
+    wizard.reject()
+    assert not wizard.isVisible()
+    with navigator_context.store.unit_of_work() as uow:
+        names = [e.name for e in uow.session.scalars(select(Event).where(Event.case_id == wizard.case_id))]
+    assert names == ["arrest"]  # the arrest stays recorded; nothing else was
