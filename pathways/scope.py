@@ -32,7 +32,10 @@ from pathways.errors import NotPermitted
 
 OUT_OF_SCOPE = "out of scope"
 CASE_REFUSED = "This case belongs to another site or service, so it is not shown to you."
-PERSON_REFUSED = "This person's cases belong to another site or service, so they are not shown to you."
+PERSON_REFUSED = (
+    "This person's record is held by another site or service, so it is not shown to you. If you need it, ask them "
+    "to share the case with you."
+)
 HIDDEN_NOTE = "(not shown: you may not read free-text notes)"
 
 # The free-text columns a manager reads only when granted "may read notes".

@@ -223,6 +223,7 @@ class PersonPage(QWidget):
         for entry in case.timeline:
             self.timeline_model.appendRow(_timeline_row(entry))
         self.timeline.resizeRowsToContents()
+        self.timeline.scrollToBottom()  # oldest first, as it happened; a long timeline opens on its latest events
 
     def _details_resized(self, column: int, _old: int, _new: int) -> None:
         """The rows are as tall as their details wrap: again once the details' column is wider or narrower (after

@@ -291,6 +291,12 @@ TABLE: dict[str, Spec] = {
     "audit_upkeep.restart_audit_chain": Spec(
         lambda w, a: audit_upkeep.restart_audit_chain(w.store, actor=a), ("restart_audit_chain",)
     ),
+    "settings.set_usual_instrument": Spec(
+        lambda w, a: settings.set_usual_instrument(
+            w.store, actor=a, pathway="checkpoint", event="screened", code="no-such-instrument"
+        ),
+        ("edit_settings",),
+    ),
     "settings.set_idle_lock_minutes": Spec(
         lambda w, a: settings.set_idle_lock_minutes(w.store, actor=a, minutes=0), ("edit_settings",)
     ),
@@ -639,6 +645,7 @@ NOT_ACTED = {
     "accounts.create_first_administrator",  # refused once anyone can sign in
     "accounts.sign_in",
     "settings.idle_lock_minutes",
+    "settings.usual_instruments",  # the force's chosen screening criteria: nothing about a person
     "contracts.contract_end",
     "people.checked_details",
     "programmes.authorise_reader",  # a helper: the role check of the programme readers
