@@ -62,7 +62,7 @@ def records(store: Store, admin: Actor, manager: Actor) -> dict[str, Any]:
     report = import_rows(store, actor=admin, dataset=Dataset.of_records(PEOPLE, EVENTS))
     assert report.written, [p.describe() for p in report.errors]
     with store.unit_of_work() as uow:
-        ids = {ref: person_id for ref, person_id in uow.session.execute(select(Person.person_ref, Person.id))}
+        ids = {str(ref): person_id for ref, person_id in uow.session.execute(select(Person.person_ref, Person.id))}
     return {ref: person_record(store, actor=manager, person_id=person_id) for ref, person_id in ids.items()}
 
 
