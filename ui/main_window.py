@@ -59,8 +59,13 @@ class MainWindow(QMainWindow):
         if context.demo:
             self.statusBar().showMessage("Demo database: every person in it is synthetic.")
         self.resize(1200, 780)
+        self._asks_before_closing = True
         self.idle_lock = IdleLock(
-            self, context, idle_lock_minutes(context.store), reload=self.reload_after_lock, on_sign_out=self.sign_out
+            self,
+            context,
+            idle_lock_minutes(context.store),
+            reload=self.reload_after_lock,
+            on_sign_out=self.signed_out_at_lock,
         )
         self.show_find()
 
@@ -214,6 +219,12 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.chosen_id is not None:
             self.open_person(dialog.chosen_id)
 
+    def signed_out_at_lock(self) -> None:
+        """Signed out at the idle lock, by whoever is at the computer, without the password: nothing is asked (the
+        answer could leave the window open, unlocked, as its user), and marks not saved are not kept."""
+        self._asks_before_closing = False
+        self.sign_out()
+
     def sign_out(self) -> None:
         if self._on_sign_out is not None:
             self._on_sign_out()
@@ -230,7 +241,7 @@ class MainWindow(QMainWindow):
     def _may_close(self) -> bool:
         """Marks typed on a group register but not saved are not kept as a draft: closing asks first."""
         page = self._built.get("programmes")
-        if page is None:
+        if page is None or not self._asks_before_closing:
             return True
         from ui.programmes_page import ProgrammesPage  # (loaded already: the page was built)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from pathways.actors import Actor, Role, command_line_actor
@@ -15,6 +15,7 @@ from pathways.store import Store
 from ui.context import AppContext
 from ui.idle_lock import Cover, LockDialog
 from ui.main_window import MainWindow
+from ui.programmes_page import ProgrammesPage
 from ui.register_dialog import RegisterPersonDialog
 
 PASSWORD = "kettle-harbour-lantern-42"
@@ -47,7 +48,7 @@ def _window(qtbot: QtBot, context: AppContext, clock: FakeClock) -> MainWindow:
     qtbot.addWidget(window)
     window.idle_lock.watch.stop()
     window.idle_lock = type(window.idle_lock)(
-        window, context, 15, reload=window.reload_after_lock, on_sign_out=window.sign_out, clock=clock
+        window, context, 15, reload=window.reload_after_lock, on_sign_out=window.signed_out_at_lock, clock=clock
     )
     window.show()
     return window
@@ -110,6 +111,34 @@ def test_signing_out_from_the_lock_closes_the_window(qtbot: QtBot, signed_in: Ap
     assert lock is not None
     qtbot.mouseClick(lock.sign_out_button, Qt.MouseButton.LeftButton)
     assert not window.isVisible()
+
+
+def test_signing_out_from_the_lock_never_asks_and_never_unlocks(qtbot: QtBot, worker_context: AppContext) -> None:
+    """Marks not saved on a group register make closing ask, but not at the lock: whoever is at the computer may
+    sign out without the password, and no answer may leave the window open and unlocked as its user."""
+    clock = FakeClock()
+    window = _window(qtbot, worker_context, clock)
+    page = window.page("programmes")
+    assert isinstance(page, ProgrammesPage)
+    page.pending[(1, 4)] = {7: "present"}  # a mark typed on a register, not saved
+    assert page.unsaved_registers()
+    clock.now += 15 * 60
+    window.idle_lock.watch.check()
+    lock = window.idle_lock.dialog
+    assert lock is not None
+    asked: list[str] = []
+
+    def refuse_any_question() -> None:  # (were the question asked, this answers it, so the test fails, not hangs)
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            asked.append(box.text())
+            box.reject()
+        elif window.isVisible():
+            QTimer.singleShot(10, refuse_any_question)
+
+    QTimer.singleShot(0, refuse_any_question)
+    qtbot.mouseClick(lock.sign_out_button, Qt.MouseButton.LeftButton)
+    assert asked == [] and not window.isVisible()
 
 
 def test_only_an_administrator_sets_the_idle_time(ui_store: Store, signed_in: AppContext) -> None:
