@@ -11,9 +11,10 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
+from pathways.clock import local_date
 from pathways.services.appointments_view import Appointment
 from pathways.services.tasks import TaskView
-from ui.formatting import show_moment
+from ui.formatting import show_date, show_moment
 from ui.lazy_model import Column
 from ui.rows_model import RowsModel
 
@@ -37,7 +38,7 @@ TASK_COLUMNS: list[Column[TaskView]] = [
     Column("Case", lambda t: t.case_ref),
     Column("What to do", lambda t: t.label),
     Column("Service", lambda t: t.service),
-    Column("When it happened", lambda t: show_moment(t.happened_at)),  # what the police are told of
+    Column("When it happened", lambda t: _happened(t)),  # what the police are told of
 ]
 TASK_SERVICE_COLUMN = 4
 
@@ -108,3 +109,11 @@ class WorklistView(QTableView):
         header = self.horizontalHeader()
         for column in range(header.count() - 1):
             header.resizeSection(column, min(header.sectionSize(column) + 16, 320))
+
+
+def _happened(task: TaskView) -> str:
+    """When the event behind a task happened, as it now stands."""
+    if task.happened_at is None:
+        return ""
+    shown = show_moment(task.happened_at) if task.happened_time_known else show_date(local_date(task.happened_at))
+    return f"{shown} (withdrawn)" if task.withdrawn else shown

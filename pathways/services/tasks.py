@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from db.models import Case, Event, Person, Task
 from pathways.actors import Actor
@@ -28,38 +29,60 @@ class TaskView:
     service: str | None
     created_at: datetime
     done_at: datetime | None
-    happened_at: datetime | None = None  # when the event that raised it happened (the missed assessment's time)
+    # When the event that raised it happened (the missed assessment's time), as that event now stands: corrected,
+    # or withdrawn; a date given without a time is shown as a date.
+    happened_at: datetime | None = None
+    happened_time_known: bool = True
+    withdrawn: bool = False
 
 
 def open_tasks(store: Store, *, actor: Actor, service: str | None = None) -> list[TaskView]:
     """Tasks not yet done on cases in the actor's scope, oldest first; for one service when given."""
     authorise(store.session_factory, actor, "view_worklist", store.clock)
     query = (
-        select(Task, Case.case_ref, Case.person_id, Person.surname, Person.forenames, Event.occurred_at)
+        select(Task, Case.case_ref, Case.person_id, Person.surname, Person.forenames)
         .join(Case, Case.id == Task.case_id)
         .join(Person, Person.id == Case.person_id)
-        .join(Event, Event.id == Task.event_id)
         .where(Task.done_at.is_(None), visible_cases(actor))
         .order_by(Task.created_at, Task.id)
     )
     if service is not None:
         query = query.where(Task.service == service)
     with store.unit_of_work() as uow:
-        return [
-            TaskView(
-                t.id,
-                t.case_id,
-                ref,
-                pid,
-                f"{surname.upper()}, {forenames}",
-                t.label,
-                t.service,
-                t.created_at,
-                t.done_at,
-                happened,
+        found = list(uow.session.execute(query))
+        events = _as_they_stand(uow.session, [t.event_id for t, *_rest in found])
+        views = []
+        for t, ref, pid, surname, forenames in found:
+            event = events.get(t.event_id)
+            views.append(
+                TaskView(
+                    t.id,
+                    t.case_id,
+                    ref,
+                    pid,
+                    f"{surname.upper()}, {forenames}",
+                    t.label,
+                    t.service,
+                    t.created_at,
+                    t.done_at,
+                    event.occurred_at if event else None,
+                    event.occurred_time_known if event else True,
+                    event is not None and event.action == "withdraw",
+                )
             )
-            for t, ref, pid, surname, forenames, happened in uow.session.execute(query)
-        ]
+        return views
+
+
+def _as_they_stand(session: Session, event_ids: list[int]) -> dict[int, Event]:
+    """Each event as it now stands (its latest correction or withdrawal, else itself), by its original id."""
+    latest: dict[int, Event] = {}
+    for offset in range(0, len(event_ids), 500):
+        ids = event_ids[offset : offset + 500]
+        for event in session.scalars(select(Event).where(or_(Event.id.in_(ids), Event.corrects_id.in_(ids)))):
+            original = event.corrects_id or event.id
+            if original not in latest or event.seq > latest[original].seq:
+                latest[original] = event
+    return latest
 
 
 def complete_task(store: Store, *, actor: Actor, task_id: int, note: str) -> None:

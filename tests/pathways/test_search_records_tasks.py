@@ -13,7 +13,7 @@ from pathways.clock import LONDON
 from pathways.errors import InvalidInput, StepNotAllowed
 from pathways.interchange.importer import import_dataset
 from pathways.services import dtoa, people
-from pathways.services.corrections import correct_event
+from pathways.services.corrections import correct_event, withdraw_event
 from pathways.services.records import next_steps, person_record
 from pathways.services.search import find_people, parse_query, person_rows, search_people
 from pathways.services.tasks import complete_task, open_tasks
@@ -151,6 +151,21 @@ def test_a_missed_assessment_makes_a_task_until_done(store: Store, navigator: Ac
     )
     (task,) = open_tasks(store, actor=worker, service="Inclusion Hampshire")
     assert task.label == "Tell the police: the initial assessment was missed" and task.person_name == "NOWAK, Piotr"
+    assert (task.happened_at, task.happened_time_known, task.withdrawn) == (
+        ARREST + timedelta(days=2, hours=1),
+        True,
+        False,
+    )
+    # The police are told of the missed assessment as it now stands: corrected, then withdrawn.
+    with store.unit_of_work() as uow:
+        missed_id = uow.session.scalars(select(Event.id).where(Event.name == "assessment_missed")).one()
+    later = ARREST + timedelta(days=2, hours=2)
+    correct_event(store, actor=worker, event_id=missed_id, reason="clock wrong", occurred_at=later)
+    (task,) = open_tasks(store, actor=worker)
+    assert (task.happened_at, task.withdrawn) == (later, False)
+    withdraw_event(store, actor=worker, event_id=missed_id, reason="recorded on the wrong person")
+    (task,) = open_tasks(store, actor=worker)
+    assert task.withdrawn and task.happened_at == later
     with pytest.raises(InvalidInput, match="Say what was done"):
         complete_task(store, actor=worker, task_id=task.id, note=" ")
     complete_task(store, actor=worker, task_id=task.id, note="emailed custody sergeant")
