@@ -38,7 +38,7 @@ class RegisterPersonDialog(QDialog):
         self.setWindowTitle("Register a new person")
         self._context = context
         self.chosen_id: int | None = None
-        self._checked_duplicates = False
+        self._checked: tuple[str, str, date] | None = None  # the name and birth last checked for duplicates
         words = typed.split()
         self.surname = QLineEdit(words[0].capitalize() if words else "")
         self.forenames = QLineEdit(" ".join(w.capitalize() for w in words[1:]))
@@ -170,9 +170,9 @@ class RegisterPersonDialog(QDialog):
         if problems or born is None:
             return
         try:
-            if not self._checked_duplicates:
-                self._checked_duplicates = True
-                surname, forenames = self.surname.text(), self.forenames.text()
+            surname, forenames = self.surname.text(), self.forenames.text()
+            if self._checked != (surname, forenames, born):  # (checked again whenever the name or birth changed)
+                self._checked = (surname, forenames, born)
                 found = possible_duplicates(
                     store, actor=actor, surname=surname, forenames=forenames, date_of_birth=born
                 )

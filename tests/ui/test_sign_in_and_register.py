@@ -147,3 +147,18 @@ def test_registering_asks_for_what_it_must_not_guess(qtbot: QtBot, navigator_con
     with navigator_context.store.unit_of_work() as uow:
         person = uow.session.get(Person, dialog.chosen_id)
         assert person is not None and (person.date_of_birth, person.sex) == (date(1990, 2, 28), "U")
+
+
+def test_a_corrected_date_of_birth_is_checked_for_duplicates_again(qtbot: QtBot, navigator_context: AppContext) -> None:
+    """A birth typed wrongly (in the future) finds no one and is refused; corrected, it is checked again and the
+    person already held is shown before anyone new is registered."""
+    dialog = RegisterPersonDialog(navigator_context, "hughs danny")
+    qtbot.addWidget(dialog)
+    dialog.born.setText("14/06/2091")
+    dialog.sex.setCurrentIndex(dialog.sex.findData("M"))
+    dialog._save()
+    assert "in the future" in dialog.error.text() and dialog.chosen_id is None
+    dialog.born.setText("14/06/1991")
+    dialog._save()
+    assert dialog.chosen_id is None and dialog.duplicates.count() == 1
+    assert dialog.duplicates.item(0).text().startswith("HUGHES, Daniel")
