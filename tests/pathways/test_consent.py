@@ -111,7 +111,7 @@ def test_who_may_record_consent_and_for_what(store: Store, navigator: Actor, man
     with pytest.raises(NotPermitted, match="A manager cannot record what a person agreed to share"):
         record_consent(store, actor=manager, person_id=person_id, answers={POLICE: True})
     elsewhere = Actor("nav.jones", Role.CUSTODY_NAVIGATOR, "custody-pc-9", site="Aldershot")
-    with pytest.raises(NotPermitted, match="belong to another site or service"):
+    with pytest.raises(NotPermitted, match="held by another site or service"):
         record_consent(store, actor=elsewhere, person_id=person_id, answers={POLICE: True})
     with pytest.raises(InvalidInput, match="No agreement is needed"):
         record_consent(store, actor=navigator, person_id=person_id, answers={("own_records", "record_keeping"): True})
