@@ -248,7 +248,11 @@ class ReportsPage(QWidget):
             edit.dateChanged.connect(self._question_changed)
 
     def _question_changed(self) -> None:
-        """The figures shown no longer answer the question asked: they go, so none is saved under other words."""
+        """The figures shown, or being counted, no longer answer the question asked: they go (a count under way is
+        cancelled), so none is shown, saved or printed under other words."""
+        counting = not self.count_button.isEnabled()
+        if counting:
+            self.cancel()  # (its answer, should it come all the same, is dropped: _show_answer)
         if self.answer is None:
             return
         self.answer = None
@@ -256,19 +260,26 @@ class ReportsPage(QWidget):
         self.model.set_rows([])
         self.caption.setText("")
         self.preview_pane.setCurrentWidget(self.preview_pane.hint)
-        self._set_busy(None, "The question has changed: Count again.")
+        if not counting:
+            self._set_busy(None, "The question has changed: Count again.")
 
     # The question and the count
 
     def question(self) -> CohortQuestion | None:
         """What the inputs ask, or None (with the reason shown) when they cannot be counted."""
-        start, end = from_qdate(self.start.date()), from_qdate(self.end.date())
-        if end < start:
-            self._show_error(f"The To date ({show_date(end)}) is before the From date ({show_date(start)}).")
+        asked = self._asked()
+        if asked.end < asked.start:
+            self._show_error(
+                f"The To date ({show_date(asked.end)}) is before the From date ({show_date(asked.start)})."
+            )
             self.status.setText("Nothing counted.")
             self.end.setFocus()
             return None
+        return asked
+
+    def _asked(self) -> CohortQuestion:
         site = self.site.currentText().strip()
+        start, end = from_qdate(self.start.date()), from_qdate(self.end.date())
         return CohortQuestion(str(self.pathway.currentData()), start, end, None if site in ("", ALL_SITES) else site)
 
     def count(self) -> None:
@@ -292,6 +303,9 @@ class ReportsPage(QWidget):
                 self._runner.cancel(slot)
 
     def _show_answer(self, answer: Any) -> None:
+        if answer.question != self._asked():  # the question changed while it was counted
+            self._set_busy(None, "The question has changed: Count again.")
+            return
         self.answer = answer
         self._answers += 1
         self.model.set_rows(figure_rows(answer, self._context.store.definition(answer.question.pathway)))

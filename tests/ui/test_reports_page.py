@@ -228,3 +228,16 @@ def test_the_sites_are_offered_and_a_mistyped_one_is_questioned(
     page.site.setCurrentText("Basingstoke")
     shown = _count(qtbot, page)
     assert shown["Cases"] == "3" and "No case" not in page.status.text()
+
+
+def test_a_count_under_way_is_not_shown_once_the_question_changed(
+    qtbot: QtBot, manager_context: AppContext, runner: OperationRunner
+) -> None:
+    page = _page(qtbot, manager_context, runner)
+    _ask(qtbot, page, "checkpoint", "01012023", "31122023")
+    page.count()
+    page.pathway.setCurrentIndex(page.pathway.findData("dtoa"))  # before the answer can have been shown
+    qtbot.waitUntil(lambda: page.count_button.isEnabled() and not page.busy.isVisible(), timeout=WAIT)
+    qtbot.wait(100)
+    assert page.answer is None and page.model.rowCount() == 0 and not page.save_button.isEnabled()
+    assert page.status.text() in ("Cancelled.", "The question has changed: Count again.")
