@@ -111,12 +111,13 @@ def check_date_of_birth(value: date, today: date) -> date:
 
 def check_name(value: str, what: str) -> str:
     text = " ".join(value.split())
+    plural = what.endswith("s")  # the forenames are, the surname is
     if not text:
-        raise InvalidInput(f"The {what} {'are' if what.endswith('s') else 'is'} missing.")  # (the forenames are)
+        raise InvalidInput(f"The {what} {'are' if plural else 'is'} missing.")
     if len(text) > 200:
-        raise InvalidInput(f"The {what} is longer than 200 characters.")
+        raise InvalidInput(f"The {what} {'are' if plural else 'is'} longer than 200 characters.")
     if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise InvalidInput(f"The {what} contains control characters.")
+        raise InvalidInput(f"The {what} {'contain' if plural else 'contains'} control characters.")
     return text
 
 

@@ -115,7 +115,7 @@ class PersonChooser(QWidget):
                 ],
             )
 
-        self._runner.start("arrest-person", work, finished=self._show)
+        self._runner.start("arrest-person", work, finished=self._show, failed=self.found.setText)
 
     def _show(self, found: tuple[str, list[int], list[str]]) -> None:
         text, ids, labels = found
