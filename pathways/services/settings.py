@@ -15,6 +15,7 @@ from pathways.store import Store
 IDLE_LOCK_SETTING = "idle_lock_minutes"
 IDLE_LOCK_DEFAULT = 15
 IDLE_LOCK_RANGE = (1, 240)
+SETTING_KEY_LONGEST = 64  # db.models.Setting.key
 
 
 def idle_lock_minutes(store: Store) -> int:
@@ -81,6 +82,8 @@ def set_usual_instrument(
         offered = ", ".join(held) or "none"
         raise InvalidInput(f"'{code}' is not a screening instrument for this step (those held: {offered}).")
     key = _criteria_key(pathway, event)
+    if len(key) > SETTING_KEY_LONGEST:  # (PostgreSQL would refuse it; SQLite would keep it)
+        raise InvalidInput(f"The names of the pathway and step are too long to keep a setting for ({key}).")
     with store.unit_of_work() as uow:
         _keep(uow.session, key, code)
         write_audit(uow.session, actor, "edit_settings", store.clock(), detail=f"{key}={code or '(last used)'}")
