@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pypdf import PdfReader
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from db.models import Case, Event
 from tests.conftest import Clock
+from tests.ui.questions import answer_next_question
 from ui.arrest_wizard import ARREST, ASSESSMENTS, DONE, PERSON, TEST, NewArrestWizard
 from ui.context import AppContext
 from ui.operations import OperationRunner
@@ -27,6 +28,15 @@ def _wizard(qtbot: QtBot, context: AppContext, runner: OperationRunner) -> NewAr
     wizard.activateWindow()
     qtbot.waitUntil(wizard.isActiveWindow, timeout=5000)
     return wizard
+
+
+def _choose_hughes(qtbot: QtBot, wizard: NewArrestWizard) -> None:
+    """Find Daniel Hughes on the first page and pick him with Enter (the wizard moves on to the arrest)."""
+    chooser = wizard.person_step.chooser
+    chooser.search.setFocus()
+    qtbot.keyClicks(chooser.search, "hughes")
+    qtbot.waitUntil(lambda: chooser.model.rowCount() == 1, timeout=5000)
+    qtbot.keyClick(chooser.search, Qt.Key.Key_Return)
 
 
 def _enter(qtbot: QtBot, wizard: NewArrestWizard) -> None:
@@ -164,11 +174,7 @@ def test_the_offence_is_chosen_never_assumed(
     qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner
 ) -> None:
     wizard = _wizard(qtbot, navigator_context, runner)
-    chooser = wizard.person_step.chooser
-    chooser.search.setFocus()
-    qtbot.keyClicks(chooser.search, "hughes")
-    qtbot.waitUntil(lambda: chooser.model.rowCount() == 1, timeout=5000)
-    qtbot.keyClick(chooser.search, Qt.Key.Key_Return)
+    _choose_hughes(qtbot, wizard)
     assert wizard.currentId() == ARREST
     arrest = wizard.currentPage().form  # type: ignore[attr-defined]
     next_button = wizard.button(QWizard.WizardButton.NextButton)
@@ -184,29 +190,16 @@ def test_closing_part_way_says_what_is_recorded(
     qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner
 ) -> None:
     wizard = _wizard(qtbot, navigator_context, runner)
-    chooser = wizard.person_step.chooser
-    chooser.search.setFocus()
-    qtbot.keyClicks(chooser.search, "hughes")
-    qtbot.waitUntil(lambda: chooser.model.rowCount() == 1, timeout=5000)
-    qtbot.keyClick(chooser.search, Qt.Key.Key_Return)
+    _choose_hughes(qtbot, wizard)
     qtbot.keyClicks(wizard.currentPage().form.offence, "Burglary")  # type: ignore[attr-defined]
     _enter(qtbot, wizard)
     assert wizard.currentId() == TEST and wizard.case_id is not None
     said: list[str] = []
-
-    def answer(button_text: str) -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(10, lambda: answer(button_text))
-            return
-        said.append(box.text())
-        next(b for b in box.buttons() if b.text().replace("&", "") == button_text).click()
-
-    QTimer.singleShot(0, lambda: answer("Go back"))
+    answer_next_question("Go back", said)
     wizard.reject()
     assert wizard.isVisible() and wizard.currentId() == TEST
     assert said[0].startswith(f"The arrest is recorded as case {wizard.case_ref}. The drug test is not recorded yet")
-    QTimer.singleShot(0, lambda: answer("Close the wizard"))
+    answer_next_question("Close the wizard", said)
     wizard.reject()
     assert not wizard.isVisible()
     with navigator_context.store.unit_of_work() as uow:

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -19,6 +19,7 @@ from pathways.clock import LONDON
 from pathways.services import people
 from pathways.services.programmes import ProgrammeView, create_programme, enrol
 from pathways.store import Store
+from tests.ui.questions import answer_next_question
 from tests.ui.test_main_window import _unnamed
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -73,6 +74,20 @@ def _page(qtbot: QtBot, context: AppContext, runner: OperationRunner) -> Program
 
 def _wait_loaded(qtbot: QtBot, page: ProgrammesPage) -> None:
     qtbot.waitUntil(lambda: page.attendance is not None and page.status.text() != "Loading…", timeout=5000)
+
+
+def _programmes_in_window(qtbot: QtBot, context: AppContext) -> tuple[MainWindow, ProgrammesPage]:
+    """The main window, its Group programmes page opened with Ctrl+G and loaded."""
+    window = MainWindow(context, "test database")
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    page = window.pages.currentWidget()
+    assert isinstance(page, ProgrammesPage)
+    _wait_loaded(qtbot, page)
+    return window, page
 
 
 def _column(page: ProgrammesPage, column: int) -> list[str]:
@@ -223,15 +238,7 @@ def test_the_window_offers_the_page_to_those_who_may_use_it(
     navigator = MainWindow(navigator_context, "test database")
     qtbot.addWidget(navigator)
     assert "Group programmes" not in [a.text().replace("&", "") for a in navigator.toolbar.actions()]
-    window = MainWindow(worker_context, "test database")
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-    qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
-    page = window.pages.currentWidget()
-    assert isinstance(page, ProgrammesPage)
-    _wait_loaded(qtbot, page)
+    _window, page = _programmes_in_window(qtbot, worker_context)
     assert _unnamed(page) == []
     assert page.model.rowCount() == 3
 
@@ -240,34 +247,17 @@ def test_closing_with_marks_not_saved_asks_first(
     qtbot: QtBot, worker_context: AppContext, group: tuple[ProgrammeView, dict[str, int]]
 ) -> None:
     _programme, cases = group
-    window = MainWindow(worker_context, "test database")
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-    qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
-    page = window.pages.currentWidget()
-    assert isinstance(page, ProgrammesPage)
-    _wait_loaded(qtbot, page)
+    window, page = _programmes_in_window(qtbot, worker_context)
     page.register.setFocus()
     page.register.selectRow(0)
     for key in (Qt.Key.Key_P, Qt.Key.Key_A):
         qtbot.keyClick(page.register, key)
     assert page.unsaved_registers() == ["session 4 of FREE-2026: 2 marks"]
     asked: list[str] = []
-
-    def answer(button_text: str) -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(10, lambda: answer(button_text))
-            return
-        asked.append(box.text())
-        next(b for b in box.buttons() if b.text().replace("&", "") == button_text).click()
-
-    QTimer.singleShot(0, lambda: answer("Go back"))
+    answer_next_question("Go back", asked)
     assert not window.close()  # gone back: the window stays, on the register, with the marks
     assert "session 4 of FREE-2026: 2 marks" in asked[0] and window.isVisible()
     assert window.pages.currentWidget() is page and page.unsaved_registers()
-    QTimer.singleShot(0, lambda: answer("Close without saving"))
+    answer_next_question("Close without saving", asked)
     assert window.close() and len(asked) == 2
     assert _marks(worker_context.store, cases) == {"Adams": [], "Baker": [], "Clark": []}  # nothing was saved
