@@ -251,8 +251,8 @@ class ReportsPage(QWidget):
         """The figures shown, or being counted, no longer answer the question asked: they go (a count under way is
         cancelled), so none is shown, saved or printed under other words."""
         counting = not self.count_button.isEnabled()
-        if counting:
-            self.cancel()  # (its answer, should it come all the same, is dropped: _show_answer)
+        if counting:  # (a PDF being saved is left to finish: it is of the figures the user chose to save)
+            self._runner.cancel(COUNT_SLOT)  # (its answer, should it come all the same, is dropped: _show_answer)
         if self.answer is None:
             return
         self.answer = None
