@@ -8,7 +8,7 @@ from typing import Any
 
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
-from pathways.clock import LONDON
+from pathways.clock import LONDON, local_date
 from pathways.errors import InvalidInput
 from pathways.store import Store
 from reports.cohort_tables import cohort_tables
@@ -86,7 +86,8 @@ def cohort_figures(store: Store, *, actor: Actor, question: CohortQuestion) -> C
         if tally is None:
             tally = tally_cases(definition, counted_cases(uow.session, definition, *span))
         figures = add_up(definition, tally)
-        months = period_months(question.start, question.end)
+        # Every month of the period up to this one: a month still to come is not a month of 0 cases.
+        months = period_months(question.start, min(question.end, local_date(store.clock())))
         tables = tuple(cohort_tables(definition, tally, figures, months))
         write_audit(uow.session, actor, "report_cohort", store.clock(), detail=f"pathway {question.pathway}")
         uow.commit()

@@ -314,6 +314,17 @@ def test_the_month_breakdown_shows_every_month_of_the_period(example: Store) -> 
     assert _labels(checkpoint["by_month"])[:-1] == [f"2023-{month:02d}" for month in range(1, 13)]
 
 
+def test_the_months_still_to_come_are_not_rows_of_0(example: Store) -> None:
+    """A year not over yet shows its months up to this one (the test clock says November 2026), not a drop to 0."""
+    question = CohortQuestion("dtoa", date(NOW.year, 1, 1), date(NOW.year, 12, 31))
+    by_month = _tables(cohort_figures(example, actor=command_line_actor(), question=question))["by_month"]
+    assert _labels(by_month)[:-1] == [f"{NOW.year}-{month:02d}" for month in range(1, NOW.month + 1)]
+    future = CohortQuestion("dtoa", date(NOW.year + 1, 1, 1), date(NOW.year + 1, 3, 31))
+    assert _labels(_tables(cohort_figures(example, actor=command_line_actor(), question=future))["by_month"]) == [
+        "Total"
+    ]
+
+
 def test_a_splits_parts_are_named_after_their_whole_as_the_split_table_names_them() -> None:
     """The Reports screen's figure list and the PDF use the same words for the same figure."""
     assert label_for("tested_trigger", DTOA_FUNNEL) == "Tested: trigger offence"
