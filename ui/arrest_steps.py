@@ -223,6 +223,9 @@ class ArrestForm(QWidget):
             else "Choose the offence: the law allows a test for a trigger offence, or with an inspector's authority."
         )
 
+    def when_arrested(self) -> datetime:
+        return from_qdatetime(self.when.dateTime())
+
     def record(self, person_id: int) -> EventRecorded:
         code = self.offence.currentData()[0] if self.offence.currentData() else self.offence.currentText()
         inspector = self.inspector.text().strip() or None if not self._is_trigger() else None
@@ -230,7 +233,7 @@ class ArrestForm(QWidget):
             self._context.store,
             actor=self._context.actor,
             person_id=person_id,
-            occurred_at=from_qdatetime(self.when.dateTime()),
+            occurred_at=self.when_arrested(),
             offence=code,
             site=self.site.currentText().strip() or None,
             inspector_name=inspector,

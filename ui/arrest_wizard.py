@@ -12,11 +12,12 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWizard, QWizardPage
 
 from pathways.errors import PathwaysError
-from pathways.services.dtoa import record_test, require_assessment
+from pathways.services.dtoa import recent_arrest, record_test, require_assessment
 from ui import arrest_draft
 from ui.arrest_steps import ArrestForm, AssessmentForm, PersonChooser, TestForm
 from ui.context import AppContext
 from ui.drafts import DraftFile, DraftKeeper
+from ui.formatting import show_moment
 from ui.notice_actions import NoticeButtons
 from ui.operations import OperationRunner
 from ui.widgets import error_label
@@ -72,6 +73,37 @@ class _ArrestStep(_Step):
 
     def isComplete(self) -> bool:
         return self.form.offence.currentIndex() >= 0
+
+    def validatePage(self) -> bool:
+        return self._not_twice() and super().validatePage()
+
+    def _not_twice(self) -> bool:
+        """A second arrest of the person within a day is most often the first entered twice: ask before recording."""
+        context, person_id = self.owner.context, self.owner.person_id
+        if self.owner.case_id is not None or person_id is None:
+            return True
+        try:
+            earlier = recent_arrest(
+                context.store, actor=context.actor, person_id=person_id, at=self.form.when_arrested()
+            )
+        except PathwaysError as exc:
+            self.error.setText(exc.message)
+            return False
+        if earlier is None:
+            return True
+        case_ref, arrested_at = earlier
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "New arrest",
+            f"This person already has case {case_ref}, from an arrest at {show_moment(arrested_at)}. Record another "
+            "arrest all the same?",
+            parent=self,
+        )
+        another = box.addButton("&Record another arrest", QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton("&Go back", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(back)
+        box.exec()
+        return box.clickedButton() is another
 
     def initializePage(self) -> None:
         if self.owner.person_id is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from pathways.audit import authorise
 from pathways.engine import eligibility
 from pathways.errors import InvalidInput, StepNotAllowed
 from pathways.reference import offence_label
-from pathways.scope import require_case_visible, require_person_visible
+from pathways.scope import require_case_visible, require_person_visible, visible_cases
 from pathways.services.casework import NewEvent, append_event, open_case, recorded
 from pathways.services.concurrency import lock_case, saving
 from pathways.services.results import EventRecorded
@@ -258,6 +258,23 @@ def close_case(
     return _record(
         store, actor, "close_case", case_id, NewEvent("closed", occurred_at, {"reason": reason}), expected_version
     )
+
+
+def recent_arrest(store: Store, *, actor: Actor, person_id: int, at: datetime) -> tuple[str, datetime] | None:
+    """The latest DToA case of this person, begun within a day of `at`, that the actor may see: its reference and
+    the time of its arrest. A second arrest so soon is most often the same arrest entered twice, so the new-arrest
+    form asks before recording it (a person may be arrested again the same day: it is a question, not a rule)."""
+    authorise(store.session_factory, actor, "record_arrest", store.clock)
+    query = (
+        select(Case.case_ref, Case.first_event_at)
+        .where(Case.person_id == person_id, Case.pathway == PATHWAY, visible_cases(actor))
+        .where(Case.first_event_at.between(at - timedelta(days=1), at + timedelta(days=1)))
+        .order_by(Case.first_event_at.desc())
+        .limit(1)
+    )
+    with store.unit_of_work() as uow:
+        found = uow.session.execute(query).first()
+    return None if found is None else (str(found.case_ref), found.first_event_at)
 
 
 def last_referral(store: Store, *, actor: Actor) -> tuple[str, str | None] | None:

@@ -527,6 +527,9 @@ TABLE: dict[str, Spec] = {
         "dtoa",
     ),
     "dtoa.last_referral": Spec(lambda w, a: dtoa.last_referral(w.store, actor=a), ("require_assessment",)),
+    "dtoa.recent_arrest": Spec(
+        lambda w, a: dtoa.recent_arrest(w.store, actor=a, person_id=w.person, at=w.store.clock()), ("record_arrest",)
+    ),
     "dtoa.require_assessment": Spec(
         lambda w, a: dtoa.require_assessment(
             w.store,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from db.models import Case, Event
+from db.models import Case, Event, Person
+from pathways.services.dtoa import record_arrest
 from tests.conftest import Clock
 from tests.ui.questions import answer_next_question
 from ui.arrest_wizard import ARREST, ASSESSMENTS, DONE, PERSON, TEST, NewArrestWizard
@@ -205,3 +206,32 @@ def test_closing_part_way_says_what_is_recorded(
     with navigator_context.store.unit_of_work() as uow:
         names = [e.name for e in uow.session.scalars(select(Event).where(Event.case_id == wizard.case_id))]
     assert names == ["arrest"]  # the arrest stays recorded; nothing else was
+
+
+def test_a_second_arrest_within_a_day_is_asked_about(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, clock: Clock
+) -> None:
+    """The same arrest entered twice is the likelier mistake; a person may still be arrested again the same day."""
+    clock.at = NOW
+    with navigator_context.store.unit_of_work() as uow:
+        hughes = uow.session.scalars(select(Person.id).where(Person.surname == "Hughes")).one()
+    earlier = record_arrest(
+        navigator_context.store,
+        actor=navigator_context.actor,
+        person_id=hughes,
+        occurred_at=NOW - timedelta(hours=3),
+        offence="burglary",
+    )
+    asked: list[str] = []
+    for answer, moves_on in (("Go back", False), ("Record another arrest", True)):
+        wizard = _wizard(qtbot, navigator_context, runner)
+        _choose_hughes(qtbot, wizard)
+        qtbot.keyClicks(wizard.currentPage().form.offence, "Burglary")  # type: ignore[attr-defined]
+        answer_next_question(answer, asked)
+        _enter(qtbot, wizard)
+        assert asked[-1].startswith(f"This person already has case {earlier.case_ref}, from an arrest at")
+        assert (wizard.currentId() == TEST) is moves_on and (wizard.case_id is not None) is moves_on
+        wizard.done(0)
+    with navigator_context.store.unit_of_work() as uow:
+        cases = uow.session.scalars(select(Case.case_ref).where(Case.person_id == hughes, Case.pathway == "dtoa"))
+        assert len([ref for ref in cases if ref != earlier.case_ref]) == 2  # the example's own, and the second
