@@ -3,7 +3,7 @@ each case's timeline with corrections shown as corrections. Viewing it is audite
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -227,6 +227,10 @@ def _summary(
 
 # --- reading the record: plain statements in one transaction, which also audits the view ----------------------------
 
+PROGRAMME_PATHWAY = "group_programme"  # (pathways/services/programmes.py: its events' kind is a programme's code)
+_PROGRAMMES = Base.metadata.tables["programmes"]
+_PROGRAMME_NAMES = select(_PROGRAMMES.c.code, _PROGRAMMES.c.name)
+
 _PEOPLE, _CASES, _EVENTS, _CHANGES, _USERS = (
     Base.metadata.tables[name] for name in ("people", "cases", "events", "person_changes", "users")
 )
@@ -324,10 +328,15 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
     changes = connection.execute(reads.changes, {"person_id": person_id}).all() if person.changed else []
     notes = notes_granted(actor, granted)
     view = PersonView(*person[:_PERSON_COLUMNS])
+    definitions = {code: store.definition(code) for code in {case.pathway for case in cases}}
+    if PROGRAMME_PATHWAY in definitions:  # a programme by its name, not only its code
+        named = {str(code): f"{name} ({code})" for code, name in connection.execute(_PROGRAMME_NAMES)}
+        programmes = definitions[PROGRAMME_PATHWAY]
+        definitions[PROGRAMME_PATHWAY] = replace(programmes, labels={**programmes.labels, **named})
     return PersonRecord(
         view,
         tuple(
-            _summary(store.definition(case.pathway), case, timeline, view.date_of_birth, notes)
+            _summary(definitions[case.pathway], case, timeline, view.date_of_birth, notes)
             for case, timeline in cases.items()
         ),
         tuple(

@@ -21,6 +21,7 @@ from pathways.services.programmes import (
     list_programmes,
     programme_sessions,
 )
+from pathways.services.records import person_record
 from pathways.store import Store
 from tests.conftest import Clock
 
@@ -252,3 +253,17 @@ def test_attendance_counts_of_the_sessions_held_and_of_the_series(
         record_register(store, actor=worker, programme_id=free.id, session=12, marks={case_bea: ABSENT})
     clock.at += timedelta(days=7)  # a week on, one more session has been held
     assert attendance(store, actor=worker, programme_id=free.id).rows[0].of_held == "28 of 31 held"
+
+
+def test_the_record_names_the_programme(store: Store, admin: Actor, worker: Actor) -> None:
+    """The timeline of an enrolment names the programme by its name with its code, not by its code alone."""
+    free = _programme(store, admin, local(2026, 11, 2), 12)
+    ann = _person(store, worker, "Adams")
+    case = enrol(store, actor=worker, programme_id=free.id, person_id=ann, occurred_at=local(2026, 11, 1)).case_id
+    record_register(store, actor=worker, programme_id=free.id, session=2, marks={case: PRESENT})
+    (enrolment,) = person_record(store, actor=worker, person_id=ann).cases
+    assert [e.details.split(" · ")[0] for e in enrolment.timeline] == [
+        "Programme: FREE women's group (FREE-2026)",
+        "Programme: FREE women's group (FREE-2026)",
+    ]
+    assert enrolment.timeline[0].values()["kind"] == "FREE women's group (FREE-2026)"
