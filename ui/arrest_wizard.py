@@ -9,7 +9,7 @@ lose it either: the wizard offers it back when it next opens.
 from __future__ import annotations
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWizard, QWizardPage
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizard, QWizardPage
 
 from pathways.errors import PathwaysError
 from pathways.services.dtoa import recent_arrest, record_test, require_assessment
@@ -20,7 +20,7 @@ from ui.drafts import DraftFile, DraftKeeper
 from ui.formatting import show_moment
 from ui.notice_actions import NoticeButtons
 from ui.operations import OperationRunner
-from ui.widgets import error_label
+from ui.widgets import ask_to_go_on, error_label
 
 PERSON, ARREST, TEST, ASSESSMENTS, DONE = range(5)
 
@@ -92,18 +92,10 @@ class _ArrestStep(_Step):
         if earlier is None:
             return True
         case_ref, arrested_at = earlier
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "New arrest",
-            f"This person already has case {case_ref}, from an arrest at {show_moment(arrested_at)}. Record another "
-            "arrest all the same?",
-            parent=self,
+        words = f"This person already has case {case_ref}, from an arrest at {show_moment(arrested_at)}."
+        return ask_to_go_on(
+            self, "New arrest", f"{words} Record another arrest all the same?", "&Record another arrest"
         )
-        another = box.addButton("&Record another arrest", QMessageBox.ButtonRole.AcceptRole)
-        back = box.addButton("&Go back", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(back)
-        box.exec()
-        return box.clickedButton() is another
 
     def initializePage(self) -> None:
         if self.owner.person_id is not None:
@@ -254,15 +246,9 @@ class NewArrestWizard(QWizard):
             super().reject()
             return
         step = {TEST: "The drug test", ASSESSMENTS: "The required assessments"}.get(self.currentId(), "The next step")
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "New arrest",
+        words = (
             f"The arrest is recorded as case {self.case_ref}. {step} is not recorded yet: it can be added later on "
-            "the person's record (Add event).",
-            parent=self,
+            "the person's record (Add event)."
         )
-        close = box.addButton("&Close the wizard", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("&Go back", QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        if box.clickedButton() is close:
+        if ask_to_go_on(self, "New arrest", words, "&Close the wizard"):
             super().reject()

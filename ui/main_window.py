@@ -18,6 +18,7 @@ from ui.idle_lock import IdleLock
 from ui.operations import OperationRunner
 from ui.person_page import PersonPage
 from ui.register_dialog import RegisterPersonDialog
+from ui.widgets import ask_to_go_on
 
 if TYPE_CHECKING:
     from ui.admin_page import AdminPage
@@ -248,18 +249,14 @@ class MainWindow(QMainWindow):
         unsaved = page.unsaved_registers() if isinstance(page, ProgrammesPage) else []
         if not unsaved:
             return True
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
+        if ask_to_go_on(
+            self,
             "Pathways: marks not saved",
             "Marks on the group register are not saved:\n" + "\n".join(f"• {line}" for line in unsaved),
-            parent=self,
-        )
-        box.setInformativeText("Close without saving them? Go back to save them with Ctrl+S on each register.")
-        discard = box.addButton("Close &without saving", QMessageBox.ButtonRole.DestructiveRole)
-        back = box.addButton("&Go back", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(back)
-        box.exec()
-        if box.clickedButton() is discard:
+            "Close &without saving",
+            informative="Close without saving them? Go back to save them with Ctrl+S on each register.",
+            warning=True,
+        ):
             return True
         self._show(page)
         return False

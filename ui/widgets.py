@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QTableView, QWidget
 
 ERROR_STYLE = "color: #a4262c;"
 
@@ -49,3 +49,18 @@ def button_row(*buttons: QPushButton) -> QHBoxLayout:
         row.addWidget(button)
     row.addStretch(1)
     return row
+
+
+def ask_to_go_on(
+    parent: QWidget, title: str, text: str, go_on: str, *, informative: str = "", warning: bool = False
+) -> bool:
+    """Ask before doing something that may be a mistake: True when the user chose `go_on` (a button's words);
+    "Go back", which changes nothing, is the default, so Enter never goes on by accident."""
+    icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Question
+    box = QMessageBox(icon, title, text, parent=parent)
+    if informative:
+        box.setInformativeText(informative)
+    chosen = box.addButton(go_on, QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(box.addButton("&Go back", QMessageBox.ButtonRole.RejectRole))
+    box.exec()
+    return box.clickedButton() is chosen
