@@ -556,6 +556,10 @@ class Instruments:
     def latest(self) -> list[Instrument]:
         return [self.get(code) for code in sorted({c for c, _v in self.held})]
 
+    def steps(self) -> list[tuple[str, str]]:
+        """Every (pathway, event) some instrument screens, in order."""
+        return sorted({step for instrument in self.latest() for step in instrument.applies_to})
+
     def for_step(self, pathway: str, event: str) -> list[Instrument]:
         """The latest version of each instrument whose result is recorded as this pathway's event."""
         return [i for i in self.latest() if (pathway, event) in i.applies_to]

@@ -67,9 +67,8 @@ class SettingsTab(QWidget):
         """A choice for each step that more than one instrument screens, on the force's current setting."""
         chosen = usual_instruments(self._context.store)
         instruments = shipped_instruments()
-        steps = sorted({step for i in instruments.latest() for step in i.applies_to})
         combos: dict[tuple[str, str], QComboBox] = {}
-        for pathway, event in steps:
+        for pathway, event in instruments.steps():
             held = instruments.for_step(pathway, event)
             if len(held) < 2 or pathway not in self._context.store.definitions:
                 continue

@@ -61,8 +61,7 @@ def usual_instrument(session: Session, pathway: str, event: str) -> str | None:
 def usual_instruments(store: Store) -> dict[tuple[str, str], str]:
     """Every step's chosen instrument, by (pathway, event)."""
     with store.unit_of_work() as uow:
-        steps = {step for instrument in shipped_instruments().latest() for step in instrument.applies_to}
-        found = {step: usual_instrument(uow.session, *step) for step in steps}
+        found = {step: usual_instrument(uow.session, *step) for step in shipped_instruments().steps()}
     return {step: code for step, code in found.items() if code is not None}
 
 
