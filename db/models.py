@@ -64,7 +64,8 @@ class User(Base):
 
 
 class ReferenceItem(Base):
-    """An entry of a reference list an administrator maintains: offences, drugs, sites, services."""
+    """An entry of a reference list an administrator maintains: offences, drugs, sites, services (with the
+    service's telephone number, when one is held)."""
 
     __tablename__ = "reference_items"
     __table_args__ = (UniqueConstraint("list_name", "code"),)
@@ -74,6 +75,7 @@ class ReferenceItem(Base):
     label: Mapped[str] = mapped_column(String(400))
     flag: Mapped[bool] = mapped_column(Boolean, default=False)  # offences: trigger; drugs: tested
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    phone: Mapped[str | None] = mapped_column(String(40))  # services only: printed on the notice
     source_version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str] = mapped_column(String(120))

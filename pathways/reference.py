@@ -1,6 +1,7 @@
 """Reference lists an administrator maintains: offences (and which are trigger offences), tested drugs,
-sites (custody suites, courts, prisons, venues) and treatment services; and how long each pathway's records are
-kept (list "retention", seeded from the defaults in pathways/retention.py rather than from a file).
+sites (custody suites, courts, prisons, venues) and treatment services (each with the telephone number a person
+rings, printed on the notice of a required assessment); and how long each pathway's records are kept (list
+"retention", seeded from the defaults in pathways/retention.py rather than from a file).
 
 A new database is seeded from resources/reference; after that the lists live in the database and are
 changed by an administrator when the law changes, with no code change.
@@ -8,6 +9,7 @@ changed by an administrator when the law changes, with no code change.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,7 @@ from pathways.errors import InvalidInput
 from pathways.retention import LIST_NAME as RETENTION_LIST
 from pathways.retention import RetentionPeriod, default_period, parse_years
 from pathways.store import Store
-from pathways.text_limits import text_problem
+from pathways.text_limits import longest_text, text_problem
 
 # Each list: its seed file, and the key that sets an entry's flag (sites and services leave it out: False).
 SEED_FILES = {
@@ -34,6 +36,10 @@ SEED_FILES = {
 }
 SEEDED_BY = "system:seed"
 FLAGGED_LISTS = {"drugs"}  # lists whose entries count as choices only when flagged (drugs: tested for)
+PHONE_LISTS = {"services"}  # lists whose entries may carry a telephone number (the notice prints a service's)
+PHONE_CHARACTERS = re.compile(r"[0-9 +()-]+")
+PHONE_DIGITS = (9, 15)  # a UK number in full has 10 or 11 (a few areas 9); an international one at most 15
+PHONE_EXAMPLE = "01632 960123"
 
 
 @dataclass(frozen=True)
@@ -42,16 +48,24 @@ class ReferenceEntry:
     label: str
     flag: bool
     active: bool
+    phone: str | None = None  # services only: the number a person rings, printed on the notice
 
 
 def _seed_rows(list_name: str, folder: Path) -> tuple[int, list[dict[str, object]]]:
     filename, flag_key = SEED_FILES[list_name]
     with (folder / filename).open("rb") as handle:
         raw = tomllib.load(handle)
-    rows = [
-        {"code": str(i["code"]), "label": str(i["label"]), "flag": bool(i.get(flag_key, False))} for i in raw[list_name]
-    ]
-    return int(raw.get("version", 1)), rows
+    return int(raw.get("version", 1)), [_seed_row(list_name, flag_key, item) for item in raw[list_name]]
+
+
+def _seed_row(list_name: str, flag_key: str, item: dict[str, object]) -> dict[str, object]:
+    """One entry of a seed file; a service may give its phone number (`phone`), checked as if typed."""
+    return {
+        "code": str(item["code"]),
+        "label": str(item["label"]),
+        "flag": bool(item.get(flag_key, False)),
+        "phone": checked_phone(list_name, str(item.get("phone", ""))),
+    }
 
 
 def seed_reference_data(store: Store, folder: Path = RESOURCES / "reference") -> None:
@@ -117,13 +131,59 @@ def reference_list(store: Store, list_name: str, *, include_inactive: bool = Fal
         if not include_inactive:
             query = query.where(ReferenceItem.active.is_(True))
         items = uow.session.scalars(query.order_by(ReferenceItem.label)).all()
-        return [ReferenceEntry(i.code, i.label, i.flag, i.active) for i in items]
+        return [_entry(i) for i in items]
+
+
+def _entry(item: ReferenceItem) -> ReferenceEntry:
+    return ReferenceEntry(item.code, item.label, item.flag, item.active, item.phone)
+
+
+def phone_problem(phone: str) -> str | None:
+    """Why `phone` cannot be kept as a service's telephone number, in plain words, or None when it can."""
+    too_long = text_problem(phone, "phone number", longest_text(ReferenceItem.__table__.c.phone))
+    if too_long:
+        return too_long
+    if not PHONE_CHARACTERS.fullmatch(phone):
+        return f"A phone number may hold only digits, spaces, +, brackets and hyphens, e.g. {PHONE_EXAMPLE}."
+    if "+" in phone[1:]:
+        return "A + can only start a phone number, e.g. +44 1632 960123."
+    fewest, most = PHONE_DIGITS
+    digits = sum(character.isdigit() for character in phone)
+    if not fewest <= digits <= most:
+        return (
+            f"A phone number has {fewest} to {most} digits, with its area code (e.g. {PHONE_EXAMPLE}); "
+            f"this one has {digits}."
+        )
+    return None
+
+
+def checked_phone(list_name: str, phone: str | None) -> str | None:
+    """The telephone number to keep for an entry of `list_name` (spaces tidied; None when left blank), or
+    InvalidInput saying why it cannot be kept."""
+    number = " ".join((phone or "").split()) or None
+    if number is None:
+        return None
+    if list_name not in PHONE_LISTS:
+        raise InvalidInput(f"Only treatment services have a phone number; an entry of the {list_name} list cannot.")
+    problem = phone_problem(number)
+    if problem:
+        raise InvalidInput(problem)
+    return number
 
 
 def set_reference_entry(
-    store: Store, *, actor: Actor, list_name: str, code: str, label: str, flag: bool, active: bool = True
+    store: Store,
+    *,
+    actor: Actor,
+    list_name: str,
+    code: str,
+    label: str,
+    flag: bool,
+    active: bool = True,
+    phone: str | None = None,
 ) -> ReferenceEntry:
-    """Add or change an entry (e.g. a new trigger offence). Entries are retired, never deleted."""
+    """Add or change an entry (e.g. a new trigger offence), all of it: a service's phone number left blank (None)
+    is taken away. Entries are retired, never deleted."""
     authorise(store.session_factory, actor, "edit_reference", store.clock)
     if list_name not in SEED_FILES:
         raise InvalidInput(f"There is no reference list called '{list_name}'.")
@@ -133,6 +193,7 @@ def set_reference_entry(
     refused = text_problem(code, "code", 120) or text_problem(label, "label", 400)
     if refused:
         raise InvalidInput(refused)
+    phone = checked_phone(list_name, phone)
     with store.unit_of_work() as uow:
         item = uow.session.scalar(
             select(ReferenceItem).where(ReferenceItem.list_name == list_name, ReferenceItem.code == code)
@@ -140,12 +201,30 @@ def set_reference_entry(
         if item is None:
             item = ReferenceItem(list_name=list_name, code=code, source_version=0)
             uow.session.add(item)
-        item.label, item.flag, item.active = label, flag, active
+        item.label, item.flag, item.active, item.phone = label, flag, active, phone
         item.updated_at, item.updated_by = store.clock(), actor.username
         uow.session.flush()
         write_audit(uow.session, actor, "edit_reference", store.clock(), record_type="reference", record_id=item.id)
         uow.commit()
-        return ReferenceEntry(item.code, item.label, item.flag, item.active)
+        return _entry(item)
+
+
+def service_phone(store: Store, service: str) -> str | None:
+    """The telephone number held for the treatment service named `service`, or None when none is held."""
+    with store.unit_of_work() as uow:
+        return phone_of_service(uow.session, service)
+
+
+def phone_of_service(session: Session, service: str) -> str | None:
+    """As service_phone, in a session already open. Events and accounts record a service by its label (its code
+    is accepted too); should a retired entry share the label, the active one's number is the one given."""
+    wanted = service.strip().casefold()
+    items = session.scalars(
+        select(ReferenceItem).where(ReferenceItem.list_name == "services").order_by(ReferenceItem.id)
+    ).all()
+    named = [i for i in items if wanted in (i.code.casefold(), i.label.casefold())]
+    named.sort(key=lambda i: not i.active)  # the active entry first
+    return named[0].phone if named else None
 
 
 def live_definition(store: Store, code: str) -> PathwayDefinition:

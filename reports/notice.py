@@ -1,8 +1,9 @@
 """The written notice of a required assessment (Drugs Act 2005 s.9 initial, s.10 follow-up), given in custody.
 
 Written for a person just released: short sentences, the time, place and service in a large block, the
-duty to stay, the offence warning (ss.12 and 14), and what to do if they cannot go. No penalties are
-stated: they are not confirmed in the domain brief. No database, no Qt.
+duty to stay, the offence warning (ss.12 and 14), and what to do if they cannot go: ring the service, on the
+number the administrator keeps for it, or on a line left blank to write it on when none is kept. No penalties
+are stated: they are not confirmed in the domain brief. No database, no Qt.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class AssessmentNotice:
     given_by: str  # the officer's or navigator's name
     follow_up_due_at: datetime | None = None  # when an initial notice also states the follow-up
     further_notice: bool = False  # True when this notice changes an earlier time or place
+    service_phone: str | None = None  # the service's number; None leaves a line to write it on
 
 
 def write_notice(path: Path, notice: AssessmentNotice) -> None:
@@ -200,14 +202,20 @@ def _warning_box() -> Flowable:
 def _cannot_attend(notice: AssessmentNotice) -> list[Flowable]:
     s = styles()
     service = esc(notice.service)
+    number = f"<b>{_unbroken(notice.service_phone)}</b>" if notice.service_phone else "_" * 30
     return [
         Paragraph(
             f"<b>If you cannot go:</b> ring {service} <b>before</b> your appointment and tell them why. "
             "Do not just stay away.",
             s.body,
         ),
-        Paragraph(f"Phone number for {service}: ______________________________", s.body),
+        Paragraph(f"Phone number for {service}: {number}", s.body),
     ]
+
+
+def _unbroken(text: str) -> str:
+    """`text` escaped, its spaces kept from breaking the line (a phone number is read as one)."""
+    return esc(text).replace(" ", "&nbsp;")
 
 
 def _signatures(notice: AssessmentNotice) -> Flowable:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from pathways.actors import Role
 from pathways.errors import PathwaysError
-from pathways.reference import ReferenceEntry, reference_list, set_reference_entry
+from pathways.reference import PHONE_EXAMPLE, PHONE_LISTS, ReferenceEntry, reference_list, set_reference_entry
 from pathways.services.accounts import UserView, add_user, password_problem, reset_password
 from ui.context import AppContext
 from ui.widgets import ERROR_STYLE, buddy_label, error_label
@@ -34,6 +34,10 @@ ROLE_LABELS = {
 }
 PASSWORD_OK = "That password will do."
 PASSWORDS_DIFFER = "The two passwords are not the same."
+PHONE_HINT = (
+    "The number a person rings if they cannot go to their assessment: it is printed on their notice. "
+    "Left blank, the notice leaves a line to write it on."
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,11 @@ class ReferenceListInfo:
     flag_text: str | None = None
     flag_default: bool = False  # for a new entry
     note: str = ""
+
+    @property
+    def has_phone(self) -> bool:
+        """Whether its entries carry a telephone number (the treatment services: printed on the notice)."""
+        return self.list_name in PHONE_LISTS
 
 
 REFERENCE_LISTS = (
@@ -64,6 +73,12 @@ REFERENCE_LISTS = (
         note="Accounts and events keep the name they were given: to rename a service in use, retire it and add one.",
     ),
 )
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
 
 
 def _save_cancel(dialog: QDialog) -> QDialogButtonBox:
@@ -260,6 +275,8 @@ class ReferenceEntryDialog(QDialog):
         self.flag.setChecked(entry.flag if entry else info.flag_default)
         self.active = QCheckBox("&Active (offered in lists)")
         self.active.setChecked(entry.active if entry else True)
+        self.phone = QLineEdit((entry.phone or "") if entry else "")
+        self.phone.setPlaceholderText(f"e.g. {PHONE_EXAMPLE}")
         self.error = error_label()
         self.buttons = _save_cancel(self)
         self._layout()
@@ -272,6 +289,9 @@ class ReferenceEntryDialog(QDialog):
         form.addRow(buddy_label("&Label:", self.label), self.label)
         if self._info.flag_text:
             form.addRow("", self.flag)
+        if self._info.has_phone:
+            form.addRow(buddy_label("&Phone number:", self.phone), self.phone)
+            form.addRow("", _hint(PHONE_HINT))
         form.addRow("", self.active)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -307,6 +327,7 @@ class ReferenceEntryDialog(QDialog):
                 label=self.label.text(),
                 flag=self.flag.isChecked() if self._info.flag_text else False,
                 active=self.active.isChecked(),
+                phone=self.phone.text() if self._info.has_phone else None,
             )
         except PathwaysError as exc:
             self.error.setText(exc.message)

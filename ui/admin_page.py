@@ -172,6 +172,8 @@ class ReferenceTab(QWidget):
         ]
         if info.flag_text:
             columns.append(Column(info.flag_text, lambda e: _yes_no(e.flag)))
+        if info.has_phone:
+            columns.append(Column("Phone number", lambda e: e.phone or ""))
         columns.append(Column("Active", lambda e: _yes_no(e.active)))
         self.model: RowsModel[ReferenceEntry] = RowsModel(columns, colour=dimmed_when(lambda e: not e.active))
         title = info.tab_text.replace("&", "")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from pathways.errors import ConflictingChange, PathwaysError
+from pathways.reference import service_phone
 from pathways.services import dtoa
 from pathways.services.appointments_view import Appointment
 from pathways.services.records import case_version
@@ -181,6 +182,7 @@ class RescheduleDialog(_CaseDialog):
         )
         self.recorded: EventRecorded | None = None
         self.given_at: datetime | None = None
+        self._phone: str | None = None  # the service's number, read before the notice is recorded
         due = appointment.deadline
         self.when = _moment_edit(max(due.due_at, context.store.clock()) + timedelta(days=7))
         self.place = QLineEdit(due.place or "")
@@ -197,16 +199,20 @@ class RescheduleDialog(_CaseDialog):
             )
         )
 
+    def _service(self) -> str:
+        return self._appointment.deadline.service or self._context.actor.service or ""
+
     def _call_service(self) -> None:
         due = self._appointment.deadline
         given_at = self._context.store.clock()
+        self._phone = service_phone(self._context.store, self._service())
         self.recorded = dtoa.reschedule_assessment(
             self._context.store,
             actor=self._context.actor,
             case_id=due.case_id,
             kind=due.kind or "",
             due_at=from_qdatetime(self.when.dateTime()),
-            service=due.service or self._context.actor.service or "",
+            service=self._service(),
             place=self.place.text().strip(),
             occurred_at=given_at,
             reason=self.reason.text(),
@@ -225,11 +231,12 @@ class RescheduleDialog(_CaseDialog):
             case_ref=due.case_ref,
             kind=due.kind or "",
             due_at=from_qdatetime(self.when.dateTime()),
-            service=due.service or self._context.actor.service or "",
+            service=self._service(),
             place=self.place.text().strip(),
             given_at=self.given_at,
             given_by=self._context.actor.name,
             further_notice=True,
+            service_phone=self._phone,
         )
 
 

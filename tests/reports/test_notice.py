@@ -25,6 +25,8 @@ NOTICE = AssessmentNotice(
     given_at=datetime(2025, 6, 1, 14, 5, tzinfo=UTC),
     given_by="PC 1234 Jane Smith",
 )
+DRAMA_NUMBER = "01632 960123"  # Ofcom's numbers for drama (01632 960000 to 960999) reach nobody
+BLANK_PHONE_LINE = "Phone number for Cranstoun Hampshire: ______"
 
 
 def read(path: Path) -> tuple[PdfReader, list[str]]:
@@ -74,10 +76,27 @@ def test_what_where_who_and_the_warning(tmp_path: Path) -> None:
 
 
 def test_no_penalties_and_no_invented_phone_numbers(tmp_path: Path) -> None:
+    """With no number held for the service, none is made up: the person is given a line to write it on."""
+    assert NOTICE.service_phone is None
     text = written(tmp_path, NOTICE)
     assert "£" not in text
     assert not re.search(r"\b(fine|prison|imprisonment|months?|weeks?|level \d)\b", text, re.IGNORECASE)
     assert not re.search(r"\d{4,} ?\d{3,}", text.replace("DTOA-2025-00042", ""))
+    assert not re.search(r"(\d[\s()+-]*){9}", text.replace("DTOA-2025-00042", ""))  # nothing like a number at all
+    assert BLANK_PHONE_LINE in text
+
+
+def test_the_services_phone_number_is_printed_when_one_is_held(tmp_path: Path) -> None:
+    text = written(tmp_path, replace(NOTICE, service_phone=DRAMA_NUMBER))
+    assert "ring Cranstoun Hampshire before your appointment and tell them why. Do not just stay away. " in text
+    assert f"Phone number for Cranstoun Hampshire: {DRAMA_NUMBER}" in text
+    assert BLANK_PHONE_LINE not in text
+    assert text.count(DRAMA_NUMBER) == 1
+
+
+def test_a_phone_number_prints_as_written(tmp_path: Path) -> None:
+    text = written(tmp_path, replace(NOTICE, service="A&B Recovery", service_phone="+44 (0)1632 960-123"))
+    assert "Phone number for A&B Recovery: +44 (0)1632 960-123" in text
 
 
 def test_initial_notice_states_the_follow_up_time(tmp_path: Path) -> None:

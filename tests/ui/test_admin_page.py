@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialogButtonBox,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QTableView,
@@ -23,7 +26,7 @@ from pathways.reference import ReferenceEntry, reference_list
 from pathways.services.accounts import SignInFailed, add_user, list_users, sign_in
 from pathways.services.settings import usual_instruments
 from ui.admin_dialogs import AddUserDialog, ReferenceEntryDialog
-from ui.admin_page import AdminPage
+from ui.admin_page import AdminPage, ReferenceTab
 from ui.context import AppContext
 
 GOOD = "violet kettle harbour"
@@ -203,3 +206,92 @@ def test_the_forces_screening_criteria_are_chosen_in_settings(qtbot: QtBot, admi
     again = reopened.settings.criteria[("checkpoint", "screened")]
     assert again.currentData() == "checkpoint-eligibility"  # read back from the database
     assert again.itemData(0) is None and again.count() == 3  # "the form last used" can be chosen again
+
+
+DRAMA_NUMBER = "01632 960123"  # Ofcom's numbers for drama (01632 960000 to 960999) reach nobody
+
+
+def _headers(tab: ReferenceTab) -> list[str]:
+    model = tab.model
+    return [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+
+
+def _shown(tab: ReferenceTab, label: str, header: str) -> str:
+    row = tab.model.find(lambda e: e.label == label)
+    return str(tab.model.index(row, _headers(tab).index(header)).data())
+
+
+def _letters_of(dialog: QWidget) -> dict[str, int]:
+    """How many of the dialog's labels and buttons use each Alt letter."""
+    texts = [w.text() for w in dialog.findChildren(QLabel) + dialog.findChildren(QAbstractButton)]
+    letters = [m.group(1).lower() for text in texts if (m := re.search(r"&([^&\s])", text))]
+    return dict(Counter(letters))
+
+
+def _edit_service(qtbot: QtBot, tab: ReferenceTab, label: str, act: Callable[[ReferenceEntryDialog], None]) -> None:
+    """Select the service, press Edit, and act on its dialog as an administrator would."""
+    tab.table.selectRow(tab.model.find(lambda e: e.label == label))
+
+    def on_dialog(dialog: QWidget) -> None:
+        assert isinstance(dialog, ReferenceEntryDialog), dialog
+        act(dialog)
+
+    _when_modal(on_dialog)
+    qtbot.mouseClick(tab.edit_button, Qt.MouseButton.LeftButton)
+
+
+def test_a_services_phone_number_is_entered_shown_and_taken_away(qtbot: QtBot, admin_context: AppContext) -> None:
+    page = _page(qtbot, admin_context)
+    services = page.lists["services"]
+    page.tabs.setCurrentWidget(services)
+    assert _headers(services) == ["Code", "Label", "Phone number", "Active"]
+    assert _shown(services, "Inclusion Hampshire", "Phone number") == ""
+    problems: list[str] = []
+
+    def enter_number(dialog: ReferenceEntryDialog) -> None:
+        assert dialog.phone.isVisible() and dialog.phone.text() == ""
+        assert dialog.phone.accessibleName() == "Phone number"
+        assert _letters_of(dialog) == {"c": 1, "l": 1, "p": 1, "a": 1}  # Alt+P reaches it, and nothing else
+        assert next(label for label in dialog.findChildren(QLabel) if "&P" in label.text()).buddy() is dialog.phone
+        qtbot.keyClicks(dialog.phone, "960123")
+        _save(qtbot, dialog.buttons)  # no area code: refused, the dialog stays open with what was typed
+        problems.append(dialog.error.text())
+        assert dialog.isVisible() and dialog.phone.text() == "960123"
+        dialog.phone.clear()
+        qtbot.keyClicks(dialog.phone, DRAMA_NUMBER)
+        _save(qtbot, dialog.buttons)
+
+    _edit_service(qtbot, services, "Inclusion Hampshire", enter_number)
+    assert problems == ["A phone number has 9 to 15 digits, with its area code (e.g. 01632 960123); this one has 6."]
+    held = next(e for e in reference_list(admin_context.store, "services") if e.label == "Inclusion Hampshire")
+    assert held.phone == DRAMA_NUMBER
+    qtbot.waitUntil(lambda: _shown(services, "Inclusion Hampshire", "Phone number") == DRAMA_NUMBER, timeout=5000)
+    seen: list[str] = []
+
+    def take_it_away(dialog: ReferenceEntryDialog) -> None:
+        seen.append(dialog.phone.text())
+        dialog.phone.clear()
+        _save(qtbot, dialog.buttons)
+
+    _edit_service(qtbot, services, "Inclusion Hampshire", take_it_away)
+    assert seen == [DRAMA_NUMBER]
+    qtbot.waitUntil(lambda: _shown(services, "Inclusion Hampshire", "Phone number") == "", timeout=5000)
+    assert all(e.phone is None for e in reference_list(admin_context.store, "services"))
+
+
+def test_only_services_are_asked_for_a_phone_number(qtbot: QtBot, admin_context: AppContext) -> None:
+    page = _page(qtbot, admin_context)
+    for name in ("offences", "drugs", "sites"):
+        tab = page.lists[name]
+        assert "Phone number" not in _headers(tab), name
+        dialog = ReferenceEntryDialog(admin_context, tab.info, tab.selected(), page)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert not dialog.phone.isVisible(), name
+        assert "printed on their notice" not in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    services = ReferenceEntryDialog(admin_context, page.lists["services"].info, None, page)
+    qtbot.addWidget(services)
+    services.show()
+    assert services.phone.isVisible() and services.phone.placeholderText() == "e.g. 01632 960123"
+    hint = " ".join(label.text() for label in services.findChildren(QLabel))
+    assert "printed on their notice" in hint and "leaves a line to write it on" in hint
