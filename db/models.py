@@ -208,6 +208,7 @@ class OpenDeadline(Base):
     label: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str | None] = mapped_column(String(40))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    due_time_known: Mapped[bool] = mapped_column(Boolean, default=True)  # False: a day alone, due_at its 00:00
     service: Mapped[str | None] = mapped_column(String(200), index=True)
     place: Mapped[str | None] = mapped_column(Text)
 

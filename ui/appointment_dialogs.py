@@ -146,7 +146,7 @@ class MissedDialog(_CaseDialog):
         self._finish_layout(
             _intro(
                 f"{appointment.person_name} did not attend, or did not stay for the whole of, the "
-                f"{due.label.lower()} due {show_moment(due.due_at)} ({due.case_ref}). "
+                f"{due.label.lower()} due {show_moment(due.due_at, due.due_time_known)} ({due.case_ref}). "
                 "The police will have to be told: a task will be added to “Tell the police”."
                 + ("\n\nNote: the time of this appointment has not come yet." if early else "")
             )
@@ -193,7 +193,7 @@ class RescheduleDialog(_CaseDialog):
         self._add_row("&Reason for the change:", self.reason)
         self._finish_layout(
             _intro(
-                f"{appointment.person_name}, {due.label.lower()} now due {show_moment(due.due_at)} "
+                f"{appointment.person_name}, {due.label.lower()} now due {show_moment(due.due_at, due.due_time_known)} "
                 f"with {due.service or 'the service'} ({due.case_ref}). The further notice replaces that time "
                 "and place; give the person a copy."
             )

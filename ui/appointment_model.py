@@ -11,10 +11,9 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
-from pathways.clock import local_date
 from pathways.services.appointments_view import Appointment
 from pathways.services.tasks import TaskView
-from ui.formatting import show_date, show_moment
+from ui.formatting import show_moment
 from ui.lazy_model import Column
 from ui.rows_model import RowsModel
 
@@ -23,7 +22,7 @@ Index = QModelIndex | QPersistentModelIndex
 OVERDUE = QColor("#a4262c")
 
 APPOINTMENT_COLUMNS: list[Column[Appointment]] = [
-    Column("Due", lambda a: show_moment(a.deadline.due_at)),
+    Column("Due", lambda a: show_moment(a.deadline.due_at, a.deadline.due_time_known)),
     Column("Person", lambda a: a.person_name),
     Column("Case", lambda a: a.deadline.case_ref),
     Column("Appointment", lambda a: a.deadline.label),  # (an assessment, a review hearing, a session)
@@ -115,5 +114,5 @@ def _happened(task: TaskView) -> str:
     """When the event behind a task happened, as it now stands."""
     if task.happened_at is None:
         return ""
-    shown = show_moment(task.happened_at) if task.happened_time_known else show_date(local_date(task.happened_at))
+    shown = show_moment(task.happened_at, task.happened_time_known)
     return f"{shown} (withdrawn)" if task.withdrawn else shown

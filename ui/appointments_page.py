@@ -292,10 +292,11 @@ class AppointmentsPage(QWidget):
             return self._reschedule(row)
         store, actor, now = self._context.store, self._context.actor, self._context.store.clock()
         due, version = row.deadline, self.shown_version(row)
+        when = show_moment(due.due_at, due.due_time_known)
         if action == "attended":
             if due.due_at > now:  # one key must not record an attendance that has not happened yet
                 self.error.setText(
-                    f"This {due.label.lower()} is at {show_moment(due.due_at)}: its time has not come yet. If "
+                    f"This {due.label.lower()} is on {when}: its time has not come yet. If "
                     f"{row.person_name} came early, open the record (Enter) and add the attendance with its time."
                 )
                 return None
@@ -307,10 +308,11 @@ class AppointmentsPage(QWidget):
                     kind=str(due.kind),
                     attended=True,
                     occurred_at=due.due_at,  # at the time the notice gave (on the overdue list, perhaps weeks ago)
+                    occurred_time_known=due.due_time_known,  # the day alone, when the appointment gave no time
                     expected_version=version,
                 )
             )
-            return f"Attended: {row.person_name}, {due.label.lower()} ({show_moment(due.due_at)})."
+            return f"Attended: {row.person_name}, {due.label.lower()} ({when})."
         if action == "waive":
             self._saved(
                 dtoa.waive_follow_up(store, actor=actor, case_id=due.case_id, occurred_at=now, expected_version=version)

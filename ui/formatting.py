@@ -14,11 +14,12 @@ def show_date(day: date | None) -> str:
     return f"{day.day} {day:%b %Y}" if day else ""
 
 
-def show_moment(moment: datetime | None) -> str:
+def show_moment(moment: datetime | None, time_known: bool = True) -> str:
+    """A moment as the screens show it, "9 Feb 2026 14:30"; its day alone when no time was given ("9 Feb 2026")."""
     if moment is None:
         return ""
     local = moment.astimezone(LONDON)
-    return f"{local.day} {local:%b %Y %H:%M}"
+    return f"{local.day} {local:%b %Y %H:%M}" if time_known else show_date(local.date())
 
 
 _TYPED_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$|^(\d{2})(\d{2})(\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")

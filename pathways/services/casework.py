@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from db.models import Case, Event, Person, Task
 from pathways.actors import Actor
 from pathways.audit import write_audit
 from pathways.clock import local_date
-from pathways.deadline_index import index_case
+from pathways.deadline_index import index_case, untimed
 from pathways.definitions import PathwayDefinition
 from pathways.engine import Fact, check_timeline, open_deadlines, ordered, raised_tasks
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
@@ -168,13 +168,15 @@ def refresh_case(case: Case, definition: PathwayDefinition, facts: list[Any]) ->
 
 
 def deadline_views(case: Case, definition: PathwayDefinition) -> tuple[DeadlineView, ...]:
-    return open_deadline_views(case.id, case.case_ref, definition, effective_facts(case.events))
+    facts = effective_facts(case.events)
+    return open_deadline_views(case.id, case.case_ref, definition, facts, untimed(case.events))
 
 
 def open_deadline_views(
-    case_id: int, case_ref: str, definition: PathwayDefinition, facts: list[Fact]
+    case_id: int, case_ref: str, definition: PathwayDefinition, facts: list[Fact], without_time: Collection[int] = ()
 ) -> tuple[DeadlineView, ...]:
-    """The deadlines still open on a case's timeline `facts`, as a screen shows them."""
+    """The deadlines still open on a case's timeline `facts`, as a screen shows them; `without_time`, the ids
+    of the events that gave their due moment as a day alone (deadline_index.untimed)."""
     return tuple(
         DeadlineView(
             case_id,
@@ -185,6 +187,7 @@ def open_deadline_views(
             d.set_by.get("service"),
             d.set_by.get("place"),
             d.set_by.ref,
+            d.set_by.ref not in without_time,
         )
         for d in open_deadlines(definition, facts)
     )

@@ -189,11 +189,14 @@ def record_attendance(
     occurred_at: datetime,
     notes: str | None = None,
     expected_version: int | None = None,
+    occurred_time_known: bool = True,
 ) -> EventRecorded:
-    """Attended, or failed to attend or to remain for the whole of, a required assessment."""
+    """Attended, or failed to attend or to remain for the whole of, a required assessment (on the day
+    `occurred_at` gives, at no known time, when `occurred_time_known` is False)."""
     name = "assessment_attended" if attended else "assessment_missed"
     values = {"kind": kind, "notes": notes, "service": actor.service}
-    return _record(store, actor, "record_attendance", case_id, NewEvent(name, occurred_at, values), expected_version)
+    new = NewEvent(name, occurred_at, values, occurred_time_known=occurred_time_known)
+    return _record(store, actor, "record_attendance", case_id, new, expected_version)
 
 
 def waive_follow_up(

@@ -16,6 +16,7 @@ class DeadlineView:
     service: str | None
     place: str | None
     event_id: int | None
+    due_time_known: bool = True  # False: the deadline was given as a day alone (e.g. imported), at 00:00 that day
 
 
 @dataclass(frozen=True)

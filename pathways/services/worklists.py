@@ -20,6 +20,12 @@ from pathways.scope import visible_cases
 from pathways.services.results import DeadlineView
 from pathways.store import Store
 
+_D = OpenDeadline
+_VIEW_COLUMNS = (  # DeadlineView's fields, in order
+    *(_D.case_id, Case.case_ref, _D.label, _D.due_at, _D.kind, _D.service, _D.place, _D.event_id),
+    _D.due_time_known,
+)
+
 
 def open_deadlines_between(
     session: Session,
@@ -34,9 +40,8 @@ def open_deadlines_between(
 
     Reads the open-deadlines index, which the engine's open_deadlines() keeps for every case.
     """
-    d = OpenDeadline
     query = (  # plain columns, not objects: an overdue list at force scale is thousands of rows
-        select(d.case_id, Case.case_ref, d.label, d.due_at, d.kind, d.service, d.place, d.event_id)
+        select(*_VIEW_COLUMNS)
         .join(Case, Case.id == OpenDeadline.case_id)
         .where(OpenDeadline.due_at < end)
         .order_by(OpenDeadline.due_at, Case.case_ref)
@@ -116,7 +121,7 @@ def _contract_ends_between(
         query = query.where(OpenDeadline.due_at >= start)
     return [
         ContractDue(
-            DeadlineView(d.case_id, ref, d.label, d.due_at, d.kind, d.service, d.place, d.event_id),
+            DeadlineView(d.case_id, ref, d.label, d.due_at, d.kind, d.service, d.place, d.event_id, d.due_time_known),
             person_id,
             f"{surname.upper()}, {forenames}",
         )

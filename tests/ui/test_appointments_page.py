@@ -14,9 +14,11 @@ from PySide6.QtWidgets import QApplication, QDialog, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from db.models import Event, Task
-from pathways.actors import Actor, Role
+from db.models import Case, Event, Person, Task
+from pathways.actors import Actor, Role, command_line_actor
 from pathways.clock import LONDON
+from pathways.interchange.importer import import_rows
+from pathways.interchange.reader import Dataset
 from pathways.services import dtoa, people
 from pathways.store import Store
 from ui import appointment_dialogs
@@ -24,6 +26,7 @@ from ui.appointment_dialogs import MarkDoneDialog, MissedDialog, RescheduleDialo
 from ui.appointments_page import OVERDUE, TASKS, TODAY, WEEK, AppointmentsPage
 from ui.context import AppContext
 from ui.operations import OperationRunner
+from ui.person_page import PersonPage
 
 NAVIGATOR = Actor("nav.setup", Role.CUSTODY_NAVIGATOR, "custody-pc", site="Basingstoke")
 HAMPSHIRE, OTHER = "Inclusion Hampshire", "Change Grow Live"
@@ -364,3 +367,55 @@ def test_attended_button_works_with_the_mouse(
     qtbot.waitUntil(lambda: _people(page, OVERDUE) == ["CLARK"], timeout=5000)
     assert page.lists[OVERDUE].view.currentIndex().row() == 0
     assert _events(worker_context.store, day["ADAMS"][1])[-1].name == "assessment_attended"
+
+
+def _imported_with_a_day_alone(store: Store) -> int:
+    """An imported DToA case whose initial assessment was given as a day alone (no time); returns its case id."""
+    person = {"person_ref": "D1", "surname": "Dayonly", "forenames": "Ray", "date_of_birth": "1988-02-03", "sex": "M"}
+    case = {"person_ref": "D1", "case_ref": "DAY-1", "pathway": "dtoa", "site": "Basingstoke"}
+    events = [
+        {**case, "event": "arrest", "occurred_at": "2026-11-25T14:00", "offence": "theft_shop", "basis": "trigger"},
+        {**case, "event": "test", "occurred_at": "2026-11-25T15:00", "result": "positive", "substances": "cocaine"},
+        {
+            **case,
+            "event": "assessment_required",
+            "occurred_at": "2026-11-25T15:10",
+            "service": HAMPSHIRE,
+            "kind": "initial",
+            "due_at": "2026-11-27",
+        },
+    ]
+    report = import_rows(store, actor=command_line_actor(), dataset=Dataset.of_records([person], events))
+    assert report.written, report.errors
+    with store.unit_of_work() as uow:
+        return int(uow.session.scalars(select(Case.id).where(Case.case_ref == "DAY-1")).one())
+
+
+def test_an_appointment_given_as_a_day_alone_is_shown_and_attended_as_a_day(
+    qtbot: QtBot, worker_context: AppContext, runner: OperationRunner
+) -> None:
+    case_id = _imported_with_a_day_alone(worker_context.store)
+    page = _page(qtbot, worker_context, runner)
+    _select(qtbot, page, OVERDUE, "DAYONLY")
+    due = page.lists[OVERDUE].view.currentIndex().siblingAtColumn(0).data()
+    assert due == "27 Nov 2026"  # not "27 Nov 2026 00:00": no time was given
+    qtbot.keyClick(page.lists[OVERDUE].view, Qt.Key.Key_A)
+    assert page.error.text() == ""
+    assert page.outcome.text() == "Attended: DAYONLY, Ray, initial assessment (27 Nov 2026)."
+    attended = _events(worker_context.store, case_id)[-1]
+    assert attended.name == "assessment_attended"
+    assert attended.occurred_at == datetime(2026, 11, 27, tzinfo=LONDON)
+    assert attended.occurred_time_known is False  # the day it happened, at no time anyone knows
+    record = PersonPage(worker_context)
+    qtbot.addWidget(record)
+    record.show_person(_person_id(worker_context.store, "Dayonly"))
+    rows = record.timeline_model.rowCount()
+    shown = [(record.timeline_model.index(r, 0).data(), record.timeline_model.index(r, 2).data()) for r in range(rows)]
+    assert shown[0][0] == "25 Nov 2026 14:00"  # the arrest, with its time
+    assert shown[2][1].endswith("Due: 27 Nov 2026")  # the requirement, due on a day
+    assert shown[-1][0] == "27 Nov 2026"  # the attendance, on that day
+
+
+def _person_id(store: Store, surname: str) -> int:
+    with store.unit_of_work() as uow:
+        return int(uow.session.scalars(select(Person.id).where(Person.surname == surname)).one())
