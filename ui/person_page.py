@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pathways.clock import LONDON
 from pathways.errors import PathwaysError
 from pathways.identity import ETHNICITY_LABELS, SEXES
+from pathways.programme_attendance import SeriesAttendance
 from pathways.services.records import CaseSummary, PersonRecord, TimelineEntry, person_record
 from ui.add_event_dialog import AddEventDialog
 from ui.context import AppContext
@@ -44,7 +46,31 @@ def _deadline_text(case: CaseSummary) -> str:
     if not case.deadlines:
         return ""
     first = case.deadlines[0]
-    return f"{first.label}: {show_moment(first.due_at)}"
+    return f"{first.label}: {show_moment(first.due_at, first.due_time_known)}"
+
+
+def _held_words(attendance: SeriesAttendance) -> str:
+    """ "Attended 5 of 7 sessions held so far" ("held while enrolled" once the enrolment has ended)."""
+    when = "so far" if attendance.ended_at is None else "while enrolled"
+    if not attendance.held:
+        return "No session held yet" if attendance.ended_at is None else "No session held while enrolled"
+    sessions = "session" if attendance.held == 1 else "sessions"
+    return f"Attended {attendance.attended} of {attendance.held} {sessions} held {when}"
+
+
+def _attendance_text(attendance: SeriesAttendance) -> str:
+    """A group programme's attendance in the register's figures: "Attended 5 of 7 sessions held so far · 5 of 12 in
+    the whole programme · 2 missed · last attended session 7 on 14 Dec 2026"."""
+    parts = [_held_words(attendance), f"{attendance.attended} of {attendance.series} in the whole programme"]
+    if attendance.missed:
+        parts.append(f"{attendance.missed} missed")
+    if attendance.not_marked:
+        parts.append(f"{attendance.not_marked} not marked")
+    last = attendance.last_attended
+    if last is not None:
+        day = show_date(attendance.sessions[last - 1].astimezone(LONDON).date())
+        parts.append(f"last attended session {last} on {day}")
+    return " · ".join(parts)
 
 
 def _timeline_row(entry: TimelineEntry) -> list[QStandardItem]:
@@ -54,10 +80,10 @@ def _timeline_row(entry: TimelineEntry) -> list[QStandardItem]:
         note = f"Correction: {entry.correction_reason}"
     else:
         note = "Replaced by a correction" if entry.superseded else ""
-    details = entry.details + (f" · Due: {show_moment(entry.due_at)}" if entry.due_at else "")
+    details = entry.details + (f" · Due: {show_moment(entry.due_at, entry.due_time_known)}" if entry.due_at else "")
     items = _row(
         [
-            show_moment(entry.occurred_at),
+            show_moment(entry.occurred_at, entry.occurred_time_known),
             entry.label,
             details,
             f"{show_moment(entry.recorded_at)} by {entry.recorded_by}",
@@ -91,6 +117,11 @@ class PersonPage(QWidget):
         self.cases = self._table(self.cases_model, "Cases")
         self.eligibility = QLabel()
         self.eligibility.setWordWrap(True)
+        self.attendance = QLabel()  # a group programme case's attendance; hidden for any other case
+        self.attendance.setAccessibleName("Attendance on the programme")
+        self.attendance.setWordWrap(True)
+        self.attendance.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.attendance.hide()
         self.timeline_model = QStandardItemModel(0, len(TIMELINE_HEADERS))
         self.timeline_model.setHorizontalHeaderLabels(TIMELINE_HEADERS)
         self.timeline = self._table(self.timeline_model, "Timeline of the case")
@@ -157,6 +188,7 @@ class PersonPage(QWidget):
         up.addWidget(self.cases)
         down = QVBoxLayout(lower)
         down.addWidget(self.eligibility)
+        down.addWidget(self.attendance)
         down.addWidget(buddy_label("&Timeline:", self.timeline))
         down.addWidget(self.timeline)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -205,6 +237,7 @@ class PersonPage(QWidget):
         else:
             self.timeline_model.removeRows(0, self.timeline_model.rowCount())
             self.eligibility.setText("No cases yet.")
+            self.attendance.hide()
 
     def current_case(self) -> CaseSummary | None:
         index = self.cases.currentIndex()
@@ -219,6 +252,8 @@ class PersonPage(QWidget):
         self.contract_button.setEnabled(case.pathway == "checkpoint")
         heading = "Test on arrest" if case.pathway == "dtoa" else "Eligibility"
         self.eligibility.setText(f"{heading}: {case.eligibility}" if case.eligibility else "")
+        self.attendance.setText(_attendance_text(case.attendance) if case.attendance else "")
+        self.attendance.setVisible(case.attendance is not None)
         self.timeline_model.removeRows(0, self.timeline_model.rowCount())
         for entry in case.timeline:
             self.timeline_model.appendRow(_timeline_row(entry))

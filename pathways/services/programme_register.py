@@ -10,7 +10,7 @@ earlier mark, with a reason, never a second mark; the original stays readable in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,11 +21,13 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import format_local
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
+from pathways.programme_attendance import ABSENT as ABSENT  # (the register's screen names the marks by these)
+from pathways.programme_attendance import ENROLLED, MARK_EVENTS, SeriesAttendance, count_attendance, session_marks
+from pathways.programme_attendance import PRESENT as PRESENT
 from pathways.scope import require_case_visible, visible_cases
 from pathways.services.casework import NewEvent, append_event
 from pathways.services.concurrency import lock_case, reading, saving
 from pathways.services.programmes import (
-    ENROLLED,
     PATHWAY,
     ProgrammeView,
     SessionView,
@@ -39,41 +41,57 @@ from pathways.services.programmes import (
 from pathways.store import Store
 from pathways.timeline import effective_events
 
-PRESENT, ABSENT = "present", "absent"
-MARK_EVENTS = {PRESENT: "session_attended", ABSENT: "session_missed"}
-MARK_OF = {event: mark for mark, event in MARK_EVENTS.items()}
-CLOSING = ("completed", "left")  # the closing events of resources/pathways/group_programme.toml
-
 
 @dataclass(frozen=True)
 class AttendanceRow:
-    """One enrolment on the programme: who, since and until when, each session's mark, and the counts."""
+    """One enrolment on the programme: who, since and until when, each session's mark, and the counts (counted
+    as the person's record counts them: pathways/programme_attendance.py)."""
 
     case_id: int
     case_ref: str
     case_version: int
     person_id: int
     person_name: str  # "SMITH, Jo", as lists show people
-    enrolled_at: datetime
-    ended_at: datetime | None  # when the enrolment was closed (completed or left)
     stage: str
-    marks: Mapping[int, str] = field(default_factory=dict)  # session number → present / absent
-    held: int = 0  # sessions held so far while the person was enrolled
-    series: int = 0  # sessions in the whole programme
+    counts: SeriesAttendance
+
+    @property
+    def enrolled_at(self) -> datetime:
+        return self.counts.enrolled_at
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When the enrolment was closed (completed or left)."""
+        return self.counts.ended_at
+
+    @property
+    def marks(self) -> Mapping[int, str]:
+        """Session number → present / absent."""
+        return self.counts.marks
+
+    @property
+    def held(self) -> int:
+        """Sessions held so far while the person was enrolled."""
+        return self.counts.held
+
+    @property
+    def series(self) -> int:
+        """Sessions in the whole programme."""
+        return self.counts.series
 
     @property
     def attended(self) -> int:
-        return sum(1 for mark in self.marks.values() if mark == PRESENT)
+        return self.counts.attended
 
     @property
     def of_series(self) -> str:
         """ "28 of 36 sessions": sessions attended of the whole programme."""
-        return f"{self.attended} of {self.series} sessions"
+        return self.counts.of_series
 
     @property
     def of_held(self) -> str:
         """ "28 of 30 held": sessions attended of those held so far while the person was enrolled."""
-        return f"{self.attended} of {self.held} held"
+        return self.counts.of_held
 
     def on_register(self, session: SessionView) -> bool:
         """Whether the person can be marked for the session: enrolled by its start and not gone before it."""
@@ -108,20 +126,6 @@ class RegisterSaved:
         return f"Register saved for session {self.session.number} ({when}): {', '.join(parts)}."
 
 
-def _marks(case: Case, code: str, numbers: Mapping[datetime, int]) -> dict[int, tuple[str, Event]]:
-    """The case's effective marks on this programme's sessions: session number → (mark, the event as it stands)."""
-    found: dict[int, tuple[str, Event]] = {}
-    for _ref, event in effective_events(case.events):
-        number = numbers.get(event.occurred_at)
-        if event.name in MARK_OF and event.kind == code and number is not None:
-            found[number] = (MARK_OF[event.name], event)
-    return found
-
-
-def _closed_at(case: Case) -> datetime | None:
-    return next((e.occurred_at for _r, e in effective_events(case.events) if e.name in CLOSING), None)
-
-
 def _enrolled_at(case: Case) -> datetime:
     return next(e.occurred_at for _r, e in effective_events(case.events) if e.name == ENROLLED)
 
@@ -136,7 +140,7 @@ def attendance(store: Store, *, actor: Actor, programme_id: int) -> Attendance:
         with store.unit_of_work().for_writing() as uow:
             programme = view_of(load_programme(uow.session, programme_id))
             sessions = tuple(sessions_of(programme))
-            numbers = {s.starts_at: s.number for s in sessions}
+            starts = [s.starts_at for s in sessions]
             on_programme = select(Event.case_id).where(Event.name == ENROLLED, Event.kind == programme.code)
             cases = uow.session.scalars(
                 select(Case)
@@ -147,9 +151,6 @@ def attendance(store: Store, *, actor: Actor, programme_id: int) -> Attendance:
             for case in cases:
                 if enrolled_kind(case) != programme.code:  # the enrolment was corrected to another programme
                     continue
-                start, end = _enrolled_at(case), _closed_at(case)
-                held = sum(1 for s in sessions if start <= s.starts_at <= min(now, end or now))
-                marks = {n: mark for n, (mark, _event) in _marks(case, programme.code, numbers).items()}
                 person = case.person
                 rows.append(
                     AttendanceRow(
@@ -158,12 +159,8 @@ def attendance(store: Store, *, actor: Actor, programme_id: int) -> Attendance:
                         case.version,
                         person.id,
                         f"{person.surname.upper()}, {person.forenames}",
-                        start,
-                        end,
                         case.stage,
-                        marks,
-                        held,
-                        len(sessions),
+                        count_attendance(case.events, programme.code, starts, now),
                     )
                 )
             rows.sort(key=lambda r: (r.person_name, r.enrolled_at))
@@ -268,7 +265,7 @@ def _mark(
             f"{who} was enrolled on {format_local(enrolled_at, False)}, after session {chosen.number} "
             f"({format_local(chosen.starts_at)}), so cannot be marked for it. {nothing}"
         )
-    existing = _marks(case, programme.code, numbers).get(chosen.number)
+    existing = session_marks(case.events, programme.code, numbers).get(chosen.number)
     if existing is not None and existing[0] == mark:
         return "unchanged"
     values = {"kind": programme.code, "site": programme.site, "service": programme.service}

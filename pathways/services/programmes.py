@@ -1,10 +1,10 @@
 """Group programmes: set one up, list them, work out their sessions, and enrol people on them.
 
-A programme's sessions are not stored: they are the occurrences of its schedule (a dateutil rrule, weekly or
-fortnightly from the first session, so many times), counted in Europe/London local time, so a 10:00 group stays
-at 10:00 across the clock change. A person's enrolment is a case on the group_programme pathway whose events
-carry the programme's code in `kind` (the interchange columns are fixed), its venue in `site` and its provider in
-`service`. Taking the register and counting attendance are in pathways/services/programme_register.py.
+A programme's sessions are not stored: they are the occurrences of its schedule, weekly or fortnightly, in
+Europe/London local time (pathways/programme_attendance.py, which the person's record shares). A person's enrolment
+is a case on the group_programme pathway whose events carry the programme's code in `kind` (the interchange columns
+are fixed), its venue in `site` and its provider in `service`. Taking the register is in
+pathways/services/programme_register.py; counting attendance in pathways/programme_attendance.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from dateutil.rrule import WEEKLY, rrule
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,8 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import LONDON, format_local, to_utc
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
+from pathways.programme_attendance import ENROLLED, enrolled_programme
+from pathways.programme_attendance import session_times as session_times  # (the dialog previews the schedule)
 from pathways.scope import require_person_visible
 from pathways.services.casework import require_aware
 from pathways.services.concurrency import saving
@@ -32,7 +33,6 @@ from pathways.store import Store
 from pathways.timeline import effective_facts
 
 PATHWAY = "group_programme"
-ENROLLED = "enrolled"
 EVERY = ("weekly", "fortnightly")
 MAX_SESSIONS = 100
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9_./-]{0,39}$")
@@ -72,13 +72,6 @@ class SessionView:
     def label(self) -> str:
         local = self.starts_at.astimezone(LONDON)
         return f"Session {self.number} — {local:%a} {format_local(self.starts_at)}"
-
-
-def session_times(first_session_at: datetime, every: str, count: int) -> list[datetime]:
-    """The start of each session (UTC): the rrule occurrences of the schedule, at the same local clock time."""
-    start = first_session_at.astimezone(LONDON).replace(tzinfo=None)
-    rule = rrule(WEEKLY, dtstart=start, count=count, interval=2 if every == "fortnightly" else 1)
-    return [to_utc(moment.replace(tzinfo=LONDON)) for moment in rule]
 
 
 def sessions_of(programme: ProgrammeView) -> list[SessionView]:
@@ -215,8 +208,7 @@ def person_words(person: Person) -> str:
 
 def enrolled_kind(case: Case) -> str | None:
     """The programme code a group_programme case is an enrolment on (from its effective timeline)."""
-    enrolment = next((f for f in effective_facts(case.events) if f.name == ENROLLED), None)
-    return enrolment.get("kind") if enrolment is not None else None
+    return enrolled_programme(effective_facts(case.events))
 
 
 def enrol(

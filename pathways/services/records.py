@@ -3,6 +3,7 @@ each case's timeline with corrections shown as corrections. Viewing it is audite
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Session
 from db.models import Base
 from pathways.actors import Actor
 from pathways.audit import authorise, refuse_role, write_audit
+from pathways.deadline_index import untimed
 from pathways.definitions import EVENT_FIELDS, PathwayDefinition
-from pathways.engine import check_event, eligibility, field_name, stage
+from pathways.engine import Fact, check_event, eligibility, field_name, stage
 from pathways.errors import NotFound, NotPermitted
+from pathways.programme_attendance import SeriesAttendance, count_attendance, enrolled_programme, session_times
 from pathways.scope import (
     HIDDEN_NOTE,
     PERSON_REFUSED,
@@ -68,6 +71,8 @@ class TimelineEntry:
     # Each field given (SHOWN_FIELDS order): its name, its words for this step (engine.field_name) and its value
     # in words (coded values labelled; several joined by "; "). Documents read these, not `details`.
     fields: tuple[EntryField, ...] = ()
+    occurred_time_known: bool = True  # False: given as a day alone (an imported date), shown without a time
+    due_time_known: bool = True
 
     def values(self) -> dict[str, str]:
         """The fields' values in words, by field name."""
@@ -87,6 +92,7 @@ class CaseSummary:
     deadlines: tuple[DeadlineView, ...]
     timeline: tuple[TimelineEntry, ...]
     version: int
+    attendance: SeriesAttendance | None = None  # a group programme's, counted as its register counts it
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,9 @@ class TimelineEvent(NamedTuple):
     action: str
     corrects_id: int | None
     occurred_at: datetime
+    occurred_time_known: bool
     due_at: datetime | None
+    due_time_known: bool
     recorded_at: datetime
     recorded_by: str
     correction_reason: str | None
@@ -188,6 +196,8 @@ def _timeline(
                 _hidden(event.correction_reason, notes),
                 superseded,
                 fields,
+                event.occurred_time_known,
+                event.due_time_known,
             )
         )
     return tuple(entries)
@@ -204,8 +214,43 @@ class _CaseHead(NamedTuple):
     version: int
 
 
+class _Schedule(NamedTuple):
+    """A programme as the record reads it: its name, and the schedule its sessions are counted from."""
+
+    code: str
+    name: str
+    first_session_at: datetime
+    every: str
+    session_count: int
+
+
+class _Programmes(NamedTuple):
+    """The programmes by code, to count a person's attendance on them as it stands `now`."""
+
+    schedules: Mapping[str, _Schedule]
+    now: datetime
+
+
+def _attendance(
+    programmes: _Programmes, case: _CaseHead, facts: list[Fact], events: list[TimelineEvent]
+) -> SeriesAttendance | None:
+    """A group programme case's attendance, counted as its register counts it (pathways/programme_attendance.py);
+    None for any other case."""
+    code = enrolled_programme(facts) if case.pathway == PROGRAMME_PATHWAY else None
+    schedule = programmes.schedules.get(code) if code else None
+    if schedule is None:
+        return None
+    sessions = session_times(schedule.first_session_at, schedule.every, schedule.session_count)
+    return count_attendance(events, schedule.code, sessions, programmes.now)
+
+
 def _summary(
-    definition: PathwayDefinition, case: _CaseHead, events: list[TimelineEvent], date_of_birth: date, notes: bool
+    definition: PathwayDefinition,
+    case: _CaseHead,
+    events: list[TimelineEvent],
+    date_of_birth: date,
+    notes: bool,
+    programmes: _Programmes,
 ) -> CaseSummary:
     """The case as a worker reads it; without `notes`, free text (notes, correction reasons) is left out."""
     facts = effective_facts(events)
@@ -219,9 +264,10 @@ def _summary(
         case.closed,
         case.first_event_at,
         decision.explain() if decision else None,
-        open_deadline_views(case.id, case.case_ref, definition, facts),
+        open_deadline_views(case.id, case.case_ref, definition, facts, untimed(events)),
         _timeline(definition, events, notes),
         case.version,
+        _attendance(programmes, case, facts, events),
     )
 
 
@@ -229,7 +275,7 @@ def _summary(
 
 PROGRAMME_PATHWAY = "group_programme"  # (pathways/services/programmes.py: its events' kind is a programme's code)
 _PROGRAMMES = Base.metadata.tables["programmes"]
-_PROGRAMME_NAMES = select(_PROGRAMMES.c.code, _PROGRAMMES.c.name)
+_PROGRAMME_SCHEDULES = select(*(_PROGRAMMES.c[name] for name in _Schedule._fields))
 
 _PEOPLE, _CASES, _EVENTS, _CHANGES, _USERS = (
     Base.metadata.tables[name] for name in ("people", "cases", "events", "person_changes", "users")
@@ -329,14 +375,16 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
     notes = notes_granted(actor, granted)
     view = PersonView(*person[:_PERSON_COLUMNS])
     definitions = {code: store.definition(code) for code in {case.pathway for case in cases}}
-    if PROGRAMME_PATHWAY in definitions:  # a programme by its name, not only its code
-        named = {str(code): f"{name} ({code})" for code, name in connection.execute(_PROGRAMME_NAMES)}
+    schedules = _schedules(session) if PROGRAMME_PATHWAY in definitions else {}
+    if schedules:  # a programme by its name, not only its code
+        named = {code: f"{programme.name} ({code})" for code, programme in schedules.items()}
         programmes = definitions[PROGRAMME_PATHWAY]
         definitions[PROGRAMME_PATHWAY] = replace(programmes, labels={**programmes.labels, **named})
+    counting = _Programmes(schedules, store.clock())
     return PersonRecord(
         view,
         tuple(
-            _summary(definitions[case.pathway], case, timeline, view.date_of_birth, notes)
+            _summary(definitions[case.pathway], case, timeline, view.date_of_birth, notes, counting)
             for case, timeline in cases.items()
         ),
         tuple(
@@ -344,6 +392,11 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
             for c in changes
         ),
     )
+
+
+def _schedules(session: Session) -> dict[str, _Schedule]:
+    """Every programme by its code, with its name and schedule (no one's data: everyone may read them)."""
+    return {str(row.code): _Schedule._make(row) for row in session.connection().execute(_PROGRAMME_SCHEDULES)}
 
 
 def case_version(store: Store, *, actor: Actor, case_id: int) -> int:

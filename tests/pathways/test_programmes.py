@@ -13,6 +13,7 @@ from pathways.actors import Actor
 from pathways.clock import LONDON
 from pathways.errors import InvalidInput, NotPermitted, StepNotAllowed
 from pathways.services import people, steps
+from pathways.services.corrections import withdraw_event
 from pathways.services.programme_register import ABSENT, PRESENT, attendance, record_register
 from pathways.services.programmes import (
     ProgrammeView,
@@ -267,3 +268,61 @@ def test_the_record_names_the_programme(store: Store, admin: Actor, worker: Acto
         "Programme: FREE women's group (FREE-2026)",
     ]
     assert enrolment.timeline[0].values()["kind"] == "FREE women's group (FREE-2026)"
+
+
+def _mark_event(store: Store, case_id: int, session_at: datetime) -> int:
+    """The id of the mark recorded for the case at a session's start."""
+    with store.unit_of_work() as uow:
+        found = select(Event.id).where(Event.case_id == case_id, Event.occurred_at == session_at)
+        return int(uow.session.scalars(found.order_by(Event.seq)).first() or 0)
+
+
+def test_the_record_counts_attendance_as_the_register_does(
+    store: Store, admin: Actor, worker: Actor, clock: Clock
+) -> None:
+    """A programme case on the person's record carries the register's figures: a re-marked session counts as it
+    was re-marked, a withdrawn mark not at all, and a session still to come is not held."""
+    free = _programme(store, admin, local(2026, 11, 2), 12)  # by Sunday 29 November sessions 1-4 are held
+    ann = _person(store, worker, "Adams", "Ann")
+    case = enrol(store, actor=worker, programme_id=free.id, person_id=ann, occurred_at=local(2026, 11, 1)).case_id
+    for number in (1, 2, 3, 4):
+        record_register(store, actor=worker, programme_id=free.id, session=number, marks={case: PRESENT})
+    record_register(store, actor=worker, programme_id=free.id, session=2, marks={case: ABSENT})  # a correction
+    third = _mark_event(store, case, local(2026, 11, 16))
+    withdraw_event(store, actor=worker, event_id=third, reason="Marked on the wrong row of the register.")
+
+    (enrolment,) = person_record(store, actor=worker, person_id=ann).cases
+    counted = enrolment.attendance
+    assert counted is not None
+    assert counted.marks == {1: PRESENT, 2: ABSENT, 4: PRESENT}
+    assert (counted.attended, counted.missed, counted.not_marked) == (2, 1, 1)  # session 3's mark was withdrawn
+    assert (counted.held_sessions, counted.series, counted.last_attended) == ((1, 2, 3, 4), 12, 4)
+    assert (counted.of_held, counted.of_series) == ("2 of 4 held", "2 of 12 sessions")
+    (row,) = attendance(store, actor=worker, programme_id=free.id).rows
+    assert row.counts == counted  # the register's figures, counted the same way
+
+    clock.at = local(2026, 11, 30, 10, 30)  # session 5 has now started, and nobody has marked it yet
+    (enrolment,) = person_record(store, actor=worker, person_id=ann).cases
+    assert enrolment.attendance is not None
+    assert (enrolment.attendance.held, enrolment.attendance.not_marked) == (5, 2)
+    assert attendance(store, actor=worker, programme_id=free.id).rows[0].counts == enrolment.attendance
+
+
+def test_only_a_programme_case_has_attendance_on_the_record(store: Store, admin: Actor, worker: Actor) -> None:
+    free = _programme(store, admin, local(2026, 11, 2), 12)
+    ann = _person(store, worker, "Adams", "Ann")
+    case = enrol(store, actor=worker, programme_id=free.id, person_id=ann, occurred_at=local(2026, 11, 1)).case_id
+    record_register(store, actor=worker, programme_id=free.id, session=1, marks={case: PRESENT})
+    divert = steps.start_case(
+        store,
+        actor=worker,
+        person_id=ann,
+        pathway="divert",
+        event="referral",
+        occurred_at=local(2026, 11, 20),
+        values={"kind": "custody", "service": SERVICE},
+    ).case_id
+    cases = {c.id: c.attendance for c in person_record(store, actor=worker, person_id=ann).cases}
+    assert cases[divert] is None
+    enrolment = cases[case]
+    assert enrolment is not None and enrolment.of_series == "1 of 12 sessions"

@@ -1,6 +1,7 @@
 """The group-programme page as a treatment worker uses it: the register of a session marked for three people from
 the keyboard (P, A, Space) and saved whole with Ctrl+S; a re-mark saved as a correction; a future session
-refused in words; a person found by name and enrolled; a new programme set up; and the main window's page."""
+refused in words; a person found by name and enrolled; a new programme set up; the main window's page; and the
+person's record opened from the register, with their attendance in the register's figures."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from db.models import Event
+from db.models import Event, Person
 from pathways.actors import Actor, Role
 from pathways.clock import LONDON
-from pathways.services import people
+from pathways.services import people, steps
+from pathways.services.programme_register import ABSENT, PRESENT, record_register
 from pathways.services.programmes import ProgrammeView, create_programme, enrol
 from pathways.store import Store
 from tests.ui.questions import answer_next_question
@@ -261,3 +263,53 @@ def test_closing_with_marks_not_saved_asks_first(
     answer_next_question("Close without saving", asked)
     assert window.close() and len(asked) == 2
     assert _marks(worker_context.store, cases) == {"Adams": [], "Baker": [], "Clark": []}  # nothing was saved
+
+
+def _person_id(store: Store, surname: str) -> int:
+    with store.unit_of_work() as uow:
+        return int(uow.session.scalars(select(Person.id).where(Person.surname == surname)).one())
+
+
+def test_the_record_opened_from_the_register_shows_the_attendance_the_register_counts(
+    qtbot: QtBot, worker_context: AppContext, group: tuple[ProgrammeView, dict[str, int]], tmp_path: Path
+) -> None:
+    """Enter on a register row opens the person's record; their group programme case reads its attendance in the
+    register's figures (a re-marked session as re-marked). A case on another pathway shows none."""
+    programme, cases = group
+    store, actor = worker_context.store, worker_context.actor
+    for number in (1, 2, 3, 4):
+        marks = {cases["Adams"]: PRESENT, cases["Baker"]: ABSENT}
+        record_register(store, actor=actor, programme_id=programme.id, session=number, marks=marks)
+    record_register(store, actor=actor, programme_id=programme.id, session=3, marks={cases["Adams"]: ABSENT})
+    left = datetime(2026, 11, 24, 9, 0, tzinfo=LONDON)
+    steps.record_step(
+        store, actor=actor, case_id=cases["Baker"], event="left", occurred_at=left, values={"kind": "FREE-2026"}
+    )
+    window, page = _programmes_in_window(qtbot, worker_context)
+    assert (_column(page, 2)[0], _column(page, 3)[0]) == ("3 of 4 held", "3 of 12 sessions")
+    page.register.setFocus()
+    page.register.selectRow(0)
+    qtbot.keyClick(page.register, Qt.Key.Key_Return)
+
+    record = window.person_page
+    assert window.pages.currentWidget() is record and record.title.text() == "ADAMS, Jo"
+    assert record.attendance.isVisible()
+    assert record.attendance.text() == (
+        "Attended 3 of 4 sessions held so far · 3 of 12 in the whole programme · 1 missed · "
+        "last attended session 4 on 23 Nov 2026"
+    )
+    shown = record.current_case()
+    assert page.attendance is not None and shown is not None
+    assert shown.attendance == page.attendance.rows[0].counts  # the same figures as the register's row
+    record.grab().save(str(tmp_path / "record-attendance.png"))
+    words = {
+        "Baker": "Attended 0 of 4 sessions held while enrolled · 0 of 12 in the whole programme · 4 missed",
+        "Clark": "Attended 0 of 4 sessions held so far · 0 of 12 in the whole programme · 4 not marked",
+    }
+    for surname, said in words.items():
+        window.open_person(_person_id(store, surname))
+        assert record.attendance.text() == said
+
+    window.open_person(_person_id(store, "Hughes"))  # a DToA case referred to the worker's service
+    assert record.title.text() == "HUGHES, Daniel"
+    assert not record.attendance.isVisible() and record.attendance.text() == ""
