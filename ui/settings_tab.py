@@ -11,8 +11,7 @@ from pathways.instruments import shipped_instruments
 from pathways.services.settings import (
     IDLE_LOCK_RANGE,
     idle_lock_minutes,
-    set_idle_lock_minutes,
-    set_usual_instrument,
+    save_settings,
     usual_instruments,
 )
 from ui.context import AppContext
@@ -83,16 +82,15 @@ class SettingsTab(QWidget):
     def save(self) -> None:
         minutes = self.idle_minutes.value()
         store, actor = self._context.store, self._context.actor
+        said = [f"windows lock after {minutes} minutes without use"]
+        for (pathway, _event), combo in self.criteria.items():
+            opens_on = combo.currentText() if combo.currentData() else "the form last used"
+            said.append(f"{store.definition(pathway).name} screening opens on {opens_on}")
         try:
-            set_idle_lock_minutes(store, actor=actor, minutes=minutes)
             chosen = usual_instruments(store)
-            said = [f"windows lock after {minutes} minutes without use"]
-            for (pathway, event), combo in self.criteria.items():
-                code = combo.currentData()
-                if code != chosen.get((pathway, event)):
-                    set_usual_instrument(store, actor=actor, pathway=pathway, event=event, code=code)
-                opens_on = combo.currentText() if code else "the form last used"
-                said.append(f"{store.definition(pathway).name} screening opens on {opens_on}")
+            changed = {step: combo.currentData() for step, combo in self.criteria.items()}
+            changed = {step: code for step, code in changed.items() if code != chosen.get(step)}
+            save_settings(store, actor=actor, idle_minutes=minutes, criteria=changed)  # all, or nothing
         except PathwaysError as exc:
             self.error.setText(exc.message)
             return

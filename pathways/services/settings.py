@@ -3,6 +3,8 @@ criteria the force uses where more than one set is held (Checkpoint's: Durham's 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy.orm import Session
 
 from db.models import Setting
@@ -26,13 +28,32 @@ def idle_lock_minutes(store: Store) -> int:
 
 
 def set_idle_lock_minutes(store: Store, *, actor: Actor, minutes: int) -> None:
+    save_settings(store, actor=actor, idle_minutes=minutes)
+
+
+def save_settings(
+    store: Store,
+    *,
+    actor: Actor,
+    idle_minutes: int | None = None,
+    criteria: Mapping[tuple[str, str], str | None] | None = None,
+    instruments: Instruments | None = None,
+) -> None:
+    """Keep the settings given (the idle lock; the instrument each (pathway, step) is screened with first, None for
+    the one last used) in one transaction, and only after every one of them was checked: all or nothing."""
     authorise(store.session_factory, actor, "edit_settings", store.clock)
-    low, high = IDLE_LOCK_RANGE
-    if not low <= minutes <= high:
-        raise InvalidInput(f"The idle lock must be between {low} and {high} minutes (not {minutes}).")
+    changes: dict[str, str | None] = {}
+    if idle_minutes is not None:
+        low, high = IDLE_LOCK_RANGE
+        if not low <= idle_minutes <= high:
+            raise InvalidInput(f"The idle lock must be between {low} and {high} minutes (not {idle_minutes}).")
+        changes[IDLE_LOCK_SETTING] = str(idle_minutes)
+    for (pathway, event), code in (criteria or {}).items():
+        changes[_checked_criteria_key(pathway, event, code, instruments or shipped_instruments())] = code
     with store.unit_of_work() as uow:
-        _keep(uow.session, IDLE_LOCK_SETTING, str(minutes))
-        write_audit(uow.session, actor, "edit_settings", store.clock(), detail=f"{IDLE_LOCK_SETTING}={minutes}")
+        for key, value in changes.items():
+            _keep(uow.session, key, value)
+            write_audit(uow.session, actor, "edit_settings", store.clock(), detail=f"{key}={value or '(last used)'}")
         uow.commit()
 
 
@@ -75,15 +96,16 @@ def set_usual_instrument(
     instruments: Instruments | None = None,
 ) -> None:
     """Choose the instrument a step is screened with first (None: the one last used, as before)."""
-    authorise(store.session_factory, actor, "edit_settings", store.clock)
-    held = [i.code for i in (instruments or shipped_instruments()).for_step(pathway, event)]
+    save_settings(store, actor=actor, criteria={(pathway, event): code}, instruments=instruments)
+
+
+def _checked_criteria_key(pathway: str, event: str, code: str | None, instruments: Instruments) -> str:
+    """The setting's key for a step's instrument, once `code` is known to be one held for the step."""
+    held = [i.code for i in instruments.for_step(pathway, event)]
     if code is not None and code not in held:
         offered = ", ".join(held) or "none"
         raise InvalidInput(f"'{code}' is not a screening instrument for this step (those held: {offered}).")
     key = _criteria_key(pathway, event)
     if len(key) > SETTING_KEY_LONGEST:  # (PostgreSQL would refuse it; SQLite would keep it)
         raise InvalidInput(f"The names of the pathway and step are too long to keep a setting for ({key}).")
-    with store.unit_of_work() as uow:
-        _keep(uow.session, key, code)
-        write_audit(uow.session, actor, "edit_settings", store.clock(), detail=f"{key}={code or '(last used)'}")
-        uow.commit()
+    return key

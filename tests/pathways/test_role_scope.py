@@ -297,6 +297,9 @@ TABLE: dict[str, Spec] = {
         ),
         ("edit_settings",),
     ),
+    "settings.save_settings": Spec(
+        lambda w, a: settings.save_settings(w.store, actor=a, idle_minutes=0), ("edit_settings",)
+    ),
     "settings.set_idle_lock_minutes": Spec(
         lambda w, a: settings.set_idle_lock_minutes(w.store, actor=a, minutes=0), ("edit_settings",)
     ),

@@ -17,7 +17,13 @@ from pathways.instruments import AnswerError
 from pathways.services import people
 from pathways.services.corrections import withdraw_event
 from pathways.services.screening import case_screenings, person_screenings, screen_case, screening_form
-from pathways.services.settings import set_usual_instrument, usual_instruments
+from pathways.services.settings import (
+    IDLE_LOCK_DEFAULT,
+    idle_lock_minutes,
+    save_settings,
+    set_usual_instrument,
+    usual_instruments,
+)
 from pathways.services.steps import start_case
 from pathways.store import Store
 from tests.pathways.test_instruments import cymru_answers, durham_answers, pgsi_answers
@@ -392,3 +398,14 @@ def test_the_forces_chosen_criteria_come_first(store: Store, navigator: Actor, a
         None,  # the navigator's attempt, refused
         "screening_instrument:checkpoint:screened=(last used)",
     ]
+
+
+def test_settings_are_saved_all_or_nothing(store: Store, admin: Actor) -> None:
+    """A page of settings with one wrong choice keeps none of them: not the idle lock checked before it."""
+    steps = {("checkpoint", "screened"): "checkpoint-eligibility", ("gambling", "screened"): "checkpoint-eligibility"}
+    with pytest.raises(InvalidInput, match="not a screening instrument for this step"):
+        save_settings(store, actor=admin, idle_minutes=7, criteria=steps)
+    assert idle_lock_minutes(store) == IDLE_LOCK_DEFAULT and usual_instruments(store) == {}
+    save_settings(store, actor=admin, idle_minutes=7, criteria={("checkpoint", "screened"): "checkpoint-eligibility"})
+    assert idle_lock_minutes(store) == 7
+    assert usual_instruments(store) == {("checkpoint", "screened"): "checkpoint-eligibility"}
