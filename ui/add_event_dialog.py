@@ -31,6 +31,7 @@ from ui.step_dialogs import special_dialog
 from ui.widgets import buddy_label, error_label
 
 OPTION_ROLE = Qt.ItemDataRole.UserRole
+DIALOG_LETTERS = ("s",)  # Step (Save and Cancel have none: Enter and Esc)
 
 
 class AddEventDialog(QDialog):
@@ -109,7 +110,7 @@ class AddEventDialog(QDialog):
             self.reason.setText(f"{option.label} has its own form: Save opens it.")
         elif option.allowed:
             spec = self._definition.event(option.event)
-            form = EventForm(self._definition, spec, self._context.store.clock(), option.kind)
+            form = EventForm(self._definition, spec, self._context.store.clock(), option.kind, taken=DIALOG_LETTERS)
             self.forms.addWidget(form)
             self.draft.watch(*named_fields(form).values())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDateTime
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 from pathways.definitions import LIST_FIELDS, EventDefinition, PathwayDefinition
 from pathways.engine import default_due, field_name
 from ui.formatting import from_qdatetime, to_qdatetime
+from ui.widgets import with_alt_letter
 
 FREE_TEXT = ("offence", "service", "place", "site", "reason", "conditions", "authorised_by")
 DEADLINE_EVENTS_FIELD = "due_at"
@@ -31,9 +33,18 @@ def field_title(definition: PathwayDefinition, name: str, event: str | None = No
 class EventForm(QWidget):
     """Fields for one event. `values()` gives what the service takes; `kind` is fixed when given."""
 
-    def __init__(self, definition: PathwayDefinition, spec: EventDefinition, now: datetime, kind: str | None) -> None:
+    def __init__(
+        self,
+        definition: PathwayDefinition,
+        spec: EventDefinition,
+        now: datetime,
+        kind: str | None,
+        taken: Collection[str] = (),
+    ) -> None:
+        """`taken`: the Alt letters the screen around the form already gives its own controls."""
         super().__init__()
         self._definition, self._spec, self._kind = definition, spec, kind
+        self._letters = {*taken, "w", "n"}  # (When and Notes keep theirs)
         self._combos: dict[str, QComboBox] = {}
         self._checks: dict[str, list[QCheckBox]] = {}
         self._texts: dict[str, QLineEdit] = {}
@@ -50,7 +61,7 @@ class EventForm(QWidget):
             self.due.setCalendarPopup(True)
             due_words = field_title(definition, "due_at", spec.name)
             self.due.setAccessibleName(due_words)
-            layout.addRow(f"&{due_words}:", self.due)
+            layout.addRow(with_alt_letter(f"{due_words}:", self._letters), self.due)
         self._add_choice_fields(layout)
         self._add_text_fields(layout)
         self.notes = QPlainTextEdit()
@@ -76,7 +87,9 @@ class EventForm(QWidget):
                 self._checks[name] = boxes
                 holder = QWidget()
                 holder.setLayout(row)
-                layout.addRow(f"{field_title(self._definition, name, self._spec.name)}:", holder)
+                if boxes:
+                    holder.setFocusProxy(boxes[0])  # (its Alt letter goes to the first box)
+                layout.addRow(self._label(name), holder)
                 continue
             combo = QComboBox()
             combo.setAccessibleName(field_title(self._definition, name, self._spec.name))
@@ -85,7 +98,7 @@ class EventForm(QWidget):
             for option in options:
                 combo.addItem(self._definition.label(option), option)
             self._combos[name] = combo
-            layout.addRow(f"{field_title(self._definition, name, self._spec.name)}:", combo)
+            layout.addRow(self._label(name), combo)
 
     def _add_text_fields(self, layout: QFormLayout) -> None:
         wanted = [n for n in self._spec.required if n in FREE_TEXT and n not in self._spec.choices]
@@ -94,8 +107,11 @@ class EventForm(QWidget):
             edit = QLineEdit()
             edit.setAccessibleName(field_title(self._definition, name, self._spec.name))
             self._texts[name] = edit
-            required = " (needed)" if name in self._spec.required else ""
-            layout.addRow(f"{field_title(self._definition, name, self._spec.name)}{required}:", edit)
+            layout.addRow(self._label(name, " (needed)" if name in self._spec.required else ""), edit)
+
+    def _label(self, name: str, after: str = "") -> str:
+        """A field's label, with an Alt letter of its own."""
+        return with_alt_letter(f"{field_title(self._definition, name, self._spec.name)}{after}:", self._letters)
 
     def occurred_at(self) -> datetime:
         return from_qdatetime(self.when.dateTime())

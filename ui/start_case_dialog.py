@@ -32,6 +32,7 @@ from ui.event_form import EventForm
 from ui.formatting import show_date
 from ui.widgets import error_label
 
+DIALOG_LETTERS = ("p", "f")  # Pathway, First step (Save and Cancel have none: Enter and Esc)
 OWN_SCREENS = {"dtoa": "A DToA case starts with an arrest: use New arrest (Ctrl+N)."}
 
 
@@ -149,7 +150,7 @@ class StartCaseDialog(QDialog):
             started = f", started {show_date(local_date(first.started_at))}" if first.started_at else ""
             self.earlier.setText(f"Earlier case: {first.case_ref}{started} (listed under Cases on the record).")
             return
-        self._show_form(EventForm(definition, spec, self._context.store.clock(), None))
+        self._show_form(EventForm(definition, spec, self._context.store.clock(), None, taken=DIALOG_LETTERS))
 
     def _refuse(self, message: str) -> None:
         self.refusal.setText(message)

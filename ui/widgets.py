@@ -8,6 +8,19 @@ from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPu
 ERROR_STYLE = "color: #a4262c;"
 
 
+def with_alt_letter(text: str, taken: set[str]) -> str:
+    """`text` as a label with an Alt letter no other control of the screen has (`taken`, which it joins): the first
+    free letter that starts a word, else any free letter of it; without one when every letter is taken."""
+    escaped = text.replace("&", "&&")
+    starts = [i for i, c in enumerate(escaped) if c.isalpha() and (i == 0 or not escaped[i - 1].isalnum())]
+    for i in [*starts, *(i for i, c in enumerate(escaped) if c.isalpha())]:
+        letter = escaped[i].lower()
+        if letter not in taken and escaped[i - 1 : i] != "&":
+            taken.add(letter)
+            return f"{escaped[:i]}&{escaped[i:]}"
+    return escaped
+
+
 def buddy_label(text: str, buddy: QWidget) -> QLabel:
     """A label whose &-mnemonic moves the keyboard focus to `buddy` (and names it for screen readers)."""
     label = QLabel(text)

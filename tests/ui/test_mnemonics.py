@@ -9,8 +9,10 @@ from collections import Counter
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
+from ui import add_event_dialog, start_case_dialog
 from ui.arrest_wizard import NewArrestWizard
 from ui.context import AppContext
+from ui.event_form import EventForm
 from ui.operations import OperationRunner
 from ui.person_page import PersonPage
 
@@ -48,3 +50,20 @@ def test_the_person_record_has_its_own_letters(qtbot: QtBot, worker_context: App
     qtbot.addWidget(page)
     controls: list[QWidget] = [*page.findChildren(QAbstractButton), *page.findChildren(QLabel)]
     assert len(_letters(controls)) >= 8 and _clashes(controls) == {}
+
+
+def test_every_step_form_gives_each_field_a_letter_of_its_own(qtbot: QtBot, worker_context: AppContext) -> None:
+    """The forms of every step of every pathway (the start-case and add-event dialogs show them): each label has a
+    letter, none the same as another's or as one of the dialog around it."""
+    store = worker_context.store
+    checked = 0
+    for definition in store.definitions.values():
+        for spec in definition.events.values():
+            for around in (start_case_dialog.DIALOG_LETTERS, add_event_dialog.DIALOG_LETTERS):
+                form = EventForm(definition, spec, store.clock(), None, taken=around)
+                qtbot.addWidget(form)
+                labels = [label for label in form.findChildren(QLabel) if label.text()]
+                assert len(_letters(labels)) == len(labels), f"{definition.code}/{spec.name}"
+                assert _clashes(labels) == {} and not set(_letters(labels)) & set(around), spec.name
+                checked += 1
+    assert checked > 100
