@@ -31,7 +31,7 @@ from pathways.store import open_store  # noqa: E402
 
 SERVICE = "Inclusion Hampshire"
 PHASES = {  # the names person_record calls, and what each is
-    "saving": "the unit of work: check, read, audit the view, commit",
+    "reading": "the unit of work: check, read, audit the view, commit",
     "_read_record": "  the account and scope checks and the reads, with the summaries",
     "_summary": "    each case's summary (stage, eligibility, deadlines, timeline)",
     "write_audit": "  the audit entry sealed onto the chain",
