@@ -18,6 +18,11 @@ class Role(StrEnum):
     def label(self) -> str:
         return self.value.replace("_", " ")
 
+    @property
+    def a_label(self) -> str:
+        """The label after "a" or "an", as a sentence starting with it says: "An administrator cannot …"."""
+        return f"{'An' if self.label[0] in 'aeiou' else 'A'} {self.label}"
+
 
 NAV, WORKER, MANAGER, ADMIN = (
     Role.CUSTODY_NAVIGATOR,

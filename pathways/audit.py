@@ -75,4 +75,4 @@ def refuse_role(session: Session, actor: Actor, action: str, at: datetime, disab
     words = ACTION_WORDS.get(action, action.replace("_", " "))
     if disabled:
         return NotPermitted(f"Your account has been disabled, so you cannot {words}. Ask an administrator.")
-    return NotPermitted(f"A {actor.role.label} cannot {words}.")
+    return NotPermitted(f"{actor.role.a_label} cannot {words}.")

@@ -474,6 +474,6 @@ def open_contract(context: AppContext, case: CaseSummary, parent: QWidget | None
     if step is None or not step.allowed:
         return f"No contract can be agreed on this case yet: {step.reason if step else 'the step is missing'}"
     if not context.actor.may("sign_contract"):
-        return f"A {context.actor.role.label} cannot agree a Checkpoint contract; a custody navigator does."
+        return f"{context.actor.role.a_label} cannot agree a Checkpoint contract; a custody navigator does."
     ContractBuilderDialog(context, case.id, parent).exec()
     return None

@@ -298,7 +298,7 @@ class ProgrammesPage(QWidget):
         """Why marks cannot be taken on the register shown, or None when they can."""
         session = self.current_session()
         if not self.may_record:
-            return f"A {self._context.actor.role.label} cannot {ACTION_WORDS['record_programme_step']}."
+            return f"{self._context.actor.role.a_label} cannot {ACTION_WORDS['record_programme_step']}."
         if session is None:
             return "Choose a programme and a session first."
         if session.starts_at > self._context.store.clock():

@@ -130,8 +130,8 @@ class StartCaseDialog(QDialog):
             return
         spec = definition.event(step)
         if not self._context.actor.may(spec.action):
-            role = self._context.actor.role.label
-            self._refuse(f"A {role} cannot {ACTION_WORDS.get(spec.action, spec.action)}: ask a colleague who can.")
+            role = self._context.actor.role.a_label
+            self._refuse(f"{role} cannot {ACTION_WORDS.get(spec.action, spec.action)}: ask a colleague who can.")
             return
         try:
             check = new_case_check(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from db.models import AuditEntry, User
 from pathways.actors import Actor, Role, command_line_actor
 from pathways.errors import InvalidInput, NotFound, NotPermitted
-from pathways.services import accounts
+from pathways.services import accounts, dtoa
 from pathways.services.accounts import SIGN_IN_FAILED, SignInFailed, UserView
 from pathways.store import Store
 
@@ -256,3 +256,14 @@ def test_passwords_are_never_stored_or_audited(store: Store) -> None:
     for secret in (GOOD, OTHER, third, *GOOD.split(), *OTHER.split()):
         assert not any(secret in text for text in texts)
     assert not any(e.detail and "nav.smith" in e.detail for e in entries)
+
+
+def test_a_refusal_names_the_role_with_its_article(store: Store, admin: Actor) -> None:
+    assert [role.a_label for role in Role] == [
+        "A custody navigator",
+        "A treatment worker",
+        "A manager",
+        "An administrator",
+    ]
+    with pytest.raises(NotPermitted, match=r"^An administrator cannot record an arrest"):  # not "A administrator"
+        dtoa.record_arrest(store, actor=admin, person_id=1, occurred_at=datetime(2026, 11, 29, tzinfo=UTC), offence="x")

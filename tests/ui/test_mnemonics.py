@@ -62,7 +62,7 @@ def test_every_step_form_gives_each_field_a_letter_of_its_own(qtbot: QtBot, work
             for around in (start_case_dialog.DIALOG_LETTERS, add_event_dialog.DIALOG_LETTERS):
                 form = EventForm(definition, spec, store.clock(), None, taken=around)
                 qtbot.addWidget(form)
-                labels = [label for label in form.findChildren(QLabel) if label.text()]
+                labels: list[QWidget] = [label for label in form.findChildren(QLabel) if label.text()]
                 assert len(_letters(labels)) == len(labels), f"{definition.code}/{spec.name}"
                 assert _clashes(labels) == {} and not set(_letters(labels)) & set(around), spec.name
                 checked += 1
