@@ -50,6 +50,17 @@ def contents(path: Path) -> dict[str, list[str]]:
     return dict(tables)
 
 
+def rows_as_in(older: Path, path: Path, table: str) -> list[tuple[object, ...]]:
+    """A table's rows in `path`, in the columns the table has in the database `older` (an upgrade may add some)."""
+    with sqlite3.connect(older) as db:
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+    db.close()
+    with sqlite3.connect(path) as db:
+        rows = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid").fetchall()
+    db.close()
+    return rows
+
+
 @contextmanager
 def reading(url: str, definitions: Mapping[str, PathwayDefinition]) -> Iterator[Store]:
     """The database as a Store that only reads: no upgrade, no seeding, no index rebuilt (open_store might mend
