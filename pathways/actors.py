@@ -7,6 +7,8 @@ import socket
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pathways.errors import a_or_an
+
 
 class Role(StrEnum):
     CUSTODY_NAVIGATOR = "custody_navigator"
@@ -21,7 +23,7 @@ class Role(StrEnum):
     @property
     def a_label(self) -> str:
         """The label after "a" or "an", as a sentence starting with it says: "An administrator cannot …"."""
-        return f"{'An' if self.label[0] in 'aeiou' else 'A'} {self.label}"
+        return a_or_an(self.label)
 
 
 NAV, WORKER, MANAGER, ADMIN = (

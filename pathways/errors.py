@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def a_or_an(words: str) -> str:
+    """`words` after the article a sentence starts with: "An administrator", "A manager", "An Arrest referral"."""
+    return f"{'An' if words[:1].lower() in 'aeiou' else 'A'} {words}"
+
+
 class PathwaysError(Exception):
     """Base of every error the services raise on purpose."""
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.engine import default_due
-from pathways.errors import StepNotAllowed
+from pathways.errors import StepNotAllowed, a_or_an
 from pathways.scope import require_case_visible, require_person_visible
 from pathways.services.case_openings import refuse_by_case_rules
 from pathways.services.casework import NewEvent, append_event, load_case, open_case, recorded
@@ -31,8 +31,10 @@ def record_step(
     values: Mapping[str, str | None],
     due_at: datetime | None = None,
     expected_version: int | None = None,
+    due_time_known: bool = True,
 ) -> EventRecorded:
-    """Add one event to a case, when the case's pathway allows it at this point.
+    """Add one event to a case, when the case's pathway allows it at this point (`due_time_known` False: `due_at`
+    is a day alone, its 00:00).
 
     With `expected_version` (the case's version the screen showed) it is refused when someone else
     changed the case since."""
@@ -44,7 +46,8 @@ def record_step(
         raise StepNotAllowed(f"'{event}' is not a step of the {definition.name} pathway.")
     authorise(store.session_factory, actor, spec.action, store.clock)
     require_case_visible(store.session_factory, actor, case_id, spec.action, store.clock)
-    new = NewEvent(event, occurred_at, dict(values), due_at or default_due(spec, occurred_at))
+    due = due_at or default_due(spec, occurred_at)
+    new = NewEvent(event, occurred_at, dict(values), due, due_time_known=due_time_known or due_at is None)
 
     def write() -> EventRecorded:
         with store.unit_of_work().for_writing() as uow:
@@ -67,16 +70,18 @@ def start_case(
     values: Mapping[str, str | None],
     due_at: datetime | None = None,
     case_ref: str | None = None,
+    due_time_known: bool = True,
 ) -> EventRecorded:
     """Open a new case on a pathway with its first event (e.g. a DIVERT referral)."""
     definition = store.definition(pathway)
     spec = definition.events.get(event)
     if spec is None or event not in definition.opening_events:
         first = " or ".join(definition.event(n).label.lower() for n in definition.opening_events)
-        raise StepNotAllowed(f"A {definition.name} case starts with the {first}.")
+        raise StepNotAllowed(f"{a_or_an(definition.name)} case starts with the {first}.")
     authorise(store.session_factory, actor, spec.action, store.clock)
     require_person_visible(store.session_factory, actor, person_id, spec.action, store.clock)
-    new = NewEvent(event, occurred_at, dict(values), due_at or default_due(spec, occurred_at))
+    due = due_at or default_due(spec, occurred_at)
+    new = NewEvent(event, occurred_at, dict(values), due, due_time_known=due_time_known or due_at is None)
 
     def write() -> EventRecorded:
         with store.unit_of_work().for_writing() as uow:
