@@ -216,6 +216,7 @@ def scheme_screens(store: Store) -> None:
     save(builder, "contract-builder")
     builder.close()
     starting = StartCaseDialog(context, person.id)
+    starting.choose("arrest_referral")  # (the first of the list, a court order, is not a navigator's to start)
     starting.show()
     save(starting, "start-case")
     starting.close()

@@ -137,6 +137,7 @@ class AddEventDialog(QDialog):
                 occurred_at=form.occurred_at(),
                 values=form.values(),
                 due_at=form.due_at(),
+                due_time_known=form.due_time_known(),
                 expected_version=self._version,
             )
         except ConflictingChange as exc:

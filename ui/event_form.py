@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pathways.clock import local_date
 from pathways.definitions import LIST_FIELDS, EventDefinition, PathwayDefinition
 from pathways.engine import default_due, field_name
-from ui.formatting import from_qdatetime, to_qdatetime
+from pathways.errors import InvalidInput
+from ui.formatting import from_qdatetime, to_qdatetime, typed_moment
 from ui.widgets import with_alt_letter
 
 FREE_TEXT = ("offence", "service", "place", "site", "reason", "conditions", "authorised_by")
@@ -43,7 +45,7 @@ class EventForm(QWidget):
     ) -> None:
         """`taken`: the Alt letters the screen around the form already gives its own controls."""
         super().__init__()
-        self._definition, self._spec, self._kind = definition, spec, kind
+        self._definition, self._spec, self._kind, self._now = definition, spec, kind, now
         self._letters = {*taken, "w", "n"}  # (When and Notes keep theirs)
         self._combos: dict[str, QComboBox] = {}
         self._checks: dict[str, list[QCheckBox]] = {}
@@ -54,14 +56,22 @@ class EventForm(QWidget):
         self.when.setCalendarPopup(True)
         self.when.setAccessibleName("When it happened")
         layout.addRow("&When:", self.when)
-        self.due: QDateTimeEdit | None = None
+        self.due: QDateTimeEdit | None = None  # a due moment the pathway suggests (e.g. 4 months on)
+        self.due_typed: QLineEdit | None = None  # one with no default (the end of a court order): typed, or nothing
         if "due_at" in spec.required:
-            self.due = QDateTimeEdit(to_qdatetime(default_due(spec, now) or now + timedelta(days=3)))
-            self.due.setDisplayFormat("dd/MM/yyyy HH:mm")
-            self.due.setCalendarPopup(True)
             due_words = field_title(definition, "due_at", spec.name)
-            self.due.setAccessibleName(due_words)
-            layout.addRow(with_alt_letter(f"{due_words}:", self._letters), self.due)
+            suggested = default_due(spec, now)
+            if suggested is None:  # a guessed date would be accepted by mistake: it starts empty, and is needed
+                self.due_typed = QLineEdit()
+                self.due_typed.setPlaceholderText("dd/mm/yyyy, with hh:mm if there is a time")
+                self.due_typed.setAccessibleName(due_words)
+                layout.addRow(with_alt_letter(f"{due_words} (needed):", self._letters), self.due_typed)
+            else:
+                self.due = QDateTimeEdit(to_qdatetime(suggested))
+                self.due.setDisplayFormat("dd/MM/yyyy HH:mm")
+                self.due.setCalendarPopup(True)
+                self.due.setAccessibleName(due_words)
+                layout.addRow(with_alt_letter(f"{due_words}:", self._letters), self.due)
         self._add_choice_fields(layout)
         self._add_text_fields(layout)
         self.notes = QPlainTextEdit()
@@ -97,6 +107,9 @@ class EventForm(QWidget):
                 combo.addItem("", "")
             for option in options:
                 combo.addItem(self._definition.label(option), option)
+            if name in self._spec.required and len(options) > 1:  # chosen, never assumed: none until the user does
+                combo.setPlaceholderText("Choose…")
+                combo.setCurrentIndex(-1)
             self._combos[name] = combo
             layout.addRow(self._label(name), combo)
 
@@ -117,7 +130,26 @@ class EventForm(QWidget):
         return from_qdatetime(self.when.dateTime())
 
     def due_at(self) -> datetime | None:
-        return from_qdatetime(self.due.dateTime()) if self.due is not None else None
+        """The due moment given; InvalidInput, in the user's words, when a typed one is missing or is no date."""
+        if self.due is not None:
+            return from_qdatetime(self.due.dateTime())
+        return self._typed_due()[0] if self.due_typed is not None else None
+
+    def due_time_known(self) -> bool:
+        """False when the due moment was typed as a day alone."""
+        return self._typed_due()[1] if self.due_typed is not None else True
+
+    def _typed_due(self) -> tuple[datetime, bool]:
+        assert self.due_typed is not None
+        words = self.due_typed.accessibleName()
+        text = self.due_typed.text().strip()
+        if not text:
+            example = local_date(self._now + timedelta(days=183))
+            raise InvalidInput(f"Give the {words.lower()} as dd/mm/yyyy, e.g. {example:%d/%m/%Y}.")
+        try:
+            return typed_moment(text)
+        except ValueError as exc:
+            raise InvalidInput(f"{words[:1].upper()}{words[1:]}: {exc}") from None
 
     def values(self) -> dict[str, str | None]:
         values: dict[str, str | None] = {"kind": self._kind} if self._kind else {}

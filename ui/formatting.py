@@ -39,6 +39,22 @@ def typed_date(text: str) -> date:
         raise ValueError(f"{text.strip()} is not a real date (there is no such day).") from None
 
 
+_TYPED_TIME = re.compile(r"^(.*\S)\s+(\d{1,2})[:.](\d{2})$")
+
+
+def typed_moment(text: str) -> tuple[datetime, bool]:
+    """A moment as typed: a day alone (01/06/2027, as typed_date reads it) or a day and a time (01/06/2027 14:30),
+    on the Europe/London clock; with whether a time was given. ValueError says what is wrong in the user's words."""
+    timed = _TYPED_TIME.match(text.strip())
+    day = typed_date(timed.group(1) if timed else text)
+    if timed is None:
+        return local_datetime(day), False
+    hour, minute = int(timed.group(2)), int(timed.group(3))
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{timed.group(2)}:{timed.group(3)} is not a time of day: write it as hh:mm, e.g. 14:30.")
+    return local_datetime(day).replace(hour=hour, minute=minute), True
+
+
 def to_qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 

@@ -182,6 +182,7 @@ class StartCaseDialog(QDialog):
                 occurred_at=form.occurred_at(),
                 values=form.values(),
                 due_at=form.due_at(),
+                due_time_known=form.due_time_known(),
             )
         except PathwaysError as exc:
             self.error.setText(exc.message)  # the form keeps what was typed

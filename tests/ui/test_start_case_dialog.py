@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from db.models import Event
 from pathways.actors import Actor, Role
 from pathways.clock import LONDON
 from pathways.services import people
@@ -145,6 +146,10 @@ def test_youth_interventions_say_who_they_are_for(qtbot: QtBot, worker_context: 
     assert form is not None
     qtbot.keyClicks(form.notes, "referred by the youth justice service")
     dialog._save()
+    assert dialog.error.text().startswith("Referral: give the level of response.")  # nothing chosen for the user
+    level = form._combos["kind"]
+    level.setCurrentIndex(0)
+    dialog._save()
     assert dialog.error.text() == (
         "The Youth substance-misuse interventions pathway is for people aged under 18: "
         "this person was 27 on the day of the referral."
@@ -167,3 +172,38 @@ def test_a_role_that_cannot_record_the_first_step_is_told_so(qtbot: QtBot, navig
     qtbot.addWidget(for_manager)
     for_manager.choose("divert")
     assert for_manager.refusal.text() == "A manager cannot record a DIVERT step: ask a colleague who can."
+
+
+def test_the_end_of_a_court_order_starts_empty_and_is_typed_as_a_day(qtbot: QtBot, worker_context: AppContext) -> None:
+    """No end is guessed (a court sets it): Save asks for it; a day that does not exist is refused; the day typed
+    is kept as a day, and the record shows it so."""
+    window = _record(qtbot, worker_context, "evans")
+    cases_before = window.person_page.cases_model.rowCount()
+    dialog = _dialog(qtbot, worker_context, window)
+    dialog.choose("drr")
+    form = dialog.form()
+    assert form is not None and form.due is None and form.due_typed is not None
+    assert form.due_typed.text() == ""
+    kind, reviews = form._combos["kind"], form._combos["result"]
+    kind.setCurrentIndex(kind.findData("weekly"))
+    reviews.setCurrentIndex(reviews.findData("with_reviews"))
+    qtbot.keyClicks(form._texts["site"], "Bangor Magistrates' Court")
+    qtbot.keyClicks(form._texts["service"], "Cranstoun")
+    dialog._save()
+    assert dialog.error.text() == "Give the end of the order as dd/mm/yyyy, e.g. 31/05/2027."
+    qtbot.keyClicks(form.due_typed, "31/02/2027")
+    dialog._save()
+    assert dialog.error.text() == "End of the order: 31/02/2027 is not a real date (there is no such day)."
+    assert window.person_page.cases_model.rowCount() == cases_before  # nothing written
+    form.due_typed.clear()
+    qtbot.keyClicks(form.due_typed, "28/02/2027")
+    dialog._save()
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.result_recorded is not None
+    page = window.person_page
+    qtbot.waitUntil(lambda: page.cases_model.rowCount() == cases_before + 1, timeout=5000)
+    with worker_context.store.unit_of_work() as uow:
+        order = uow.session.get_one(Event, dialog.result_recorded.event_id)
+        assert (order.due_at, order.due_time_known) == (datetime(2027, 2, 28, tzinfo=LONDON), False)
+    refs = [page.cases_model.index(row, 0).data() for row in range(page.cases_model.rowCount())]
+    page.cases.selectRow(refs.index(dialog.result_recorded.case_ref))
+    assert page.timeline_model.index(0, 2).data().endswith("Due: 28 Feb 2027")  # a day, not "28 Feb 2027 00:00"
