@@ -3,8 +3,7 @@ each case's timeline with corrections shown as corrections. Viewing it is audite
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -17,9 +16,9 @@ from pathways.actors import Actor
 from pathways.audit import authorise, refuse_role, write_audit
 from pathways.deadline_index import untimed
 from pathways.definitions import EVENT_FIELDS, PathwayDefinition
-from pathways.engine import Fact, check_event, eligibility, field_name, stage
+from pathways.engine import check_event, eligibility, field_name, stage
 from pathways.errors import NotFound, NotPermitted
-from pathways.programme_attendance import SeriesAttendance, count_attendance, enrolled_programme, session_times
+from pathways.programme_attendance import SeriesAttendance
 from pathways.scope import (
     HIDDEN_NOTE,
     PERSON_REFUSED,
@@ -32,6 +31,13 @@ from pathways.scope import (
 )
 from pathways.services.casework import load_case, open_deadline_views
 from pathways.services.concurrency import reading
+from pathways.services.record_programmes import (
+    PROGRAMME_PATHWAY,
+    Programmes,
+    attendance_of,
+    read_programmes,
+    with_programme_names,
+)
 from pathways.services.results import DeadlineView, PersonView
 from pathways.store import Store
 from pathways.timeline import effective_facts, fact_from_values
@@ -214,43 +220,13 @@ class _CaseHead(NamedTuple):
     version: int
 
 
-class _Schedule(NamedTuple):
-    """A programme as the record reads it: its name, and the schedule its sessions are counted from."""
-
-    code: str
-    name: str
-    first_session_at: datetime
-    every: str
-    session_count: int
-
-
-class _Programmes(NamedTuple):
-    """The programmes by code, to count a person's attendance on them as it stands `now`."""
-
-    schedules: Mapping[str, _Schedule]
-    now: datetime
-
-
-def _attendance(
-    programmes: _Programmes, case: _CaseHead, facts: list[Fact], events: list[TimelineEvent]
-) -> SeriesAttendance | None:
-    """A group programme case's attendance, counted as its register counts it (pathways/programme_attendance.py);
-    None for any other case."""
-    code = enrolled_programme(facts) if case.pathway == PROGRAMME_PATHWAY else None
-    schedule = programmes.schedules.get(code) if code else None
-    if schedule is None:
-        return None
-    sessions = session_times(schedule.first_session_at, schedule.every, schedule.session_count)
-    return count_attendance(events, schedule.code, sessions, programmes.now)
-
-
 def _summary(
     definition: PathwayDefinition,
     case: _CaseHead,
     events: list[TimelineEvent],
     date_of_birth: date,
     notes: bool,
-    programmes: _Programmes,
+    programmes: Programmes,
 ) -> CaseSummary:
     """The case as a worker reads it; without `notes`, free text (notes, correction reasons) is left out."""
     facts = effective_facts(events)
@@ -267,15 +243,11 @@ def _summary(
         open_deadline_views(case.id, case.case_ref, definition, facts, untimed(events)),
         _timeline(definition, events, notes),
         case.version,
-        _attendance(programmes, case, facts, events),
+        attendance_of(programmes, case.pathway, facts, events),
     )
 
 
 # --- reading the record: plain statements in one transaction, which also audits the view ----------------------------
-
-PROGRAMME_PATHWAY = "group_programme"  # (pathways/services/programmes.py: its events' kind is a programme's code)
-_PROGRAMMES = Base.metadata.tables["programmes"]
-_PROGRAMME_SCHEDULES = select(*(_PROGRAMMES.c[name] for name in _Schedule._fields))
 
 _PEOPLE, _CASES, _EVENTS, _CHANGES, _USERS = (
     Base.metadata.tables[name] for name in ("people", "cases", "events", "person_changes", "users")
@@ -375,12 +347,10 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
     notes = notes_granted(actor, granted)
     view = PersonView(*person[:_PERSON_COLUMNS])
     definitions = {code: store.definition(code) for code in {case.pathway for case in cases}}
-    schedules = _schedules(session) if PROGRAMME_PATHWAY in definitions else {}
-    if schedules:  # a programme by its name, not only its code
-        named = {code: f"{programme.name} ({code})" for code, programme in schedules.items()}
-        programmes = definitions[PROGRAMME_PATHWAY]
-        definitions[PROGRAMME_PATHWAY] = replace(programmes, labels={**programmes.labels, **named})
-    counting = _Programmes(schedules, store.clock())
+    counting = Programmes({}, store.clock())
+    if PROGRAMME_PATHWAY in definitions:  # a programme by its name, not only its code; its attendance counted
+        counting = read_programmes(session, store.clock())
+        definitions[PROGRAMME_PATHWAY] = with_programme_names(definitions[PROGRAMME_PATHWAY], counting)
     return PersonRecord(
         view,
         tuple(
@@ -392,11 +362,6 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
             for c in changes
         ),
     )
-
-
-def _schedules(session: Session) -> dict[str, _Schedule]:
-    """Every programme by its code, with its name and schedule (no one's data: everyone may read them)."""
-    return {str(row.code): _Schedule._make(row) for row in session.connection().execute(_PROGRAMME_SCHEDULES)}
 
 
 def case_version(store: Store, *, actor: Actor, case_id: int) -> int:
