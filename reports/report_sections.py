@@ -42,6 +42,7 @@ class Extra:
     head_centre: ParagraphStyle  # over a group of columns
     grid_cell: ParagraphStyle
     grid_bold: ParagraphStyle
+    grid_indented: ParagraphStyle  # a row under its group's heading
     status: ParagraphStyle
 
 
@@ -56,6 +57,9 @@ def extra() -> Extra:
         head_centre=ParagraphStyle("head_centre", parent=s.cell_bold, fontSize=7.5, leading=9, alignment=TA_CENTER),
         grid_cell=ParagraphStyle("grid_cell", parent=s.cell, fontSize=GRID_SIZE, leading=GRID_SIZE * 1.25),
         grid_bold=ParagraphStyle("grid_bold", parent=s.cell_bold, fontSize=GRID_SIZE, leading=GRID_SIZE * 1.25),
+        grid_indented=ParagraphStyle(
+            "grid_indented", parent=s.cell, fontSize=GRID_SIZE, leading=GRID_SIZE * 1.25, leftIndent=8
+        ),
         status=ParagraphStyle("status", parent=s.big, fontSize=13, leading=17),
     )
 
@@ -157,11 +161,19 @@ def grid_flowable(table: ReportTable) -> Table:
     head += [Paragraph(esc(heading), e.head_right) for heading in headings]
     group_row, group_commands = _group_row(table)
     words = month_words if table.key == "by_month" else str  # (a CSV keeps '2025-11', which sorts)
-    body = [[Paragraph(esc(words(row.label)), e.grid_cell), *map(count_text, row.counts)] for row in table.rows]
     heads = 2 if group_row else 1
+    body: list[list[object]] = []
+    spans: list[tuple[object, ...]] = []
+    for row, (heading, label) in zip(table.rows, _label_groups([words(r.label) for r in table.rows]), strict=True):
+        if heading is not None:  # "Asian or Asian British" over its rows "Indian", "Pakistani", …
+            spans.append(("SPAN", (0, heads + len(body)), (-1, heads + len(body))))
+            body.append([Paragraph(esc(heading), e.grid_bold), *([""] * len(row.counts))])
+        style = e.grid_cell if label == words(row.label) else e.grid_indented
+        body.append([Paragraph(esc(label), style), *map(count_text, row.counts)])
     commands = [
         *grid_style(heads),
         *group_commands,
+        *spans,
         ("FONTSIZE", (0, 0), (-1, -1), GRID_SIZE),
         ("ALIGN", (1, heads), (-1, -1), "RIGHT"),
         ("VALIGN", (0, 0), (-1, heads - 1), "BOTTOM"),
@@ -175,6 +187,25 @@ def grid_flowable(table: ReportTable) -> Table:
     flowable = Table(rows, colWidths=[label_width, *widths], repeatRows=heads, hAlign="LEFT")
     flowable.setStyle(TableStyle(commands))
     return flowable
+
+
+GROUPED = " - "  # "Asian or Asian British - Indian": a category's group, then the category
+
+
+def _label_groups(labels: Sequence[str]) -> list[tuple[str | None, str]]:
+    """Each row's label as printed, and the heading to print above it: where two or more rows in a row share a
+    group ("White - British", "White - Irish"), the group once above them and each row its own part."""
+    groups = [label.split(GROUPED, 1) if GROUPED in label else [label] for label in labels]
+    shown: list[tuple[str | None, str]] = []
+    for index, parts in enumerate(groups):
+        group = parts[0] if len(parts) == 2 else None
+        after = groups[index + 1][0] if index + 1 < len(groups) and len(groups[index + 1]) == 2 else None
+        before = groups[index - 1][0] if index > 0 and len(groups[index - 1]) == 2 else None
+        if group is None or group not in (after, before):
+            shown.append((None, labels[index]))
+        else:
+            shown.append((group if group != before else None, parts[1][:1].upper() + parts[1][1:]))
+    return shown
 
 
 def column_headings(table: ReportTable) -> list[str]:

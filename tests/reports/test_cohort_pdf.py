@@ -6,6 +6,7 @@ database: the worked example imported, and a 300-person demo database."""
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -354,6 +355,21 @@ def test_breakdowns_and_the_trend_are_printed(demo_answer: CohortAnswer, demo_pa
     assert "Initial assessment" in text and "Required Attended Missed" in text  # one heading over three columns
     totals = " ".join(f"{demo_answer.figures[k]:,}" for k in ("cases", "eligible", "tested", "positive"))
     assert f"Total {totals}" in text
+
+
+def test_ethnic_categories_are_printed_under_their_groups(demo_answer: CohortAnswer, demo_pages: list[str]) -> None:
+    """Under "Asian or Asian British", "Indian": a group of two or more rows is printed once, above them, not on
+    every row (where the long labels wrapped to four lines)."""
+    page = next(p for p in demo_pages if "By ethnicity" in p)
+    rows = {table.key: table for table in demo_answer.tables}["by_ethnicity"].rows
+    groups = Counter(row.label.partition(" - ")[0] for row in rows if " - " in row.label)
+    assert groups["Asian or Asian British"] >= 2 and groups["White"] >= 2
+    for row in rows:
+        group, _, category = row.label.partition(" - ")
+        shown = category[:1].upper() + category[1:] if groups[group] >= 2 else row.label
+        assert row_text(replace(row, label=shown), str) in page, row.label
+    assert not any(f"{group} - " in page for group, rows_in_group in groups.items() if rows_in_group >= 2)
+    assert "Asian or Asian British Indian" in page  # the heading, then its first row
 
 
 def test_the_definitions_page_lists_every_meaning(
