@@ -272,9 +272,9 @@ def _write_cohort_file(
 
         write_cohort_pdf(output, answer, publication=publication)  # publishes its own copy of the tables
     elif form == "csv":
-        from reports.table_export import write_tables_csv
+        from reports.cohort_csv import cohort_csv
 
-        write_tables_csv(output, tables)
+        _write(output, cohort_csv(answer, publication=publication).encode("utf-8-sig"))  # (the tables it prints)
     else:
         from reports.table_export import write_tables_xlsx
 

@@ -44,9 +44,19 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.figures import percentage
-from reports.figures_csv import defuse
 from reports.pdf_base import write_atomically
 from reports.tables import SUPPRESSED, Count, ReportRow, ReportTable
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def defuse(cell: str) -> str:
+    """`cell`, with a leading apostrophe if a spreadsheet would otherwise read it as a formula."""
+    stripped = cell.lstrip()
+    if stripped.startswith(FORMULA_STARTS) or cell.startswith(("\t", "\r")):
+        return "'" + cell
+    return cell
+
 
 CSV_HEADER = ("table", "row", "column", "value", "percent", "percent_of")
 SHEET_NAME_LIMIT = 31  # Excel's limit

@@ -80,6 +80,10 @@ def test_every_format_writes_a_file_holding_the_figures(example: tuple[str, Path
     assert answer["data_version"] in text
 
     rows = {(r["table"], r["row"]): r for r in csv_rows(tmp_path / "cohort.csv")}
+    about = {row: r["value"] for (table, row), r in rows.items() if table == "report"}
+    assert about["Pathway"] == "Drug Testing on Arrest" and about["Copy"] == "Not for publication"
+    assert (about["Cases starting from"], about["Cases starting to"]) == ("2023-03-01", "2023-03-31")
+    assert about["Data version"] == answer["data_version"]
     assert rows[("funnel", "Cases")]["value"] == str(DTOA_FIGURES["cases"])
     assert rows[("funnel", "Tested")] == {
         "table": "funnel",
@@ -125,8 +129,11 @@ def test_publication_hides_every_small_count_in_every_format(example: tuple[str,
     assert "Not for publication" not in text and "66.7%" not in text
 
     rows = csv_rows(tmp_path / "public.csv")
-    assert {r["value"] for r in rows} <= {"*", "0", ""}
-    assert {r["percent"] for r in rows} <= {"*", ""}
+    about = {r["row"]: r["value"] for r in rows if r["table"] == "report"}
+    assert about["Copy"].startswith("For publication")
+    counts = [r for r in rows if r["table"] != "report"]
+    assert {r["value"] for r in counts} <= {"*", "0", ""}
+    assert {r["percent"] for r in counts} <= {"*", ""}
 
     book = load_workbook(tmp_path / "public.xlsx")
     for sheet in book.worksheets:

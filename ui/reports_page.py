@@ -39,9 +39,9 @@ from pathways.errors import InvalidInput
 from pathways.reference import reference_list
 from reports.breakdowns import value_label
 from reports.cohort import CohortAnswer, CohortQuestion, cohort_figures
+from reports.cohort_csv import cohort_csv
 from reports.cohort_pdf import FUNNELS, FunnelStep, cohort_pdf_bytes, label_for, write_cohort_pdf
 from reports.figures import FigureValue
-from reports.figures_csv import figures_csv
 from reports.pdf_base import write_atomically
 from ui.context import AppContext
 from ui.formatting import from_qdate, show_date
@@ -407,7 +407,8 @@ class ReportsPage(QWidget):
             self._show_error("Count the figures first.")
             return
         try:
-            write_atomically(path, figures_csv(self.answer).encode("utf-8"))
+            text = cohort_csv(self.answer, publication=self.publication.isChecked())  # (as the PDF: the same tables)
+            write_atomically(path, text.encode("utf-8-sig"))
         except OSError as exc:
             self._show_error(f"The figures could not be saved to {path}: {exc.strerror or exc}.")
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.figures_csv import defuse
+from reports.table_export import defuse
 from tests.badinput import strategies as bad
 from tests.badinput.conftest import BAD_INPUT
 

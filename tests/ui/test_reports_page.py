@@ -169,10 +169,19 @@ def test_preview_print_save_and_csv(
     assert "66.7%" not in text  # 2 of 3: both counts are small, so the share is hidden too
 
     exported = tmp_path / "figures.csv"
+    page.save_csv_to(exported)  # a copy for publication, as the PDF: its small counts hidden too
+    rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    about = {r["row"]: r["value"] for r in rows if r["table"] == "report"}
+    assert about["Pathway"] == "Drug Testing on Arrest" and about["Copy"].startswith("For publication")
+    assert about["Site"] == "All sites" and about["Cases starting from"] == "2023-03-01"
+    funnel = {r["row"]: r for r in rows if r["table"] == "funnel"}
+    assert (funnel["Tested"]["value"], funnel["Tested"]["percent"]) == ("*", "*")
+    assert {r["table"] for r in rows} >= {"funnel", "by_site", "by_month"}  # the breakdowns too
+    qtbot.mouseClick(page.publication, Qt.MouseButton.LeftButton)  # not for publication: the counts as counted
     page.save_csv_to(exported)
-    rows = list(csv.reader(io.StringIO(exported.read_text(encoding="utf-8"))))
-    assert rows[0] == ["figure", "value", "meaning"]
-    assert {row[0]: row[1] for row in rows[1:]}["tested_pct"] == "66.7"
+    rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    funnel = {r["row"]: r for r in rows if r["table"] == "funnel"}
+    assert (funnel["Tested"]["value"], funnel["Tested"]["percent"]) == ("2", "66.7")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
 
