@@ -4,6 +4,7 @@ then preview, print, save the PDF or export the figures as CSV."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -51,6 +52,17 @@ from ui.pdf_pane import PdfPane, date_edit
 from ui.widgets import buddy_label, error_label
 
 COUNT_SLOT = "reports-count"
+
+
+def suggested_name(answer: CohortAnswer, *, publication: bool, suffix: str) -> str:
+    """The file name a saved report is offered under: its pathway, site, period and copy, so that two saved
+    reports are never told apart by opening them ("cohort-dtoa-basingstoke-2025-01-01-to-2025-12-31.pdf")."""
+    q = answer.question
+    site = "-".join(re.findall(r"[a-z0-9]+", (q.site or "all sites").lower()))
+    copy = "-for-publication" if publication else ""
+    return f"cohort-{q.pathway}-{site}-{q.start:%Y-%m-%d}-to-{q.end:%Y-%m-%d}{copy}.{suffix}"
+
+
 PDF_SLOT = "reports-pdf"
 ALL_SITES = "All sites"
 DASH = "\N{EN DASH}"
@@ -418,8 +430,7 @@ class ReportsPage(QWidget):
     def _ask_path(self, title: str, suffix: str, filter_text: str) -> Path | None:
         if self.answer is None:
             return None
-        q = self.answer.question
-        name = f"cohort-{q.pathway}-{q.start:%Y-%m-%d}-to-{q.end:%Y-%m-%d}.{suffix}"
+        name = suggested_name(self.answer, publication=self.publication.isChecked(), suffix=suffix)
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         chosen, _filter = QFileDialog.getSaveFileName(self, title, str(Path(folder) / name), filter_text)
         if not chosen:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from tests.conftest import EXAMPLE
 from ui import reports_page
 from ui.context import AppContext
 from ui.operations import OperationRunner
-from ui.reports_page import ReportsPage, figure_label, value_text
+from ui.reports_page import ReportsPage, figure_label, suggested_name, value_text
 
 WAIT = 10000
 
@@ -250,3 +251,17 @@ def test_a_count_under_way_is_not_shown_once_the_question_changed(
     qtbot.wait(100)
     assert page.answer is None and page.model.rowCount() == 0 and not page.save_button.isEnabled()
     assert page.status.text() in ("Cancelled.", "The question has changed: Count again.")
+
+
+def test_a_saved_report_is_offered_a_name_saying_what_it_is(
+    qtbot: QtBot, manager_context: AppContext, runner: OperationRunner
+) -> None:
+    page = _page(qtbot, manager_context, runner)
+    _ask(qtbot, page, "dtoa", "01032023", "31032023")
+    _count(qtbot, page)
+    assert page.answer is not None
+    named = suggested_name(page.answer, publication=False, suffix="csv")
+    assert named == "cohort-dtoa-all-sites-2023-03-01-to-2023-03-31.csv"
+    at_site = replace(page.answer, question=replace(page.answer.question, site="Newport (IoW)"))
+    named = suggested_name(at_site, publication=True, suffix="pdf")
+    assert named == "cohort-dtoa-newport-iow-2023-03-01-to-2023-03-31-for-publication.pdf"
