@@ -139,7 +139,11 @@ def _new_events(checked: Checked, held: _Held) -> dict[str, list[EventIn]]:
 def _timeline_problems(
     store: Store, checked: Checked, held: _Held, new: dict[str, list[EventIn]], bad_rows: set[int | None]
 ) -> list[Problem]:
-    """Rule checks of each case's whole timeline; cases with a row already in error are left out."""
+    """Rule checks of each case's whole timeline; cases with a row already in error are left out.
+
+    A held case's own problems (its events recorded under older rules) are not the dataset's: as when a step is
+    recorded in the app (services.casework.record_event), only the problems the incoming events cause refuse it.
+    """
     problems: list[Problem] = []
     now = store.clock()
     for case_ref, events in new.items():
@@ -152,8 +156,12 @@ def _timeline_problems(
         case = held.cases.get(case_ref)
         before = effective_facts(case.events) if case else []
         dob = case.person.date_of_birth if case else checked.people[first.person_ref].details["date_of_birth"]
+        # by the held fact itself: a held fact's ref (an event id) may equal an incoming one's (a row number)
+        known = {(id(p.fact), p.message) for p in check_timeline(definition, before, dob, now, check_fields=False)}
         incoming = [e.fact for e in events]
         for problem in check_timeline(definition, ordered([*before, *incoming]), dob, now, check_fields=False):
+            if (id(problem.fact), problem.message) in known:
+                continue
             row = problem.fact.ref if any(problem.fact is f for f in incoming) else None
             words = f"case {case_ref}: {problem.message}"
             problems.append(Problem("events", row, "event", problem.fact.name, words))
