@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -208,7 +209,7 @@ class OpenDeadline(Base):
     label: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str | None] = mapped_column(String(40))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    due_time_known: Mapped[bool] = mapped_column(Boolean, default=True)  # False: a day alone, due_at its 00:00
+    due_time_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # False: a day alone
     service: Mapped[str | None] = mapped_column(String(200), index=True)
     place: Mapped[str | None] = mapped_column(Text)
 

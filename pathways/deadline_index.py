@@ -8,8 +8,8 @@ and versions are remembered in the settings table), so it always agrees with the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -26,28 +26,13 @@ CHUNK = 500
 REBUILDING = "Preparing the worklists"
 
 
-class _StoredEvent(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def due_time_known(self) -> bool: ...
-
-
-def untimed(events: Iterable[_StoredEvent]) -> set[int]:
-    """The ids of the stored events that gave their due moment as a day alone (no time)."""
-    return {e.id for e in events if not e.due_time_known}
-
-
 def deadline_rows(
     definition: PathwayDefinition,
     case_id: int,
     facts: Sequence[Fact],
     *,
     refs_are_events: bool,
-    without_time: Collection[Any] = (),
 ) -> list[dict[str, Any]]:
-    """The open-deadlines rows of a case's timeline; `without_time`, the refs of the facts whose due moment is
-    a day alone (given with no time)."""
     return [
         {
             "case_id": case_id,
@@ -55,7 +40,7 @@ def deadline_rows(
             "label": d.label,
             "kind": d.set_by.get("kind"),
             "due_at": d.due_at,
-            "due_time_known": d.set_by.ref not in without_time,
+            "due_time_known": d.time_known,
             "service": d.set_by.get("service"),
             "place": d.set_by.get("place"),
         }
@@ -66,8 +51,7 @@ def deadline_rows(
 def index_case(session: Session, definition: PathwayDefinition, case: Case) -> None:
     """Rewrite the open deadlines of one case from its timeline as it now stands."""
     session.execute(delete(OpenDeadline).where(OpenDeadline.case_id == case.id))
-    facts = effective_facts(case.events)
-    rows = deadline_rows(definition, case.id, facts, refs_are_events=True, without_time=untimed(case.events))
+    rows = deadline_rows(definition, case.id, effective_facts(case.events), refs_are_events=True)
     if rows:
         session.execute(insert(OpenDeadline), rows)
 
@@ -107,9 +91,6 @@ def _index_chunk(session: Session, store: Store, case_ids: list[int]) -> None:
     for case_id, pathway in session.execute(select(Case.id, Case.pathway).where(Case.id.in_(case_ids))):
         definition = store.definitions.get(pathway)
         if definition is not None:
-            facts = effective_facts(events[case_id])
-            rows.extend(
-                deadline_rows(definition, case_id, facts, refs_are_events=True, without_time=untimed(events[case_id]))
-            )
+            rows.extend(deadline_rows(definition, case_id, effective_facts(events[case_id]), refs_are_events=True))
     if rows:
         session.execute(insert(OpenDeadline), rows)

@@ -54,6 +54,8 @@ class Fact:
     values: Mapping[str, str] = field(default_factory=dict)
     due_at: datetime | None = None
     ref: int | None = None
+    occurred_time_known: bool = True  # False: the day alone was given (occurred_at is its 00:00, UK time)
+    due_time_known: bool = True
 
     def get(self, name: str) -> str | None:
         if name == "due_at":
@@ -94,6 +96,7 @@ class OpenDeadline:
     due_at: datetime
     key: Mapping[str, str]
     set_by: Fact
+    time_known: bool = True  # False: due on a day, at no time given (due_at is its 00:00, UK time)
 
 
 @dataclass(frozen=True)
@@ -355,7 +358,10 @@ def _scheduled(definition: PathwayDefinition, facts: Sequence[Fact]) -> list[Ope
         if met < len(dates):
             words = {"n": str(met + 1), "of": str(len(dates))}
             label = schedule.label.format_map(_Default(words))
-            found.append(OpenDeadline(label[:1].upper() + label[1:], dates[met], words, setter))
+            # (a schedule's dates keep the setter's time of day: known when the setter's time is)
+            found.append(
+                OpenDeadline(label[:1].upper() + label[1:], dates[met], words, setter, setter.occurred_time_known)
+            )
     return found
 
 
@@ -391,6 +397,8 @@ def open_deadlines(definition: PathwayDefinition, facts: Sequence[Fact]) -> list
             assert setter.due_at is not None
             words = {k: definition.label(setter.get(k) or "") for k in deadline.key}
             label = deadline.label.format_map(_Default(words))
-            found.append(OpenDeadline(label[:1].upper() + label[1:], setter.due_at, words, setter))
+            found.append(
+                OpenDeadline(label[:1].upper() + label[1:], setter.due_at, words, setter, setter.due_time_known)
+            )
     found.extend(_scheduled(definition, facts))
     return sorted(found, key=lambda d: d.due_at)

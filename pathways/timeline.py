@@ -13,10 +13,16 @@ VALUE_FIELDS = tuple(f for f in EVENT_FIELDS if f != "due_at")
 
 
 def fact_from_values(
-    name: str, occurred_at: datetime, values: Mapping[str, Any], due_at: datetime | None, ref: int | None
+    name: str,
+    occurred_at: datetime,
+    values: Mapping[str, Any],
+    due_at: datetime | None,
+    ref: int | None,
+    occurred_time_known: bool = True,
+    due_time_known: bool = True,
 ) -> Fact:
     kept = {k: str(v) for k, v in values.items() if k in VALUE_FIELDS and v not in (None, "")}
-    return Fact(name, occurred_at, kept, due_at, ref)
+    return Fact(name, occurred_at, kept, due_at, ref, occurred_time_known, due_time_known)
 
 
 class EventLike(Protocol):
@@ -36,6 +42,10 @@ class EventLike(Protocol):
     def occurred_at(self) -> datetime: ...
     @property
     def due_at(self) -> datetime | None: ...
+    @property
+    def occurred_time_known(self) -> bool: ...
+    @property
+    def due_time_known(self) -> bool: ...
 
 
 E = TypeVar("E", bound=EventLike)
@@ -43,7 +53,9 @@ E = TypeVar("E", bound=EventLike)
 
 def fact_from_event(event: EventLike, ref: int) -> Fact:
     values = {f: getattr(event, f) for f in VALUE_FIELDS}
-    return fact_from_values(event.name, event.occurred_at, values, event.due_at, ref)
+    return fact_from_values(
+        event.name, event.occurred_at, values, event.due_at, ref, event.occurred_time_known, event.due_time_known
+    )
 
 
 def effective_events(events: Iterable[E]) -> list[tuple[int, E]]:

@@ -73,5 +73,7 @@ def facts_from_rows(rows: list[EventRow]) -> list[Fact]:
     facts = []
     for row in sorted(rows, key=lambda r: r.seq):
         values = cast(dict[str, str], {n: v for n, v in zip(names, row[VALUES_START:], strict=True) if v})
-        facts.append(Fact(row.name, row.occurred_at, values, row.due_at, row.id))
+        facts.append(
+            Fact(row.name, row.occurred_at, values, row.due_at, row.id, row.occurred_time_known, row.due_time_known)
+        )
     return ordered(facts)

@@ -246,7 +246,7 @@ def _deadlines(case: CaseSummary, purpose: Purpose, as_of: datetime) -> list[Flo
     for d in shown:
         where = ", ".join(filter(None, [d.place, d.service]))
         late = " (overdue)" if d.due_at < as_of else ""
-        rows.append([d.label[:1].upper() + d.label[1:], london_when(d.due_at) + late, where])
+        rows.append([d.label[:1].upper() + d.label[1:], london_when(d.due_at, d.due_time_known) + late, where])
     widths = [4 * cm, 6.5 * cm, FRAME_WIDTH - 10.5 * cm]
     return [Paragraph("Open deadlines", s.h2), grid(("Deadline", "Due", "Where, and who with"), rows, widths)]
 

@@ -46,6 +46,8 @@ class AssessmentNotice:
     given_by: str  # the officer's or navigator's name
     follow_up_due_at: datetime | None = None  # when an initial notice also states the follow-up
     further_notice: bool = False  # True when this notice changes an earlier time or place
+    due_time_known: bool = True  # False: the assessment was given as a day alone (an imported record)
+    follow_up_time_known: bool = True
     service_phone: str | None = None  # the service's number; None leaves a line to write it on
 
 
@@ -145,7 +147,11 @@ def _person_table(notice: AssessmentNotice) -> Table:
 
 def _when_where_block(notice: AssessmentNotice) -> Table:
     s = styles()
-    rows = [("WHEN", london_when(notice.due_at)), ("WHERE", notice.place), ("WHO WITH", notice.service)]
+    rows = [
+        ("WHEN", london_when(notice.due_at, notice.due_time_known)),
+        ("WHERE", notice.place),
+        ("WHO WITH", notice.service),
+    ]
     cells = [[Paragraph(label, s.big_label), Paragraph(esc(value), s.big)] for label, value in rows]
     table = Table(cells, colWidths=[3.5 * cm, FRAME_WIDTH - 3.5 * cm])
     table.setStyle(
@@ -170,7 +176,7 @@ def _follow_up_lines(notice: AssessmentNotice) -> list[Flowable]:
         return []
     if notice.follow_up_due_at is not None:
         text = (
-            f"<b>You must also go to a follow-up assessment on {esc(london_when(notice.follow_up_due_at))}.</b> "
+            f"<b>You must also go to a follow-up assessment on {esc(london_when(notice.follow_up_due_at, notice.follow_up_time_known))}.</b> "
             "The drug worker at your first assessment will tell you where. If that drug worker says the "
             "follow-up is not needed, you do not have to go."
         )

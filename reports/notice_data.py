@@ -39,6 +39,8 @@ def assessment_notice(store: Store, *, actor: Actor, case_id: int, kind: str, gi
             given_by=given_by,
             follow_up_due_at=follow_ups[-1].due_at if kind == "initial" and follow_ups else None,
             further_notice=len(required) > 1,
+            due_time_known=latest.due_time_known,
+            follow_up_time_known=follow_ups[-1].due_time_known if follow_ups else True,
             service_phone=phone_of_service(uow.session, service) if service else None,
         )
         write_audit(uow.session, actor, "print_notice", store.clock(), record_type="case", record_id=case.id)

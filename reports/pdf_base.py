@@ -143,12 +143,13 @@ def short_when(moment: datetime) -> str:
     return day if (local.hour, local.minute) == (0, 0) else f"{day}, {local:%H:%M}"
 
 
-def london_when(moment: datetime) -> str:
-    """'Tuesday 4 March 2025 at 10:00' on the Europe/London clock."""
+def london_when(moment: datetime, time_known: bool = True) -> str:
+    """'Tuesday 4 March 2025 at 10:00' on the Europe/London clock ('Tuesday 4 March 2025' for a day alone)."""
     if moment.tzinfo is None:
         raise ValueError("a naive datetime has no zone, so it cannot be shown in UK time")
     local = moment.astimezone(LONDON)
-    return f"{_WEEKDAYS[local.weekday()]} {long_date(local.date())} at {local:%H:%M}"
+    day = f"{_WEEKDAYS[local.weekday()]} {long_date(local.date())}"
+    return f"{day} at {local:%H:%M}" if time_known else day
 
 
 def _numbered_canvas(font: str) -> type[Canvas]:

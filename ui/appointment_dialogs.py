@@ -154,15 +154,18 @@ class MissedDialog(_CaseDialog):
 
     def _call_service(self) -> None:
         due = self._appointment.deadline
+        when = from_qdatetime(self.when.dateTime())
         self.recorded = dtoa.record_attendance(
             self._context.store,
             actor=self._context.actor,
             case_id=due.case_id,
             kind=due.kind or "",
             attended=False,
-            occurred_at=from_qdatetime(self.when.dateTime()),
+            occurred_at=when,
             notes=self.notes.text().strip() or None,
             expected_version=self._version,
+            # an appointment given as a day alone, missed on that day with no time typed: a day alone too
+            occurred_time_known=due.due_time_known or when != due.due_at,
         )
 
 

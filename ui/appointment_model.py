@@ -57,7 +57,7 @@ TAB_KEYS = (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Tab, Qt.Key.Key_B
 
 def appointments_model(now: Callable[[], datetime]) -> RowsModel[Appointment]:
     def late(appointment: Appointment, column: int) -> QColor | None:
-        return OVERDUE if column == 0 and appointment.deadline.due_at <= now() else None
+        return OVERDUE if column == 0 and appointment.deadline.overdue_at <= now() else None
 
     return RowsModel(APPOINTMENT_COLUMNS, key=lambda a: a.key, colour=late)
 

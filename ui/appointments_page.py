@@ -296,7 +296,8 @@ class AppointmentsPage(QWidget):
         if action == "attended":
             if due.due_at > now:  # one key must not record an attendance that has not happened yet
                 self.error.setText(
-                    f"This {due.label.lower()} is on {when}: its time has not come yet. If "
+                    f"This {due.label.lower()} is {'at' if due.due_time_known else 'on'} {when}: its "
+                    f"{'time' if due.due_time_known else 'day'} has not come yet. If "
                     f"{row.person_name} came early, open the record (Enter) and add the attendance with its time."
                 )
                 return None

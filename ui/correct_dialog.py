@@ -47,7 +47,9 @@ class CorrectEventDialog(QDialog):
         self.reason.setPlaceholderText("Why: e.g. wrong time typed; entered on the wrong case")
         self.error = error_label()
         form = QFormLayout()
-        form.addRow(QLabel(f"{entry.label}, {show_moment(entry.occurred_at)}: {entry.details}"))
+        form.addRow(
+            QLabel(f"{entry.label}, {show_moment(entry.occurred_at, entry.occurred_time_known)}: {entry.details}")
+        )
         for text, widget in (
             ("&When it happened:", self.when),
             ("&Add to the notes:", self.notes),

@@ -213,7 +213,7 @@ def check_events(
             pathway,
             occurred_known,
             due_known,
-            Fact(name, occurred_at, values, due_at, number),
+            Fact(name, occurred_at, values, due_at, number, occurred_known, due_known),
         )
         for column, message in field_problems(definitions[pathway], event.fact):
             result.problems.append(Problem("events", number, column, cells.get(column, ""), message))

@@ -373,10 +373,7 @@ def _new_case_deadlines(
     for case_ref, events in new.items():
         definition = store.definitions[events[0].pathway]
         facts = ordered([e.fact for e in events])
-        without_time = [e.fact.ref for e in events if not e.due_time_known]
-        yield from deadline_rows(
-            definition, case_ids[case_ref], facts, refs_are_events=False, without_time=without_time
-        )
+        yield from deadline_rows(definition, case_ids[case_ref], facts, refs_are_events=False)
 
 
 def import_dataset(

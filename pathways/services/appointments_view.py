@@ -75,5 +75,5 @@ def overdue_appointments(
     """Open appointments whose time has passed with no attendance recorded, earliest first."""
     authorise(store.session_factory, actor, "view_worklist", store.clock)
     with store.unit_of_work() as uow:
-        views = open_deadlines_between(uow.session, store, None, now or store.clock(), service, actor)
+        views = open_deadlines_between(uow.session, store, None, now or store.clock(), service, actor, overdue=True)
         return _with_people(uow.session, views)

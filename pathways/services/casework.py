@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from db.models import Case, Event, Person, Task
 from pathways.actors import Actor
 from pathways.audit import write_audit
 from pathways.clock import local_date
-from pathways.deadline_index import index_case, untimed
+from pathways.deadline_index import index_case
 from pathways.definitions import PathwayDefinition
 from pathways.engine import Fact, check_timeline, open_deadlines, ordered, raised_tasks
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
@@ -110,7 +110,9 @@ def append_event(
     events = list(case.events)
     before = effective_facts(events)
     ref = corrects.corrects_id or corrects.id if corrects is not None else -1
-    candidate = fact_from_values(new.name, new.occurred_at, new.values, new.due_at, ref)
+    candidate = fact_from_values(
+        new.name, new.occurred_at, new.values, new.due_at, ref, new.occurred_time_known, new.due_time_known
+    )
     after = [f for f in before if f.ref != ref]
     if action != "withdraw":
         after = ordered([*after, candidate])
@@ -168,15 +170,13 @@ def refresh_case(case: Case, definition: PathwayDefinition, facts: list[Any]) ->
 
 
 def deadline_views(case: Case, definition: PathwayDefinition) -> tuple[DeadlineView, ...]:
-    facts = effective_facts(case.events)
-    return open_deadline_views(case.id, case.case_ref, definition, facts, untimed(case.events))
+    return open_deadline_views(case.id, case.case_ref, definition, effective_facts(case.events))
 
 
 def open_deadline_views(
-    case_id: int, case_ref: str, definition: PathwayDefinition, facts: list[Fact], without_time: Collection[int] = ()
+    case_id: int, case_ref: str, definition: PathwayDefinition, facts: list[Fact]
 ) -> tuple[DeadlineView, ...]:
-    """The deadlines still open on a case's timeline `facts`, as a screen shows them; `without_time`, the ids
-    of the events that gave their due moment as a day alone (deadline_index.untimed)."""
+    """The deadlines still open on a case's timeline `facts`, as a screen shows them."""
     return tuple(
         DeadlineView(
             case_id,
@@ -187,7 +187,7 @@ def open_deadline_views(
             d.set_by.get("service"),
             d.set_by.get("place"),
             d.set_by.ref,
-            d.set_by.ref not in without_time,
+            d.time_known,
         )
         for d in open_deadlines(definition, facts)
     )

@@ -64,11 +64,14 @@ def correct_event(
             case = lock_case(uow.session, original.case_id, expected_version, store.clock())
             latest = _latest_version(original)
             values = {f: getattr(latest, f) for f in VALUE_FIELDS} | changes
-            new = NewEvent(
+            when, due = occurred_at or latest.occurred_at, due_at if due_at is not None else latest.due_at
+            new = NewEvent(  # a moment left as it was keeps whether its time was known (a day alone stays one)
                 latest.name,
-                occurred_at or latest.occurred_at,
+                when,
                 values,
-                due_at if due_at is not None else latest.due_at,
+                due,
+                occurred_time_known=latest.occurred_time_known if when == latest.occurred_at else True,
+                due_time_known=latest.due_time_known if due == latest.due_at else True,
             )
             event = append_event(
                 uow.session,

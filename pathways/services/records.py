@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from db.models import Base
 from pathways.actors import Actor
 from pathways.audit import authorise, refuse_role, write_audit
-from pathways.deadline_index import untimed
 from pathways.definitions import EVENT_FIELDS, PathwayDefinition
 from pathways.engine import check_event, eligibility, field_name, stage
 from pathways.errors import NotFound, NotPermitted
@@ -240,7 +239,7 @@ def _summary(
         case.closed,
         case.first_event_at,
         decision.explain() if decision else None,
-        open_deadline_views(case.id, case.case_ref, definition, facts, untimed(events)),
+        open_deadline_views(case.id, case.case_ref, definition, facts),
         _timeline(definition, events, notes),
         case.version,
         attendance_of(programmes, case.pathway, facts, events),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+
+from pathways.clock import local_date, local_datetime
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,13 @@ class DeadlineView:
     place: str | None
     event_id: int | None
     due_time_known: bool = True  # False: the deadline was given as a day alone (e.g. imported), at 00:00 that day
+
+    @property
+    def overdue_at(self) -> datetime:
+        """When it is overdue: at its time, or, given as a day alone, once that whole day has passed."""
+        if self.due_time_known:
+            return self.due_at
+        return local_datetime(local_date(self.due_at) + timedelta(days=1))
 
 
 @dataclass(frozen=True)

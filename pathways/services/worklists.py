@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Case, OpenDeadline, Person
@@ -34,9 +34,12 @@ def open_deadlines_between(
     end: datetime,
     service: str | None = None,
     actor: Actor | None = None,
+    *,
+    overdue: bool = False,
 ) -> list[DeadlineView]:
     """Open deadlines due in [start, end) (from any time when start is None), earliest first; only those of
-    cases in the actor's scope when an actor is given (pathways/scope.py).
+    cases in the actor's scope when an actor is given (pathways/scope.py). With `overdue` (`end` is now), a
+    deadline given as a day alone is left out until its whole day has passed (DeadlineView.overdue_at).
 
     Reads the open-deadlines index, which the engine's open_deadlines() keeps for every case.
     """
@@ -48,6 +51,8 @@ def open_deadlines_between(
     )
     if start is not None:
         query = query.where(OpenDeadline.due_at >= start)
+    if overdue:  # (24 hours after its 00:00: an hour out on the two days the clocks change)
+        query = query.where(or_(OpenDeadline.due_time_known, OpenDeadline.due_at <= end - timedelta(days=1)))
     if service is not None:
         query = query.where(OpenDeadline.service == service)
     if actor is not None:
@@ -77,7 +82,7 @@ def overdue_requirements(
     """Requirements whose appointment has passed with no attendance recorded."""
     authorise(store.session_factory, actor, "view_worklist", store.clock)
     with store.unit_of_work() as uow:
-        return open_deadlines_between(uow.session, store, None, now or store.clock(), service, actor)
+        return open_deadlines_between(uow.session, store, None, now or store.clock(), service, actor, overdue=True)
 
 
 # --- Checkpoint contracts: ending soon, and past their end with no outcome ---------------------------------------

@@ -419,3 +419,24 @@ def test_an_appointment_given_as_a_day_alone_is_shown_and_attended_as_a_day(
 def _person_id(store: Store, surname: str) -> int:
     with store.unit_of_work() as uow:
         return int(uow.session.scalars(select(Person.id).where(Person.surname == surname)).one())
+
+
+def test_missed_on_an_appointment_given_as_a_day_alone_is_recorded_as_a_day(
+    qtbot: QtBot, worker_context: AppContext, runner: OperationRunner
+) -> None:
+    case_id = _imported_with_a_day_alone(worker_context.store)
+    page = _page(qtbot, worker_context, runner)
+    _select(qtbot, page, OVERDUE, "DAYONLY")
+
+    def missed(dialog: MissedDialog) -> None:
+        assert dialog.when.dateTime().toString("dd/MM/yyyy HH:mm") == "27/11/2026 00:00"  # its day; no time typed
+        qtbot.keyClick(dialog.notes, Qt.Key.Key_Return)
+
+    _key_then_dialog(qtbot, page, Qt.Key.Key_M, MissedDialog, missed)
+    assert page.error.text() == ""
+    missed_event = _events(worker_context.store, case_id)[-1]
+    assert missed_event.name == "assessment_missed"
+    assert (missed_event.occurred_at, missed_event.occurred_time_known) == (
+        datetime(2026, 11, 27, tzinfo=LONDON),
+        False,
+    )
