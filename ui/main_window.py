@@ -189,7 +189,9 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         self.file_menu = self.menuBar().addMenu("&File")
-        if self._on_sign_out is not None:
+        if self._on_sign_out is not None:  # signed in with a Pathways account and its password
+            self.password_action = self.file_menu.addAction("Change my &password…")
+            self.password_action.triggered.connect(self.change_password)
             sign_out = self.file_menu.addAction("Sign &out")
             sign_out.triggered.connect(self.sign_out)
         quit_action = self.file_menu.addAction("&Quit")
@@ -225,6 +227,13 @@ class MainWindow(QMainWindow):
         answer could leave the window open, unlocked, as its user), and marks not saved are not kept."""
         self._asks_before_closing = False
         self.sign_out()
+
+    def change_password(self) -> None:
+        from ui.password_dialog import ChangePasswordDialog  # (loaded when first asked for)
+
+        dialog = ChangePasswordDialog(self.context, self)
+        if dialog.exec() and dialog.changed:
+            self.statusBar().showMessage("Your password was changed.", 10000)
 
     def sign_out(self) -> None:
         if self._on_sign_out is not None:
