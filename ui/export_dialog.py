@@ -32,6 +32,7 @@ from pathways.clock import local_date
 from pathways.consent import SharingRequest, sharing_rules
 from pathways.errors import InvalidInput
 from pathways.interchange.exporter import ExportFilter, ExportResult, export_dataset
+from pathways.reference import reference_list
 from ui.context import AppContext
 from ui.formatting import from_qdate, show_date
 from ui.operations import OperationRunner, Progress
@@ -88,6 +89,7 @@ class ExportDialog(QDialog):
         self.site = QComboBox()
         self.site.setEditable(True)
         self.site.addItem(ALL_SITES)
+        self.site.addItems([entry.label for entry in reference_list(self._context.store, "sites")])
         self.site.setToolTip("Only cases whose first event happened at this site.")
         self.recipient = QComboBox()
         self.recipient.addItem(CHOOSE_RECIPIENT, None)
@@ -229,7 +231,10 @@ class ExportDialog(QDialog):
     def _finished(self, result: Any) -> None:
         self.exported = result
         self._set_running(False)
-        self.message.setText(result_text(result))
+        site = self.site.currentText().strip()  # (as exported: the inputs wait while it runs)
+        named = site not in ("", ALL_SITES)
+        unmatched = f" No case started at “{site}”: is the site's name right?" if named and not result.cases else ""
+        self.message.setText(result_text(result) + unmatched)
 
     def _failed(self, message: str) -> None:
         self._set_running(False)

@@ -252,6 +252,24 @@ def test_export_one_pathway_and_period(
     assert {row["pathway"] for row in _rows(out / "events.csv")} == {"dtoa"}
 
 
+def test_export_offers_the_sites_and_asks_about_one_that_matches_nothing(
+    qtbot: QtBot, manager_context: AppContext, runner: OperationRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    dialog = _export_dialog(qtbot, manager_context, runner, out)
+    sites = [dialog.site.itemText(i) for i in range(dialog.site.count())]
+    assert sites[0] == "All sites" and "Basingstoke" in sites
+    dialog.site.setCurrentText("Basingstok")
+    _export(qtbot, dialog)
+    assert dialog.message.text() == (
+        f"Exported 0 people, 0 cases and 0 events to {out}. No case started at “Basingstok”: is the site's name right?"
+    )
+    dialog.site.setCurrentIndex(sites.index("Basingstoke"))
+    dialog.folder.setText(str(tmp_path / "basingstoke"))  # (a new folder: nothing to ask about replacing)
+    _export(qtbot, dialog)
+    assert dialog.message.text().startswith("Exported ") and "is the site's name right" not in dialog.message.text()
+
+
 def test_export_refused_for_a_role_that_may_not(
     qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, tmp_path: Path
 ) -> None:
