@@ -175,8 +175,9 @@ def _follow_up_lines(notice: AssessmentNotice) -> list[Flowable]:
     if notice.kind != "initial":
         return []
     if notice.follow_up_due_at is not None:
+        when = london_when(notice.follow_up_due_at, notice.follow_up_time_known)
         text = (
-            f"<b>You must also go to a follow-up assessment on {esc(london_when(notice.follow_up_due_at, notice.follow_up_time_known))}.</b> "
+            f"<b>You must also go to a follow-up assessment on {esc(when)}.</b> "
             "The drug worker at your first assessment will tell you where. If that drug worker says the "
             "follow-up is not needed, you do not have to go."
         )
