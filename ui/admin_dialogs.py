@@ -32,6 +32,10 @@ ROLE_LABELS = {
     Role.MANAGER: "Manager",
     Role.ADMINISTRATOR: "Administrator",
 }
+CHOOSE = "Choose…"
+ROLE_MISSING = "Choose the user's role: it decides what they may do in Pathways."
+SITE_MISSING = "Choose the custody site this navigator works at: they will see that site's cases."
+SERVICE_MISSING = "Choose the treatment service this worker works for: they will see the cases referred to it."
 PASSWORD_OK = "That password will do."
 PASSWORDS_DIFFER = "The two passwords are not the same."
 PHONE_HINT = (
@@ -128,7 +132,10 @@ class PasswordPair(QWidget):
 
 
 class AddUserDialog(QDialog):
-    """Add a user who signs in with a password. On success `added` is the new account."""
+    """Add a user who signs in with a password. On success `added` is the new account.
+
+    The role, and a navigator's site or a worker's service, start unchosen ("Choose…") and must be chosen: a
+    first entry taken by default would give the user the wrong place's cases."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,10 +145,12 @@ class AddUserDialog(QDialog):
         self.added: UserView | None = None
         self.username, self.full_name = QLineEdit(), QLineEdit()
         self.role = QComboBox()
+        self.role.setPlaceholderText(CHOOSE)
         for role, label in ROLE_LABELS.items():
             self.role.addItem(label, role.value)
-        self.site = self._place_combo("sites", "Only for custody navigators")
-        self.service = self._place_combo("services", "Only for treatment workers")
+        self.role.setCurrentIndex(-1)
+        self.site = self._place_combo("sites")
+        self.service = self._place_combo("services")
         self.reads_notes = QCheckBox("May read free-text &notes (managers only)")
         self.passwords = PasswordPair()
         self.error = error_label()
@@ -152,11 +161,11 @@ class AddUserDialog(QDialog):
         self.buttons.accepted.connect(self._save)
         self._role_changed()
 
-    def _place_combo(self, list_name: str, placeholder: str) -> QComboBox:
+    def _place_combo(self, list_name: str) -> QComboBox:
         combo = QComboBox()
-        combo.setPlaceholderText(placeholder)
         for entry in reference_list(self._context.store, list_name):
             combo.addItem(entry.label, entry.label)  # accounts and events record a place by its label
+        combo.setCurrentIndex(-1)
         return combo
 
     def _layout(self) -> None:
@@ -173,27 +182,48 @@ class AddUserDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
-    def chosen_role(self) -> Role:
-        return Role(str(self.role.currentData()))
+    def chosen_role(self) -> Role | None:
+        """The role chosen; None while it is still "Choose…"."""
+        return Role(str(self.role.currentData())) if self.role.currentIndex() >= 0 else None
 
     def _role_changed(self) -> None:
         role = self.chosen_role()
-        places = ((self.site, role is Role.CUSTODY_NAVIGATOR), (self.service, role is Role.TREATMENT_WORKER))
-        for combo, needed in places:
+        places = (
+            (self.site, role is Role.CUSTODY_NAVIGATOR, "Only for custody navigators"),
+            (self.service, role is Role.TREATMENT_WORKER, "Only for treatment workers"),
+        )
+        for combo, needed, only_for in places:
             combo.setEnabled(needed)
+            combo.setPlaceholderText(CHOOSE if needed else only_for)
             if not needed:
                 combo.setCurrentIndex(-1)  # shows the placeholder: nothing is recorded
-            elif combo.currentIndex() < 0 and combo.count():
-                combo.setCurrentIndex(0)
         self.reads_notes.setEnabled(role is Role.MANAGER)
         if role is not Role.MANAGER:
             self.reads_notes.setChecked(False)
 
+    def _missing(self) -> tuple[str, QComboBox] | None:
+        """What must still be chosen (said in words, and the control to choose it in); None when nothing."""
+        role = self.chosen_role()
+        if role is None:
+            return ROLE_MISSING, self.role
+        if role is Role.CUSTODY_NAVIGATOR and self.site.currentIndex() < 0:
+            return SITE_MISSING, self.site
+        if role is Role.TREATMENT_WORKER and self.service.currentIndex() < 0:
+            return SERVICE_MISSING, self.service
+        return None
+
     def _save(self) -> None:
+        self.error.clear()
+        missing = self._missing()
+        if missing is not None:
+            self.error.setText(missing[0])
+            missing[1].setFocus()
+            return
         if self.passwords.repeat.text() != self.passwords.password.text():
             self.error.setText(PASSWORDS_DIFFER)
             return
         role = self.chosen_role()
+        assert role is not None  # (checked above)
         try:
             self.added = add_user(
                 self._context.store,

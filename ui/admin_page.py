@@ -40,6 +40,7 @@ from ui.settings_tab import SettingsTab
 from ui.widgets import button_row, error_label, rows_table
 
 Row = TypeVar("Row")
+MENU_BAR_LETTERS = frozenset("fgh")  # the main window's File, Go and Help menus (ui/main_window.py)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -76,7 +77,7 @@ class UsersTab(QWidget):
         self.notes_button = QPushButton("Grant &notes")  # a manager's reading of free-text notes
         self.error = error_label()
         layout = QVBoxLayout(self)
-        heading = QLabel("Accou&nts: people who sign in to Pathways. Accounts are disabled, never deleted.")
+        heading = QLabel("Accounts: the &people who sign in to Pathways. Accounts are disabled, never deleted.")
         heading.setBuddy(self.table)
         layout.addWidget(heading)
         layout.addWidget(self.table, 1)
@@ -236,14 +237,14 @@ class AdminPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Administration")
         self.users = UsersTab(context)
-        self.tabs.addTab(self.users, "&Users")
         self.lists = {info.list_name: ReferenceTab(context, info) for info in REFERENCE_LISTS}
-        for tab in self.lists.values():
-            self.tabs.addTab(tab, tab.info.tab_text)
-        self.settings = SettingsTab(context)
-        self.tabs.addTab(self.settings, "Se&ttings")
+        # The tabs' Alt letters work from every tab, as the menu bar's do: no control of a tab may take them.
+        texts = ["&Users", *(info.tab_text for info in REFERENCE_LISTS), "Sett&ings", "Re&cords"]
+        taken = {text[text.index("&") + 1].lower() for text in texts} | MENU_BAR_LETTERS
+        self.settings = SettingsTab(context, taken=taken)
         self.records = RecordsTab(context)
-        self.tabs.addTab(self.records, "Re&cords")
+        for tab, text in zip([self.users, *self.lists.values(), self.settings, self.records], texts, strict=True):
+            self.tabs.addTab(tab, text)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         context.changed.connect(self._on_changed)

@@ -4,6 +4,8 @@ set the force uses, which the screening form then opens on."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from pathways.errors import PathwaysError
@@ -15,7 +17,7 @@ from pathways.services.settings import (
     usual_instruments,
 )
 from ui.context import AppContext
-from ui.widgets import buddy_label, button_row, error_label
+from ui.widgets import buddy_label, button_row, error_label, with_alt_letter
 
 LAST_USED = "The form last used (at the case's site, else anywhere)"
 CRITERIA_NOTE = (
@@ -25,15 +27,18 @@ CRITERIA_NOTE = (
 
 
 class SettingsTab(QWidget):
-    def __init__(self, context: AppContext) -> None:
+    """`taken`: the Alt letters of the page around the tab (its tabs, the menu bar), which no control here takes."""
+
+    def __init__(self, context: AppContext, *, taken: Collection[str] = ()) -> None:
         super().__init__()
         self._context = context
+        letters = {*taken, "l", "a"}  # and the tab's own: Lock, Save
         self.idle_minutes = QSpinBox()
         self.idle_minutes.setRange(*IDLE_LOCK_RANGE)
         self.idle_minutes.setSuffix(" minutes")
         self.idle_minutes.setValue(idle_lock_minutes(context.store))
         self.criteria = self._criteria_choices()
-        self.save_button = QPushButton("&Save settings")
+        self.save_button = QPushButton("S&ave settings")
         self.error = error_label()
         self.status = QLabel()
         layout = QVBoxLayout(self)
@@ -53,7 +58,7 @@ class SettingsTab(QWidget):
                 definition = context.store.definition(pathway)
                 words = f"{definition.name}, {definition.event(event).label}"
                 combo.setAccessibleName(f"Screening criteria: {words}")
-                form.addRow(buddy_label(f"{words}:", combo), combo)
+                form.addRow(buddy_label(with_alt_letter(f"{words}:", letters), combo), combo)
             layout.addLayout(form)
             layout.addWidget(_note(CRITERIA_NOTE))
         layout.addLayout(button_row(self.save_button))
@@ -61,6 +66,9 @@ class SettingsTab(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
         self.save_button.clicked.connect(self.save)
+        self.idle_minutes.valueChanged.connect(self.status.clear)  # "Saved: …" says no more once a setting changes
+        for combo in self.criteria.values():
+            combo.currentIndexChanged.connect(self.status.clear)
 
     def _criteria_choices(self) -> dict[tuple[str, str], QComboBox]:
         """A choice for each step that more than one instrument screens, on the force's current setting."""

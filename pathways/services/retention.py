@@ -56,6 +56,7 @@ from pathways.retention import (
     is_due,
     shortest_years,
 )
+from pathways.scope import require_person_visible
 from pathways.services.concurrency import lock_person, reading, saving
 from pathways.store import Store
 
@@ -85,10 +86,31 @@ class RecordDue:
     name: str
     date_of_birth: date
     case_count: int
-    pathways: str
+    pathways: tuple[str, ...]  # the codes of their cases' pathways, each once (the screens show their names)
     last_activity: date
     due_on: date | None  # None: a case is still open
     hold: HoldView | None
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One of a person's cases, as a confirmation names it."""
+
+    case_id: int
+    pathway: str  # the pathway's code
+    reference: str
+    closed: bool
+
+
+@dataclass(frozen=True)
+class RecordIdentity:
+    """Who a person number is, for an administrator to check before placing a legal hold on the record or erasing
+    it: one wrong digit must not act on someone else."""
+
+    record: RecordDue
+    surname: str
+    cases: tuple[CaseLine, ...]  # the earliest first
+    due: bool  # past its retention period today (erasing it is not early)
 
 
 @dataclass(frozen=True)
@@ -150,7 +172,7 @@ def _assess(
                     name=_display_name(person),
                     date_of_birth=person.date_of_birth,
                     case_count=len(held),
-                    pathways=", ".join(sorted({c.pathway for c in held})),
+                    pathways=tuple(sorted({c.pathway for c in held})),
                     last_activity=last,
                     due_on=due_on(periods, date_of_birth=person.date_of_birth, cases=held, last_activity=last),
                     hold=holds.get(person.id),
@@ -202,6 +224,45 @@ def records_on_hold(store: Store, *, actor: Actor) -> list[RecordDue]:
         holds = _active_holds(uow.session)
         records = _assess(uow.session, periods, sorted(holds), holds)
     return sorted(records, key=lambda r: (holds[r.person_id].placed_at, r.person_id))
+
+
+def identify_record(store: Store, *, actor: Actor, person_id: int) -> RecordIdentity:
+    """Who the person numbered `person_id` is (name, date of birth, cases, retention), so that an administrator
+    sees whose record it is before acting on it. NotFound, naming the number, when no such person is held. The
+    look-up is audited, with the record's id only, as the review list's reading is."""
+    authorise(store.session_factory, actor, "review_retention", store.clock)
+    require_person_visible(store.session_factory, actor, person_id, "review_retention", store.clock)
+    periods = retention_periods(store)
+
+    def read() -> RecordIdentity:
+        with store.unit_of_work().for_writing() as uow:
+            session = uow.session
+            person = session.get(Person, person_id)
+            if person is None:
+                erased_at = erased_case_ids(session, person_id)[1]
+                gone = f": it was erased on {format_local(erased_at, with_time=False)}" if erased_at else ""
+                raise NotFound(
+                    f"No record of a person numbered {person_id} is held{gone}. Check the number: the Person column "
+                    "of the lists shows it."
+                )
+            record = _assess(session, periods, [person.id], _active_holds(session, [person.id]))[0]
+            cases = session.scalars(
+                select(Case).where(Case.person_id == person.id).order_by(Case.first_event_at, Case.id)
+            )
+            lines = tuple(CaseLine(c.id, c.pathway, c.case_ref, bool(c.closed)) for c in cases)
+            write_audit(
+                session,
+                actor,
+                "review_retention",
+                store.clock(),
+                record_type="person",
+                record_id=person.id,
+                detail="looked up",
+            )
+            uow.commit()
+            return RecordIdentity(record, person.surname, lines, is_due(record.due_on, local_date(store.clock())))
+
+    return reading(read)
 
 
 def _reason(text: str, what: str) -> str:

@@ -23,6 +23,7 @@ from pathways.services.retention import (
     LegalHoldOn,
     erase_person,
     erasures,
+    identify_record,
     lift_legal_hold,
     place_legal_hold,
     records_on_hold,
@@ -187,7 +188,7 @@ def test_the_review_list_at_the_clock(
     clock.at = DUE
     (due,) = retention_review_list(store, actor=admin)
     assert (due.person_id, due.name, due.due_on, due.case_count) == (person_id, "QUIXWELL, Zebedee", DUE.date(), 2)
-    assert due.pathways == "dtoa, gambling" and due.hold is None
+    assert due.pathways == ("dtoa", "gambling") and due.hold is None
     set_retention_period(store, actor=admin, pathway="gambling", years=8, until_25=False)  # the longest applies
     assert retention_review_list(store, actor=admin) == []
     clock.at = datetime(2034, 11, 29, 12, 0, tzinfo=UTC)
@@ -290,6 +291,42 @@ def test_erasure_removes_the_personal_data_and_leaves_a_tombstone(
         assert _in_sqlite_files(store, *needles) == []
     with pytest.raises(NotFound, match="not on record"):
         erase_person(store, actor=admin, person_id=person_id, reason="again", on_request=True)
+
+
+def test_a_person_number_is_identified_before_acting_on_it(
+    store: Store, clock: Clock, navigator: Actor, worker: Actor, admin: Actor
+) -> None:
+    person_id = _full_record(store, navigator, worker, admin)
+    with store.unit_of_work() as uow:
+        refs = list(uow.session.scalars(select(Case.case_ref).where(Case.person_id == person_id).order_by(Case.id)))
+    clock.at = DUE - timedelta(days=1)
+    found = identify_record(store, actor=admin, person_id=person_id)
+    assert (found.record.name, found.record.date_of_birth, found.surname) == (
+        "QUIXWELL, Zebedee", date(1990, 3, 2), SURNAME,
+    )  # fmt: skip
+    assert [(c.pathway, c.reference, c.closed) for c in found.cases] == [
+        ("dtoa", refs[0], True), ("gambling", refs[1], True),
+    ]  # fmt: skip
+    assert found.record.due_on == DUE.date() and not found.due and found.record.hold is None
+    clock.at = DUE
+    place_legal_hold(store, actor=admin, person_id=person_id, reason="civil claim")
+    held = identify_record(store, actor=admin, person_id=person_id)
+    assert held.due and held.record.hold is not None and held.record.hold.reason == "civil claim"
+    with store.unit_of_work() as uow:  # audited as the review is, with the record's id and nothing personal
+        entries = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "review_retention", AuditEntry.record_id == person_id)
+        ).all()
+    assert [(e.actor, e.record_type, e.outcome, e.detail) for e in entries] == [
+        ("admin.khan", "person", "ok", "looked up")
+    ] * 2
+    with pytest.raises(NotFound, match=rf"No record of a person numbered {person_id + 1000} is held\. Check"):
+        identify_record(store, actor=admin, person_id=person_id + 1000)
+    lift_legal_hold(store, actor=admin, person_id=person_id, reason="settled")
+    erase_person(store, actor=admin, person_id=person_id, reason="retention period ended")
+    with pytest.raises(NotFound, match="it was erased on 29 Nov 2032"):
+        identify_record(store, actor=admin, person_id=person_id)
+    with pytest.raises(NotPermitted, match="A custody navigator cannot"):
+        identify_record(store, actor=navigator, person_id=person_id)
 
 
 def test_the_tables_erasure_covers_are_all_that_refer_to_a_person() -> None:

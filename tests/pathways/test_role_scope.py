@@ -621,6 +621,9 @@ TABLE: dict[str, Spec] = {
     ),
     "retention.records_on_hold": Spec(lambda w, a: retention.records_on_hold(w.store, actor=a), ("review_retention",)),
     "retention.erasures": Spec(lambda w, a: retention.erasures(w.store, actor=a), ("review_retention",)),
+    "retention.identify_record": Spec(
+        lambda w, a: retention.identify_record(w.store, actor=a, person_id=NOBODY), ("review_retention",)
+    ),
     "retention.place_legal_hold": Spec(
         lambda w, a: retention.place_legal_hold(w.store, actor=a, person_id=NOBODY, reason="court"),
         ("place_legal_hold",),

@@ -25,7 +25,7 @@ from pathways.actors import Role
 from pathways.reference import ReferenceEntry, reference_list
 from pathways.services.accounts import SignInFailed, add_user, list_users, sign_in
 from pathways.services.settings import usual_instruments
-from ui.admin_dialogs import AddUserDialog, ReferenceEntryDialog
+from ui.admin_dialogs import CHOOSE, ROLE_MISSING, SERVICE_MISSING, SITE_MISSING, AddUserDialog, ReferenceEntryDialog
 from ui.admin_page import AdminPage, ReferenceTab
 from ui.context import AppContext
 
@@ -100,6 +100,42 @@ def test_a_too_short_password_is_refused_and_nothing_is_stored(qtbot: QtBot, adm
     assert (dialog.username.text(), dialog.full_name.text()) == ("tw.okafor", "Ada Okafor")  # nothing lost
     assert dialog.service.currentText() == "Society of St James"
     assert "tw.okafor" not in {u.username for u in list_users(admin_context.store, actor=admin_context.actor)}
+
+
+def test_role_and_place_start_unchosen_and_must_be_chosen(qtbot: QtBot, admin_context: AppContext) -> None:
+    """Nothing is taken by default: a navigator saved on the first site would see that site's cases."""
+    dialog = AddUserDialog(admin_context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    combos = (dialog.role, dialog.site, dialog.service)
+    assert [(c.currentIndex(), c.currentText()) for c in combos] == [(-1, "")] * 3
+    assert dialog.role.placeholderText() == CHOOSE and not dialog.site.isEnabled() and not dialog.service.isEnabled()
+    qtbot.keyClicks(dialog.username, "nav.patel")
+    qtbot.keyClicks(dialog.full_name, "Priya Patel")
+    qtbot.keyClicks(dialog.passwords.password, GOOD)
+    qtbot.keyClicks(dialog.passwords.repeat, GOOD)
+    said = []
+    _save(qtbot, dialog.buttons)
+    said.append(dialog.error.text())
+    dialog.role.setCurrentIndex(dialog.role.findText("Custody navigator"))
+    assert dialog.site.isEnabled() and dialog.site.currentIndex() == -1 and dialog.site.placeholderText() == CHOOSE
+    _save(qtbot, dialog.buttons)
+    said.append(dialog.error.text())
+    assert dialog.focusWidget() is dialog.site  # taken to what is missing
+    dialog.role.setCurrentIndex(dialog.role.findText("Treatment worker"))
+    assert dialog.site.currentIndex() == -1 and not dialog.site.isEnabled() and dialog.service.currentIndex() == -1
+    _save(qtbot, dialog.buttons)
+    said.append(dialog.error.text())
+    assert said == [ROLE_MISSING, SITE_MISSING, SERVICE_MISSING]
+    assert dialog.isVisible() and "nav.patel" not in {
+        u.username for u in list_users(admin_context.store, actor=admin_context.actor)
+    }
+    dialog.role.setCurrentIndex(dialog.role.findText("Custody navigator"))
+    dialog.site.setCurrentIndex(dialog.site.findText("Portsmouth"))
+    _save(qtbot, dialog.buttons)
+    assert dialog.error.text() == "" and dialog.result() == dialog.DialogCode.Accepted
+    actor = sign_in(admin_context.store, username="nav.patel", password=GOOD, workstation="custody-pc")
+    assert (actor.role, actor.site) == (Role.CUSTODY_NAVIGATOR, "Portsmouth")
 
 
 def test_disable_a_user_and_they_cannot_sign_in(qtbot: QtBot, admin_context: AppContext) -> None:
@@ -206,6 +242,23 @@ def test_the_forces_screening_criteria_are_chosen_in_settings(qtbot: QtBot, admi
     again = reopened.settings.criteria[("checkpoint", "screened")]
     assert again.currentData() == "checkpoint-eligibility"  # read back from the database
     assert again.itemData(0) is None and again.count() == 3  # "the form last used" can be chosen again
+
+
+def test_the_settings_status_goes_once_a_setting_changes(qtbot: QtBot, admin_context: AppContext) -> None:
+    page = _page(qtbot, admin_context)
+    settings = page.settings
+    page.tabs.setCurrentWidget(settings)
+    settings.idle_minutes.setValue(239)
+    qtbot.mouseClick(settings.save_button, Qt.MouseButton.LeftButton)
+    assert settings.status.text().startswith("Saved: windows lock after 239 minutes without use")
+    settings.idle_minutes.setFocus()
+    qtbot.keyClick(settings.idle_minutes, Qt.Key.Key_Up)  # 240, not saved
+    assert settings.idle_minutes.value() == 240 and settings.status.text() == ""
+    qtbot.mouseClick(settings.save_button, Qt.MouseButton.LeftButton)
+    assert "240 minutes" in settings.status.text()
+    combo = settings.criteria[("checkpoint", "screened")]
+    combo.setCurrentIndex(combo.findData("checkpoint-eligibility"))
+    assert settings.status.text() == ""
 
 
 DRAMA_NUMBER = "01632 960123"  # Ofcom's numbers for drama (01632 960000 to 960999) reach nobody

@@ -6,24 +6,35 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QWidget, QWizard
+from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QMenuBar, QTabBar, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
+from pathways.reference import retention_periods
+from pathways.services.retention import identify_record
 from ui import add_event_dialog, start_case_dialog
+from ui.admin_dialogs import AddUserDialog
 from ui.arrest_wizard import NewArrestWizard
 from ui.context import AppContext
 from ui.event_form import EventForm
+from ui.main_window import MainWindow
 from ui.operations import OperationRunner
 from ui.person_page import PersonPage
+from ui.retention_dialogs import EraseDialog, PeriodDialog
 
 
 def _letters(widgets: list[QWidget]) -> list[str]:
+    """The Alt letters of the widgets: of a label, button or group box, and of each tab of a tab bar and each menu
+    of a menu bar (which work wherever the focus is in their window)."""
     texts = []
     for widget in widgets:
         if isinstance(widget, QAbstractButton | QLabel):
             texts.append(widget.text())
         elif isinstance(widget, QGroupBox):
             texts.append(widget.title())
+        elif isinstance(widget, QTabBar):
+            texts += [widget.tabText(i) for i in range(widget.count())]
+        elif isinstance(widget, QMenuBar):
+            texts += [action.text() for action in widget.actions()]
     return [m.group(1).lower() for text in texts if (m := re.search(r"&([^&\s])", text.replace("&&", "")))]
 
 
@@ -67,3 +78,44 @@ def test_every_step_form_gives_each_field_a_letter_of_its_own(qtbot: QtBot, work
                 assert _clashes(labels) == {} and not set(_letters(labels)) & set(around), spec.name
                 checked += 1
     assert checked > 100
+
+
+def _controls(widget: QWidget) -> list[QWidget]:
+    return [*widget.findChildren(QAbstractButton), *widget.findChildren(QLabel), *widget.findChildren(QGroupBox)]
+
+
+def test_each_tab_of_the_administration_page_has_its_own_letters(qtbot: QtBot, admin_context: AppContext) -> None:
+    """A tab's controls, the tabs themselves and the menu bar (File, Go, Help) are all within Alt's reach at once:
+    Sites and Settings were both Alt+T, Records' Refresh took the File menu's Alt+F and Place legal hold Help's."""
+    window = MainWindow(admin_context, "test database")
+    qtbot.addWidget(window)
+    page = window.admin_page
+    around: list[QWidget] = [window.menuBar(), page.tabs.tabBar()]
+    assert _letters([window.menuBar()]) == ["f", "g", "h"]  # the menus keep theirs
+    assert _clashes(around) == {}
+    for index in range(page.tabs.count()):
+        tab = page.tabs.widget(index)
+        assert tab is not None
+        controls = _controls(tab)
+        assert len(_letters(controls)) >= 2, page.tabs.tabText(index)
+        assert _clashes([*controls, *around]) == {}, page.tabs.tabText(index)
+    toggled = page.users  # the account button reads Enable or Disable, notes Grant or Withdraw
+    for text in ("&Enable", "&Disable"):
+        toggled.toggle_button.setText(text)
+        assert _clashes([*_controls(toggled), *around]) == {}
+
+
+def test_the_administrators_dialogs_have_their_own_letters(qtbot: QtBot, admin_context: AppContext) -> None:
+    store, actor = admin_context.store, admin_context.actor
+    identity = identify_record(store, actor=actor, person_id=1)
+    assert not identity.due  # (so the erase dialog has the early erasure's box and the surname too)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    dialogs = [
+        EraseDialog(admin_context, identity, {}, parent),
+        PeriodDialog(admin_context, retention_periods(store)["dtoa"], "Drug Testing on Arrest", parent),
+        AddUserDialog(admin_context, parent),
+    ]
+    for dialog in dialogs:
+        controls = _controls(dialog)
+        assert len(_letters(controls)) >= 2 and _clashes(controls) == {}, type(dialog).__name__
