@@ -11,10 +11,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from db.models import Case, OpenDeadline
-from pathways.actors import Actor, command_line_actor
+from pathways.actors import Actor
 from pathways.clock import LONDON
-from pathways.interchange.importer import import_rows
-from pathways.interchange.reader import Dataset
 from pathways.services import people
 from pathways.services.corrections import correct_event
 from pathways.services.records import person_record
@@ -24,29 +22,7 @@ from pathways.store import Store
 from reports.notice import write_notice
 from reports.notice_data import assessment_notice
 from tests.conftest import Clock
-
-PERSON = {"person_ref": "D1", "surname": "Dayonly", "forenames": "Ray", "date_of_birth": "1988-02-03", "sex": "M"}
-CASE = {"person_ref": "D1", "case_ref": "DAY-1", "pathway": "dtoa", "site": "Basingstoke"}
-
-
-def _imported(store: Store, due: str) -> int:
-    """A DToA case whose initial assessment is due `due` (a day alone, or a day and a time); its id."""
-    events = [
-        {**CASE, "event": "arrest", "occurred_at": "2026-11-25T14:00", "offence": "theft_shop", "basis": "trigger"},
-        {**CASE, "event": "test", "occurred_at": "2026-11-25T15:00", "result": "positive", "substances": "cocaine"},
-        {
-            **CASE,
-            "event": "assessment_required",
-            "occurred_at": "2026-11-25T15:10",
-            "service": "Inclusion Hampshire",
-            "kind": "initial",
-            "due_at": due,
-        },
-    ]
-    report = import_rows(store, actor=command_line_actor(), dataset=Dataset.of_records([PERSON], events))
-    assert report.written, report.errors
-    with store.unit_of_work() as uow:
-        return int(uow.session.scalars(select(Case.id).where(Case.case_ref == "DAY-1")).one())
+from tests.day_alone_case import import_day_alone_case
 
 
 def _index(store: Store, case_id: int) -> list[tuple[datetime, bool]]:
@@ -69,7 +45,7 @@ def _person_id(store: Store) -> int:
 def test_a_correction_leaving_the_day_keeps_it_a_day_and_one_giving_a_time_makes_it_timed(
     store: Store, worker: Actor
 ) -> None:
-    case_id = _imported(store, "2026-12-03")
+    case_id = import_day_alone_case(store, "2026-12-03")
     day = datetime(2026, 12, 3, tzinfo=LONDON)
     assert _index(store, case_id) == [(day, False)]
     requirement = _requirement_id(store, worker, case_id)
@@ -84,7 +60,7 @@ def test_a_correction_leaving_the_day_keeps_it_a_day_and_one_giving_a_time_makes
 
 
 def test_a_day_alone_is_overdue_only_once_its_day_has_passed(store: Store, worker: Actor, clock: Clock) -> None:
-    case_id = _imported(store, "2026-11-29")  # the clock says 29 Nov 2026 12:00 (UTC): the day itself
+    case_id = import_day_alone_case(store, "2026-11-29")  # the clock says 29 Nov 2026 12:00 (UTC): the day itself
     assert overdue_requirements(store, actor=worker) == []
     clock.at = datetime(2026, 11, 30, 0, 1, tzinfo=LONDON)
     (late,) = overdue_requirements(store, actor=worker)
@@ -93,7 +69,7 @@ def test_a_day_alone_is_overdue_only_once_its_day_has_passed(store: Store, worke
 
 
 def test_a_timed_appointment_is_overdue_from_its_time(store: Store, worker: Actor) -> None:
-    case_id = _imported(store, "2026-11-29T09:00")  # 09:00 on the clock's day, which says 12:00
+    case_id = import_day_alone_case(store, "2026-11-29T09:00")  # 09:00 on the clock's day, which says 12:00
     (late,) = overdue_requirements(store, actor=worker)
     assert late.case_id == case_id and late.due_time_known and late.overdue_at == late.due_at
 
@@ -121,7 +97,7 @@ def test_review_hearings_keep_the_time_of_the_order_not_whether_its_end_had_one(
 def test_the_notice_of_an_appointment_given_as_a_day_names_the_day_alone(
     store: Store, worker: Actor, tmp_path: Path
 ) -> None:
-    case_id = _imported(store, "2026-12-03")
+    case_id = import_day_alone_case(store, "2026-12-03")
     notice = assessment_notice(store, actor=worker, case_id=case_id, kind="initial", given_by="PC 1 Test")
     path = tmp_path / "notice.pdf"
     write_notice(path, notice)

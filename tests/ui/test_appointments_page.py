@@ -14,13 +14,12 @@ from PySide6.QtWidgets import QApplication, QDialog, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from db.models import Case, Event, Person, Task
-from pathways.actors import Actor, Role, command_line_actor
+from db.models import Event, Person, Task
+from pathways.actors import Actor, Role
 from pathways.clock import LONDON
-from pathways.interchange.importer import import_rows
-from pathways.interchange.reader import Dataset
 from pathways.services import dtoa, people
 from pathways.store import Store
+from tests.day_alone_case import import_day_alone_case
 from ui import appointment_dialogs
 from ui.appointment_dialogs import MarkDoneDialog, MissedDialog, RescheduleDialog
 from ui.appointments_page import OVERDUE, TASKS, TODAY, WEEK, AppointmentsPage
@@ -369,32 +368,10 @@ def test_attended_button_works_with_the_mouse(
     assert _events(worker_context.store, day["ADAMS"][1])[-1].name == "assessment_attended"
 
 
-def _imported_with_a_day_alone(store: Store) -> int:
-    """An imported DToA case whose initial assessment was given as a day alone (no time); returns its case id."""
-    person = {"person_ref": "D1", "surname": "Dayonly", "forenames": "Ray", "date_of_birth": "1988-02-03", "sex": "M"}
-    case = {"person_ref": "D1", "case_ref": "DAY-1", "pathway": "dtoa", "site": "Basingstoke"}
-    events = [
-        {**case, "event": "arrest", "occurred_at": "2026-11-25T14:00", "offence": "theft_shop", "basis": "trigger"},
-        {**case, "event": "test", "occurred_at": "2026-11-25T15:00", "result": "positive", "substances": "cocaine"},
-        {
-            **case,
-            "event": "assessment_required",
-            "occurred_at": "2026-11-25T15:10",
-            "service": HAMPSHIRE,
-            "kind": "initial",
-            "due_at": "2026-11-27",
-        },
-    ]
-    report = import_rows(store, actor=command_line_actor(), dataset=Dataset.of_records([person], events))
-    assert report.written, report.errors
-    with store.unit_of_work() as uow:
-        return int(uow.session.scalars(select(Case.id).where(Case.case_ref == "DAY-1")).one())
-
-
 def test_an_appointment_given_as_a_day_alone_is_shown_and_attended_as_a_day(
     qtbot: QtBot, worker_context: AppContext, runner: OperationRunner
 ) -> None:
-    case_id = _imported_with_a_day_alone(worker_context.store)
+    case_id = import_day_alone_case(worker_context.store, "2026-11-27")
     page = _page(qtbot, worker_context, runner)
     _select(qtbot, page, OVERDUE, "DAYONLY")
     due = page.lists[OVERDUE].view.currentIndex().siblingAtColumn(0).data()
@@ -424,7 +401,7 @@ def _person_id(store: Store, surname: str) -> int:
 def test_missed_on_an_appointment_given_as_a_day_alone_is_recorded_as_a_day(
     qtbot: QtBot, worker_context: AppContext, runner: OperationRunner
 ) -> None:
-    case_id = _imported_with_a_day_alone(worker_context.store)
+    case_id = import_day_alone_case(worker_context.store, "2026-11-27")
     page = _page(qtbot, worker_context, runner)
     _select(qtbot, page, OVERDUE, "DAYONLY")
 
