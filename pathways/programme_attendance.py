@@ -117,16 +117,21 @@ class SeriesAttendance:
         return f"{self.attended} of {self.series} sessions"
 
 
+def enrolment_time(events: Iterable[M]) -> datetime:
+    """When the person was enrolled, as the enrolment case now stands."""
+    return next(event.occurred_at for _ref, event in effective_events(events) if event.name == ENROLLED)
+
+
 def count_attendance(events: Iterable[M], code: str, sessions: Sequence[datetime], now: datetime) -> SeriesAttendance:
     """An enrolment's attendance on the programme `code`, whose sessions start at `sessions`, as it stands `now`.
 
     A session counts as held for the person when it started by `now`, at or after the enrolment and not after the
     enrolment was closed."""
     effective = [event for _ref, event in effective_events(events)]
-    enrolled_at = next(e.occurred_at for e in effective if e.name == ENROLLED)
+    since = next(e.occurred_at for e in effective if e.name == ENROLLED)
     ended_at = next((e.occurred_at for e in effective if e.name in CLOSING), None)
     until = min(now, ended_at or now)
-    held = tuple(number for number, at in enumerate(sessions, start=1) if enrolled_at <= at <= until)
+    held = tuple(number for number, at in enumerate(sessions, start=1) if since <= at <= until)
     numbers = {at: number for number, at in enumerate(sessions, start=1)}
     marks = {number: mark for number, (mark, _event) in _marks_of(effective, code, numbers).items()}
-    return SeriesAttendance(enrolled_at, ended_at, tuple(sessions), held, marks)
+    return SeriesAttendance(since, ended_at, tuple(sessions), held, marks)

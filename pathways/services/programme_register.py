@@ -22,7 +22,14 @@ from pathways.audit import authorise, write_audit
 from pathways.clock import format_local
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
 from pathways.programme_attendance import ABSENT as ABSENT  # (the register's screen names the marks by these)
-from pathways.programme_attendance import ENROLLED, MARK_EVENTS, SeriesAttendance, count_attendance, session_marks
+from pathways.programme_attendance import (
+    ENROLLED,
+    MARK_EVENTS,
+    SeriesAttendance,
+    count_attendance,
+    enrolment_time,
+    session_marks,
+)
 from pathways.programme_attendance import PRESENT as PRESENT
 from pathways.scope import require_case_visible, visible_cases
 from pathways.services.casework import NewEvent, append_event
@@ -39,7 +46,6 @@ from pathways.services.programmes import (
     view_of,
 )
 from pathways.store import Store
-from pathways.timeline import effective_events
 
 
 @dataclass(frozen=True)
@@ -124,10 +130,6 @@ class RegisterSaved:
         parts = [f"{n} {what}" for n, what in counts if n]
         when = format_local(self.session.starts_at)
         return f"Register saved for session {self.session.number} ({when}): {', '.join(parts)}."
-
-
-def _enrolled_at(case: Case) -> datetime:
-    return next(e.occurred_at for _r, e in effective_events(case.events) if e.name == ENROLLED)
 
 
 def attendance(store: Store, *, actor: Actor, programme_id: int) -> Attendance:
@@ -259,7 +261,7 @@ def _mark(
     nothing = "Nothing on the register was saved."
     if case.pathway != PATHWAY or enrolled_kind(case) != programme.code:
         raise StepNotAllowed(f"{who} is not enrolled on this programme ({programme.title}). {nothing}")
-    enrolled_at = _enrolled_at(case)
+    enrolled_at = enrolment_time(case.events)
     if enrolled_at > chosen.starts_at:
         raise StepNotAllowed(
             f"{who} was enrolled on {format_local(enrolled_at, False)}, after session {chosen.number} "
