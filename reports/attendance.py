@@ -62,6 +62,9 @@ class Appointment:
     reason: str  # why a further notice was given
     outcome: str = NONE_YET
     outcome_at: datetime | None = None
+    given_time_known: bool = True  # False: the moment was given as a day alone (an imported date)
+    due_time_known: bool = True
+    outcome_time_known: bool = True
 
 
 def current_entries(case: CaseSummary) -> list[TimelineEntry]:
@@ -76,11 +79,16 @@ def find_case(record: PersonRecord, case_id: int) -> CaseSummary:
     raise ValueError(f"Case {case_id} is not on this person's record.")
 
 
-def when_text(moment: datetime) -> str:
-    """'4 March 2023 at 14:20' on the London clock; just the date for an event recorded without a time."""
+def when_text(moment: datetime, time_known: bool = True) -> str:
+    """'4 March 2023 at 14:20' on the London clock; just the date for a day alone (given without a time)."""
     local = moment.astimezone(LONDON)
     day = long_date(local.date())
-    return day if (local.hour, local.minute) == (0, 0) else f"{day} at {local:%H:%M}"
+    return f"{day} at {local:%H:%M}" if time_known else day
+
+
+def entry_when(entry: TimelineEntry) -> str:
+    """When a timeline entry happened, as when_text gives it."""
+    return when_text(entry.occurred_at, entry.occurred_time_known)
 
 
 def _kind(value: str) -> str:
@@ -94,6 +102,8 @@ def _appointment(entry: TimelineEntry, values: dict[str, str], further: bool) ->
         kind=_kind(values.get("kind", "")),
         given_at=entry.occurred_at,
         due_at=entry.due_at,
+        given_time_known=entry.occurred_time_known,
+        due_time_known=entry.due_time_known,
         service=values.get("service", ""),
         place=values.get("place", ""),
         site=values.get("site", ""),
@@ -107,22 +117,23 @@ def appointments(case: CaseSummary) -> tuple[Appointment, ...]:
     made: list[Appointment] = []
     waiting: dict[str, int] = {}  # kind → the appointment still without an outcome
 
-    def settle(kind: str, outcome: str, at: datetime) -> None:
+    def settle(kind: str, outcome: str, entry: TimelineEntry) -> None:
         index = waiting.pop(kind, None)
         if index is not None:
-            made[index] = replace(made[index], outcome=outcome, outcome_at=at)
+            at, known = entry.occurred_at, entry.occurred_time_known
+            made[index] = replace(made[index], outcome=outcome, outcome_at=at, outcome_time_known=known)
 
     for entry in current_entries(case):
         values = entry.values()
         kind = _kind(values.get("kind", ""))
         if entry.name == "assessment_required":
-            settle(kind, REPLACED, entry.occurred_at)
+            settle(kind, REPLACED, entry)
             waiting[kind] = len(made)
             made.append(_appointment(entry, values, any(a.kind == kind for a in made)))
         elif entry.name in OUTCOME_EVENTS:
-            settle(kind, OUTCOME_EVENTS[entry.name], entry.occurred_at)
+            settle(kind, OUTCOME_EVENTS[entry.name], entry)
         elif entry.name == "follow_up_waived":
-            settle("follow-up", WAIVED, entry.occurred_at)
+            settle("follow-up", WAIVED, entry)
     return tuple(made)
 
 
@@ -130,11 +141,11 @@ def kind_words(kind: str) -> str:
     return {"initial": "Initial assessment", "follow-up": "Follow-up assessment"}.get(kind, f"{kind} assessment")
 
 
-def outcome_text(appointment: Appointment, when: Callable[[datetime], str] = when_text) -> str:
+def outcome_text(appointment: Appointment, when: Callable[[datetime, bool], str] = when_text) -> str:
     words = OUTCOME_WORDS[appointment.outcome]
     if appointment.outcome_at is None or appointment.outcome == REPLACED:
         return words
-    return f"{words}: {when(appointment.outcome_at)}"
+    return f"{words}: {when(appointment.outcome_at, appointment.outcome_time_known)}"
 
 
 _LABEL_STYLE = [("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")]
@@ -164,10 +175,10 @@ def appointments_table(found: Sequence[Appointment]) -> Table:
         which = kind_words(a.kind) + (" (further notice)" if a.further else "")
         if a.reason:
             which += f": {a.reason}"
-        due = short_when(a.due_at) if a.due_at else "not recorded"
+        due = short_when(a.due_at, a.due_time_known) if a.due_at else "not recorded"
         service = a.service or "service not recorded"
         where = f"{a.place}\nwith {service}" if a.place else f"{service[:1].upper()}{service[1:]} (place not recorded)"
-        rows.append([which, short_when(a.given_at), due, where, outcome_text(a, short_when)])
+        rows.append([which, short_when(a.given_at, a.given_time_known), due, where, outcome_text(a, short_when)])
     header = ("Assessment", "Notice given", "Due", "Where, and who with", "Outcome")
     widths = [3.1 * cm, 2.9 * cm, 3.4 * cm, 3.9 * cm, FRAME_WIDTH - 13.3 * cm]
     return grid(header, rows, widths)
@@ -223,21 +234,22 @@ def _case_pairs(case: CaseSummary) -> list[tuple[str, str]]:
     for entry in current_entries(case):
         values = entry.values()
         if entry.name == "arrest":
-            pairs.append(("Arrested", ", ".join(filter(None, [when_text(entry.occurred_at), values.get("site")]))))
+            pairs.append(("Arrested", ", ".join(filter(None, [entry_when(entry), values.get("site")]))))
             pairs.append(("Offence", values.get("offence", "not recorded")))
         elif entry.name == "test" and values.get("result") == "positive":
             found = values.get("substances", "")
-            pairs.append(("Positive test", when_text(entry.occurred_at) + (f" ({found})" if found else "")))
+            pairs.append(("Positive test", entry_when(entry) + (f" ({found})" if found else "")))
     return pairs
 
 
 def _missed_words(name: str, missed: Appointment) -> str:
-    due = london_when(missed.due_at) if missed.due_at else "the time on the notice"
+    due = london_when(missed.due_at, missed.due_time_known) if missed.due_at else "the time on the notice"
     where = f" at {missed.place}" if missed.place else ""
-    when = when_text(missed.outcome_at) if missed.outcome_at else "not recorded"
+    when = when_text(missed.outcome_at, missed.outcome_time_known) if missed.outcome_at else "not recorded"
+    given = when_text(missed.given_at, missed.given_time_known)
     return esc(
         f"{name} failed to attend, or to remain for the whole of, the {missed.kind} assessment due on {due}{where} "
-        f"with {missed.service or 'the service'}. Notice of it was given on {when_text(missed.given_at)}. "
+        f"with {missed.service or 'the service'}. Notice of it was given on {given}. "
         f"The failure was recorded on {when}."
     )
 

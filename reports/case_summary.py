@@ -30,6 +30,7 @@ from reports.attendance import (
     appointments,
     appointments_table,
     current_entries,
+    entry_when,
     grid,
     label_table,
     when_text,
@@ -135,11 +136,7 @@ def _shown(entry: TimelineEntry, purpose: Purpose) -> bool:
 
 def _timeline(case: CaseSummary, purpose: Purpose) -> list[Flowable]:
     s = styles()
-    rows = [
-        [when_text(e.occurred_at), e.label, entry_details(e, purpose)]
-        for e in current_entries(case)
-        if _shown(e, purpose)
-    ]
+    rows = [[entry_when(e), e.label, entry_details(e, purpose)] for e in current_entries(case) if _shown(e, purpose)]
     if not rows:
         return [Paragraph("Timeline", s.h2), Paragraph("Nothing on this case for this purpose.", s.body)]
     widths = [3.6 * cm, 3.8 * cm, FRAME_WIDTH - 7.4 * cm]
@@ -158,7 +155,8 @@ def _case_pairs(case: CaseSummary, purpose: Purpose) -> list[tuple[str, str]]:
     pairs = [("Pathway", case.pathway_name), ("Case reference", case.case_ref)]
     if "stage" in purpose.sections:
         pairs.append(("Stage", case.stage + (" (closed)" if case.closed and case.stage != "Closed" else "")))
-    pairs.append(("Started", when_text(case.started_at)))
+    started_known = next((e.occurred_time_known for e in case.timeline if e.occurred_at == case.started_at), True)
+    pairs.append(("Started", when_text(case.started_at, started_known)))
     if "eligibility" in purpose.sections and case.eligibility:
         pairs.append(("Eligibility", case.eligibility))
     return pairs
@@ -198,7 +196,7 @@ def _referral(case: CaseSummary) -> list[Flowable]:
     if entry is None:
         return []
     values = entry.values()
-    pairs = [("Referred", when_text(entry.occurred_at))]
+    pairs = [("Referred", entry_when(entry))]
     pairs += [(label, values[f]) for label, f in (("From", "site"), ("To", "service")) if values.get(f)]
     return [Paragraph("Referral", styles().h2), label_table(pairs)]
 
@@ -220,10 +218,10 @@ def _contract(case: CaseSummary) -> list[Flowable]:
     for e in entries:
         if e.name == "condition_met":
             for code in e.values().get("conditions", "").split(";"):
-                met.setdefault(condition_code(code), f"Met: {when_text(e.occurred_at)}")
+                met.setdefault(condition_code(code), f"Met: {entry_when(e)}")
     done = next((e for e in entries if e.name == "completed"), None)
     if done is not None:
-        met.setdefault("no_reoffending", f"Kept: contract completed {when_text(done.occurred_at)}")
+        met.setdefault("no_reoffending", f"Kept: contract completed {entry_when(done)}")
     rows = [
         [f"{n}. {condition_words(c)}", met.get(c, "Not recorded as met")]
         for n, c in enumerate(contract_conditions(entry), 1)
@@ -245,7 +243,7 @@ def _deadlines(case: CaseSummary, purpose: Purpose, as_of: datetime) -> list[Flo
     rows = []
     for d in shown:
         where = ", ".join(filter(None, [d.place, d.service]))
-        late = " (overdue)" if d.due_at < as_of else ""
+        late = " (overdue)" if d.overdue_at <= as_of else ""
         rows.append([d.label[:1].upper() + d.label[1:], london_when(d.due_at, d.due_time_known) + late, where])
     widths = [4 * cm, 6.5 * cm, FRAME_WIDTH - 10.5 * cm]
     return [Paragraph("Open deadlines", s.h2), grid(("Deadline", "Due", "Where, and who with"), rows, widths)]
@@ -259,9 +257,7 @@ def _outcome(case: CaseSummary, purpose: Purpose) -> list[Flowable]:
     else:
         last = ends[-1]
         details = entry_details(last, purpose).replace("\n", ". ")
-        text = f"<b>{esc(last.label)}</b>, {esc(when_text(last.occurred_at))}." + (
-            f" {esc(details)}." if details else ""
-        )
+        text = f"<b>{esc(last.label)}</b>, {esc(entry_when(last))}." + (f" {esc(details)}." if details else "")
     return [Paragraph("Outcome", s.h2), Paragraph(text, s.body)]
 
 

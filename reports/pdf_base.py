@@ -133,14 +133,14 @@ def long_date(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def short_when(moment: datetime) -> str:
-    """'Tue 4 Mar 2025, 10:00' on the Europe/London clock, for a table's narrow column; just the day for a moment
-    recorded without a time (midnight)."""
+def short_when(moment: datetime, time_known: bool = True) -> str:
+    """'Tue 4 Mar 2025, 10:00' on the Europe/London clock, for a table's narrow column; just the day for a day
+    alone (a moment given without a time)."""
     if moment.tzinfo is None:
         raise ValueError("a naive datetime has no zone, so it cannot be shown in UK time")
     local = moment.astimezone(LONDON)
     day = f"{_WEEKDAYS[local.weekday()][:3]} {local.day} {_MONTHS[local.month - 1][:3]} {local.year}"
-    return day if (local.hour, local.minute) == (0, 0) else f"{day}, {local:%H:%M}"
+    return f"{day}, {local:%H:%M}" if time_known else day
 
 
 def london_when(moment: datetime, time_known: bool = True) -> str:

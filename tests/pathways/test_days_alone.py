@@ -15,10 +15,12 @@ from pathways.actors import Actor
 from pathways.clock import LONDON
 from pathways.services import people
 from pathways.services.corrections import correct_event
+from pathways.services.dtoa import record_attendance
 from pathways.services.records import person_record
 from pathways.services.steps import start_case
 from pathways.services.worklists import overdue_requirements
 from pathways.store import Store
+from reports.attendance import write_failure_to_attend_summary
 from reports.notice import write_notice
 from reports.notice_data import assessment_notice
 from tests.conftest import Clock
@@ -103,3 +105,42 @@ def test_the_notice_of_an_appointment_given_as_a_day_names_the_day_alone(
     write_notice(path, notice)
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
     assert "WHEN Thursday 3 December 2026" in text and "3 December 2026 at 00:00" not in text
+
+
+def _pdf_words(path: Path) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
+
+
+def test_the_police_summary_of_a_missed_day_names_the_days_and_prints_a_known_midnight(
+    store: Store, worker: Actor, clock: Clock, tmp_path: Path
+) -> None:
+    case_id = import_day_alone_case(store, "2026-12-03")
+    clock.at = datetime(2026, 12, 6, 10, 0, tzinfo=LONDON)
+    missed_on = datetime(2026, 12, 4, tzinfo=LONDON)  # recorded as a day alone, as A and M record one
+    record_attendance(
+        store, actor=worker, case_id=case_id, kind="initial", attended=False, occurred_at=missed_on,
+        occurred_time_known=False,
+    )  # fmt: skip
+    record = person_record(store, actor=worker, person_id=_person_id(store))
+    path = tmp_path / "fta.pdf"
+    write_failure_to_attend_summary(path, record, case_id, prepared_by="PC 1 Test", as_of=clock.at)
+    text = _pdf_words(path)
+    assert "assessment due on Thursday 3 December 2026 with Inclusion Hampshire" in text
+    assert (
+        "Failed to attend or remain: Fri 4 Dec 2026" in text and "The failure was recorded on 4 December 2026." in text
+    )
+    assert "00:00" not in text  # no day alone is printed as midnight
+    assert "Arrested 25 November 2026 at 14:00, Basingstoke" in text  # a time given is printed
+
+    at_midnight = datetime(2026, 12, 5, 0, 0, tzinfo=LONDON)  # a time given that happens to be midnight is kept
+    correct_event(
+        store, actor=worker, event_id=_missed_id(store, worker), reason="seen at the door", occurred_at=at_midnight
+    )
+    record = person_record(store, actor=worker, person_id=_person_id(store))
+    write_failure_to_attend_summary(path, record, case_id, prepared_by="PC 1 Test", as_of=clock.at)
+    assert "The failure was recorded on 5 December 2026 at 00:00." in _pdf_words(path)
+
+
+def _missed_id(store: Store, worker: Actor) -> int:
+    record = person_record(store, actor=worker, person_id=_person_id(store))
+    return next(e.original_id for e in record.cases[0].timeline if e.name == "assessment_missed")
