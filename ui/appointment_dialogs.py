@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from pathways.errors import ConflictingChange, PathwaysError
-from pathways.reference import service_phone
 from pathways.services import dtoa
 from pathways.services.appointments_view import Appointment
 from pathways.services.records import case_version
 from pathways.services.results import EventRecorded
 from pathways.services.tasks import TaskView, complete_task
 from reports.notice import AssessmentNotice
+from reports.notice_data import assessment_notice
 from ui.context import AppContext
 from ui.formatting import from_qdatetime, show_moment, to_qdatetime
 from ui.widgets import error_label
@@ -184,8 +184,6 @@ class RescheduleDialog(_CaseDialog):
             "Reschedule: further notice", "&Give further notice", context, appointment, expected_version, parent
         )
         self.recorded: EventRecorded | None = None
-        self.given_at: datetime | None = None
-        self._phone: str | None = None  # the service's number, read before the notice is recorded
         due = appointment.deadline
         self.when = _moment_edit(max(due.due_at, context.store.clock()) + timedelta(days=7))
         self.place = QLineEdit(due.place or "")
@@ -207,8 +205,6 @@ class RescheduleDialog(_CaseDialog):
 
     def _call_service(self) -> None:
         due = self._appointment.deadline
-        given_at = self._context.store.clock()
-        self._phone = service_phone(self._context.store, self._service())
         self.recorded = dtoa.reschedule_assessment(
             self._context.store,
             actor=self._context.actor,
@@ -217,29 +213,20 @@ class RescheduleDialog(_CaseDialog):
             due_at=from_qdatetime(self.when.dateTime()),
             service=self._service(),
             place=self.place.text().strip(),
-            occurred_at=given_at,
+            occurred_at=self._context.store.clock(),
             reason=self.reason.text(),
             expected_version=self._version,
         )
-        self.given_at = given_at
 
     def notice(self) -> AssessmentNotice | None:
-        """The person's further notice, once it has been recorded."""
-        if self.given_at is None:
+        """The person's further notice, read from the case as it now stands once it has been recorded (as every
+        notice is: reports/notice_data.py; reading it for printing is audited)."""
+        if self.recorded is None:
             return None
-        appointment, due = self._appointment, self._appointment.deadline
-        return AssessmentNotice(
-            person_name=appointment.person_name,
-            date_of_birth=appointment.date_of_birth,
-            case_ref=due.case_ref,
-            kind=due.kind or "",
-            due_at=from_qdatetime(self.when.dateTime()),
-            service=self._service(),
-            place=self.place.text().strip(),
-            given_at=self.given_at,
-            given_by=self._context.actor.name,
-            further_notice=True,
-            service_phone=self._phone,
+        due = self._appointment.deadline
+        context = self._context
+        return assessment_notice(
+            context.store, actor=context.actor, case_id=due.case_id, kind=due.kind or "", given_by=context.actor.name
         )
 
 
@@ -264,12 +251,13 @@ class MarkDoneDialog(_ServiceDialog):
         )
 
 
-def ask_notice_path(parent: QWidget, notice: AssessmentNotice) -> Path | None:
+def ask_notice_path(parent: QWidget, appointment: Appointment) -> Path | None:
     """Where to save the person's further notice (None when the user chooses not to)."""
-    suggested = Path.home() / f"further-notice-{notice.case_ref}-{notice.kind}.pdf"
+    due = appointment.deadline
+    suggested = Path.home() / f"further-notice-{due.case_ref}-{due.kind}.pdf"
     chosen, _filter = QFileDialog.getSaveFileName(
         parent,
-        f"Save the further notice for {notice.person_name} (Cancel to skip)",
+        f"Save the further notice for {appointment.person_name} (Cancel to skip)",
         str(suggested),
         "PDF (*.pdf)",
     )

@@ -354,12 +354,17 @@ class AppointmentsPage(QWidget):
             return None
         self._saved(dialog.recorded)
         words = f"Further notice given: {row.person_name}, {row.deadline.label.lower()}."
-        notice = dialog.notice()
-        path = appointment_dialogs.ask_notice_path(self, notice) if notice is not None else None
-        if notice is None or path is None:
+        path = appointment_dialogs.ask_notice_path(self, row)
+        if path is None:
             return f"{words} No notice was saved."
         try:
+            notice = dialog.notice()
+            if notice is None:
+                return f"{words} No notice was saved."
             write_notice(path, notice)
+        except PathwaysError as exc:
+            self.error.setText(f"The notice could not be made: {exc.message}")
+            return words
         except OSError as exc:
             self.error.setText(f"The notice could not be saved to {path}: {exc.strerror or exc}.")
             return words

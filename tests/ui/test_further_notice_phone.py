@@ -1,5 +1,6 @@
-"""A further notice given from the appointments page carries the phone number held for the service, read when
-the notice is recorded; with none held, the PDF leaves a line to write it on."""
+"""A further notice given from the appointments page carries the phone number held for the service (read, as every
+notice is, from the case as it stands once the notice is recorded); with none held, the PDF leaves a line to write
+it on."""
 
 from __future__ import annotations
 
