@@ -14,10 +14,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from db.models import ReferenceItem
+from db.models import Event, Programme, ReferenceItem, User
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.definitions import RESOURCES, PathwayDefinition, reference_lists, resolve_choices
@@ -201,12 +201,37 @@ def set_reference_entry(
         if item is None:
             item = ReferenceItem(list_name=list_name, code=code, source_version=0)
             uow.session.add(item)
+        elif item.label != label:
+            _refuse_renaming_in_use(uow.session, list_name, item.label, label)
         item.label, item.flag, item.active, item.phone = label, flag, active, phone
         item.updated_at, item.updated_by = store.clock(), actor.username
         uow.session.flush()
         write_audit(uow.session, actor, "edit_reference", store.clock(), record_type="reference", record_id=item.id)
         uow.commit()
         return _entry(item)
+
+
+RECORDED_BY_LABEL = {"sites": "site", "services": "service"}  # the lists whose labels events and accounts record
+
+
+def _refuse_renaming_in_use(session: Session, list_name: str, old: str, new: str) -> None:
+    """Events, accounts and programmes record a site or a service by its label, and worklists, a worker's cases and
+    reports find them by it: renaming one in use would take its cases out of all three. It is retired instead."""
+    column = RECORDED_BY_LABEL.get(list_name)
+    if column is None:  # offences and drugs are recorded by their codes
+        return
+    holders = (("cases", Event), ("user accounts", User), ("group programmes", Programme))
+    used = [words for words, model in holders if session.scalar(_first_using(model, column, old)) is not None]
+    if used:
+        where = " and ".join(used)
+        raise InvalidInput(
+            f"“{old}” is recorded on {where}, which would no longer be found under it if it were renamed. "
+            f"Retire “{old}” and add “{new}” as a new entry instead."
+        )
+
+
+def _first_using(model: type[Event] | type[User] | type[Programme], column: str, label: str) -> Select[int]:
+    return select(model.id).where(getattr(model, column) == label).limit(1)
 
 
 def service_phone(store: Store, service: str) -> str | None:

@@ -4,13 +4,15 @@ service's telephone number."""
 from __future__ import annotations
 
 import shutil
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete
 
 from db.models import ReferenceItem
-from pathways.actors import Actor
+from pathways.actors import Actor, Role
+from pathways.clock import LONDON
 from pathways.definitions import RESOURCES
 from pathways.errors import InvalidInput, NotPermitted
 from pathways.reference import (
@@ -21,6 +23,8 @@ from pathways.reference import (
     service_phone,
     set_reference_entry,
 )
+from pathways.services import dtoa, people
+from pathways.services.accounts import add_user
 from pathways.store import Store
 
 MOTOR_PART = "Theft of a motor vehicle part"
@@ -196,3 +200,51 @@ def test_a_seed_file_with_a_wrong_phone_number_is_refused(store: Store, tmp_path
     with pytest.raises(InvalidInput, match="A phone number has 9 to 15 digits"):
         _reseed_services(store, tmp_path, 'version = 2\n[[services]]\ncode = "free"\nlabel = "FREE"\nphone = "123"\n')
     assert reference_list(store, "services") == []  # the seeding wrote nothing
+
+
+def _label(store: Store, list_name: str, code: str) -> str:
+    return next(e.label for e in reference_list(store, list_name, include_inactive=True) if e.code == code)
+
+
+def test_a_site_recorded_on_cases_cannot_be_renamed_but_can_be_retired(
+    store: Store, admin: Actor, navigator: Actor
+) -> None:
+    person = people.register_person(
+        store, actor=navigator, surname="Okafor", forenames="Ade", date_of_birth=date(1990, 1, 2), sex="M"
+    )
+    arrested = datetime(2026, 11, 28, 9, 0, tzinfo=LONDON)
+    dtoa.record_arrest(store, actor=navigator, person_id=person.id, occurred_at=arrested, offence="theft_shop")
+    assert navigator.site == "Basingstoke"
+    with pytest.raises(InvalidInput) as refused:
+        set_reference_entry(
+            store, actor=admin, list_name="sites", code="basingstoke", label="Basingstoke custody", flag=False
+        )
+    assert refused.value.message == (
+        "“Basingstoke” is recorded on cases, which would no longer be found under it if it were renamed. "
+        "Retire “Basingstoke” and add “Basingstoke custody” as a new entry instead."
+    )
+    assert _label(store, "sites", "basingstoke") == "Basingstoke"  # nothing changed
+    set_reference_entry(  # retired under its own name: allowed, and its cases keep it
+        store, actor=admin, list_name="sites", code="basingstoke", label="Basingstoke", flag=False, active=False
+    )
+    assert "Basingstoke" not in [e.label for e in reference_list(store, "sites")]
+
+
+def test_a_service_named_on_an_account_cannot_be_renamed_and_one_used_nowhere_can(store: Store, admin: Actor) -> None:
+    add_user(
+        store, actor=admin, username="w.cgl", display_name="Wren Cole", role=Role.TREATMENT_WORKER,
+        password="pale-otter-harbour-9", service="CGL Portsmouth",
+    )  # fmt: skip
+    with pytest.raises(InvalidInput, match=r"^“CGL Portsmouth” is recorded on user accounts, which"):
+        set_reference_entry(
+            store, actor=admin, list_name="services", code="cgl_portsmouth", label="CGL Portsmouth & IoW", flag=False
+        )
+    assert _label(store, "services", "cgl_portsmouth") == "CGL Portsmouth"
+    set_reference_entry(  # its phone number may still change: the label stays
+        store, actor=admin, list_name="services", code="cgl_portsmouth", label="CGL Portsmouth", flag=False,
+        phone="01632 960123",
+    )  # fmt: skip
+    renamed = set_reference_entry(  # a spelling put right before anything records it
+        store, actor=admin, list_name="services", code="society_of_st_james", label="Society of Saint James", flag=False
+    )
+    assert renamed.label == _label(store, "services", "society_of_st_james") == "Society of Saint James"
