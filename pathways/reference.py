@@ -199,6 +199,7 @@ def set_reference_entry(
             select(ReferenceItem).where(ReferenceItem.list_name == list_name, ReferenceItem.code == code)
         )
         if item is None:
+            _refuse_code_out_of_form(code)
             item = ReferenceItem(list_name=list_name, code=code, source_version=0)
             uow.session.add(item)
         elif item.label != label:
@@ -209,6 +210,19 @@ def set_reference_entry(
         write_audit(uow.session, actor, "edit_reference", store.clock(), record_type="reference", record_id=item.id)
         uow.commit()
         return _entry(item)
+
+
+CODE_FORM = re.compile(r"[a-z0-9][a-z0-9_]*")
+
+
+def _refuse_code_out_of_form(code: str) -> None:
+    """A new entry's code is written in import files and exports and never changes: lower-case letters, digits
+    and underscores, as the starting lists' codes are."""
+    if not CODE_FORM.fullmatch(code):
+        raise InvalidInput(
+            f"The code “{code}” cannot be used: a code is lower-case letters, digits and _ only, with no spaces "
+            "(e.g. theft_shop). The label is what people read."
+        )
 
 
 RECORDED_BY_LABEL = {"sites": "site", "services": "service"}  # the lists whose labels events and accounts record

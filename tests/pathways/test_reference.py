@@ -248,3 +248,11 @@ def test_a_service_named_on_an_account_cannot_be_renamed_and_one_used_nowhere_ca
         store, actor=admin, list_name="services", code="society_of_st_james", label="Society of Saint James", flag=False
     )
     assert renamed.label == _label(store, "services", "society_of_st_james") == "Society of Saint James"
+
+
+@pytest.mark.parametrize("code", ["Theft Shop", "theft-shop", "_theft", "THEFT", "theft shop", "vol£"])
+def test_a_new_code_out_of_form_is_refused_and_nothing_written(store: Store, admin: Actor, code: str) -> None:
+    before = reference_list(store, "offences", include_inactive=True)
+    with pytest.raises(InvalidInput, match=r"a code is lower-case letters, digits and _ only, with no spaces"):
+        set_reference_entry(store, actor=admin, list_name="offences", code=code, label="Theft from a shop", flag=True)
+    assert reference_list(store, "offences", include_inactive=True) == before
