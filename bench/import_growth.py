@@ -7,8 +7,9 @@ Copies the database (built by bench/scale.py; never changed) into the work folde
 people with their cases (another seed; their references start NEW- so that none is already held, and so each is
 checked against the people held, as a real load would be), imports them with import_rows in one batch (every
 check, the derived tables, one transaction), and prints one JSON object: rows, seconds, rows a second, the
-possible duplicates warned about, and the peak memory. The copy is deleted afterwards. With --profile, the import
-runs under cProfile and the statistics are written to PATH (read them with `python -m pstats PATH`).
+possible duplicates warned about, the names not on the reference lists, and the peak memory. The copy is deleted
+afterwards. With --profile, the import runs under cProfile and the statistics are written to PATH (read them with
+`python -m pstats PATH`).
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def main() -> None:
         "cpu_s": cpu,  # the import's own processor time: steadier than `seconds` when other work shares the machine
         "rows_per_cpu_s": rows / cpu,
         "possible_duplicates": len(report.warnings),
+        "unlisted_names": report.unlisted_count,  # sites, services, offences not on the reference lists
         "peak_mb": peak_memory_mb(),
         "load_average": [load_before, os.getloadavg()[0]],
         "profiled": bool(args.profile),

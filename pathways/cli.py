@@ -127,6 +127,10 @@ def _print_problems(title: str, problems: Sequence[Problem], out: TextIO) -> Non
 def print_import_report(report: ImportReport, dry_run: bool, out: TextIO = sys.stdout) -> None:
     if report.warnings:
         _print_problems("Possible duplicates, not merged", report.warnings, out)
+    if report.unlisted:
+        _print_problems(
+            "Sites, services and offences not on the reference lists, kept as written", report.unlisted_warnings, out
+        )
     if report.errors:
         _print_problems("The dataset was refused and nothing was written. Errors", report.errors, out)
     elif dry_run:

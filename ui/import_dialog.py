@@ -36,16 +36,30 @@ IMPORT_SLOT = "import-dataset"
 HEADERS = ("Table", "Row", "Column", "Value", "Problem")
 WARNING = "Warning: "
 WARNING_COLOUR = QColor("#8a5300")
+HINT = "Choose a dataset, then Check only, or Import."
 
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def _warnings_text(report: ImportReport) -> str:
+    """The warnings the table lists after any errors, counted ("" when there are none)."""
+    notes = []
+    if report.warnings:
+        notes.append(f"{_plural(len(report.warnings), 'possible duplicate', 'possible duplicates')} (not merged)")
+    if report.unlisted:
+        names = _plural(report.unlisted_count, "name", "names")
+        notes.append(f"{names} not on the reference lists (allowed: check the spelling)")
+    return " and ".join(notes)
+
+
 def summary_text(report: ImportReport, *, dry_run: bool) -> str:
     """One line saying what happened, in the words the dialog shows above the table."""
+    warnings = _warnings_text(report)
     if report.errors:
-        return f"Refused: nothing was written. {_plural(len(report.errors), 'problem', 'problems')}:"
+        problems = _plural(len(report.errors), "problem", "problems")
+        return f"Refused: nothing was written. {problems}" + (f", then {warnings}" if warnings else "") + ":"
     if report.written:
         text = (
             f"Imported: {_plural(report.people_added, 'person', 'people')}, "
@@ -57,13 +71,13 @@ def summary_text(report: ImportReport, *, dry_run: bool) -> str:
         text = "Checked: no problems found; nothing was written. Press Import to take it in."
     else:
         text = "Nothing was written."
-    if report.warnings:
-        text += f" {_plural(len(report.warnings), 'possible duplicate', 'possible duplicates')} (not merged):"
+    if warnings:
+        text += f" {warnings[0].upper()}{warnings[1:]}:"
     return text
 
 
 class ProblemsModel(QAbstractTableModel):
-    """Errors, then possible-duplicate warnings, one per row."""
+    """Errors, then warnings (possible duplicates, names not on the reference lists), one per row."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -132,7 +146,9 @@ class ProblemsTable(QTableView):
 
 
 class ImportDialog(QDialog):
-    """`report` holds the last ImportReport (None until a run has finished)."""
+    """`report` holds the last ImportReport (None until a run has finished). What a run found belongs to the
+    dataset chosen then: choosing or typing another, or starting another run, clears it all first (the summary,
+    the table, any error), so an old file's results never stand under a new file's name or error."""
 
     def __init__(
         self, context: AppContext, runner: OperationRunner, parent: QWidget | None = None, path: Path | None = None
@@ -164,7 +180,7 @@ class ImportDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Progress")
         self.stage = QLabel()
-        self.summary = QLabel("Choose a dataset, then Check only, or Import.")
+        self.summary = QLabel(HINT)
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("font-weight: bold;")
         self.error = error_label()
@@ -214,6 +230,7 @@ class ImportDialog(QDialog):
             self.setTabOrder(first, second)
 
     def _connect(self) -> None:
+        self.path.textChanged.connect(self._clear_results)
         self.folder_button.clicked.connect(self.choose_folder)
         self.file_button.clicked.connect(self.choose_file)
         self.check_button.clicked.connect(lambda: self.start(dry_run=True))
@@ -225,6 +242,7 @@ class ImportDialog(QDialog):
     def choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Choose the folder holding people.csv and events.csv")
         if chosen:
+            self._clear_results()  # (the same path again may be a corrected file: setText would not clear)
             self.path.setText(chosen)
 
     def choose_file(self) -> None:
@@ -232,10 +250,23 @@ class ImportDialog(QDialog):
             self, "Choose the dataset", "", "Datasets (*.zip *.xlsx);;All files (*)"
         )
         if chosen:
+            self._clear_results()
             self.path.setText(chosen)
+
+    def _clear_results(self) -> None:
+        """Forget what the last run found, and any error: they belonged to the dataset chosen then."""
+        if self._running:
+            return
+        self.report = None
+        self.model.set_problems([], [])
+        self.summary.setText(HINT)
+        self.stage.setText("")
+        self._show_error("")
+        self.copy_all_button.setEnabled(False)
 
     def start(self, *, dry_run: bool) -> None:
         """Check (dry_run) or import the chosen dataset in the background."""
+        self._clear_results()
         text = self.path.text().strip()
         if not text or not Path(text).exists():
             self._show_error("Choose a folder, .zip or .xlsx file that exists." if text else "Choose a dataset first.")
@@ -264,8 +295,6 @@ class ImportDialog(QDialog):
             else:
                 self._set_running(False, "Cancelled: nothing was written.")
 
-        self.report = None
-        self.model.set_problems([], [])
         self._set_running(True, "Starting…")
         self._runner.start(
             IMPORT_SLOT, work, finished=finished, failed=self._failed, progress=self._progress, cancelled=cancelled
@@ -286,7 +315,7 @@ class ImportDialog(QDialog):
 
     def _finished(self, report: ImportReport, dry_run: bool) -> None:
         self.report = report
-        self.model.set_problems(report.errors, report.warnings)
+        self.model.set_problems(report.errors, report.warnings + report.unlisted_warnings)
         self.table.resizeColumnsToContents()
         self.summary.setText(summary_text(report, dry_run=dry_run))
         self._set_running(False)

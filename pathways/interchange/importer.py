@@ -26,6 +26,7 @@ from pathways.interchange.case_rule_checks import case_rule_problems
 from pathways.interchange.checks import Checked, EventIn, PersonIn, check_events, check_people
 from pathways.interchange.format import DatasetRefused, Problem
 from pathways.interchange.reader import Dataset, read_dataset
+from pathways.interchange.reference_names import UnlistedName, unlisted_names
 from pathways.matching import similar_names
 from pathways.name_index import word_rows
 from pathways.progress import Progress
@@ -40,16 +41,30 @@ _NO_VALUES = dict.fromkeys(VALUE_FIELDS)  # an event row's value fields, each em
 
 @dataclass
 class ImportReport:
+    """What an import found and did. `warnings` are the possible duplicates; `unlisted` the sites, services and
+    offences not on the reference lists (kept as written: see reference_names). Neither refuses the dataset."""
+
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     people_added: int = 0
     cases_added: int = 0
     events_added: int = 0
     written: bool = False
+    unlisted: list[UnlistedName] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
         return not self.errors
+
+    @property
+    def unlisted_warnings(self) -> list[Problem]:
+        """The names not on the reference lists, as problems (table, first row, column, name, what is wrong)."""
+        return [u.problem() for u in self.unlisted]
+
+    @property
+    def unlisted_count(self) -> int:
+        """How many names are not on the reference lists (those summed in one warning each counted)."""
+        return sum(u.more_names or 1 for u in self.unlisted)
 
 
 @dataclass
@@ -402,6 +417,7 @@ def import_rows(
     live = {code: live_definition(store, code) for code in store.definitions}  # with the reference lists' choices
     check_events(dataset.events, dict.fromkeys(all_refs), live, store.clock(), checked)
     report.errors.extend(checked.problems)
+    report.unlisted.extend(unlisted_names(store, dataset.events))  # (every row's, even a row in error)
     with store.unit_of_work() as uow:
         step("Checking cases against their pathways", 1, 3)
         held = _load_held(uow.session, checked)

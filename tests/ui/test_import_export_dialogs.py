@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDateEdit, QDialog
+from PySide6.QtWidgets import QApplication, QDateEdit, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from db.models import Case, Event, Person
 from pathways.actors import Actor, Role
+from pathways.errors import DiskFull
 from pathways.interchange.importer import ImportReport
 from pathways.store import Store, open_store
 from tests.conftest import EXAMPLE, Clock
@@ -27,6 +28,8 @@ from ui.operations import OperationRunner, Progress
 
 WAIT = 10000
 HEADER = "Table\tRow\tColumn\tValue\tProblem"
+# The worked example names two sites and two services that are not on the starting reference lists.
+EXAMPLE_NAMES = "4 names not on the reference lists (allowed: check the spelling):"
 
 
 @pytest.fixture
@@ -87,12 +90,14 @@ def test_import_the_example_into_an_empty_database(
     topics: list[str] = []
     empty_admin.changed.connect(topics.append)
     _run(qtbot, dialog)
-    assert dialog.summary.text() == "Imported: 5 people, 5 cases, 25 events added."
+    assert dialog.summary.text() == f"Imported: 5 people, 5 cases, 25 events added. {EXAMPLE_NAMES}"
     assert _counts(empty_admin.store) == (5, 5, 25)
     assert topics == ["person", "case"]
-    assert dialog.model.rowCount() == 0 and not dialog.progress.isVisible()
+    assert dialog.model.rowCount() == 4 and not dialog.progress.isVisible()  # the names not on the lists
     _run(qtbot, dialog)  # the same dataset again changes nothing
-    assert dialog.summary.text() == "Imported: 0 people, 0 cases, 0 events added. Everything in it was already held."
+    assert dialog.summary.text() == (
+        f"Imported: 0 people, 0 cases, 0 events added. Everything in it was already held. {EXAMPLE_NAMES}"
+    )
     assert _counts(empty_admin.store) == (5, 5, 25)
 
 
@@ -107,7 +112,7 @@ def test_import_a_zip_and_the_keyboard(
     dialog.progress.valueChanged.connect(shown.append)
     qtbot.keyClick(dialog, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: dialog.report is not None and dialog.import_button.isEnabled(), timeout=WAIT)
-    assert dialog.summary.text() == "Imported: 5 people, 5 cases, 25 events added."
+    assert dialog.summary.text() == f"Imported: 5 people, 5 cases, 25 events added. {EXAMPLE_NAMES}"
     assert 2 in shown and not dialog.progress.isVisible()  # "Writing", step 2 of 3
     qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
     assert dialog.path.hasFocus()
@@ -123,9 +128,9 @@ def test_a_broken_dataset_is_refused_and_its_problems_can_be_copied(
     people.write_text(people.read_text(encoding="utf-8").replace("2005-03-02", "2005-02-30"), encoding="utf-8")
     dialog = _import_dialog(qtbot, empty_admin, runner, folder)
     _run(qtbot, dialog)
-    assert dialog.summary.text().startswith("Refused: nothing was written.")
+    assert dialog.summary.text() == f"Refused: nothing was written. 1 problem, then {EXAMPLE_NAMES}"
     rows = _table(dialog)
-    assert f"{len(rows)} problem" in dialog.summary.text()
+    assert len(rows) == 5 and [row[4].startswith("Warning: ") for row in rows] == [False] + [True] * 4
     bad = [row for row in rows if row[:4] == ["people", "4", "date_of_birth", "2005-02-30"]]
     assert len(bad) == 1 and bad[0][4]
     assert _counts(empty_admin.store) == (0, 0, 0)
@@ -152,6 +157,114 @@ def test_a_possible_duplicate_is_listed_not_merged(
     [row] = _table(dialog)
     assert row[:4] == ["people", "2", "person_ref", "X9"]
     assert row[4].startswith("Warning: may be the same person as E001")
+
+
+def test_names_not_on_the_lists_are_listed_as_warnings_and_imported(
+    qtbot: QtBot, empty_admin: AppContext, runner: OperationRunner, tmp_path: Path
+) -> None:
+    dialog = _import_dialog(qtbot, empty_admin, runner, _copy_example(tmp_path))
+    _run(qtbot, dialog, "check")
+    assert dialog.summary.text() == (
+        f"Checked: no problems found; nothing was written. Press Import to take it in. {EXAMPLE_NAMES}"
+    )
+    rows = _table(dialog)
+    assert [row[:4] for row in rows] == [
+        ["events", "15", "site", "Durham"],
+        ["events", "22", "site", "Bangor"],
+        ["events", "17", "service", "Checkpoint navigators"],
+        ["events", "22", "service", "Cranstoun"],
+    ]
+    assert rows[2][4] == (
+        "Warning: not on the services list: 5 rows (rows 17, 18, 19, 20, 21). Kept as written, but a treatment "
+        "worker sees a case only when it names their service as the list spells it."
+    )
+    colour = dialog.model.index(0, 4).data(Qt.ItemDataRole.ForegroundRole).color()
+    assert colour == import_dialog.WARNING_COLOUR and dialog.copy_all_button.isEnabled()
+    dialog.grab().save(str(tmp_path / "import-warnings.png"))  # (drawn offscreen: the table and its colours)
+    assert (tmp_path / "import-warnings.png").stat().st_size > 0
+    _run(qtbot, dialog)
+    assert dialog.summary.text() == f"Imported: 5 people, 5 cases, 25 events added. {EXAMPLE_NAMES}"
+    assert _table(dialog) == rows and _counts(empty_admin.store) == (5, 5, 25)
+
+
+def _after_a_check(qtbot: QtBot, context: AppContext, runner: OperationRunner, path: Path) -> ImportDialog:
+    """The dialog once the worked example has been checked: a summary and four warnings shown."""
+    dialog = _import_dialog(qtbot, context, runner, path)
+    _run(qtbot, dialog, "check")
+    assert dialog.summary.text().startswith("Checked:") and dialog.model.rowCount() == 4
+    return dialog
+
+
+def _shows_nothing_of_the_last_run(dialog: ImportDialog) -> bool:
+    return (
+        dialog.report is None
+        and dialog.summary.text() in (import_dialog.HINT, "")
+        and dialog.model.rowCount() == 0
+        and not dialog.copy_all_button.isEnabled()
+    )
+
+
+def test_a_missing_file_after_a_good_one_shows_its_error_alone(
+    qtbot: QtBot, empty_admin: AppContext, runner: OperationRunner, tmp_path: Path
+) -> None:
+    """The review's case: a good file checked, then a bad one chosen: its error, and nothing of the good one."""
+    dialog = _after_a_check(qtbot, empty_admin, runner, _copy_example(tmp_path))
+    dialog.path.clear()
+    assert _shows_nothing_of_the_last_run(dialog) and dialog.summary.text() == import_dialog.HINT
+    qtbot.keyClicks(dialog.path, str(tmp_path / "missing.zip"))
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.text() == "Choose a folder, .zip or .xlsx file that exists." and dialog.error.isVisible()
+    assert _shows_nothing_of_the_last_run(dialog)
+    dialog.path.setText(str(tmp_path / "dataset"))  # back to the good one: the error goes with the choice
+    assert dialog.error.isHidden()
+    _run(qtbot, dialog, "check")
+    assert dialog.summary.text().startswith("Checked:") and dialog.error.isHidden()
+
+
+def test_a_refused_file_after_a_good_one_lists_only_its_own_problems(
+    qtbot: QtBot, empty_admin: AppContext, runner: OperationRunner, tmp_path: Path
+) -> None:
+    dialog = _after_a_check(qtbot, empty_admin, runner, _copy_example(tmp_path))
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "people.csv").write_text("person_ref,surname,forenames,date_of_birth,sex\nP1,Doe,Jo,1990-02-31,F\n")
+    (bad / "events.csv").write_text("person_ref,case_ref,pathway,event,occurred_at\n")
+    dialog.path.setText(str(bad))
+    _run(qtbot, dialog, "check")
+    assert dialog.summary.text() == "Refused: nothing was written. 1 problem:"
+    assert [row[:4] for row in _table(dialog)] == [["people", "2", "date_of_birth", "1990-02-31"]]
+
+
+def test_choosing_a_file_again_after_an_import_clears_its_results(
+    qtbot: QtBot, empty_admin: AppContext, runner: OperationRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same path chosen again may be a corrected file: what was found in the old one goes."""
+    archive = Path(shutil.make_archive(str(tmp_path / "example"), "zip", EXAMPLE))
+    dialog = _import_dialog(qtbot, empty_admin, runner, archive)
+    _run(qtbot, dialog)
+    assert dialog.summary.text().startswith("Imported: 5 people") and dialog.model.rowCount() == 4
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (str(archive), ""))
+    qtbot.mouseClick(dialog.file_button, Qt.MouseButton.LeftButton)
+    assert dialog.path.text() == str(archive) and _shows_nothing_of_the_last_run(dialog)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(tmp_path))
+    _run(qtbot, dialog)
+    qtbot.mouseClick(dialog.folder_button, Qt.MouseButton.LeftButton)
+    assert dialog.path.text() == str(tmp_path) and _shows_nothing_of_the_last_run(dialog)
+
+
+def test_a_failed_import_after_a_good_check_shows_only_the_failure(
+    qtbot: QtBot, empty_admin: AppContext, runner: OperationRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = _after_a_check(qtbot, empty_admin, runner, _copy_example(tmp_path))
+
+    def disk_full(store: Store, *, actor: Actor, path: Path, dry_run: bool, progress: Progress) -> ImportReport:
+        raise DiskFull("it was not finished: nothing was half-saved")
+
+    monkeypatch.setattr(import_dialog, "import_dataset", disk_full)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT)
+    assert dialog.error.text().startswith("The disk is full") and _shows_nothing_of_the_last_run(dialog)
+    assert _counts(empty_admin.store) == (0, 0, 0)
 
 
 def test_no_dataset_chosen(qtbot: QtBot, empty_admin: AppContext, runner: OperationRunner, tmp_path: Path) -> None:
