@@ -28,6 +28,44 @@ EVENT_FIELDS = (
     "authorised_by",
 )
 LIST_FIELDS = ("substances", "conditions")
+# Columns a user types rather than chooses (no `choices`), which a step may name as `optional`: the step's form
+# offers them beside its required ones, and nothing else (a drug test asks for no place and no reason).
+TYPED_FIELDS = ("offence", "service", "place", "site", "reason", "conditions", "authorised_by", "due_at")
+
+
+# The keys a definition's tables may hold: any other is a typo (`optinal = [...]`), refused at load rather than
+# silently ignored.
+TOP_KEYS = (
+    "pathway",
+    "eligibility",
+    "labels",
+    "field_labels",
+    "events",
+    "deadlines",
+    "schedules",
+    "figures",
+    "pathway_rules",
+)
+PATHWAY_KEYS = ("code", "name", "version", "opening_events", "closing_events", "description")
+EVENT_KEYS = (
+    "action",
+    "label",
+    "stage",
+    "required",
+    "required_when",
+    "optional",
+    "choices",
+    "needs",
+    "forbids",
+    "once",
+    "needs_eligible",
+    "default_due_months",
+    "default_due_days",
+    "task",
+    "raises",
+    "span",
+    "field_labels",
+)
 
 
 class DefinitionError(Exception):
@@ -90,6 +128,7 @@ class EventDefinition:
     raises: tuple[Raise, ...] = ()
     span: Span | None = None
     field_labels: Mapping[str, str] = field(default_factory=dict)  # this step's words for a column
+    optional: tuple[str, ...] = ()  # typed columns (TYPED_FIELDS) the step may hold beyond its required ones
 
 
 @dataclass(frozen=True)
@@ -212,6 +251,7 @@ def _event(name: str, raw: Mapping[str, Any]) -> EventDefinition:
         raises=tuple(_raise(r) for r in raw.get("raises", ())),
         span=_span(raw.get("span")),
         field_labels={str(k): str(v) for k, v in raw.get("field_labels", {}).items()},
+        optional=_values(raw.get("optional", ())),
     )
 
 
@@ -282,20 +322,32 @@ def parse_definition(raw: Mapping[str, Any], source: str) -> PathwayDefinition:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DefinitionError(f"{source}: the pathway definition is incomplete or malformed ({exc!r}).") from exc
+    _check_keys(raw, source)
     _check_names(definition, source)
     return definition
+
+
+def _check_keys(raw: Mapping[str, Any], source: str) -> None:
+    """No table holds a key the loader does not read (a misspelt key would otherwise be dropped unseen)."""
+    tables = [("the file", raw, TOP_KEYS), ("[pathway]", raw["pathway"], PATHWAY_KEYS)]
+    tables += [(f"event {name}", spec, EVENT_KEYS) for name, spec in raw["events"].items()]
+    for where, table, known in tables:
+        unknown = sorted(set(table) - set(known))
+        if unknown:
+            raise DefinitionError(f"{source}: {where} has unknown keys {unknown}.")
 
 
 def _check_names(definition: PathwayDefinition, source: str) -> None:
     """Every event and field a rule names must exist, so a typo fails at load, not in custody."""
     known = set(definition.events)
     for event in definition.events.values():
-        fields = set(event.required) | set(event.choices)
+        fields = set(event.required) | set(event.choices) | set(event.optional)
         for _when, extra in event.required_when:
             fields |= set(extra)
         unknown_fields = (fields | set(event.field_labels)) - set(EVENT_FIELDS)
         if unknown_fields:
             raise DefinitionError(f"{source}: event {event.name} names unknown fields {sorted(unknown_fields)}.")
+        _check_optional(event, source)
         for rule in (*event.needs, *event.forbids):
             missing = set(rule.match.events) - known
             if rule.since:
@@ -319,6 +371,19 @@ def _check_names(definition: PathwayDefinition, source: str) -> None:
     for name in (*definition.opening_events, *definition.closing_events):
         if name not in known:
             raise DefinitionError(f"{source}: opening/closing event {name} is not defined.")
+
+
+def _check_optional(event: EventDefinition, source: str) -> None:
+    """An optional field is a typed one the step does not already ask for (a choice is always offered)."""
+    untyped = sorted(set(event.optional) - set(TYPED_FIELDS))
+    if untyped:
+        raise DefinitionError(
+            f"{source}: event {event.name} lists {untyped} as optional, but only typed fields can be "
+            f"({', '.join(TYPED_FIELDS)}): a field with `choices`, and the notes, are always offered."
+        )
+    twice = sorted(set(event.optional) & (set(event.required) | set(event.choices)))
+    if twice:
+        raise DefinitionError(f"{source}: event {event.name} lists {twice} as optional and as required or a choice.")
 
 
 def reference_lists(definition: PathwayDefinition) -> set[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.definitions import RESOURCES, PathwayDefinition, reference_lists, resolve_choices
 from pathways.errors import InvalidInput
+from pathways.identity import fold
 from pathways.retention import LIST_NAME as RETENTION_LIST
 from pathways.retention import RetentionPeriod, default_period, parse_years
 from pathways.store import Store
@@ -264,6 +266,51 @@ def phone_of_service(session: Session, service: str) -> str | None:
     named = [i for i in items if wanted in (i.code.casefold(), i.label.casefold())]
     named.sort(key=lambda i: not i.active)  # the active entry first
     return named[0].phone if named else None
+
+
+def listed_label(typed: str, entries: Iterable[ReferenceEntry]) -> str | None:
+    """The label of the entry `typed` names, by its label or its code whatever the capitals, spaces and punctuation
+    (pathways.identity.fold: "inclusion  hampshire" is "Inclusion Hampshire"), or None when it names none."""
+    wanted = fold(typed)
+    return next((e.label for e in entries if wanted and wanted in (fold(e.code), fold(e.label))), None)
+
+
+def not_a_listed_service(typed: str, retired: bool = False) -> str:
+    """Why a typed service is refused, in the user's words."""
+    if retired:
+        return (
+            f"“{typed}” has been retired from the list of services. Choose a current one from the list, or ask an "
+            "administrator."
+        )
+    return f"“{typed}” is not on the list of services. Choose one from the list, or ask an administrator to add it."
+
+
+def listed_service(session: Session, service: str | None) -> str | None:
+    """The treatment service a screen gave (typed or chosen), as the administrator's list names it; None when none
+    was given; InvalidInput, in the user's words, when it is not a current entry of the list. A worker sees the
+    cases whose events name their service exactly (pathways/scope.py), so "Inclusion Hants" would hide a case
+    from Inclusion Hampshire. An import keeps any text (interchange v1): only the screens' services check this."""
+    typed = " ".join((service or "").split())
+    if not typed:
+        return None
+    problem = text_problem(typed, "service", longest_text(Event.__table__.c.service))
+    if problem:
+        raise InvalidInput(problem)
+    items = session.scalars(select(ReferenceItem).where(ReferenceItem.list_name == "services")).all()
+    entries = [_entry(i) for i in items]
+    found = listed_label(typed, [e for e in entries if e.active])
+    if found is None:
+        raise InvalidInput(not_a_listed_service(typed, retired=listed_label(typed, entries) is not None))
+    return found
+
+
+def with_listed_service(store: Store, values: Mapping[str, str | None]) -> dict[str, str | None]:
+    """`values` with their service checked against the list and written as the list names it (listed_service)."""
+    checked = dict(values)
+    if "service" in checked:
+        with store.unit_of_work() as uow:
+            checked["service"] = listed_service(uow.session, checked["service"])
+    return checked
 
 
 def live_definition(store: Store, code: str) -> PathwayDefinition:

@@ -24,6 +24,7 @@ from pathways.reference import live_definition
 from pathways.services.records import StepOption, case_version, next_steps
 from pathways.services.results import EventRecorded
 from pathways.services.steps import record_step
+from ui.choices import reference_names
 from ui.context import AppContext
 from ui.drafts import DraftFile, DraftKeeper, Values, named_fields, read_fields, write_fields
 from ui.event_form import EventForm
@@ -48,6 +49,7 @@ class AddEventDialog(QDialog):
         self.setWindowTitle("Add an event")
         self._context, self._case_id, self._version = context, case_id, expected_version
         self._definition = live_definition(context.store, pathway)  # choices as the reference lists now stand
+        self._names = reference_names(context)  # the sites and services each step's form offers
         self.result_recorded: EventRecorded | None = None
         self.steps = QListWidget()
         self.steps.setAccessibleName("Steps of the pathway")
@@ -110,7 +112,8 @@ class AddEventDialog(QDialog):
             self.reason.setText(f"{option.label} has its own form: Save opens it.")
         elif option.allowed:
             spec = self._definition.event(option.event)
-            form = EventForm(self._definition, spec, self._context.store.clock(), option.kind, taken=DIALOG_LETTERS)
+            now = self._context.store.clock()
+            form = EventForm(self._definition, spec, now, option.kind, self._names, taken=DIALOG_LETTERS)
             self.forms.addWidget(form)
             self.draft.watch(*named_fields(form).values())
 

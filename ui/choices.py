@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from PySide6.QtWidgets import QComboBox
 
 from pathways.reference import reference_list
 from ui.context import AppContext
 
 
-def reference_choices(context: AppContext, list_name: str, default: str | None, placeholder: str = "") -> QComboBox:
-    """The list to choose from (or type into), showing `default`; with none, nothing is chosen for the user (the
-    first of the list would be a guess: a wrong service on a legal notice is worse than an empty one), and
-    `placeholder` says what to choose."""
+@dataclass(frozen=True)
+class ReferenceNames:
+    """The names of the current sites and services, read once for a screen that offers them on several forms (the
+    add-event dialog builds a step's form each time another step is chosen)."""
+
+    services: tuple[str, ...]
+    sites: tuple[str, ...]
+
+
+def reference_names(context: AppContext) -> ReferenceNames:
+    """The current (not retired) sites and services, by name."""
+    return ReferenceNames(*(tuple(e.label for e in reference_list(context.store, n)) for n in ("services", "sites")))
+
+
+def name_choices(names: Sequence[str], default: str | None, placeholder: str = "") -> QComboBox:
+    """An editable list of `names`, showing `default`; with none, nothing is chosen for the user (the first of the
+    list would be a guess: a wrong service on a legal notice is worse than an empty one), and `placeholder` says
+    what to choose."""
     combo = QComboBox()
     combo.setEditable(True)
-    names = [e.label for e in reference_list(context.store, list_name)]
-    if default and default not in names:
-        names.insert(0, default)
-    combo.addItems(names)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # (Enter does not add a typed name to the list)
+    shown = list(names)
+    if default and default not in shown:
+        shown.insert(0, default)
+    combo.addItems(shown)
     if default:
         combo.setCurrentText(default)
     else:
@@ -26,3 +44,8 @@ def reference_choices(context: AppContext, list_name: str, default: str | None, 
         if line is not None:
             line.setPlaceholderText(placeholder)
     return combo
+
+
+def reference_choices(context: AppContext, list_name: str, default: str | None, placeholder: str = "") -> QComboBox:
+    """The list to choose from (or type into), showing `default` (see name_choices)."""
+    return name_choices([e.label for e in reference_list(context.store, list_name)], default, placeholder)

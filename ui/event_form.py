@@ -1,8 +1,14 @@
-"""The form for one step of a pathway, built from the step's definition: its choices, what it needs."""
+"""The form for one step of a pathway, built from the step's definition: its choices, the typed fields it needs
+(`required`) and those it may also take (`optional`), and nothing else: a drug test asks for no place.
+
+A service is chosen from the administrator's list of services (or typed, to find it): one not on the list is
+refused, since a treatment worker sees only the cases that name their service as the list spells it. A site (a
+court, a prison, a venue) is chosen from the sites or typed, as a court need not be on the list.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDateTime
@@ -18,18 +24,27 @@ from PySide6.QtWidgets import (
 )
 
 from pathways.clock import local_date
-from pathways.definitions import LIST_FIELDS, EventDefinition, PathwayDefinition
+from pathways.definitions import LIST_FIELDS, TYPED_FIELDS, EventDefinition, PathwayDefinition
 from pathways.engine import default_due, field_name
 from pathways.errors import InvalidInput
+from pathways.identity import fold
+from pathways.reference import not_a_listed_service
+from ui.choices import ReferenceNames, name_choices
 from ui.formatting import from_qdatetime, to_qdatetime, typed_moment
 from ui.widgets import with_alt_letter
 
-FREE_TEXT = ("offence", "service", "place", "site", "reason", "conditions", "authorised_by")
+FREE_TEXT = tuple(name for name in TYPED_FIELDS if name != "due_at")  # typed in a box of their own
 DEADLINE_EVENTS_FIELD = "due_at"
 
 
 def field_title(definition: PathwayDefinition, name: str, event: str | None = None) -> str:
     return field_name(definition, name, event).capitalize()
+
+
+def typed_fields(spec: EventDefinition) -> list[str]:
+    """The typed fields (not due_at) a step's form shows: those it needs, then those it may also take."""
+    shown = [n for n in (*spec.required, *spec.optional) if n in FREE_TEXT and n not in spec.choices]
+    return list(dict.fromkeys(shown))
 
 
 class EventForm(QWidget):
@@ -41,15 +56,19 @@ class EventForm(QWidget):
         spec: EventDefinition,
         now: datetime,
         kind: str | None,
+        names: ReferenceNames,
         taken: Collection[str] = (),
     ) -> None:
-        """`taken`: the Alt letters the screen around the form already gives its own controls."""
+        """`names`: the sites and services to choose from; `taken`: the Alt letters the screen around the form
+        already gives its own controls."""
         super().__init__()
         self._definition, self._spec, self._kind, self._now = definition, spec, kind, now
+        self._names = names
         self._letters = {*taken, "w", "n"}  # (When and Notes keep theirs)
         self._combos: dict[str, QComboBox] = {}
         self._checks: dict[str, list[QCheckBox]] = {}
         self._texts: dict[str, QLineEdit] = {}
+        self._listed: dict[str, QComboBox] = {}  # service and site: chosen from their lists (or typed)
         layout = QFormLayout(self)
         self.when = QDateTimeEdit(to_qdatetime(now))
         self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
@@ -58,20 +77,9 @@ class EventForm(QWidget):
         layout.addRow("&When:", self.when)
         self.due: QDateTimeEdit | None = None  # a due moment the pathway suggests (e.g. 4 months on)
         self.due_typed: QLineEdit | None = None  # one with no default (the end of a court order): typed, or nothing
-        if "due_at" in spec.required:
-            due_words = field_title(definition, "due_at", spec.name)
-            suggested = default_due(spec, now)
-            if suggested is None:  # a guessed date would be accepted by mistake: it starts empty, and is needed
-                self.due_typed = QLineEdit()
-                self.due_typed.setPlaceholderText("dd/mm/yyyy, with hh:mm if there is a time")
-                self.due_typed.setAccessibleName(due_words)
-                layout.addRow(with_alt_letter(f"{due_words} (needed):", self._letters), self.due_typed)
-            else:
-                self.due = QDateTimeEdit(to_qdatetime(suggested))
-                self.due.setDisplayFormat("dd/MM/yyyy HH:mm")
-                self.due.setCalendarPopup(True)
-                self.due.setAccessibleName(due_words)
-                layout.addRow(with_alt_letter(f"{due_words}:", self._letters), self.due)
+        self._due_needed = "due_at" in spec.required
+        if self._due_needed or "due_at" in spec.optional:
+            self._add_due_field(layout)
         self._add_choice_fields(layout)
         self._add_text_fields(layout)
         self.notes = QPlainTextEdit()
@@ -79,6 +87,24 @@ class EventForm(QWidget):
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(60)
         layout.addRow("&Notes:", self.notes)
+
+    def _add_due_field(self, layout: QFormLayout) -> None:
+        """A due moment the pathway suggests is shown, to change; one with none (the end of a court order, a planned
+        admission) starts empty and is typed: a guessed date would be accepted by mistake."""
+        due_words = field_title(self._definition, "due_at", self._spec.name)
+        suggested = default_due(self._spec, self._now)
+        if suggested is None:
+            self.due_typed = QLineEdit()
+            self.due_typed.setPlaceholderText("dd/mm/yyyy, with hh:mm if there is a time")
+            self.due_typed.setAccessibleName(due_words)
+            needed = " (needed)" if self._due_needed else ""
+            layout.addRow(with_alt_letter(f"{due_words}{needed}:", self._letters), self.due_typed)
+        else:
+            self.due = QDateTimeEdit(to_qdatetime(suggested))
+            self.due.setDisplayFormat("dd/MM/yyyy HH:mm")
+            self.due.setCalendarPopup(True)
+            self.due.setAccessibleName(due_words)
+            layout.addRow(with_alt_letter(f"{due_words}:", self._letters), self.due)
 
     def _add_choice_fields(self, layout: QFormLayout) -> None:
         for name, options in self._spec.choices.items():
@@ -114,13 +140,20 @@ class EventForm(QWidget):
             layout.addRow(self._label(name), combo)
 
     def _add_text_fields(self, layout: QFormLayout) -> None:
-        wanted = [n for n in self._spec.required if n in FREE_TEXT and n not in self._spec.choices]
-        wanted += [n for n in ("service", "place", "reason") if n not in wanted and n not in self._spec.choices]
-        for name in wanted:
-            edit = QLineEdit()
-            edit.setAccessibleName(field_title(self._definition, name, self._spec.name))
-            self._texts[name] = edit
-            layout.addRow(self._label(name, " (needed)" if name in self._spec.required else ""), edit)
+        for name in typed_fields(self._spec):
+            needed = name in self._spec.required
+            words = field_name(self._definition, name, self._spec.name)
+            field: QWidget
+            if name == "service":  # chosen from the list (typing finds it); nothing chosen for the user
+                field = self._listed[name] = name_choices(
+                    self._names.services, None, "Choose…" if needed else "Choose… (or leave empty)"
+                )
+            elif name == "site":  # a court or a venue need not be on the list: chosen from it, or typed
+                field = self._listed[name] = name_choices(self._names.sites, None, f"Choose or type the {words}")
+            else:
+                field = self._texts[name] = QLineEdit()
+            field.setAccessibleName(words.capitalize())
+            layout.addRow(self._label(name, " (needed)" if needed else ""), field)
 
     def _label(self, name: str, after: str = "") -> str:
         """A field's label, with an Alt letter of its own."""
@@ -130,14 +163,18 @@ class EventForm(QWidget):
         return from_qdatetime(self.when.dateTime())
 
     def due_at(self) -> datetime | None:
-        """The due moment given; InvalidInput, in the user's words, when a typed one is missing or is no date."""
+        """The due moment given; InvalidInput, in the user's words, when a typed one is needed and missing, or is
+        no date (an optional one left empty: None)."""
         if self.due is not None:
             return from_qdatetime(self.due.dateTime())
-        return self._typed_due()[0] if self.due_typed is not None else None
+        return self._typed_due()[0] if self._due_given() else None
 
     def due_time_known(self) -> bool:
         """False when the due moment was typed as a day alone."""
-        return self._typed_due()[1] if self.due_typed is not None else True
+        return self._typed_due()[1] if self._due_given() else True
+
+    def _due_given(self) -> bool:
+        return self.due_typed is not None and (self._due_needed or bool(self.due_typed.text().strip()))
 
     def _typed_due(self) -> tuple[datetime, bool]:
         assert self.due_typed is not None
@@ -161,8 +198,30 @@ class EventForm(QWidget):
             values[name] = ";".join(chosen) or None
         for name, edit in self._texts.items():
             values[name] = edit.text().strip() or None
+        if "service" in self._listed:
+            values["service"] = self._chosen_service()
+        if "site" in self._listed:
+            typed = " ".join(self._listed["site"].currentText().split())
+            values["site"] = _listed_name(typed, self._names.sites) or typed or None  # a known one as listed
         values["notes"] = self.notes.toPlainText().strip() or None
         return values
 
+    def _chosen_service(self) -> str | None:
+        """The service chosen, as the list names it; InvalidInput, in the user's words, when the text typed is not
+        on the list (the service refuses it too: pathways.reference.listed_service)."""
+        typed = " ".join(self._listed["service"].currentText().split())
+        if not typed:
+            return None
+        found = _listed_name(typed, self._names.services)
+        if found is None:
+            raise InvalidInput(not_a_listed_service(typed))
+        return found
+
     def set_when(self, moment: QDateTime) -> None:
         self.when.setDateTime(moment)
+
+
+def _listed_name(typed: str, names: Sequence[str]) -> str | None:
+    """The name of the list `typed` is, whatever its capitals, spaces or punctuation, or None."""
+    wanted = fold(typed)
+    return next((name for name in names if wanted and fold(name) == wanted), None)

@@ -27,6 +27,7 @@ from pathways.reference import live_definition
 from pathways.services.case_openings import new_case_check
 from pathways.services.results import EventRecorded
 from pathways.services.steps import start_case
+from ui.choices import reference_names
 from ui.context import AppContext
 from ui.event_form import EventForm
 from ui.formatting import show_date
@@ -57,6 +58,7 @@ class StartCaseDialog(QDialog):
         self.setWindowTitle("Start a new case")
         self._context, self._person_id = context, person_id
         self._definition: PathwayDefinition | None = None
+        self._names = reference_names(context)  # the sites and services the step's form offers
         self.result_recorded: EventRecorded | None = None
         self.pathway = QComboBox()
         self.pathway.setAccessibleName("Pathway")
@@ -150,7 +152,8 @@ class StartCaseDialog(QDialog):
             started = f", started {show_date(local_date(first.started_at))}" if first.started_at else ""
             self.earlier.setText(f"Earlier case: {first.case_ref}{started} (listed under Cases on the record).")
             return
-        self._show_form(EventForm(definition, spec, self._context.store.clock(), None, taken=DIALOG_LETTERS))
+        now = self._context.store.clock()
+        self._show_form(EventForm(definition, spec, now, None, self._names, taken=DIALOG_LETTERS))
 
     def _refuse(self, message: str) -> None:
         self.refusal.setText(message)

@@ -11,6 +11,7 @@ from db.models import Event
 from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.errors import InvalidInput, NotFound
+from pathways.reference import listed_service
 from pathways.scope import require_event_visible
 from pathways.services.casework import NewEvent, append_event, recorded
 from pathways.services.concurrency import lock_case, saving
@@ -46,7 +47,8 @@ def correct_event(
     expected_version: int | None = None,
     **changes: Any,
 ) -> EventRecorded:
-    """Record a corrected version of an event; the original stays readable in the history.
+    """Record a corrected version of an event; the original stays readable in the history. A service changed
+    must be on the administrator's list (pathways.reference.listed_service), as when a step is recorded.
 
     With `expected_version` (the case's version the screen showed) it is refused when someone else
     changed the case since."""
@@ -64,6 +66,8 @@ def correct_event(
             case = lock_case(uow.session, original.case_id, expected_version, store.clock())
             latest = _latest_version(original)
             values = {f: getattr(latest, f) for f in VALUE_FIELDS} | changes
+            if "service" in changes and changes["service"] != latest.service:  # as recorded (an import's) stays
+                values["service"] = listed_service(uow.session, changes["service"])
             when, due = occurred_at or latest.occurred_at, due_at if due_at is not None else latest.due_at
             new = NewEvent(  # a moment left as it was keeps whether its time was known (a day alone stays one)
                 latest.name,

@@ -24,6 +24,7 @@ from pathways.clock import LONDON, format_local, to_utc
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
 from pathways.programme_attendance import ENROLLED, enrolled_programme
 from pathways.programme_attendance import session_times as session_times  # (the dialog previews the schedule)
+from pathways.reference import listed_service
 from pathways.scope import require_person_visible
 from pathways.services.casework import require_aware
 from pathways.services.concurrency import saving
@@ -130,7 +131,8 @@ def create_programme(
     service: str | None = None,
     site: str | None = None,
 ) -> ProgrammeView:
-    """Set up a programme. The sessions fall on the weekday and at the local time of the first one."""
+    """Set up a programme. The sessions fall on the weekday and at the local time of the first one. Its service,
+    when given, must be on the list of services (each enrolment and mark names it: its workers see those cases)."""
     authorise(store.session_factory, actor, "manage_programmes", store.clock)
     cleaned_code = (code or "").strip().upper()
     if not CODE.match(cleaned_code):
@@ -154,7 +156,7 @@ def create_programme(
             programme = Programme(
                 code=cleaned_code,
                 name=cleaned_name,
-                service=_text(service, "service"),
+                service=listed_service(uow.session, _text(service, "service")),
                 site=_text(site, "venue"),
                 first_session_at=to_utc(first_session_at),
                 every=every,
@@ -243,5 +245,12 @@ def enrol(
         )
     values = {"kind": programme.code, "site": programme.site, "service": programme.service}
     return start_case(
-        store, actor=actor, person_id=person_id, pathway=PATHWAY, event=ENROLLED, occurred_at=when, values=values
+        store,
+        actor=actor,
+        person_id=person_id,
+        pathway=PATHWAY,
+        event=ENROLLED,
+        occurred_at=when,
+        values=values,
+        service_held=True,  # the programme's, checked when it was set up
     )

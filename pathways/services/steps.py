@@ -1,7 +1,8 @@
 """Recording any step a pathway definition allows, for pathways and screens that need no special service.
 
 The permission needed is the event's `action` in its definition, so a new pathway file brings its own
-steps without new code.
+steps without new code. A service given must be on the administrator's list of services, and is recorded as the
+list spells it (pathways.reference.listed_service): a treatment worker sees the cases that name their service.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.engine import default_due
 from pathways.errors import StepNotAllowed, a_or_an
+from pathways.reference import with_listed_service
 from pathways.scope import require_case_visible, require_person_visible
 from pathways.services.case_openings import refuse_by_case_rules
 from pathways.services.casework import NewEvent, append_event, load_case, open_case, recorded
@@ -47,7 +49,8 @@ def record_step(
     authorise(store.session_factory, actor, spec.action, store.clock)
     require_case_visible(store.session_factory, actor, case_id, spec.action, store.clock)
     due = due_at or default_due(spec, occurred_at)
-    new = NewEvent(event, occurred_at, dict(values), due, due_time_known=due_time_known or due_at is None)
+    checked = with_listed_service(store, values)  # a service off the list would hide the case from its workers
+    new = NewEvent(event, occurred_at, checked, due, due_time_known=due_time_known or due_at is None)
 
     def write() -> EventRecorded:
         with store.unit_of_work().for_writing() as uow:
@@ -71,8 +74,13 @@ def start_case(
     due_at: datetime | None = None,
     case_ref: str | None = None,
     due_time_known: bool = True,
+    service_held: bool = False,
 ) -> EventRecorded:
-    """Open a new case on a pathway with its first event (e.g. a DIVERT referral)."""
+    """Open a new case on a pathway with its first event (e.g. a DIVERT referral).
+
+    `service_held`: the service is not one given for this step but one already held, checked when it was set
+    (a group programme's, copied onto each enrolment), so it is not looked up on the list of services again: a
+    programme whose provider has since been retired still takes enrolments."""
     definition = store.definition(pathway)
     spec = definition.events.get(event)
     if spec is None or event not in definition.opening_events:
@@ -81,7 +89,8 @@ def start_case(
     authorise(store.session_factory, actor, spec.action, store.clock)
     require_person_visible(store.session_factory, actor, person_id, spec.action, store.clock)
     due = due_at or default_due(spec, occurred_at)
-    new = NewEvent(event, occurred_at, dict(values), due, due_time_known=due_time_known or due_at is None)
+    checked = dict(values) if service_held else with_listed_service(store, values)
+    new = NewEvent(event, occurred_at, checked, due, due_time_known=due_time_known or due_at is None)
 
     def write() -> EventRecorded:
         with store.unit_of_work().for_writing() as uow:

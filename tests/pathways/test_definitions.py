@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from pathways.case_figures import figures_basis
 from pathways.clock import LONDON
-from pathways.definitions import PATHWAY_FOLDER, DefinitionError, load_definition, load_definitions
+from pathways.definitions import PATHWAY_FOLDER, DefinitionError, load_definition, load_definitions, parse_definition
 from pathways.engine import Fact, check_timeline, eligibility, open_deadlines, stage
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -39,6 +41,47 @@ def test_a_typo_in_a_rule_fails_at_load(tmp_path: Path) -> None:
     (tmp_path / "broken.toml").write_text("[pathway\ncode=")
     with pytest.raises(DefinitionError, match="cannot be read as a pathway definition"):
         load_definition(tmp_path / "broken.toml")
+
+
+def test_a_step_names_the_typed_fields_it_may_also_take() -> None:
+    definitions = load_definitions()
+    drr, atr = definitions["drr"], definitions["atr"]
+    assert drr.event("order_made").optional == ("offence",) == atr.event("order_made").optional  # made for an offence
+    assert drr.event("test").optional == () and drr.event("review").optional == ("site",)  # (the court)
+    assert definitions["rehab"].event("funding_approved").optional == ("due_at",)  # the planned admission
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "refusal"),
+    [
+        ('optional = ["offence"]', 'optinal = ["offence"]', r"event order_made has unknown keys \['optinal'\]"),
+        ('optional = ["offence"]', 'optional = ["ofence"]', r"event order_made names unknown fields \['ofence'\]"),
+        ('optional = ["offence"]', 'optional = ["offence", "kind"]', r"lists \['kind'\] as optional, but only typed"),
+        ('optional = ["offence"]', 'optional = ["site"]', r"lists \['site'\] as optional and as required or a choice"),
+        ("[labels]", "[label]", r"the file has unknown keys \['label'\]"),
+        ("version = 1", 'version = 1\nclosing = ["completed"]', r"\[pathway\] has unknown keys \['closing'\]"),
+    ],
+)
+def test_a_misspelt_key_or_field_fails_at_load(tmp_path: Path, old: str, new: str, refusal: str) -> None:
+    """A key the loader does not read would be dropped unseen: the file is refused instead, naming it."""
+    text = (PATHWAY_FOLDER / "drr.toml").read_text()
+    assert old in text
+    (tmp_path / "drr.toml").write_text(text.replace(old, new, 1))
+    with pytest.raises(DefinitionError, match=f"^drr.toml: .*{refusal}"):
+        load_definition(tmp_path / "drr.toml")
+
+
+def test_the_fields_a_step_may_take_leave_each_cases_figures_as_they_are() -> None:
+    """A kept case-figures row is reworked when its pathway's figures_basis changes (on the next open of the
+    database, every case of the pathway). Which typed fields a form offers is no counting rule: the basis is the same
+    with the `optional` lists as without them."""
+    for path in sorted(PATHWAY_FOLDER.glob("*.toml")):
+        text = path.read_text()
+        without = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("optional ="))
+        assert without != text, path.name
+        plain, shipped = parse_definition(tomllib.loads(without), path.name), load_definition(path)
+        assert all(not e.optional for e in plain.events.values())
+        assert figures_basis(plain) == figures_basis(shipped), path.name
 
 
 def test_a_new_local_scheme_is_a_data_file_and_no_code(tmp_path: Path) -> None:

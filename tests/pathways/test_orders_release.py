@@ -20,10 +20,17 @@ from pathways.services.steps import record_step, start_case
 from pathways.services.tasks import open_tasks
 from pathways.store import Store
 from reports.cohort import CohortQuestion, cohort_figures
+from tests.listed_services import list_services
 
 COURT = "Carlisle Magistrates' Court"
 PROVIDER = "Unity Cumbria"
 PRISON = "HMP Haverigg"
+
+
+@pytest.fixture(autouse=True)
+def provider_listed(store: Store) -> None:
+    """The provider is on the administrator's list of services (a service typed off the list is refused)."""
+    list_services(store, PROVIDER)
 
 
 def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:

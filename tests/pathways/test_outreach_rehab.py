@@ -14,10 +14,18 @@ from pathways.services import people
 from pathways.services.steps import record_step, start_case
 from pathways.store import Store
 from reports.cohort import CohortQuestion, cohort_figures
+from tests.listed_services import list_services
 
 CLIC = "County Lines Informed Cumbria"
 DRINKERS = "High-impact complex drinkers service"
 UNIT = "Phoenix Futures Sheffield"
+PROBATION = "Cumbria Probation"
+
+
+@pytest.fixture(autouse=True)
+def services_listed(store: Store) -> None:
+    """The partners, the referring service and the rehab unit are on the administrator's list of services."""
+    list_services(store, CLIC, DRINKERS, UNIT, PROBATION)
 
 
 def local(month: int, day: int, hour: int = 10) -> datetime:
@@ -134,7 +142,7 @@ def test_rehab_from_referral_through_funding_to_a_completed_placement(
         pathway="rehab",
         event="referred",
         occurred_at=local(3, 2),
-        values={"site": "Carlisle Crown Court", "service": "Probation"},
+        values={"site": "Carlisle Crown Court", "service": PROBATION},
     ).case_id
     assert refused(store, worker, case_id, "admitted", local(3, 3), {"service": UNIT}) == (
         "Admission needs funding approved, and none is recorded."
@@ -156,7 +164,7 @@ def test_rehab_from_referral_through_funding_to_a_completed_placement(
         case_id=case_id,
         event="funding_approved",
         occurred_at=local(3, 30),
-        values={"service": "Cumbria County Council"},
+        values={"notes": "funded by Cumbria County Council"},  # (a funder is no treatment service)
         due_at=local(4, 20),
     )
     assert [(d.label, d.due_at) for d in approved.deadlines] == [("Planned admission", local(4, 20))]

@@ -17,8 +17,17 @@ from pathways.services import people
 from pathways.services.case_openings import NewCaseRefused, new_case_check
 from pathways.services.steps import record_step, start_case
 from pathways.store import Store
+from tests.listed_services import list_services
 
 CUSTODY = "Bournemouth custody"
+EDP = "EDP Drug and Alcohol Services"
+YOUTH_SERVICE = "Dorset youth substance service"
+
+
+@pytest.fixture(autouse=True)
+def services_listed(store: Store) -> None:
+    """The services the cases are referred to are on the administrator's list of services."""
+    list_services(store, EDP, YOUTH_SERVICE)
 
 
 def local(month: int, day: int, hour: int = 10) -> datetime:
@@ -57,17 +66,17 @@ def test_an_arrest_referral_from_contact_to_closure(store: Store, navigator: Act
             case_id=case_id,
             event="referred",
             occurred_at=local(5, 1, 10),
-            values={"service": "EDP"},
+            values={"service": EDP},
         )
     steps = [
         ("screened", {"substances": "opiates;cocaine"}),
         ("assessed", {}),
-        ("referred", {"service": "EDP Drug and Alcohol Services"}),
+        ("referred", {"service": EDP}),
         ("naloxone_supplied", {"site": CUSTODY}),
     ]
     for hour, (event, values) in enumerate(steps, start=10):
         record_step(store, actor=navigator, case_id=case_id, event=event, occurred_at=local(5, 1, hour), values=values)
-    worker = replace(worker, service="EDP Drug and Alcohol Services")  # of the service the case was referred to
+    worker = replace(worker, service=EDP)  # of the service the case was referred to
     started = record_step(
         store, actor=worker, case_id=case_id, event="treatment_started", occurred_at=local(5, 6), values={}
     )
@@ -96,7 +105,7 @@ def test_youth_interventions_for_a_young_person_and_their_family(store: Store, n
         pathway="youth",
         event="referral",
         occurred_at=local(3, 2),
-        values={"kind": "community_resolution", "substances": "cannabis", "service": "Dorset youth substance service"},
+        values={"kind": "community_resolution", "substances": "cannabis", "service": YOUTH_SERVICE},
     )
     case_id = opened.case_id
     with pytest.raises(StepNotAllowed, match=r"^Intervention sessions follow the assessment: record the assessment"):

@@ -14,6 +14,7 @@ from pathways.services.retention import identify_record
 from ui import add_event_dialog, start_case_dialog
 from ui.admin_dialogs import AddUserDialog
 from ui.arrest_wizard import NewArrestWizard
+from ui.choices import reference_names
 from ui.context import AppContext
 from ui.event_form import EventForm
 from ui.main_window import MainWindow
@@ -67,11 +68,12 @@ def test_every_step_form_gives_each_field_a_letter_of_its_own(qtbot: QtBot, work
     """The forms of every step of every pathway (the start-case and add-event dialogs show them): each label has a
     letter, none the same as another's or as one of the dialog around it."""
     store = worker_context.store
+    names = reference_names(worker_context)
     checked = 0
     for definition in store.definitions.values():
         for spec in definition.events.values():
             for around in (start_case_dialog.DIALOG_LETTERS, add_event_dialog.DIALOG_LETTERS):
-                form = EventForm(definition, spec, store.clock(), None, taken=around)
+                form = EventForm(definition, spec, store.clock(), None, names, taken=around)
                 qtbot.addWidget(form)
                 labels: list[QWidget] = [label for label in form.findChildren(QLabel) if label.text()]
                 assert len(_letters(labels)) == len(labels), f"{definition.code}/{spec.name}"

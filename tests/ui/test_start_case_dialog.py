@@ -15,19 +15,23 @@ from pathways.clock import LONDON
 from pathways.services import people
 from pathways.services.steps import record_step, start_case
 from pathways.store import Store
+from tests.listed_services import list_services
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.start_case_dialog import StartCaseDialog
 
 
-# Siân Evans (the example's EC5) was referred to DIVERT at Bangor custody, to Cranstoun: the users here work there.
+# Siân Evans (the example's EC5) was referred to DIVERT at Bangor custody, to Cranstoun: the users here work there,
+# and the administrator has put Cranstoun on the list of services.
 @pytest.fixture
 def navigator_context(ui_store: Store) -> AppContext:
+    list_services(ui_store, "Cranstoun")
     return AppContext(ui_store, Actor("test.custody_navigator", Role.CUSTODY_NAVIGATOR, "test-pc", site="Bangor"))
 
 
 @pytest.fixture
 def worker_context(ui_store: Store) -> AppContext:
+    list_services(ui_store, "Cranstoun")
     return AppContext(ui_store, Actor("test.treatment_worker", Role.TREATMENT_WORKER, "test-pc", service="Cranstoun"))
 
 
@@ -87,13 +91,14 @@ def test_a_new_arrest_referral_keeps_what_was_typed_when_refused(qtbot: QtBot, n
     assert form is not None and dialog.save_button.isEnabled()
     reason = form._combos["reason"]
     reason.setCurrentIndex(reason.findData("voluntary_cell_sweep"))
-    qtbot.keyClicks(form._texts["service"], "Cranstoun Bangor")
+    service = form._listed["service"]
+    service.setCurrentIndex(service.findText("Cranstoun"))  # chosen from the list
     qtbot.keyClicks(form.notes, "seen in the cells overnight")
     form.when.setDateTime(form.when.dateTime().addDays(2))  # in the future
     dialog._save()
     assert dialog.error.text().startswith("The time given (") and "is in the future" in dialog.error.text()
     assert dialog.form() is form and form.notes.toPlainText() == "seen in the cells overnight"
-    assert reason.currentData() == "voluntary_cell_sweep"
+    assert reason.currentData() == "voluntary_cell_sweep" and service.currentText() == "Cranstoun"
     form.when.setDateTime(form.when.dateTime().addDays(-2))
     dialog._save()
     assert dialog.result() == dialog.DialogCode.Accepted and dialog.result_recorded is not None
@@ -187,8 +192,8 @@ def test_the_end_of_a_court_order_starts_empty_and_is_typed_as_a_day(qtbot: QtBo
     kind, reviews = form._combos["kind"], form._combos["result"]
     kind.setCurrentIndex(kind.findData("weekly"))
     reviews.setCurrentIndex(reviews.findData("with_reviews"))
-    qtbot.keyClicks(form._texts["site"], "Bangor Magistrates' Court")
-    qtbot.keyClicks(form._texts["service"], "Cranstoun")
+    qtbot.keyClicks(form._listed["site"].lineEdit(), "Bangor Magistrates' Court")  # a court not on the list
+    qtbot.keyClicks(form._listed["service"].lineEdit(), "Cranstoun")  # typed, to find it on the list
     dialog._save()
     assert dialog.error.text() == "Give the end of the order as dd/mm/yyyy, e.g. 31/05/2027."
     qtbot.keyClicks(form.due_typed, "31/02/2027")
@@ -204,6 +209,7 @@ def test_the_end_of_a_court_order_starts_empty_and_is_typed_as_a_day(qtbot: QtBo
     with worker_context.store.unit_of_work() as uow:
         order = uow.session.get_one(Event, dialog.result_recorded.event_id)
         assert (order.due_at, order.due_time_known) == (datetime(2027, 2, 28, tzinfo=LONDON), False)
+        assert (order.site, order.service) == ("Bangor Magistrates' Court", "Cranstoun")
     refs = [page.cases_model.index(row, 0).data() for row in range(page.cases_model.rowCount())]
     page.cases.selectRow(refs.index(dialog.result_recorded.case_ref))
     assert page.timeline_model.index(0, 2).data().endswith("Due: 28 Feb 2027")  # a day, not "28 Feb 2027 00:00"
