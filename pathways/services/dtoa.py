@@ -12,7 +12,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.engine import eligibility
 from pathways.errors import InvalidInput, StepNotAllowed
-from pathways.reference import offence_label
+from pathways.reference import offence_label, with_listed_service
 from pathways.scope import require_case_visible, require_person_visible, visible_cases
 from pathways.services.casework import NewEvent, append_event, open_case, recorded
 from pathways.services.concurrency import lock_case, saving
@@ -134,12 +134,14 @@ def require_assessment(
     notes: str | None = None,
     expected_version: int | None = None,
 ) -> EventRecorded:
-    """Require an initial or follow-up assessment (Drugs Act 2005 s.9, s.10) at a time and place."""
+    """Require an initial or follow-up assessment (Drugs Act 2005 s.9, s.10) at a time and place. The service must
+    be on the administrator's list, and is recorded as the list spells it: its workers see the case by that name."""
     if not service.strip() or not place.strip():
         raise InvalidInput("A required assessment needs the service and the place.")
     if due_at <= occurred_at:
         raise InvalidInput("The appointment must be after the time the requirement is given.")
-    values = {"kind": kind, "service": service, "place": place, "site": actor.site, "notes": notes}
+    values = with_listed_service(store, {"kind": kind, "service": service, "place": place, "site": actor.site})
+    values["notes"] = notes
     return _record(
         store,
         actor,
@@ -163,7 +165,8 @@ def reschedule_assessment(
     reason: str,
     expected_version: int | None = None,
 ) -> EventRecorded:
-    """A further notice that changes the time or place of a required assessment."""
+    """A further notice that changes the time or place of a required assessment. The service is the one already
+    required (an imported name not on the list included), so it is not looked up on the list again."""
     if not reason.strip():
         raise InvalidInput("A further notice needs the reason for the change.")
     if due_at <= occurred_at:

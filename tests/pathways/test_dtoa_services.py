@@ -169,7 +169,7 @@ def test_out_of_order_steps_are_refused_in_plain_words(store: Store, navigator: 
             case_id=case_id,
             kind="initial",
             due_at=ARREST + timedelta(days=2),
-            service="CGL",
+            service="CGL Portsmouth",
             place="Clinic",
             occurred_at=ARREST + timedelta(hours=1),
         )

@@ -8,7 +8,7 @@ contract allows (and the importer warns of it).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from pathways.clock import LONDON
 from pathways.errors import InvalidInput
 from pathways.interchange.importer import import_dataset
 from pathways.reference import set_reference_entry
-from pathways.services import people
+from pathways.services import dtoa, people
 from pathways.services.corrections import correct_event
 from pathways.services.programmes import create_programme, enrol
 from pathways.services.records import person_record
@@ -208,3 +208,30 @@ def test_a_programme_service_is_checked_when_it_is_set_up_not_at_each_enrolment(
             "Inclusion Hampshire"
         )
     assert enrolled.stage == "Enrolled"
+
+
+def test_a_required_assessment_names_a_listed_service_as_the_list_spells_it(store: Store, navigator: Actor) -> None:
+    person_id = _person(store, navigator)
+    arrested = local(11, 28, 9)
+    case_id = dtoa.record_arrest(
+        store, actor=navigator, person_id=person_id, occurred_at=arrested, offence="theft_shop"
+    ).case_id
+    given = arrested + timedelta(hours=1)
+    dtoa.record_test(
+        store, actor=navigator, case_id=case_id, occurred_at=given, result="positive", substances=["cocaine"]
+    )
+    before = _counts(store)
+
+    def require(service: str) -> None:
+        dtoa.require_assessment(
+            store, actor=navigator, case_id=case_id, kind="initial", due_at=given + timedelta(days=2),
+            service=service, place="12 Church St, Basingstoke", occurred_at=given,
+        )  # fmt: skip
+
+    with pytest.raises(InvalidInput) as refused:
+        require("Inclusion Hants")
+    assert refused.value.message == HANTS and _counts(store) == before
+    require("inclusion  HAMPSHIRE")
+    with store.unit_of_work() as uow:
+        services = uow.session.scalars(select(Event.service).where(Event.name == "assessment_required")).all()
+    assert services == ["Inclusion Hampshire"]

@@ -28,7 +28,7 @@ from ui.operations import OperationRunner
 from ui.person_page import PersonPage
 
 NAVIGATOR = Actor("nav.setup", Role.CUSTODY_NAVIGATOR, "custody-pc", site="Basingstoke")
-HAMPSHIRE, OTHER = "Inclusion Hampshire", "Change Grow Live"
+HAMPSHIRE, OTHER = "Inclusion Hampshire", "CGL Portsmouth"
 PLACE = "12 Church St, Basingstoke"
 D = TypeVar("D", bound=QDialog)
 
