@@ -47,5 +47,9 @@ def name_choices(names: Sequence[str], default: str | None, placeholder: str = "
 
 
 def reference_choices(context: AppContext, list_name: str, default: str | None, placeholder: str = "") -> QComboBox:
-    """The list to choose from (or type into), showing `default` (see name_choices)."""
-    return name_choices([e.label for e in reference_list(context.store, list_name)], default, placeholder)
+    """The list to choose from (or type into), showing `default` (see name_choices). A service not on the list now
+    (retired, or an imported spelling) is not offered as the default: saving would refuse it (listed_service)."""
+    names = [e.label for e in reference_list(context.store, list_name)]
+    if list_name == "services" and default not in names:
+        default = None
+    return name_choices(names, default, placeholder)

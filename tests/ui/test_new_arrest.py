@@ -235,3 +235,23 @@ def test_a_second_arrest_within_a_day_is_asked_about(
     with navigator_context.store.unit_of_work() as uow:
         cases = uow.session.scalars(select(Case.case_ref).where(Case.person_id == hughes, Case.pathway == "dtoa"))
         assert len([ref for ref in cases if ref != earlier.case_ref]) == 2  # the example's own, and the second
+
+
+def test_a_service_since_retired_is_not_offered_as_the_suites_last(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner
+) -> None:
+    """Basingstoke's last referral named Inclusion Hampshire; once the service is retired it would only be refused
+    on saving, so nothing is chosen and the navigator chooses a current service."""
+    from pathways.reference import set_reference_entry
+    from tests.listed_services import ADMINISTRATOR
+    from ui.arrest_steps import AssessmentForm
+
+    store = navigator_context.store
+    set_reference_entry(
+        store, actor=ADMINISTRATOR, list_name="services", code="inclusion_hampshire", label="Inclusion Hampshire",
+        flag=False, active=False,
+    )  # fmt: skip
+    form = AssessmentForm(navigator_context)
+    qtbot.addWidget(form)
+    assert form.service.currentIndex() == -1 and form.service.currentText() == ""
+    assert "Inclusion Hampshire" not in [form.service.itemText(i) for i in range(form.service.count())]
