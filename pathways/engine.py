@@ -263,7 +263,8 @@ def check_event(
         known = ", ".join(definition.events)
         return [f"'{new.name}' is not a step of the {definition.name} pathway (its steps are: {known})."]
     if new.occurred_at > now:
-        return [f"The time given ({format_local(new.occurred_at)}) is in the future."]
+        given = format_local(new.occurred_at, new.occurred_time_known)
+        return [f"The {'time' if new.occurred_time_known else 'day'} given ({given}) is in the future."]
     label = definition.event(new.name).label.lower()
     if not prior and new.name not in definition.opening_events:
         first = " or ".join(definition.event(n).label.lower() for n in definition.opening_events)

@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from db.models import Case, OpenDeadline
 from pathways.actors import Actor
 from pathways.clock import LONDON
+from pathways.errors import StepNotAllowed
 from pathways.services import people
 from pathways.services.corrections import correct_event
 from pathways.services.dtoa import record_attendance
@@ -144,3 +146,13 @@ def test_the_police_summary_of_a_missed_day_names_the_days_and_prints_a_known_mi
 def _missed_id(store: Store, worker: Actor) -> int:
     record = person_record(store, actor=worker, person_id=_person_id(store))
     return next(e.original_id for e in record.cases[0].timeline if e.name == "assessment_missed")
+
+
+def test_a_day_alone_in_the_future_is_refused_naming_the_day(store: Store, worker: Actor) -> None:
+    case_id = import_day_alone_case(store, "2026-12-03")  # the clock says 29 Nov 2026
+    with pytest.raises(StepNotAllowed) as refused:
+        record_attendance(
+            store, actor=worker, case_id=case_id, kind="initial", attended=True,
+            occurred_at=datetime(2026, 12, 3, tzinfo=LONDON), occurred_time_known=False,
+        )  # fmt: skip
+    assert refused.value.message == "The day given (3 Dec 2026) is in the future."
