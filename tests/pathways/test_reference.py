@@ -26,8 +26,10 @@ from pathways.reference import (
 from pathways.services import dtoa, people
 from pathways.services.accounts import add_user
 from pathways.store import Store
+from tests.listed_services import give_phone
 
 MOTOR_PART = "Theft of a motor vehicle part"
+HAMPSHIRE = "Inclusion Hampshire"
 CUSTODY_SUITES = ["Aldershot", "Basingstoke", "Newport (IoW)", "Portsmouth", "Southampton Central"]
 
 
@@ -73,13 +75,6 @@ def _service(store: Store, code: str) -> ReferenceEntry:
     return next(e for e in reference_list(store, "services", include_inactive=True) if e.code == code)
 
 
-def _give_phone(store: Store, admin: Actor, phone: str | None, code: str = "inclusion_hampshire") -> ReferenceEntry:
-    service = _service(store, code)
-    return set_reference_entry(
-        store, actor=admin, list_name="services", code=code, label=service.label, flag=False, phone=phone
-    )
-
-
 def test_the_seeded_services_have_no_phone_number(store: Store) -> None:
     """No number is guessed for a real service: an administrator enters each one."""
     assert [e.phone for e in reference_list(store, "services", include_inactive=True)] == [None, None, None]
@@ -87,7 +82,7 @@ def test_the_seeded_services_have_no_phone_number(store: Store) -> None:
 
 
 def test_an_administrator_gives_a_service_its_phone_number(store: Store, admin: Actor) -> None:
-    saved = _give_phone(store, admin, "  01632   960123 ")
+    saved = give_phone(store, HAMPSHIRE, "  01632   960123 ", admin)
     assert saved == ReferenceEntry("inclusion_hampshire", "Inclusion Hampshire", False, True, DRAMA_NUMBER)
     assert _service(store, "inclusion_hampshire") == saved
     assert service_phone(store, "Inclusion Hampshire") == DRAMA_NUMBER  # events name a service by its label
@@ -97,9 +92,9 @@ def test_an_administrator_gives_a_service_its_phone_number(store: Store, admin: 
 
 
 def test_a_phone_number_left_blank_takes_it_away(store: Store, admin: Actor) -> None:
-    _give_phone(store, admin, "+44 (0)1632 960-123")
+    give_phone(store, HAMPSHIRE, "+44 (0)1632 960-123", admin)
     assert service_phone(store, "Inclusion Hampshire") == "+44 (0)1632 960-123"
-    assert _give_phone(store, admin, "   ").phone is None
+    assert give_phone(store, HAMPSHIRE, "   ", admin).phone is None
     assert service_phone(store, "Inclusion Hampshire") is None
 
 
@@ -139,7 +134,7 @@ def test_the_active_service_gives_the_number_when_a_retired_one_shares_its_name(
 def test_a_phone_number_that_cannot_be_right_is_refused_and_nothing_written(
     store: Store, admin: Actor, phone: str, problem: str
 ) -> None:
-    _give_phone(store, admin, DRAMA_NUMBER)
+    give_phone(store, HAMPSHIRE, DRAMA_NUMBER, admin)
     with pytest.raises(InvalidInput) as refused:
         set_reference_entry(
             store,
@@ -168,7 +163,7 @@ def test_only_a_service_takes_a_phone_number(store: Store, admin: Actor) -> None
 
 def test_a_navigator_cannot_give_a_service_a_phone_number(store: Store, navigator: Actor) -> None:
     with pytest.raises(NotPermitted, match="cannot edit reference lists"):
-        _give_phone(store, navigator, DRAMA_NUMBER)
+        give_phone(store, HAMPSHIRE, DRAMA_NUMBER, navigator)
     assert service_phone(store, "Inclusion Hampshire") is None
 
 

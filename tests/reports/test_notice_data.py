@@ -10,11 +10,11 @@ from pypdf import PdfReader
 
 from pathways.actors import Actor
 from pathways.clock import LONDON
-from pathways.reference import reference_list, set_reference_entry
 from pathways.services import dtoa, people
 from pathways.store import Store
 from reports.notice import write_notice
 from reports.notice_data import assessment_notice
+from tests.listed_services import give_phone
 
 ARREST = datetime(2026, 11, 27, 14, 20, tzinfo=LONDON)
 DRAMA_NUMBER = "01632 960123"  # Ofcom's numbers for drama (01632 960000 to 960999) reach nobody
@@ -49,13 +49,6 @@ def _required_at(store: Store, navigator: Actor, service: str) -> int:
     return case_id
 
 
-def _give_phone(store: Store, admin: Actor, label: str, phone: str) -> None:
-    service = next(e for e in reference_list(store, "services") if e.label == label)
-    set_reference_entry(
-        store, actor=admin, list_name="services", code=service.code, label=label, flag=False, phone=phone
-    )
-
-
 def _printed(tmp_path: Path, store: Store, navigator: Actor, case_id: int) -> str:
     notice = assessment_notice(store, actor=navigator, case_id=case_id, kind="initial", given_by="PC 1234 Jane Smith")
     target = tmp_path / "notice.pdf"
@@ -66,7 +59,7 @@ def _printed(tmp_path: Path, store: Store, navigator: Actor, case_id: int) -> st
 def test_the_notice_gives_the_number_held_for_the_service(
     store: Store, navigator: Actor, admin: Actor, tmp_path: Path
 ) -> None:
-    _give_phone(store, admin, "Inclusion Hampshire", DRAMA_NUMBER)
+    give_phone(store, "Inclusion Hampshire", DRAMA_NUMBER, admin)
     case_id = _required_at(store, navigator, "Inclusion Hampshire")
     notice = assessment_notice(store, actor=navigator, case_id=case_id, kind="initial", given_by="PC 1234")
     assert (notice.service, notice.service_phone) == ("Inclusion Hampshire", DRAMA_NUMBER)
@@ -76,7 +69,7 @@ def test_the_notice_gives_the_number_held_for_the_service(
 def test_without_a_number_for_the_service_the_notice_leaves_a_line_to_write_it_on(
     store: Store, navigator: Actor, admin: Actor, tmp_path: Path
 ) -> None:
-    _give_phone(store, admin, "Inclusion Hampshire", DRAMA_NUMBER)  # another service's number is not given
+    give_phone(store, "Inclusion Hampshire", DRAMA_NUMBER, admin)  # another service's number is not given
     case_id = _required_at(store, navigator, "Society of St James")
     notice = assessment_notice(store, actor=navigator, case_id=case_id, kind="initial", given_by="PC 1234")
     assert notice.service_phone is None
@@ -90,5 +83,5 @@ def test_a_number_given_after_the_requirement_is_on_the_next_print(
 ) -> None:
     case_id = _required_at(store, navigator, "Inclusion Hampshire")
     assert "Phone number for Inclusion Hampshire: ______" in _printed(tmp_path, store, navigator, case_id)
-    _give_phone(store, admin, "Inclusion Hampshire", DRAMA_NUMBER)
+    give_phone(store, "Inclusion Hampshire", DRAMA_NUMBER, admin)
     assert f"Phone number for Inclusion Hampshire: {DRAMA_NUMBER}" in _printed(tmp_path, store, navigator, case_id)

@@ -14,11 +14,11 @@ from pytestqt.qtbot import QtBot
 
 from pathways.actors import Actor, Role
 from pathways.clock import LONDON
-from pathways.reference import reference_list, set_reference_entry
 from pathways.services import dtoa, people
 from pathways.services.appointments_view import Appointment, appointments_from
 from pathways.store import Store
 from reports.notice import write_notice
+from tests.listed_services import give_phone
 from ui.appointment_dialogs import RescheduleDialog
 from ui.context import AppContext
 
@@ -55,13 +55,6 @@ def _appointment(store: Store, service: str) -> Appointment:
     return next(a for a in listed if a.deadline.case_id == case_id)
 
 
-def _give_phone(store: Store, label: str, phone: str) -> None:
-    service = next(e for e in reference_list(store, "services") if e.label == label)
-    set_reference_entry(
-        store, actor=ADMIN, list_name="services", code=service.code, label=label, flag=False, phone=phone
-    )
-
-
 def _give_further_notice(qtbot: QtBot, context: AppContext, appointment: Appointment) -> RescheduleDialog:
     dialog = RescheduleDialog(context, appointment)
     qtbot.addWidget(dialog)
@@ -94,7 +87,7 @@ def test_the_further_notice_gives_the_services_number_when_one_is_held(
     store = navigator_context.store
     appointment = _appointment(store, "Inclusion Hampshire")
     if phone is not None:
-        _give_phone(store, "Inclusion Hampshire", phone)
+        give_phone(store, "Inclusion Hampshire", phone)
     dialog = _give_further_notice(qtbot, navigator_context, appointment)
     notice = dialog.notice()
     assert notice is not None and notice.further_notice
