@@ -110,5 +110,16 @@ def server_connect_args(url: str) -> dict[str, int]:
     }
 
 
+def connect_with_new_password(engine: Engine, password: str) -> None:
+    """From now on `engine` opens its new connections with `password`: its user changed their password (their
+    PostgreSQL role's too) while it was open, and a connection made with the one in its address would be refused.
+    (Connections already open stay as they are.)"""
+
+    def new_password(_dialect: Any, _record: Any, _cargs: Any, parameters: dict[str, Any]) -> None:
+        parameters["password"] = password  # (the same dictionary every time: a later change replaces it again)
+
+    event.listen(engine, "do_connect", new_password)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -62,6 +62,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # A manager granted reading free-text notes (pathways/scope.py); meaningless for other roles.
     may_read_notes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The password was set by an administrator (a reset, or a new account): the user chooses their own at their
+    # next sign-in before anything else (pathways/services/accounts.py).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ReferenceItem(Base):

@@ -55,7 +55,7 @@ TABLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     # Everyone reads settings and seals the audit chain's head there; the policies let only administrators write
     # any other setting.
     "settings": {"SELECT": EVERYONE, "INSERT": EVERYONE, "UPDATE": EVERYONE, "DELETE": frozenset({ADMIN})},
-    # Everyone reads their own row (the policies) and may change their own password hash (see USER_COLUMNS).
+    # Everyone reads their own row (the policies) and may change their own password (see USER_COLUMNS).
     "users": {"SELECT": EVERYONE, "INSERT": frozenset({ADMIN}), "UPDATE": frozenset({ADMIN})},
     "reference_items": {"SELECT": EVERYONE, "INSERT": frozenset({ADMIN}), "UPDATE": frozenset({ADMIN})},
     "people": {"SELECT": EVERYONE, "INSERT": CASEWORKERS, "UPDATE": CASEWORKERS},
@@ -76,8 +76,16 @@ TABLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "legal_holds": {"SELECT": EVERYONE, "INSERT": frozenset({ADMIN}), "UPDATE": frozenset({ADMIN})},
     "erasures": {"SELECT": frozenset({ADMIN}), "INSERT": frozenset({ADMIN})},
 }
-# Column-level UPDATE for the roles that may not update a table as a whole.
-USER_COLUMNS = {"users": {"password_hash": frozenset({NAV, WORKER, MANAGER})}}
+# Column-level UPDATE for the roles that may not update a table as a whole: each user changes their own password,
+# and so clears the flag saying that their password was set by an administrator and must be changed (the policies
+# keep them to their own row). Their role could clear the flag with raw SQL and keep the password given, but it
+# could as well choose any password at all (PostgreSQL lets every role change its own): the app enforces the rule.
+USER_COLUMNS = {
+    "users": {
+        "password_hash": frozenset({NAV, WORKER, MANAGER}),
+        "must_change_password": frozenset({NAV, WORKER, MANAGER}),
+    }
+}
 # Free-text columns managers read only as members of <prefix>_notes_reader (pathways/scope.py FREE_TEXT: a manager
 # reads them only when their account "may read notes"). Managers' SELECT on these tables is column by column.
 FREE_TEXT = {
@@ -446,14 +454,16 @@ def roles_kept_elsewhere(connection: Connection) -> bool:
     return not rights
 
 
-def change_own_role_password(connection: Connection, *, username: str, password: str) -> None:
+def change_own_role_password(connection: Connection, *, username: str, password: str) -> bool:
     """When connected as `username`'s own role (a per-user deployment), change its PostgreSQL password too, so the
-    next sign-in's connection accepts the new password. Does nothing on other connections."""
+    next sign-in's connection accepts the new password. Does nothing on other connections. True when it did (in
+    the connection's transaction)."""
     if connection.dialect.name != "postgresql":
-        return
+        return False
     if connection.execute(text("SELECT session_user")).scalar_one() != username:
-        return
+        return False
     connection.exec_driver_sql(f"ALTER ROLE CURRENT_USER PASSWORD {quote_text(scram_verifier(password))}")
+    return True
 
 
 def memberships(connection: Connection, username: str) -> list[str]:

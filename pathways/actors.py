@@ -142,6 +142,9 @@ class Actor:
     service: str | None = None
     may_read_notes: bool = False  # a manager granted free-text notes (pathways/scope.py)
     display_name: str = ""  # the user's full name, as their account gives it ("" for a headless command)
+    # Signed in with a password an administrator set: they must choose their own before anything else (the
+    # services refuse everything but changing it, whatever this says: pathways/audit.py authorise).
+    must_change_password: bool = False
 
     def may(self, action: str) -> bool:
         return self.role in PERMISSIONS.get(action, frozenset())

@@ -95,6 +95,7 @@ def ensure_demo_users(store: Store) -> str:
                 password=DEMO_PASSWORD,
                 site=site,
                 service=service,
+                must_change_password=False,  # (the sign-in window shows the demo's password to all)
             )
     names = ", ".join(u[0] for u in DEMO_USERS)
     return f"Demo users: {names}. Password for each: {DEMO_PASSWORD}"

@@ -93,7 +93,7 @@ def _setup(store: Store, actor: Actor, prefix: str | None) -> int:
 
 
 def _add_user(store: Store, actor: Actor, groups: GroupRoles, args: argparse.Namespace) -> int:
-    from pathways.user_cli import read_new_password  # imported here: user_cli imports this module
+    from pathways.user_cli import TEMPORARY, read_new_password  # imported here: user_cli imports this module
 
     user = accounts.find_user(store, actor=actor, username=args.username)
     if not user.active:
@@ -106,6 +106,7 @@ def _add_user(store: Store, actor: Actor, groups: GroupRoles, args: argparse.Nam
         f"{user.username} ({user.display_name}) now connects to the database as their own role, a member of "
         f"{groups.for_app_role(user.role.value)}. Their password was changed to the one typed, in Pathways too."
     )
+    print(TEMPORARY.format(when="next"))
     return 0
 
 

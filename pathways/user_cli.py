@@ -4,7 +4,8 @@ The command line acts as the operating-system user, as an administrator (pathway
 whoever can run it can already reach the database directly. Each change is made by the account services, so it
 is checked and audited exactly as when an administrator makes it in the app. Passwords are read from the terminal
 without showing them (twice), or from standard input with --password-stdin, for scripts; never from the command
-line itself, where other users of the computer could see them.
+line itself, where other users of the computer could see them. A password given here is temporary, as in the app:
+the user must choose their own when they next sign in.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathways.services import accounts
 from pathways.store import Store
 
 ROLE_CHOICES = ", ".join(role.value for role in Role)
+TEMPORARY = "The password is temporary: they must choose a new one of their own when they {when} sign in."
 
 
 def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,7 +40,9 @@ def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     _password_option(add)
     disable = which.add_parser("disable", help="stop a user signing in; windows they have open can do no more")
     disable.add_argument("username")
-    reset = which.add_parser("reset-password", help="give a user a new password")
+    reset = which.add_parser(
+        "reset-password", help="give a user a new password (temporary: they choose their own at their next sign-in)"
+    )
     reset.add_argument("username")
     _password_option(reset)
 
@@ -105,6 +109,7 @@ def _add(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     )
     where = view.site or view.service
     print(f"Added {view.username} ({view.display_name}), {view.role.label}{f' at {where}' if where else ''}.")
+    print(TEMPORARY.format(when="first"))
     groups = postgres_cli.store_groups(store)
     if groups is not None:  # PostgreSQL with a database role per user: they connect as their own role
         postgres_cli.follow_new_user(store, groups, username=view.username, password=password, role=view.role)
@@ -133,4 +138,5 @@ def _reset(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     accounts.reset_password(store, actor=actor, user_id=user.id, new_password=password)
     postgres_cli.follow_new_password(store, username=user.username, password=password)
     print(f"The password of {user.username} ({user.display_name}) was changed.")
+    print(TEMPORARY.format(when="next"))
     return 0

@@ -1,27 +1,38 @@
 """For tests of a start (ui/start.py), which shows its sign-in window modally and waits: act on that window as
-soon as it is on the screen, from the event loop its wait runs."""
+soon as it is on the screen, from the event loop its wait runs. (`when_shows` does the same for any window the
+start shows, e.g. the change of a password an administrator set, which comes after the sign-in window.)"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from ui.sign_in import SignInDialog
 
+W = TypeVar("W", bound="QWidget")
 
-def when_sign_in_shows(act: Callable[[SignInDialog], None], tries: int = 500) -> None:
-    """Call `act` with the sign-in window once it is visible (looking every 10 ms, at most `tries` times)."""
+
+def when_shows(kind: type[W], act: Callable[[W], object], tries: int = 500) -> None:
+    """Call `act` with the first visible top-level window of `kind` once there is one (looking every 10 ms, at most
+    `tries` times)."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ui.sign_in import SignInDialog
-
     def look(left: int) -> None:
-        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, SignInDialog) and w.isVisible()]
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
         if shown:
             act(shown[0])
         elif left:
             QTimer.singleShot(10, lambda: look(left - 1))
 
     QTimer.singleShot(0, lambda: look(tries))
+
+
+def when_sign_in_shows(act: Callable[[SignInDialog], object], tries: int = 500) -> None:
+    """Call `act` with the sign-in window once it is visible (looking every 10 ms, at most `tries` times)."""
+    from ui.sign_in import SignInDialog
+
+    when_shows(SignInDialog, act, tries)

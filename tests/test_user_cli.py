@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select as sql_select
 
 from db.models import AuditEntry
-from pathways.actors import command_line_actor
+from pathways.actors import Actor, command_line_actor
 from pathways.services import accounts
 from pathways.services.accounts import SignInFailed
 from pathways.store import open_store
@@ -22,6 +22,7 @@ from tests.test_cli import ROOT
 
 GOOD = "violet kettle harbour"
 NEW = "marmalade tractor seventeen"
+OWN = "plum orchard lantern at dusk"
 ADD_NAV = ("user", "add", "nav.smith", "--role", "custody_navigator", "--name", "Sam Smith", "--site", "Basingstoke")
 
 
@@ -40,24 +41,51 @@ def _run(*args: str, url: str, stdin: str = "") -> tuple[int, str, str]:
 
 
 def _signs_in(url: str, password: str) -> bool:
+    return _sign_in(url, password) is not None
+
+
+def _sign_in(url: str, password: str) -> Actor | None:
     store = open_store(url)
     try:
-        accounts.sign_in(store, username="nav.smith", password=password, workstation="custody-pc-1")
-        return True
+        return accounts.sign_in(store, username="nav.smith", password=password, workstation="custody-pc-1")
     except SignInFailed:
-        return False
+        return None
+    finally:
+        store.engine.dispose()
+
+
+def _choose_own(url: str, given: str, own: str) -> None:
+    """Sign in with the password given and change it, as the desktop makes them do first."""
+    store = open_store(url)
+    try:
+        actor = accounts.sign_in(store, username="nav.smith", password=given, workstation="custody-pc-1")
+        accounts.change_own_password(store, actor=actor, old_password=given, new_password=own)
     finally:
         store.engine.dispose()
 
 
 def test_add_reset_and_disable_a_user_from_the_command_line(database_url: str) -> None:
     code, out, _ = _run(*ADD_NAV, "--password-stdin", url=database_url, stdin=GOOD + "\n")
-    assert (code, out) == (0, "Added nav.smith (Sam Smith), custody navigator at Basingstoke.\n")
-    assert _signs_in(database_url, GOOD)
+    assert (code, out) == (
+        0,
+        "Added nav.smith (Sam Smith), custody navigator at Basingstoke.\n"
+        "The password is temporary: they must choose a new one of their own when they first sign in.\n",
+    )
+    added = _sign_in(database_url, GOOD)
+    assert added is not None and added.must_change_password
+    _choose_own(database_url, GOOD, OWN)
+    chosen = _sign_in(database_url, OWN)
+    assert chosen is not None and not chosen.must_change_password
 
     code, out, _ = _run("user", "reset-password", "NAV.SMITH", "--password-stdin", url=database_url, stdin=NEW + "\n")
-    assert (code, out) == (0, "The password of nav.smith (Sam Smith) was changed.\n")
-    assert not _signs_in(database_url, GOOD) and _signs_in(database_url, NEW)
+    assert (code, out) == (
+        0,
+        "The password of nav.smith (Sam Smith) was changed.\n"
+        "The password is temporary: they must choose a new one of their own when they next sign in.\n",
+    )
+    assert not _signs_in(database_url, OWN)
+    reset = _sign_in(database_url, NEW)
+    assert reset is not None and reset.must_change_password
 
     code, out, _ = _run("user", "disable", "nav.smith", url=database_url)
     assert code == 0 and out.startswith("nav.smith (Sam Smith) is disabled: they cannot sign in")
@@ -67,14 +95,14 @@ def test_add_reset_and_disable_a_user_from_the_command_line(database_url: str) -
     try:
         with store.unit_of_work() as uow:
             query = sql_select(AuditEntry).where(AuditEntry.record_type == "user").order_by(AuditEntry.seq)
-            done = [(e.actor, e.role, e.action, e.outcome) for e in uow.session.scalars(query) if e.role]
+            done = [(e.actor, e.role, e.action, e.outcome, e.detail) for e in uow.session.scalars(query) if e.role]
     finally:
         store.engine.dispose()
     me = command_line_actor().username
     assert [d for d in done if d[0] == me] == [
-        (me, "administrator", "add_user", "ok"),
-        (me, "administrator", "reset_password", "ok"),
-        (me, "administrator", "disable_user", "ok"),
+        (me, "administrator", "add_user", "ok", "custody_navigator, password must be changed"),
+        (me, "administrator", "reset_password", "ok", "password must be changed"),
+        (me, "administrator", "disable_user", "ok", None),
     ]
 
 

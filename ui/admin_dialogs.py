@@ -37,6 +37,11 @@ ROLE_MISSING = "Choose the user's role: it decides what they may do in Pathways.
 SITE_MISSING = "Choose the custody site this navigator works at: they will see that site's cases."
 SERVICE_MISSING = "Choose the treatment service this worker works for: they will see the cases referred to it."
 PASSWORD_OK = "That password will do."
+NEW_USER_TEMPORARY = (
+    "The password you give is temporary: they must choose a new one of their own when they first sign in."
+)
+RESET_TEMPORARY = "The new password is temporary: {name} must choose one of their own when they next sign in."
+RESET_OWN = "This is your own account: the new password is yours to keep."
 PASSWORDS_DIFFER = "The two passwords are not the same."
 PHONE_HINT = (
     "The number a person rings if they cannot go to their assessment: it is printed on their notice. "
@@ -177,6 +182,7 @@ class AddUserDialog(QDialog):
         form.addRow(buddy_label("Ser&vice:", self.service), self.service)
         form.addRow("", self.reads_notes)
         self.passwords.add_rows(form)
+        form.addRow("", _hint(NEW_USER_TEMPORARY))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -244,7 +250,8 @@ class AddUserDialog(QDialog):
 
 
 class ResetPasswordDialog(QDialog):
-    """Give an existing user a new password, e.g. when they have forgotten theirs."""
+    """Give an existing user a new password, e.g. when they have forgotten theirs: a temporary one, which they
+    replace with their own when they next sign in (the dialog says so)."""
 
     def __init__(self, context: AppContext, user: UserView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -257,6 +264,9 @@ class ResetPasswordDialog(QDialog):
         form = QFormLayout()
         form.addRow("User:", QLabel(f"{user.display_name} ({user.username})"))
         self.passwords.add_rows(form)
+        own = user.username.lower() == context.actor.username.lower()
+        self.note = _hint(RESET_OWN if own else RESET_TEMPORARY.format(name=user.display_name))
+        form.addRow("", self.note)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)

@@ -62,7 +62,17 @@ USER_COLUMNS: list[Column[UserView]] = [
     Column("Service", lambda u: u.service),
     Column("Active", lambda u: _yes_no(u.active)),
     Column("Reads notes", lambda u: _yes_no(u.may_read_notes) if u.role is Role.MANAGER else ""),
+    Column("Password", lambda u: "Temporary" if u.must_change_password else ""),  # set by an administrator
 ]
+RESET_DONE = (
+    "The password of {name} ({username}) was reset. It is temporary: they will choose a new one of their own "
+    "when they next sign in."
+)
+OWN_RESET_DONE = "Your password was changed."
+ADDED = (
+    "{name} ({username}) was added. Their password is temporary: they will choose a new one of their own when "
+    "they first sign in."
+)
 
 
 class UsersTab(QWidget):
@@ -75,6 +85,8 @@ class UsersTab(QWidget):
         self.reset_button = QPushButton("&Reset password…")
         self.toggle_button = QPushButton("&Disable")
         self.notes_button = QPushButton("Grant &notes")  # a manager's reading of free-text notes
+        self.done = QLabel()  # what the last change did, in words
+        self.done.setWordWrap(True)
         self.error = error_label()
         layout = QVBoxLayout(self)
         heading = QLabel("Accounts: the &people who sign in to Pathways. Accounts are disabled, never deleted.")
@@ -82,6 +94,7 @@ class UsersTab(QWidget):
         layout.addWidget(heading)
         layout.addWidget(self.table, 1)
         layout.addLayout(button_row(self.add_button, self.reset_button, self.toggle_button, self.notes_button))
+        layout.addWidget(self.done)
         layout.addWidget(self.error)
         self.add_button.clicked.connect(self.add_user)
         self.reset_button.clicked.connect(self.reset_password)
@@ -116,17 +129,25 @@ class UsersTab(QWidget):
         self.notes_button.setAccessibleName(notes.replace("&", ""))
 
     def add_user(self) -> None:
+        self.done.clear()
         dialog = AddUserDialog(self._context, self)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.added is not None:
             self.error.clear()
             self.refresh(dialog.added.id)
+            added = dialog.added
+            self.done.setText(ADDED.format(name=added.display_name, username=added.username))
 
     def reset_password(self) -> None:
+        self.done.clear()
         user = self.selected()
         if user is not None and ResetPasswordDialog(self._context, user, self).exec() == QDialog.DialogCode.Accepted:
             self.error.clear()
+            own = user.username.lower() == self._context.actor.username.lower()
+            said = OWN_RESET_DONE if own else RESET_DONE.format(name=user.display_name, username=user.username)
+            self.done.setText(said)
 
     def toggle_active(self) -> None:
+        self.done.clear()
         user = self.selected()
         if user is None:
             return
@@ -147,6 +168,7 @@ class UsersTab(QWidget):
 
     def toggle_notes(self) -> None:
         """Grant the selected manager reading free-text notes, or withdraw it."""
+        self.done.clear()
         user = self.selected()
         if user is None:
             return

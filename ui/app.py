@@ -4,6 +4,8 @@ for the usual start, on the thread that opens the database behind the sign-in wi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtWidgets import QDialog
 
 from db.locations import data_folder
@@ -55,8 +57,29 @@ def open_for_sign_in(url: str, progress: Progress) -> OpenedDatabase:
     return about(open_store(url, progress=progress))
 
 
-def window_for(opened: OpenedDatabase, actor: Actor) -> MainWindow:
-    return MainWindow(AppContext(opened.store, actor, demo=opened.demo), opened.where)
+def own_password_chosen(store: Store, actor: Actor) -> Actor | None:
+    """The signed-in actor, ready to work. Signed in with a password an administrator set (a reset, a new account),
+    they first choose their own (ui/password_dialog.py, required): None when they sign out there instead."""
+    if not actor.must_change_password:
+        return actor
+    from ui.password_dialog import ChangePasswordDialog  # (loaded when first needed)
+
+    dialog = ChangePasswordDialog(AppContext(store, actor), required=True)
+    if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.changed:
+        return None
+    return replace(actor, must_change_password=False)
+
+
+def window_for(opened: OpenedDatabase, actor: Actor) -> MainWindow | None:
+    """The main window of the signed-in actor, once they have their own password (own_password_chosen); signed out
+    there, they are back at the sign-in window. None when they give up."""
+    ready = own_password_chosen(opened.store, actor)
+    while ready is None:
+        dialog = SignInDialog(opened.store, where=opened.shown_where, hint=opened.hint)
+        if not dialog.exec() or dialog.actor is None:
+            return None
+        ready = own_password_chosen(opened.store, dialog.actor)
+    return MainWindow(AppContext(opened.store, ready, demo=opened.demo), opened.where)
 
 
 def sign_in_window(store: Store) -> MainWindow | None:
@@ -76,6 +99,8 @@ def sign_in_window(store: Store) -> MainWindow | None:
     return window_for(opened, dialog.actor)
 
 
-def per_user_window(store: Store, actor: Actor, where: str) -> MainWindow:
-    """The main window of a user signed in on their own PostgreSQL role (ui/start.py signs them in)."""
-    return MainWindow(AppContext(store, actor, demo=False), where)
+def per_user_window(store: Store, actor: Actor, where: str) -> MainWindow | None:
+    """The main window of a user signed in on their own PostgreSQL role (ui/start.py signs them in), once they have
+    their own password (own_password_chosen). None when they sign out instead: ui/start.py signs in again."""
+    ready = own_password_chosen(store, actor)
+    return None if ready is None else MainWindow(AppContext(store, ready, demo=False), where)

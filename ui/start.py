@@ -82,10 +82,12 @@ def start_window(url: str, *, demo: bool = False) -> MainWindow | None:
 
     if outcome == SignInDialog.FIRST_RUN:
         return opening.sign_in_window(opened.store)
-    if outcome != QDialog.DialogCode.Accepted or dialog.actor is None:
+    window = None
+    if outcome == QDialog.DialogCode.Accepted and dialog.actor is not None:
+        window = opening.window_for(opened, dialog.actor)  # (first their own password, when an administrator set it)
+    if window is None:
         opened.store.engine.dispose()
-        return None
-    return opening.window_for(opened, dialog.actor)
+    return window
 
 
 def _open_first(url: str, *, demo: bool) -> MainWindow | None:
@@ -118,16 +120,20 @@ def _sign_in_per_user(url: str) -> MainWindow | None:
         )
         return wait_for(signing_in, CONNECTING_TEXT)  # (the screen alive while the server is slow to answer)
 
-    dialog = SignInDialog(None, where=where, hint=PER_USER_HINT, connect=connect)
-    accepted = dialog.exec() == QDialog.DialogCode.Accepted
-    if not accepted or dialog.actor is None or dialog.store is None:
-        if dialog.store is not None:
-            dialog.store.engine.dispose()
-        wait_for(loading, STARTING_TEXT)  # (closed while loading: let it finish, then close)
-        return None
-    from ui import app as opening  # (loaded by now, on the loading's thread)
+    while True:
+        dialog = SignInDialog(None, where=where, hint=PER_USER_HINT, connect=connect)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        if not accepted or dialog.actor is None or dialog.store is None:
+            if dialog.store is not None:
+                dialog.store.engine.dispose()
+            wait_for(loading, STARTING_TEXT)  # (closed while loading: let it finish, then close)
+            return None
+        from ui import app as opening  # (loaded by now, on the loading's thread)
 
-    return opening.per_user_window(dialog.store, dialog.actor, where)
+        window = opening.per_user_window(dialog.store, dialog.actor, where)
+        if window is not None:
+            return window
+        dialog.store.engine.dispose()  # signed out instead of choosing their own password: sign in again
 
 
 def _load_per_user(_progress: Progress) -> Callable[..., tuple[Store, Actor]]:

@@ -251,7 +251,8 @@ def _summary(
 _PEOPLE, _CASES, _EVENTS, _CHANGES, _USERS = (
     Base.metadata.tables[name] for name in ("people", "cases", "events", "person_changes", "users")
 )
-_ACCOUNT = select(_USERS.c.active, _USERS.c.may_read_notes).where(_USERS.c.username == bindparam("username"))
+_ACCOUNT_COLUMNS = ("active", "may_read_notes", "must_change_password")
+_ACCOUNT = select(*(_USERS.c[name] for name in _ACCOUNT_COLUMNS)).where(_USERS.c.username == bindparam("username"))
 _CHANGE_COLUMNS = tuple(f.name for f in fields(DetailChange))
 _PERSON_COLUMNS = len(fields(PersonView))
 _EVENT_COLUMNS = len(TimelineEvent._fields)
@@ -280,7 +281,7 @@ def _reads(actor: Actor, hidden: frozenset[tuple[str, str]]) -> _Reads:
     person = select(
         *(_PEOPLE.c[f.name] for f in fields(PersonView)),
         visible_people(actor).label("in_scope"),
-        *(_account_column(name) for name in ("active", "may_read_notes")),
+        *(_account_column(name) for name in _ACCOUNT_COLUMNS),
         # (one column named: a manager's own PostgreSQL role may not read every column of the table)
         exists(select(_CHANGES.c.id).where(_CHANGES.c.person_id == _PEOPLE.c.id)).label("changed"),
     )
@@ -327,11 +328,13 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
     reads = _reads(actor, frozenset((table, column) for table, columns in hidden.items() for column in columns))
     person = connection.execute(reads.person, {"person_id": person_id, "username": actor.username}).first()
     if person is not None:
-        active, granted = person.active, person.may_read_notes
+        active, granted, temporary = person.active, person.may_read_notes, person.must_change_password
     else:  # (the account is read with the person; without one, on its own)
-        active, granted = connection.execute(_ACCOUNT, {"username": actor.username}).first() or (None, None)
-    if active is False or not actor.may("view_person"):
-        return refuse_role(session, actor, "view_person", store.clock(), disabled=active is False)
+        account = connection.execute(_ACCOUNT, {"username": actor.username}).first()
+        active, granted, temporary = account or (None, None, None)
+    if active is False or bool(temporary) or not actor.may("view_person"):
+        disabled = active is False
+        return refuse_role(session, actor, "view_person", store.clock(), disabled, temporary_password=bool(temporary))
     if person is None:
         raise NotFound("That person is not on record.")
     if not person.in_scope:

@@ -28,6 +28,7 @@ from db.postgres_roles import (
     GroupRoles,
     create_user_role,
     disable_user_role,
+    set_role_password,
     setup_roles,
 )
 from pathways import scope
@@ -35,14 +36,14 @@ from pathways.actors import Actor, Role, command_line_actor
 from pathways.clock import LONDON
 from pathways.errors import NotPermitted
 from pathways.postgres_sign_in import open_store_as, sign_in_as
-from pathways.services import accounts, dtoa, people, records, retention
+from pathways.services import accounts, dtoa, people, records, retention, search
 from pathways.services.accounts import SignInFailed
 from pathways.store import Store, open_store
 from reports.cohort import CohortQuestion, cohort_figures
 from reports.indexed_tally import indexed_tally
 from tests.conftest import Clock
 from tests.pg_server import ENV, scratch_database
-from tests.sign_in_window import when_sign_in_shows
+from tests.sign_in_window import when_shows, when_sign_in_shows
 from tests.test_cli import ROOT
 
 PASSWORD = "violet kettle harbour"
@@ -80,6 +81,8 @@ USERS = {
     "admin": (Role.ADMINISTRATOR, None, None, False),
     "leaver": (Role.CUSTODY_NAVIGATOR, "Basingstoke", None, False),
     "changer": (Role.TREATMENT_WORKER, None, "Aldershot Recovery", False),
+    "forgetful": (Role.CUSTODY_NAVIGATOR, "Basingstoke", None, False),  # their password is reset
+    "newcomer": (Role.CUSTODY_NAVIGATOR, "Basingstoke", None, False),  # theirs too, then they sign in at the desktop
 }
 
 
@@ -176,6 +179,7 @@ def deployment(postgres_admin_url: str | None) -> Iterator[Deployment]:
                         site=site,
                         service=service,
                         may_read_notes=notes,
+                        must_change_password=False,  # (as if each had chosen their own since)
                     )
                 with store.engine.begin() as connection:
                     setup_roles(connection, groups)
@@ -596,3 +600,111 @@ def test_an_erasure_on_an_administrators_own_role_is_refused_in_plain_words(depl
     finally:
         store.engine.dispose()
     assert _rows(deployment, "admin", f"SELECT surname FROM people WHERE id = {caseless}") == [("Caseless",)]
+
+
+GIVEN = "marmalade tractor seventeen"  # an administrator's choice
+OWN = "plum orchard lantern at dusk"  # the user's own
+
+
+def test_a_password_reset_on_the_command_line_is_temporary_on_the_users_own_role_too(deployment: Deployment) -> None:
+    """`main.py user reset-password`, run with the owner's address, gives the account and its database role the same
+    new password and marks it temporary. Signing in on the user's own role says so and the services refuse them the
+    rest; they change it on their own role (which may clear the mark), and the role then takes only their own
+    password: at the next sign-in, and for the signed-in store's new connections."""
+    who = deployment.names["forgetful"]
+    done = _main(deployment.url, "user", "reset-password", who, "--password-stdin", stdin=GIVEN + "\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(
+        "The password is temporary: they must choose a new one of their own when they next sign in.\n"
+    )
+    with pytest.raises(SignInFailed):
+        open_store_as(deployment.url, username=who, password=PASSWORD)  # the role's password was changed too
+    with psycopg.connect(deployment.conninfo("forgetful", GIVEN)) as conn:
+        assert conn.execute("SELECT must_change_password FROM users").fetchall() == [(True,)]  # their own row
+
+    store, actor = sign_in_as(deployment.url, username=who, password=GIVEN, workstation="custody-pc-2")
+    try:
+        assert actor.must_change_password
+        with pytest.raises(NotPermitted, match="choose one of your own"):
+            search.search_people(store, actor=actor, text="hughes")
+        accounts.change_own_password(store, actor=actor, old_password=GIVEN, new_password=OWN)
+        store.engine.dispose()  # its open connections go: the next is made afresh, with the password now the role's
+        assert search.search_people(store, actor=actor, text="hughes") == [deployment.person_ids["basingstoke"]]
+        with store.engine.connect() as connection:
+            assert connection.scalar(text("SELECT session_user")) == who
+    finally:
+        store.engine.dispose()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(deployment.conninfo("forgetful", GIVEN)).close()
+    with psycopg.connect(deployment.conninfo("forgetful", OWN)) as conn:
+        assert conn.execute("SELECT must_change_password FROM users").fetchall() == [(False,)]
+    store, again = sign_in_as(deployment.url, username=who, password=OWN, workstation="custody-pc-2")
+    store.engine.dispose()
+    assert not again.must_change_password
+
+
+def test_the_desktop_asks_a_user_of_their_own_role_for_their_own_password_first(
+    qtbot: QtBot, deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-user start (ui/start.py): signing in with the password an administrator set brings up the change of
+    password before the main window; signing out there brings back the sign-in window; choosing one opens the
+    main window on the user's own role."""
+    from ui.main_window import MainWindow
+    from ui.password_dialog import ChangePasswordDialog
+    from ui.sign_in import SignInDialog
+    from ui.start import start_window
+
+    who = deployment.names["newcomer"]
+    owner = open_store(deployment.url)
+    try:
+        account = accounts.find_user(owner, actor=command_line_actor(), username=who)
+        accounts.reset_password(owner, actor=command_line_actor(), user_id=account.id, new_password=GIVEN)
+        with owner.engine.begin() as connection:
+            set_role_password(connection, username=who, password=GIVEN)
+    finally:
+        owner.engine.dispose()
+    monkeypatch.setenv("PATHWAYS_POSTGRES_PER_USER", "1")
+    steps: list[str] = []
+
+    def sign_in(dialog: SignInDialog) -> None:
+        steps.append("signed in")
+        dialog.username.setText(who)
+        dialog.password.setText(GIVEN)
+        dialog._sign_in()
+
+    def sign_out(dialog: ChangePasswordDialog) -> None:
+        steps.append("signed out")
+        when_sign_in_shows(sign_in, 2000)
+        when_shows(ChangePasswordDialog, choose, 2000)
+        dialog.reject()
+
+    def choose(dialog: ChangePasswordDialog) -> None:
+        steps.append("chose")
+        dialog.current.setText(GIVEN)
+        dialog.passwords.password.setText(OWN)
+        dialog.passwords.repeat.setText(OWN)
+        try:
+            dialog.save()
+        finally:
+            if dialog.isVisible():  # not taken: sign out, and give up at the sign-in window (fails, not hangs)
+                steps.append(dialog.error.text())
+                when_sign_in_shows(lambda again: again.close(), 2000)
+                dialog.reject()
+
+    when_sign_in_shows(sign_in, 2000)
+    when_shows(ChangePasswordDialog, sign_out, 2000)
+    window = start_window(deployment.url)
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    store = window.context.store
+    try:
+        assert steps == ["signed in", "signed out", "signed in", "chose"]
+        assert window.context.actor.username == who and not window.context.actor.must_change_password
+        store.engine.dispose()
+        with store.engine.connect() as connection:  # a new connection, with the user's own password
+            assert connection.scalar(text("SELECT session_user")) == who
+    finally:
+        window.close()
+        store.engine.dispose()
+    with psycopg.connect(deployment.conninfo("newcomer", OWN)) as conn:
+        assert conn.execute("SELECT must_change_password FROM users").fetchall() == [(False,)]

@@ -40,6 +40,7 @@ def smith(store: Store, admin: Actor) -> Actor:
         role=Role.CUSTODY_NAVIGATOR,
         password="Basingstoke custody 7 navigator",
         site="Basingstoke",
+        must_change_password=False,  # (so that she can work at once)
     )
     return Actor("jsmith", Role.CUSTODY_NAVIGATOR, "custody-pc-7", site="Basingstoke")
 

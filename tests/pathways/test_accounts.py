@@ -24,7 +24,11 @@ OTHER = "marmalade tractor seventeen"
 OS = command_line_actor()
 
 
-def _add_navigator(store: Store, username: str = "Nav.Smith", password: str = GOOD) -> UserView:
+def _add_navigator(
+    store: Store, username: str = "Nav.Smith", password: str = GOOD, *, temporary: bool = False
+) -> UserView:
+    """A navigator added by an administrator; unless `temporary`, one who may work at once (as if they had
+    chosen their own password since)."""
     return accounts.add_user(
         store,
         actor=OS,
@@ -33,6 +37,7 @@ def _add_navigator(store: Store, username: str = "Nav.Smith", password: str = GO
         role=Role.CUSTODY_NAVIGATOR,
         password=password,
         site="Basingstoke",
+        must_change_password=temporary,
     )
 
 
@@ -78,18 +83,25 @@ def test_first_administrator_is_made_once(store: Store) -> None:
 
 
 def test_sign_in_returns_the_actor(store: Store) -> None:
-    navigator = _add_navigator(store)
+    navigator = _add_navigator(store, temporary=True)
 
     actor = accounts.sign_in(store, username=" NAV.smith ", password=GOOD, workstation="custody-pc-1")
 
     assert actor == Actor(
-        "nav.smith", Role.CUSTODY_NAVIGATOR, "custody-pc-1", site="Basingstoke", display_name="Sam Smith"
+        "nav.smith",
+        Role.CUSTODY_NAVIGATOR,
+        "custody-pc-1",
+        site="Basingstoke",
+        display_name="Sam Smith",
+        must_change_password=True,  # the administrator chose the password
     )
     assert actor.name == "Sam Smith"  # (how documents name them)
     [added] = _audit(store, "add_user")
-    assert added.actor == OS.username and added.record_id == navigator.id and added.detail == "custody_navigator"
+    assert added.actor == OS.username and added.record_id == navigator.id
+    assert added.detail == "custody_navigator, password must be changed"
     [signed_in] = _audit(store, "sign_in")
     assert (signed_in.actor, signed_in.outcome, signed_in.record_id) == ("nav.smith", "ok", navigator.id)
+    assert signed_in.detail == "password must be changed"
 
 
 def test_failed_sign_ins_look_alike_and_are_audited(store: Store) -> None:
@@ -194,7 +206,13 @@ def test_sign_in_rehashes_a_hash_made_with_lower_settings(store: Store) -> None:
 
 def test_administrators_list_disable_and_reset(store: Store) -> None:
     own = accounts.add_user(
-        store, actor=OS, username="admin.khan", display_name="Aisha Khan", role=Role.ADMINISTRATOR, password=GOOD
+        store,
+        actor=OS,
+        username="admin.khan",
+        display_name="Aisha Khan",
+        role=Role.ADMINISTRATOR,
+        password=GOOD,
+        must_change_password=False,
     )
     worker = accounts.add_user(
         store,
@@ -218,7 +236,11 @@ def test_administrators_list_disable_and_reset(store: Store) -> None:
         accounts.reset_password(store, actor=admin, user_id=worker.id + 100, new_password=OTHER)
 
     actor = accounts.sign_in(store, username="tw.jones", password=OTHER, workstation="clinic-pc-2")
-    assert (actor.role, actor.service) == (Role.TREATMENT_WORKER, "Inclusion Hampshire")
+    assert (actor.role, actor.service, actor.must_change_password) == (
+        Role.TREATMENT_WORKER,
+        "Inclusion Hampshire",
+        True,
+    )
     assert [e.record_id for e in _audit(store, "reset_password")] == [worker.id]
 
 

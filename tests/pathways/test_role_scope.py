@@ -27,8 +27,9 @@ import pytest
 from sqlalchemy import func, select
 
 import pathways.services
-from db.models import AuditEntry, Event, Task
+from db.models import AuditEntry, Event, Task, User
 from pathways.actors import Actor, Role
+from pathways.audit import TEMPORARY_PASSWORD
 from pathways.clock import local_date
 from pathways.consent import SharingRequest
 from pathways.errors import NotPermitted, PathwaysError
@@ -220,7 +221,13 @@ def world(store: Store, admin: Actor) -> World:
     ).case_id
     # The managers' accounts: one granted the notes.
     w.manager_user = accounts.add_user(
-        store, actor=admin, username="mgr.plain", display_name="Pat Plain", role=Role.MANAGER, password=PASSWORD
+        store,
+        actor=admin,
+        username="mgr.plain",
+        display_name="Pat Plain",
+        role=Role.MANAGER,
+        password=PASSWORD,
+        must_change_password=False,  # (as if they had chosen their own since)
     ).id
     w.notes_user = accounts.add_user(
         store,
@@ -230,6 +237,7 @@ def world(store: Store, admin: Actor) -> World:
         role=Role.MANAGER,
         password=PASSWORD,
         may_read_notes=True,
+        must_change_password=False,
     ).id
     return w
 
@@ -839,3 +847,52 @@ def test_a_refusal_names_no_personal_data(world: World) -> None:
         OUT_OF_SCOPE,
     )
     assert (entry.record_type, entry.record_id) == ("person", world.person)
+
+
+def _password_set_by_an_administrator(world: World) -> None:
+    """Every role's account as just reset, or just added, by an administrator."""
+    with world.store.unit_of_work() as uow:
+        held = {user.username: user for user in uow.session.scalars(select(User))}
+        for actor in ROLES.values():
+            user = held.get(actor.username)
+            if user is None:
+                user = User(
+                    username=actor.username,
+                    display_name=actor.username,
+                    role=actor.role.value,
+                    site=actor.site,
+                    service=actor.service,
+                    password_hash=None,
+                    is_os_account=False,
+                    active=True,
+                    created_at=world.now,
+                )
+                uow.session.add(user)
+            user.must_change_password = True
+        uow.commit()
+
+
+def test_while_a_password_set_by_an_administrator_is_unchanged_every_service_is_refused(world: World) -> None:
+    """Until they choose their own password, every role is refused every service (lists and searches too), each
+    refusal audited as such; changing their own password is the one service not refused. Their actor says nothing
+    of it (the accounts are checked, not what the window was told at sign-in)."""
+    _password_set_by_an_administrator(world)
+    problems = []
+    for name, spec in TABLE.items():
+        for role, actor in ROLES.items():
+            last = _last_audit(world.store)
+            try:
+                spec.call(world, actor)
+            except NotPermitted as refusal:
+                audited = [r.detail for r in _refusals_after(world.store, last, actor)]
+                if name == "accounts.change_own_password":
+                    problems.append(f"{name} as {role}: refused ({refusal.message})")
+                elif audited != [TEMPORARY_PASSWORD] or "choose one of your own" not in refusal.message:
+                    problems.append(f"{name} as {role}: refused with {refusal.message!r}, audited {audited}")
+            except PathwaysError as error:
+                if name != "accounts.change_own_password":
+                    problems.append(f"{name} as {role}: not refused ({error.message})")
+            else:
+                if name != "accounts.change_own_password":
+                    problems.append(f"{name} as {role}: not refused (it worked)")
+    assert problems == []

@@ -30,6 +30,7 @@ def _add_navigator(store: Store) -> UserView:
         role=Role.CUSTODY_NAVIGATOR,
         password=GOOD,
         site="Basingstoke",
+        must_change_password=False,  # (so that they can work at once)
     )
 
 

@@ -25,8 +25,17 @@ from pathways.actors import Role
 from pathways.reference import ReferenceEntry, reference_list
 from pathways.services.accounts import SignInFailed, add_user, list_users, sign_in
 from pathways.services.settings import usual_instruments
-from ui.admin_dialogs import CHOOSE, ROLE_MISSING, SERVICE_MISSING, SITE_MISSING, AddUserDialog, ReferenceEntryDialog
-from ui.admin_page import AdminPage, ReferenceTab
+from ui.admin_dialogs import (
+    CHOOSE,
+    NEW_USER_TEMPORARY,
+    ROLE_MISSING,
+    SERVICE_MISSING,
+    SITE_MISSING,
+    AddUserDialog,
+    ReferenceEntryDialog,
+    ResetPasswordDialog,
+)
+from ui.admin_page import ADDED, RESET_DONE, AdminPage, ReferenceTab, UsersTab
 from ui.context import AppContext
 
 GOOD = "violet kettle harbour"
@@ -348,3 +357,85 @@ def test_only_services_are_asked_for_a_phone_number(qtbot: QtBot, admin_context:
     assert services.phone.isVisible() and services.phone.placeholderText() == "e.g. 01632 960123"
     hint = " ".join(label.text() for label in services.findChildren(QLabel))
     assert "printed on their notice" in hint and "leaves a line to write it on" in hint
+
+
+def _column(tab: UsersTab, user_id: int, header: str) -> str:
+    model = tab.model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    return str(model.index(model.find(lambda u: u.id == user_id), headers.index(header)).data() or "")
+
+
+def test_a_reset_password_is_temporary_and_the_administrator_is_told_so(
+    qtbot: QtBot, admin_context: AppContext
+) -> None:
+    store = admin_context.store
+    user = add_user(
+        store,
+        actor=admin_context.actor,
+        username="nav.lee",
+        display_name="Chris Lee",
+        role=Role.CUSTODY_NAVIGATOR,
+        password=GOOD,
+        site="Portsmouth",
+        must_change_password=False,  # (as if they had chosen their own since)
+    )
+    page = _page(qtbot, admin_context)
+    tab = page.users
+    assert _column(tab, user.id, "Password") == ""
+    tab.table.selectRow(tab.model.find(lambda u: u.id == user.id))
+    said: list[str] = []
+    new_password = "marmalade tractor seventeen"
+
+    def reset(dialog: QWidget) -> None:
+        assert isinstance(dialog, ResetPasswordDialog), dialog
+        said.append(dialog.note.text())
+        qtbot.keyClicks(dialog.passwords.password, new_password)
+        qtbot.keyClicks(dialog.passwords.repeat, new_password)
+        _save(qtbot, dialog.buttons)
+
+    _when_modal(reset)
+    qtbot.mouseClick(tab.reset_button, Qt.MouseButton.LeftButton)
+
+    assert said == ["The new password is temporary: Chris Lee must choose one of their own when they next sign in."]
+    assert tab.done.text() == (
+        "The password of Chris Lee (nav.lee) was reset. It is temporary: they will choose a new one of their own "
+        "when they next sign in."
+    )
+    assert tab.done.text() == RESET_DONE.format(name="Chris Lee", username="nav.lee")
+    qtbot.waitUntil(lambda: _column(tab, user.id, "Password") == "Temporary", timeout=5000)
+    actor = sign_in(store, username="nav.lee", password=new_password, workstation="custody-pc")
+    assert actor.must_change_password
+    _when_modal(_click_yes)
+    qtbot.mouseClick(tab.toggle_button, Qt.MouseButton.LeftButton)  # another change: the line says no more
+    assert tab.done.text() == ""
+
+
+def test_a_user_added_in_the_app_gets_a_temporary_password_and_the_administrator_is_told_so(
+    qtbot: QtBot, admin_context: AppContext
+) -> None:
+    page = _page(qtbot, admin_context)
+    tab = page.users
+    hints: list[str] = []
+
+    def add(dialog: QWidget) -> None:
+        assert isinstance(dialog, AddUserDialog), dialog
+        hints.extend(label.text() for label in dialog.findChildren(QLabel) if label.text() == NEW_USER_TEMPORARY)
+        qtbot.keyClicks(dialog.username, "tw.okafor")
+        qtbot.keyClicks(dialog.full_name, "Ada Okafor")
+        dialog.role.setCurrentIndex(dialog.role.findText("Treatment worker"))
+        dialog.service.setCurrentIndex(dialog.service.findText("Society of St James"))
+        qtbot.keyClicks(dialog.passwords.password, GOOD)
+        qtbot.keyClicks(dialog.passwords.repeat, GOOD)
+        _save(qtbot, dialog.buttons)
+
+    _when_modal(add)
+    qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
+
+    assert hints == [NEW_USER_TEMPORARY]
+    assert tab.done.text() == ADDED.format(name="Ada Okafor", username="tw.okafor")
+    added = tab.selected()
+    assert added is not None and added.username == "tw.okafor" and added.must_change_password
+    assert _column(tab, added.id, "Password") == "Temporary"
+    assert sign_in(
+        admin_context.store, username="tw.okafor", password=GOOD, workstation="clinic-pc"
+    ).must_change_password

@@ -50,6 +50,7 @@ def colleagues(ui_store: Store) -> Iterator[None]:
             password="Basingstoke custody 7 navigator",
             site=actor.site,
             service=actor.service,
+            must_change_password=False,  # (so that they can work at once)
         )
     yield
 

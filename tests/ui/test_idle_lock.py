@@ -39,6 +39,7 @@ def signed_in(ui_store: Store) -> AppContext:
         role=Role.CUSTODY_NAVIGATOR,
         password=PASSWORD,
         site="Basingstoke",
+        must_change_password=False,  # (so that they can work at once)
     )
     return AppContext(ui_store, Actor("a.navigator", Role.CUSTODY_NAVIGATOR, "test-pc", site="Basingstoke"))
 
