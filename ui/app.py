@@ -4,9 +4,10 @@ for the usual start, on the thread that opens the database behind the sign-in wi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 
 from db.locations import data_folder
 from pathways.actors import Actor, command_line_actor
@@ -74,12 +75,44 @@ def window_for(opened: OpenedDatabase, actor: Actor) -> MainWindow | None:
     """The main window of the signed-in actor, once they have their own password (own_password_chosen); signed out
     there, they are back at the sign-in window. None when they give up."""
     ready = own_password_chosen(opened.store, actor)
-    while ready is None:
-        dialog = SignInDialog(opened.store, where=opened.shown_where, hint=opened.hint)
-        if not dialog.exec() or dialog.actor is None:
-            return None
-        ready = own_password_chosen(opened.store, dialog.actor)
-    return MainWindow(AppContext(opened.store, ready, demo=opened.demo), opened.where)
+    if ready is None:
+        return signed_in_again(opened)
+    return main_window(AppContext(opened.store, ready, demo=opened.demo), opened.where, lambda: signed_in_again(opened))
+
+
+def signed_in_again(opened: OpenedDatabase) -> MainWindow | None:
+    """The sign-in window again (after signing out), and the main window of whoever signs in; None when it is
+    closed instead."""
+    dialog = SignInDialog(opened.store, where=opened.shown_where, hint=opened.hint)
+    if not dialog.exec() or dialog.actor is None:
+        return None
+    return window_for(opened, dialog.actor)
+
+
+def main_window(context: AppContext, where: str, next_window: Callable[[], MainWindow | None]) -> MainWindow:
+    """The main window, with File → Change my password… and Sign out. Signing out closes it (asking first, as
+    closing does, when marks are not saved) and gives the computer to the next user: `next_window` (the sign-in
+    window, then their main window), or Pathways ends when there is none."""
+    window: MainWindow
+
+    def sign_out() -> None:
+        application = QApplication.instance()
+        assert isinstance(application, QApplication)
+        quits = application.quitOnLastWindowClosed()
+        application.setQuitOnLastWindowClosed(False)  # (no window is open between the two)
+        try:
+            if not window.close():
+                return  # they chose to stay
+            following = next_window()
+            if following is None:
+                application.quit()
+            else:
+                following.show()
+        finally:
+            application.setQuitOnLastWindowClosed(quits)
+
+    window = MainWindow(context, where, on_sign_out=sign_out)
+    return window
 
 
 def sign_in_window(store: Store) -> MainWindow | None:
@@ -99,8 +132,19 @@ def sign_in_window(store: Store) -> MainWindow | None:
     return window_for(opened, dialog.actor)
 
 
-def per_user_window(store: Store, actor: Actor, where: str) -> MainWindow | None:
+def per_user_window(
+    store: Store, actor: Actor, where: str, next_window: Callable[[], MainWindow | None]
+) -> MainWindow | None:
     """The main window of a user signed in on their own PostgreSQL role (ui/start.py signs them in), once they have
-    their own password (own_password_chosen). None when they sign out instead: ui/start.py signs in again."""
+    their own password (own_password_chosen). None when they sign out instead: ui/start.py signs in again. Signing
+    out of the window ends its connections, then gives `next_window` (ui/start.py's sign-in, on the next user's
+    own role)."""
     ready = own_password_chosen(store, actor)
-    return None if ready is None else MainWindow(AppContext(store, ready, demo=False), where)
+    if ready is None:
+        return None
+
+    def after_sign_out() -> MainWindow | None:
+        store.engine.dispose()  # (the connections were the signed-out user's own role's)
+        return next_window()
+
+    return main_window(AppContext(store, ready, demo=False), where, after_sign_out)

@@ -130,7 +130,7 @@ def _sign_in_per_user(url: str) -> MainWindow | None:
             return None
         from ui import app as opening  # (loaded by now, on the loading's thread)
 
-        window = opening.per_user_window(dialog.store, dialog.actor, where)
+        window = opening.per_user_window(dialog.store, dialog.actor, where, lambda: _sign_in_per_user(url))
         if window is not None:
             return window
         dialog.store.engine.dispose()  # signed out instead of choosing their own password: sign in again

@@ -10,15 +10,17 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 
 from db.models import Base, Case, Event
 from db.postgres_roles import (
@@ -708,3 +710,43 @@ def test_the_desktop_asks_a_user_of_their_own_role_for_their_own_password_first(
         store.engine.dispose()
     with psycopg.connect(deployment.conninfo("newcomer", OWN)) as conn:
         assert conn.execute("SELECT must_change_password FROM users").fetchall() == [(False,)]
+
+
+def test_signing_out_on_a_per_user_deployment_connects_the_next_user_as_their_own_role(
+    qtbot: QtBot, deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File → Sign out on a per-user deployment: the window and its connections (the signed-out user's role's)
+    are closed, and the next user at the sign-in window works on a connection of their own role."""
+    from ui.main_window import MainWindow
+    from ui.sign_in import SignInDialog
+    from ui.start import start_window
+
+    monkeypatch.setenv("PATHWAYS_POSTGRES_PER_USER", "1")
+
+    def signing_in(who: str) -> Callable[[SignInDialog], None]:
+        def sign_in(dialog: SignInDialog) -> None:
+            dialog.username.setText(deployment.names[who])
+            dialog.password.setText(PASSWORD)
+            dialog._sign_in()
+
+        return sign_in
+
+    when_sign_in_shows(signing_in("nav"))
+    first = start_window(deployment.url)
+    assert isinstance(first, MainWindow)
+    qtbot.addWidget(first)
+    first.show()
+    when_sign_in_shows(signing_in("reader"), 2000)
+    first.sign_out()
+    (second,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+    qtbot.addWidget(second)
+    store = second.context.store
+    try:
+        assert not first.isVisible() and store is not first.context.store
+        pool = first.context.store.engine.pool
+        assert isinstance(pool, QueuePool) and pool.checkedin() == 0  # its connections closed
+        with store.engine.connect() as connection:
+            assert connection.scalar(text("SELECT session_user")) == deployment.names["reader"]
+    finally:
+        second.close()
+        store.engine.dispose()
