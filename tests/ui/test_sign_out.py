@@ -11,14 +11,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from pathways.actors import Role
-from pathways.services import accounts
-from pathways.store import open_store
-from tests.sign_in_window import when_sign_in_shows
+from tests.sign_in_window import ADMIN_PASSWORD, database_with_navigator, when_sign_in_shows
 from ui.main_window import MainWindow
 from ui.sign_in import SignInDialog
 from ui.start import start_window
 
-ADMIN_PASSWORD = "tea in the custody suite at six"
 NAVIGATOR_PASSWORD = "marmalade tractor seventeen"
 WAIT = 2000  # tries of 10 ms: the first sign-in window waits for the database to open
 
@@ -26,20 +23,7 @@ WAIT = 2000  # tries of 10 ms: the first sign-in window waits for the database t
 @pytest.fixture
 def database(tmp_path: Path) -> str:
     """A database with its administrator and a navigator who has chosen their own password."""
-    url = f"sqlite:///{tmp_path / 'pathways.sqlite'}"
-    store = open_store(url)
-    try:
-        accounts.create_first_administrator(
-            store, username="asha.admin", display_name="Asha Patel", password=ADMIN_PASSWORD
-        )
-        admin = accounts.sign_in(store, username="asha.admin", password=ADMIN_PASSWORD, workstation="office-pc")
-        accounts.add_user(
-            store, actor=admin, username="nav.jones", display_name="Jo Jones", role=Role.CUSTODY_NAVIGATOR,
-            password=NAVIGATOR_PASSWORD, site="Basingstoke", must_change_password=False,
-        )  # fmt: skip
-    finally:
-        store.engine.dispose()
-    return url
+    return database_with_navigator(tmp_path, NAVIGATOR_PASSWORD, must_change_password=False)
 
 
 def _sign_in_as(username: str, password: str) -> None:

@@ -16,14 +16,13 @@ from db.models import AuditEntry, User
 from pathways.actors import Role
 from pathways.services import accounts, search
 from pathways.store import open_store
-from tests.sign_in_window import when_shows, when_sign_in_shows
+from tests.sign_in_window import database_with_navigator, when_shows, when_sign_in_shows
 from ui.admin_dialogs import PASSWORDS_DIFFER
 from ui.main_window import MainWindow
 from ui.password_dialog import REQUIRED_TEXT, ChangePasswordDialog
 from ui.sign_in import SignInDialog
 from ui.start import start_window
 
-ADMIN_PASSWORD = "tea in the custody suite at six"
 GIVEN = "violet kettle harbour"  # the administrator's choice
 OWN = "marmalade tractor seventeen"  # the navigator's own
 WAIT = 2000  # tries of 10 ms: the sign-in window waits for the database to open
@@ -32,25 +31,7 @@ WAIT = 2000  # tries of 10 ms: the sign-in window waits for the database to open
 @pytest.fixture
 def database(tmp_path: Path) -> str:
     """A database with its administrator, who has added a navigator with a password of their choosing."""
-    url = f"sqlite:///{tmp_path / 'pathways.sqlite'}"
-    store = open_store(url)
-    try:
-        accounts.create_first_administrator(
-            store, username="asha.admin", display_name="Asha Patel", password=ADMIN_PASSWORD
-        )
-        admin = accounts.sign_in(store, username="asha.admin", password=ADMIN_PASSWORD, workstation="office-pc")
-        accounts.add_user(
-            store,
-            actor=admin,
-            username="nav.jones",
-            display_name="Jo Jones",
-            role=Role.CUSTODY_NAVIGATOR,
-            password=GIVEN,
-            site="Basingstoke",
-        )
-    finally:
-        store.engine.dispose()
-    return url
+    return database_with_navigator(tmp_path, GIVEN, must_change_password=True)
 
 
 def _sign_in_with(password: str) -> None:
