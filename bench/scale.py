@@ -52,6 +52,19 @@ MAX_OVERHEAD = 3.0
 MAX_MEMORY_MB = 500.0
 
 BENCH_USER = "bench.worker"  # a treatment worker of SERVICE, added to each database to sign in as (ensure_user)
+GIVEN_PASSWORD = "bench worker given by the administrator"  # temporary: replaced by BENCH_PASSWORD at once
+# A password an administrator gives is temporary (pathways/services/accounts.py): the worker chooses their own, as at
+# their first sign-in, before the bench signs in as them.
+OWN_PASSWORD = """
+import sys
+sys.path.insert(0, {root!r})
+from pathways.services import accounts
+from pathways.store import open_store
+store = open_store({url!r})
+worker = accounts.sign_in(store, username={user!r}, password={given!r}, workstation="bench")
+accounts.change_own_password(store, actor=worker, old_password={given!r}, new_password={own!r})
+store.engine.dispose()
+"""
 BENCH_PASSWORD = "the bench signs in at once"
 SERVICE = "Inclusion Hampshire"
 # The app as a user starts it (main.py): a line when the sign-in window is on the screen, where the bench types
@@ -175,7 +188,8 @@ def compile_bytecode(env: dict[str, str]) -> None:
 
 
 def ensure_user(database: Path, env: dict[str, str]) -> None:
-    """The bench's treatment worker, added once to the database (through the app's own command)."""
+    """The bench's treatment worker, added once to the database (through the app's own command), who then chooses
+    their own password (the one an administrator gives is temporary)."""
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         there = connection.execute("SELECT 1 FROM users WHERE username = ?", (BENCH_USER,)).fetchone()
@@ -183,9 +197,12 @@ def ensure_user(database: Path, env: dict[str, str]) -> None:
         connection.close()
     if there:
         return
-    command = [sys.executable, "main.py", "--database-url", f"sqlite:///{database}", "user", "add", BENCH_USER]
+    url = f"sqlite:///{database}"
+    command = [sys.executable, "main.py", "--database-url", url, "user", "add", BENCH_USER]
     command += ["--role", "treatment_worker", "--name", "Bench Worker", "--service", SERVICE, "--password-stdin"]
-    subprocess.run(command, input=BENCH_PASSWORD + "\n", text=True, check=True, env=env, cwd=ROOT)
+    subprocess.run(command, input=GIVEN_PASSWORD + "\n", text=True, check=True, env=env, cwd=ROOT)
+    own = OWN_PASSWORD.format(root=str(ROOT), url=url, user=BENCH_USER, given=GIVEN_PASSWORD, own=BENCH_PASSWORD)
+    subprocess.run([sys.executable, "-c", own], check=True, env=env, cwd=ROOT)  # (the worker's own password)
 
 
 def counts(database: Path) -> dict[str, int]:
