@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from db.locations import data_folder
@@ -100,19 +101,38 @@ def main_window(context: AppContext, where: str, next_window: Callable[[], MainW
         assert isinstance(application, QApplication)
         quits = application.quitOnLastWindowClosed()
         application.setQuitOnLastWindowClosed(False)  # (no window is open between the two)
-        try:
-            if not window.close():
-                return  # they chose to stay
-            following = next_window()
-            if following is None:
-                application.quit()
-            else:
-                following.show()
-        finally:
+        if not window.close():
             application.setQuitOnLastWindowClosed(quits)
+            return  # they chose to stay
+        close_every_window()  # a form left open (the idle lock covers forms; it does not close them) goes too
+        window.deleteLater()
+
+        def next_user() -> None:
+            try:
+                following = next_window()
+                if following is None:
+                    application.quit()
+                else:
+                    following.show()
+            finally:
+                application.setQuitOnLastWindowClosed(quits)
+
+        QTimer.singleShot(0, next_user)  # once the closed forms' own event loops have ended
 
     window = MainWindow(context, where, on_sign_out=sign_out)
     return window
+
+
+def close_every_window() -> None:
+    """Close whatever the signed-out user left on the screen (a form, a wizard, a message), so that the next user
+    at the computer finds none of it, and none of it saves as them: a dialog is rejected, as Cancel would."""
+    for top in QApplication.topLevelWidgets():
+        if not top.isVisible():
+            continue
+        if isinstance(top, QDialog):
+            top.reject()
+        else:
+            top.close()
 
 
 def sign_in_window(store: Store) -> MainWindow | None:

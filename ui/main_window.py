@@ -284,4 +284,5 @@ class MainWindow(QMainWindow):
         for slot in self._slots:
             self.runner.cancel(slot)
         self.runner.wait(5000)
+        self.idle_lock.watch.stop()  # (a closed window is locked no more: signed out, the next user's is)
         super().closeEvent(event)

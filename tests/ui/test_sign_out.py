@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
+from shiboken6 import isValid
 
 from pathways.actors import Role
 from tests.sign_in_window import ADMIN_PASSWORD, database_with_navigator, when_sign_in_shows
@@ -47,30 +49,63 @@ def test_signing_out_gives_the_computer_to_the_next_user(qtbot: QtBot, database:
     _sign_in_as("nav.jones", NAVIGATOR_PASSWORD)
     first = start_window(database)
     assert isinstance(first, MainWindow)
-    qtbot.addWidget(first)
     first.show()
     assert _file_menu(first) == ["Change my &password…", "Sign &out", "&Quit"]
+    store, watch = first.context.store, first.idle_lock.watch
 
     _sign_in_as("asha.admin", ADMIN_PASSWORD)  # the next user, at the sign-in window the sign-out shows
     first.sign_out()
+    qtbot.waitUntil(lambda: len(_main_windows()) == 1 and not isValid(first), timeout=5000)  # (the first one freed)
     (second,) = _main_windows()
     qtbot.addWidget(second)
     try:
-        assert not first.isVisible() and second is not first
         assert (second.context.actor.username, second.context.actor.role) == ("asha.admin", Role.ADMINISTRATOR)
-        assert second.context.store is first.context.store  # the same database, still open
+        assert second.context.store is store  # the same database, still open
         assert "Sign &out" in _file_menu(second)
+        assert not isValid(watch) and second.idle_lock.watch.timer.isActive()  # only the new window locks
     finally:
         second.close()
-        second.context.store.engine.dispose()
+        store.engine.dispose()
+
+
+def test_a_form_left_open_at_the_idle_lock_is_closed_by_signing_out_there(qtbot: QtBot, database: str) -> None:
+    """The idle lock covers a form left open; signing out at the lock closes it (as Cancel), so the next user does
+    not find the last one's form, which would save as them."""
+    _sign_in_as("nav.jones", NAVIGATOR_PASSWORD)
+    first = start_window(database)
+    assert isinstance(first, MainWindow)
+    first.show()
+    store = first.context.store
+    left_open = QDialog(first)
+    left_open.setWindowTitle("Add an event")
+    stray = QDialog()  # a window of the last user's with no parent (a message, a file dialog) goes as well
+    stray.setWindowTitle("Save the notice")
+    stray.show()
+
+    def lock_then_sign_out() -> None:
+        _sign_in_as("asha.admin", ADMIN_PASSWORD)
+        first.signed_out_at_lock()
+
+    QTimer.singleShot(0, lock_then_sign_out)
+    assert left_open.exec() == QDialog.DialogCode.Rejected  # (returns once signing out has closed it)
+    qtbot.waitUntil(lambda: len(_main_windows()) == 1, timeout=5000)
+    (second,) = _main_windows()
+    qtbot.addWidget(second)
+    try:
+        assert second.context.actor.username == "asha.admin"
+        shown = [w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible()]
+        assert "Add an event" not in shown and "Save the notice" not in shown
+    finally:
+        second.close()
+        store.engine.dispose()
 
 
 def test_closing_the_sign_in_window_after_signing_out_leaves_nobody_signed_in(qtbot: QtBot, database: str) -> None:
     _sign_in_as("nav.jones", NAVIGATOR_PASSWORD)
     window = start_window(database)
     assert isinstance(window, MainWindow)
-    qtbot.addWidget(window)
     window.show()
+    store = window.context.store
     shown: list[str] = []
 
     def close(dialog: SignInDialog) -> None:
@@ -80,8 +115,8 @@ def test_closing_the_sign_in_window_after_signing_out_leaves_nobody_signed_in(qt
     when_sign_in_shows(close, WAIT)
     try:
         window.sign_out()
-        assert shown == [""]  # a fresh sign-in window: nobody's name left in it
+        qtbot.waitUntil(lambda: shown == [""], timeout=5000)  # a fresh sign-in window: nobody's name left in it
+        qtbot.waitUntil(QApplication.quitOnLastWindowClosed, timeout=5000)  # (off only while the windows change)
         assert _main_windows() == []
-        assert QApplication.quitOnLastWindowClosed()  # (kept off only while the windows change over)
     finally:
-        window.context.store.engine.dispose()
+        store.engine.dispose()
