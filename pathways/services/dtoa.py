@@ -12,7 +12,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise
 from pathways.engine import eligibility
 from pathways.errors import InvalidInput, StepNotAllowed
-from pathways.reference import offence_label, with_listed_service
+from pathways.reference import listed_service, offence_label, with_listed_service
 from pathways.scope import require_case_visible, require_person_visible, visible_cases
 from pathways.services.casework import NewEvent, append_event, open_case, recorded
 from pathways.services.concurrency import lock_case, saving
@@ -78,6 +78,14 @@ def record_arrest(
             return recorded(case, event, definition, decision.explain())
 
     return saving(write)
+
+
+def _held_or_listed(store: Store, case_id: int, service: str) -> str | None:
+    """A service given for a step of a case: one the case already names is kept as recorded (an imported spelling
+    not on the list included: its worklists go by it); any other must be on the list (listed_service)."""
+    with store.unit_of_work() as uow:
+        named = select(Event.id).where(Event.case_id == case_id, Event.service == service).limit(1)
+        return service if uow.session.scalar(named) is not None else listed_service(uow.session, service)
 
 
 def _record(
@@ -165,13 +173,14 @@ def reschedule_assessment(
     reason: str,
     expected_version: int | None = None,
 ) -> EventRecorded:
-    """A further notice that changes the time or place of a required assessment. The service is the one already
-    required (an imported name not on the list included), so it is not looked up on the list again."""
+    """A further notice that changes the time or place of a required assessment. Its service is the one already
+    required, kept as it was recorded (an imported name not on the list included), or one on the list."""
     if not reason.strip():
         raise InvalidInput("A further notice needs the reason for the change.")
     if due_at <= occurred_at:
         raise InvalidInput("The new appointment must be after the time the notice is given.")
-    values = {"kind": kind, "service": service, "place": place, "reason": f"further notice: {reason.strip()}"}
+    values = {"kind": kind, "service": _held_or_listed(store, case_id, service), "place": place}
+    values["reason"] = f"further notice: {reason.strip()}"
     return _record(
         store,
         actor,
@@ -227,7 +236,7 @@ def start_treatment(
     service: str | None = None,
     expected_version: int | None = None,
 ) -> EventRecorded:
-    values = {"service": service or actor.service}
+    values = {"service": _held_or_listed(store, case_id, service) if service else actor.service}
     return _record(
         store, actor, "start_treatment", case_id, NewEvent("treatment_started", occurred_at, values), expected_version
     )

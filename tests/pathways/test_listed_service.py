@@ -235,3 +235,25 @@ def test_a_required_assessment_names_a_listed_service_as_the_list_spells_it(stor
     with store.unit_of_work() as uow:
         services = uow.session.scalars(select(Event.service).where(Event.name == "assessment_required")).all()
     assert services == ["Inclusion Hampshire"]
+
+    # A further notice and the start of treatment keep the service the case names, or take one on the list.
+    def reschedule(service: str) -> None:
+        dtoa.reschedule_assessment(
+            store, actor=navigator, case_id=case_id, kind="initial", due_at=given + timedelta(days=3),
+            service=service, place="12 Church St", occurred_at=given + timedelta(hours=1), reason="rang",
+        )  # fmt: skip
+
+    before = _counts(store)
+    with pytest.raises(InvalidInput) as refused:
+        reschedule("Inclusion Hants")
+    assert refused.value.message == HANTS and _counts(store) == before
+    reschedule("Inclusion Hampshire")
+    worker = Actor("tw.jones", Role.TREATMENT_WORKER, "clinic-pc", service="Inclusion Hampshire")
+    with pytest.raises(InvalidInput, match=r"^“Inclusion Hants” is not on the list of services"):
+        dtoa.start_treatment(
+            store, actor=worker, case_id=case_id, occurred_at=given + timedelta(hours=2), service="Inclusion Hants"
+        )
+    dtoa.start_treatment(store, actor=worker, case_id=case_id, occurred_at=given + timedelta(hours=2))
+    with store.unit_of_work() as uow:
+        services = uow.session.scalars(select(Event.service).where(Event.case_id == case_id).order_by(Event.id)).all()
+    assert services[-3:] == ["Inclusion Hampshire"] * 3
