@@ -28,7 +28,6 @@ from pathways.definitions import LIST_FIELDS, TYPED_FIELDS, EventDefinition, Pat
 from pathways.engine import default_due, field_name
 from pathways.errors import InvalidInput
 from pathways.identity import fold
-from pathways.reference import not_a_listed_service
 from ui.choices import ReferenceNames, name_choices
 from ui.formatting import from_qdatetime, to_qdatetime, typed_moment
 from ui.widgets import with_alt_letter
@@ -207,15 +206,11 @@ class EventForm(QWidget):
         return values
 
     def _chosen_service(self) -> str | None:
-        """The service chosen, as the list names it; InvalidInput, in the user's words, when the text typed is not
-        on the list (the service refuses it too: pathways.reference.listed_service)."""
+        """The service chosen, as the list names it. Anything else typed is given as typed, for the service to judge
+        (pathways.reference.listed_service): it takes a listed service's code, and refuses, in the user's words, a
+        name not on the list or one retired."""
         typed = " ".join(self._listed["service"].currentText().split())
-        if not typed:
-            return None
-        found = _listed_name(typed, self._names.services)
-        if found is None:
-            raise InvalidInput(not_a_listed_service(typed))
-        return found
+        return _listed_name(typed, self._names.services) or typed or None
 
     def set_when(self, moment: QDateTime) -> None:
         self.when.setDateTime(moment)
