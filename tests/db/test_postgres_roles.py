@@ -18,9 +18,9 @@ import psycopg
 import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from shiboken6 import isValid
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import QueuePool
 
 from db.models import Base, Case, Event
 from db.postgres_roles import (
@@ -734,17 +734,31 @@ def test_signing_out_on_a_per_user_deployment_connects_the_next_user_as_their_ow
     when_sign_in_shows(signing_in("nav"))
     first = start_window(deployment.url)
     assert isinstance(first, MainWindow)
-    qtbot.addWidget(first)
-    first.show()
+    first.show()  # (not given to qtbot: signing out frees it)
+    first_store = first.context.store
     when_sign_in_shows(signing_in("reader"), 2000)
     first.sign_out()
-    (second,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+
+    def main_windows() -> list[MainWindow]:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+
+    qtbot.waitUntil(lambda: len(main_windows()) == 1 and not isValid(first), timeout=10_000)
+    (second,) = main_windows()
     qtbot.addWidget(second)
     store = second.context.store
     try:
-        assert not first.isVisible() and store is not first.context.store
-        pool = first.context.store.engine.pool
-        assert isinstance(pool, QueuePool) and pool.checkedin() == 0  # its connections closed
+        assert store is not first_store
+        owner = create_engine(_owner_engine_url(deployment.url))
+        sessions = text("SELECT count(*) FROM pg_stat_activity WHERE usename = :name")
+
+        def signed_out_sessions() -> int:
+            with owner.connect() as connection:
+                return int(connection.scalar(sessions, {"name": deployment.names["nav"]}) or 0)
+
+        try:  # the signed-out user's connections are closed (the server lets each go within moments)
+            qtbot.waitUntil(lambda: signed_out_sessions() == 0, timeout=5000)
+        finally:
+            owner.dispose()
         with store.engine.connect() as connection:
             assert connection.scalar(text("SELECT session_user")) == deployment.names["reader"]
     finally:
