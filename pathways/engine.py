@@ -275,10 +275,31 @@ def check_event(
             f"This case was closed on {format_local(closed.occurred_at, False)}; nothing more can be recorded on it."
         ]
     problems = [message for _field, message in field_problems(definition, new)] if check_fields else []
+    early = _due_too_early(definition, new, label)
+    if early:
+        problems.append(early)
     if definition.event(new.name).needs_eligible:
         problems.extend(_eligibility_problems(definition, prior, new, date_of_birth, label))
     problems.extend(_rule_problems(definition, prior, new))
     return problems
+
+
+def _due_too_early(definition: PathwayDefinition, new: Fact, label: str) -> str | None:
+    """A due moment comes after the event that sets it (an appointment after its notice, an order's end after the
+    order); a day alone, on the event's day or later."""
+    if new.due_at is None:
+        return None
+    if new.due_time_known and new.occurred_time_known:
+        early = new.due_at <= new.occurred_at
+    else:
+        early = local_date(new.due_at) < local_date(new.occurred_at)
+    if not early:
+        return None
+    due = format_local(new.due_at, new.due_time_known)
+    return (
+        f"The {field_name(definition, 'due_at', new.name)} ({due}) must come after the {label} "
+        f"({format_local(new.occurred_at, new.occurred_time_known)})."
+    )
 
 
 def check_timeline(
