@@ -134,7 +134,7 @@ def write_dataset(folder: Path, k: int, people: int) -> None:
         event_rows += [
             f"{ref},{case},dtoa,arrest,{day}T10:00,Basingstoke,,{OFFENCE},trigger,,,,",
             f"{ref},{case},dtoa,test,{day}T11:00,Basingstoke,,,,positive,cocaine,,",
-            f"{ref},{case},dtoa,assessment_required,{day}T11:30,Basingstoke,{SERVICE},,,,,initial,{day}T11:30",
+            f"{ref},{case},dtoa,assessment_required,{day}T11:30,Basingstoke,{SERVICE},,,,,initial,{day}T11:45",
         ]
         ended = "attended" if n % 2 else "missed"
         event_rows.append(f"{ref},{case},dtoa,assessment_{ended},{day}T12:00,,{SERVICE},,,,,initial,")
