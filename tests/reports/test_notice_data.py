@@ -10,10 +10,11 @@ from pypdf import PdfReader
 
 from pathways.actors import Actor
 from pathways.clock import LONDON
-from pathways.services import dtoa, people
+from pathways.services import people
 from pathways.store import Store
 from reports.notice import write_notice
 from reports.notice_data import assessment_notice
+from tests.dtoa_case import assessment_required
 from tests.listed_services import give_phone
 
 ARREST = datetime(2026, 11, 27, 14, 20, tzinfo=LONDON)
@@ -25,28 +26,9 @@ def _required_at(store: Store, navigator: Actor, service: str) -> int:
     person = people.register_person(
         store, actor=navigator, surname="Hughes", forenames="Daniel", date_of_birth=date(1991, 6, 14), sex="M"
     )
-    case_id = dtoa.record_arrest(
-        store, actor=navigator, person_id=person.id, occurred_at=ARREST, offence="theft_shop"
-    ).case_id
-    dtoa.record_test(
-        store,
-        actor=navigator,
-        case_id=case_id,
-        occurred_at=ARREST + timedelta(minutes=45),
-        result="positive",
-        substances=["cocaine"],
+    return assessment_required(
+        store, navigator, person.id, arrested=ARREST, due=ARREST + timedelta(days=3), service=service
     )
-    dtoa.require_assessment(
-        store,
-        actor=navigator,
-        case_id=case_id,
-        kind="initial",
-        due_at=ARREST + timedelta(days=3),
-        service=service,
-        place="12 Church St, Basingstoke",
-        occurred_at=ARREST + timedelta(hours=1),
-    )
-    return case_id
 
 
 def _printed(tmp_path: Path, store: Store, navigator: Actor, case_id: int) -> str:

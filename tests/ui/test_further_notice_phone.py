@@ -14,10 +14,11 @@ from pytestqt.qtbot import QtBot
 
 from pathways.actors import Actor, Role
 from pathways.clock import LONDON
-from pathways.services import dtoa, people
+from pathways.services import people
 from pathways.services.appointments_view import Appointment, appointments_from
 from pathways.store import Store
 from reports.notice import write_notice
+from tests.dtoa_case import assessment_required
 from tests.listed_services import give_phone
 from ui.appointment_dialogs import RescheduleDialog
 from ui.context import AppContext
@@ -34,23 +35,7 @@ def _appointment(store: Store, service: str) -> Appointment:
         store, actor=NAVIGATOR, surname="Quinn", forenames="Ola", date_of_birth=date(1988, 2, 3), sex="F"
     )
     arrested = DUE - timedelta(days=1, hours=2)
-    case_id = dtoa.record_arrest(
-        store, actor=NAVIGATOR, person_id=person.id, occurred_at=arrested, offence="theft_shop"
-    ).case_id
-    given = arrested + timedelta(hours=1)
-    dtoa.record_test(
-        store, actor=NAVIGATOR, case_id=case_id, occurred_at=given, result="positive", substances=["cocaine"]
-    )
-    dtoa.require_assessment(
-        store,
-        actor=NAVIGATOR,
-        case_id=case_id,
-        kind="initial",
-        due_at=DUE,
-        service=service,
-        place="12 Church St, Basingstoke",
-        occurred_at=given,
-    )
+    case_id = assessment_required(store, NAVIGATOR, person.id, arrested=arrested, due=DUE, service=service)
     listed = appointments_from(store, actor=NAVIGATOR, first_day=DUE.date())
     return next(a for a in listed if a.deadline.case_id == case_id)
 
