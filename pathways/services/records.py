@@ -3,15 +3,17 @@ each case's timeline with corrections shown as corrections. Viewing it is audite
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, exists, null, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, exists, null, select
 from sqlalchemy.orm import Session
 
-from db.models import Base
+from db.models import Base, ReferenceItem
 from pathways.actors import Actor
 from pathways.audit import authorise, refuse_role, write_audit
 from pathways.definitions import EVENT_FIELDS, PathwayDefinition
@@ -56,6 +58,7 @@ SHOWN_FIELDS = (  # the order a worker reads an event's details in
     "notes",
 )
 assert set(SHOWN_FIELDS) == set(EVENT_FIELDS) - {"due_at"}
+NO_OFFENCES: Mapping[str, str] = MappingProxyType({})
 EntryField = tuple[str, str, str]  # a field of a timeline entry: its name, its words, its value in words
 
 
@@ -159,12 +162,22 @@ class TimelineEvent(NamedTuple):
 assert TimelineEvent._fields[-len(SHOWN_FIELDS) :] == SHOWN_FIELDS
 
 
-def _fields(definition: PathwayDefinition, event: TimelineEvent, notes: bool = True) -> tuple[EntryField, ...]:
+OffenceLabels = Mapping[str, str]  # an offence's label by its code (casefolded), the retired ones' included
+
+
+def _fields(
+    definition: PathwayDefinition, event: TimelineEvent, notes: bool = True, offences: OffenceLabels = NO_OFFENCES
+) -> tuple[EntryField, ...]:
     found: list[EntryField] = []
     for name, value in zip(SHOWN_FIELDS, event[-len(SHOWN_FIELDS) :], strict=True):
         if value and (notes or name != "notes"):
             text = str(value)
-            shown = text if name == "notes" else "; ".join(definition.label(v.strip()) for v in text.split(";"))
+            if name == "offence":  # the screens record the list's label; an import may give its code
+                shown = offences.get(text.strip().casefold(), text)
+            elif name == "notes":
+                shown = text
+            else:
+                shown = "; ".join(definition.label(v.strip()) for v in text.split(";"))
             found.append((name, field_name(definition, name, event.name).capitalize(), shown))
     return tuple(found)
 
@@ -174,7 +187,10 @@ def _hidden(text: str | None, notes: bool) -> str | None:
 
 
 def _timeline(
-    definition: PathwayDefinition, events: list[TimelineEvent], notes: bool = True
+    definition: PathwayDefinition,
+    events: list[TimelineEvent],
+    notes: bool = True,
+    offences: OffenceLabels = NO_OFFENCES,
 ) -> tuple[TimelineEntry, ...]:
     latest: dict[int, int] = {}
     for event in sorted(events, key=lambda e: e.seq):
@@ -185,7 +201,7 @@ def _timeline(
         spec = definition.events.get(event.name)
         label = spec.label if spec else event.name.replace("_", " ").capitalize()
         superseded = latest[original] != event.id or event.action == "withdraw"
-        fields = _fields(definition, event, notes)
+        fields = _fields(definition, event, notes, offences)
         entries.append(
             TimelineEntry(
                 event.id,
@@ -226,6 +242,7 @@ def _summary(
     date_of_birth: date,
     notes: bool,
     programmes: Programmes,
+    offences: OffenceLabels = NO_OFFENCES,
 ) -> CaseSummary:
     """The case as a worker reads it; without `notes`, free text (notes, correction reasons) is left out."""
     facts = effective_facts(events)
@@ -240,7 +257,7 @@ def _summary(
         case.first_event_at,
         decision.explain() if decision else None,
         open_deadline_views(case.id, case.case_ref, definition, facts),
-        _timeline(definition, events, notes),
+        _timeline(definition, events, notes, offences),
         case.version,
         attendance_of(programmes, case.pathway, facts, events),
     )
@@ -350,13 +367,15 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
     view = PersonView(*person[:_PERSON_COLUMNS])
     definitions = {code: store.definition(code) for code in {case.pathway for case in cases}}
     counting = Programmes({}, store.clock())
+    has_offence = any(event.offence for timeline in cases.values() for event in timeline)
+    offences = _offence_labels(connection) if has_offence else NO_OFFENCES
     if PROGRAMME_PATHWAY in definitions:  # a programme by its name, not only its code; its attendance counted
         counting = read_programmes(session, store.clock())
         definitions[PROGRAMME_PATHWAY] = with_programme_names(definitions[PROGRAMME_PATHWAY], counting)
     return PersonRecord(
         view,
         tuple(
-            _summary(definitions[case.pathway], case, timeline, view.date_of_birth, notes, counting)
+            _summary(definitions[case.pathway], case, timeline, view.date_of_birth, notes, counting, offences)
             for case, timeline in cases.items()
         ),
         tuple(
@@ -364,6 +383,13 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
             for c in changes
         ),
     )
+
+
+def _offence_labels(connection: Connection) -> OffenceLabels:
+    rows = connection.execute(
+        select(ReferenceItem.code, ReferenceItem.label).where(ReferenceItem.list_name == "offences")
+    )
+    return {code.casefold(): label for code, label in rows}
 
 
 def case_version(store: Store, *, actor: Actor, case_id: int) -> int:
