@@ -54,6 +54,7 @@ EVENT_KEYS = (
     "required",
     "required_when",
     "optional",
+    "screen_required",
     "choices",
     "needs",
     "forbids",
@@ -129,6 +130,9 @@ class EventDefinition:
     span: Span | None = None
     field_labels: Mapping[str, str] = field(default_factory=dict)  # this step's words for a column
     optional: tuple[str, ...] = ()  # typed columns (TYPED_FIELDS) the step may hold beyond its required ones
+    # Optional columns a screen must still fill: an import may leave them out (interchange v1), but what the user
+    # records now is printed (a required assessment's notice must say where it is).
+    screen_required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,7 @@ def _event(name: str, raw: Mapping[str, Any]) -> EventDefinition:
         span=_span(raw.get("span")),
         field_labels={str(k): str(v) for k, v in raw.get("field_labels", {}).items()},
         optional=_values(raw.get("optional", ())),
+        screen_required=_values(raw.get("screen_required", ())),
     )
 
 
@@ -380,6 +385,12 @@ def _check_optional(event: EventDefinition, source: str) -> None:
         raise DefinitionError(
             f"{source}: event {event.name} lists {untyped} as optional, but only typed fields can be "
             f"({', '.join(TYPED_FIELDS)}): a field with `choices`, and the notes, are always offered."
+        )
+    not_optional = sorted(set(event.screen_required) - set(event.optional))
+    if not_optional:
+        raise DefinitionError(
+            f"{source}: event {event.name} lists {not_optional} as screen_required, but only its optional fields "
+            "can be (a required one is needed everywhere already)."
         )
     twice = sorted(set(event.optional) & (set(event.required) | set(event.choices)))
     if twice:

@@ -140,7 +140,7 @@ class EventForm(QWidget):
 
     def _add_text_fields(self, layout: QFormLayout) -> None:
         for name in typed_fields(self._spec):
-            needed = name in self._spec.required
+            needed = name in self._spec.required or name in self._spec.screen_required
             words = field_name(self._definition, name, self._spec.name)
             field: QWidget
             if name == "service":  # chosen from the list (typing finds it); nothing chosen for the user

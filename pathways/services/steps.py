@@ -12,8 +12,9 @@ from datetime import datetime
 
 from pathways.actors import Actor
 from pathways.audit import authorise
-from pathways.engine import default_due
-from pathways.errors import StepNotAllowed, a_or_an
+from pathways.definitions import EventDefinition, PathwayDefinition
+from pathways.engine import default_due, field_name
+from pathways.errors import InvalidInput, StepNotAllowed, a_or_an
 from pathways.reference import with_listed_service
 from pathways.scope import require_case_visible, require_person_visible
 from pathways.services.case_openings import refuse_by_case_rules
@@ -49,6 +50,7 @@ def record_step(
     authorise(store.session_factory, actor, spec.action, store.clock)
     require_case_visible(store.session_factory, actor, case_id, spec.action, store.clock)
     due = due_at or default_due(spec, occurred_at)
+    refuse_screen_missing(definition, spec, values)
     checked = with_listed_service(store, values)  # a service off the list would hide the case from its workers
     new = NewEvent(event, occurred_at, checked, due, due_time_known=due_time_known or due_at is None)
 
@@ -89,6 +91,7 @@ def start_case(
     authorise(store.session_factory, actor, spec.action, store.clock)
     require_person_visible(store.session_factory, actor, person_id, spec.action, store.clock)
     due = due_at or default_due(spec, occurred_at)
+    refuse_screen_missing(definition, spec, values)
     checked = dict(values) if service_held else with_listed_service(store, values)
     new = NewEvent(event, occurred_at, checked, due, due_time_known=due_time_known or due_at is None)
 
@@ -101,3 +104,13 @@ def start_case(
             return recorded(case, stored, definition, None)
 
     return saving(write)
+
+
+def refuse_screen_missing(
+    definition: PathwayDefinition, spec: EventDefinition, values: Mapping[str, str | None]
+) -> None:
+    """Refuse a step recorded from a screen without a field its definition asks screens for (`screen_required`: a
+    required assessment's place, which its notice prints), in the engine's words for a missing field."""
+    for name in spec.screen_required:
+        if not (values.get(name) or "").strip():
+            raise InvalidInput(f"{spec.label}: give the {field_name(definition, name, spec.name)}.")

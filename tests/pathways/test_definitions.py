@@ -58,6 +58,11 @@ def test_a_step_names_the_typed_fields_it_may_also_take() -> None:
         ('optional = ["offence"]', 'optional = ["ofence"]', r"event order_made names unknown fields \['ofence'\]"),
         ('optional = ["offence"]', 'optional = ["offence", "kind"]', r"lists \['kind'\] as optional, but only typed"),
         ('optional = ["offence"]', 'optional = ["site"]', r"lists \['site'\] as optional and as required or a choice"),
+        (
+            'optional = ["offence"]',
+            'optional = ["offence"]\nscreen_required = ["site"]',
+            r"lists \['site'\] as screen_required, but only its optional fields can be",
+        ),
         ("[labels]", "[label]", r"the file has unknown keys \['label'\]"),
         ("version = 1", 'version = 1\nclosing = ["completed"]', r"\[pathway\] has unknown keys \['closing'\]"),
     ],
@@ -74,10 +79,11 @@ def test_a_misspelt_key_or_field_fails_at_load(tmp_path: Path, old: str, new: st
 def test_the_fields_a_step_may_take_leave_each_cases_figures_as_they_are() -> None:
     """A kept case-figures row is reworked when its pathway's figures_basis changes (on the next open of the
     database, every case of the pathway). Which typed fields a form offers is no counting rule: the basis is the same
-    with the `optional` lists as without them."""
+    with the `optional` (and `screen_required`) lists as without them."""
     for path in sorted(PATHWAY_FOLDER.glob("*.toml")):
         text = path.read_text()
-        without = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("optional ="))
+        lines = text.splitlines(keepends=True)
+        without = "".join(line for line in lines if not line.startswith(("optional =", "screen_required =")))
         assert without != text, path.name
         plain, shipped = parse_definition(tomllib.loads(without), path.name), load_definition(path)
         assert all(not e.optional for e in plain.events.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from pathways.clock import LONDON
 from pathways.errors import InvalidInput, NotPermitted, StepNotAllowed
 from pathways.services import dtoa, people, worklists
 from pathways.services.corrections import correct_event, withdraw_event
+from pathways.services.steps import record_step
 from pathways.store import Store
 from tests.conftest import Clock
 
@@ -403,3 +405,34 @@ def test_the_last_referral_at_a_custody_suite(store: Store, navigator: Actor) ->
     assert dtoa.last_referral(store, actor=navigator) == ("Inclusion Hampshire", "Basingstoke hub, 3 London St")
     assert dtoa.last_referral(store, actor=replace(navigator, site="Portsmouth")) is None
     assert dtoa.last_referral(store, actor=replace(navigator, site=None)) is None
+
+
+def test_a_required_assessment_added_as_a_plain_step_needs_its_place(store: Store, navigator: Actor) -> None:
+    """Add event → Assessment required goes through the generic step service: it too refuses a requirement with no
+    place (the notice must say where), writing nothing, though an import may leave the place out."""
+    person_id = _person(store, navigator)
+    case_id = dtoa.record_arrest(
+        store, actor=navigator, person_id=person_id, occurred_at=ARREST, offence="theft_shop"
+    ).case_id
+    given = ARREST + timedelta(minutes=45)
+    dtoa.record_test(
+        store, actor=navigator, case_id=case_id, occurred_at=given, result="positive", substances=["cocaine"]
+    )
+    values = {"kind": "initial", "service": "Inclusion Hampshire", "place": "  "}
+
+    def require(values: Mapping[str, str | None]) -> int:
+        return record_step(
+            store, actor=navigator, case_id=case_id, event="assessment_required", occurred_at=given,
+            values=values, due_at=ARREST + timedelta(days=3),
+        ).event_id  # fmt: skip
+
+    with pytest.raises(InvalidInput, match=r"^Assessment required: give the place"):
+        require(values)
+    with store.unit_of_work() as uow:
+        assert [e.name for e in uow.session.scalars(select(Event).where(Event.case_id == case_id))] == [
+            "arrest",
+            "test",
+        ]
+    event_id = require({**values, "place": "12 Church St, Basingstoke"})
+    with store.unit_of_work() as uow:
+        assert uow.session.get_one(Event, event_id).place == "12 Church St, Basingstoke"

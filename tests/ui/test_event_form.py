@@ -8,7 +8,7 @@ from the sites or typed (a court need not be on the list).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel
 from pytestqt.qtbot import QtBot
@@ -19,7 +19,7 @@ from pathways.actors import Actor, Role
 from pathways.clock import LONDON
 from pathways.definitions import TYPED_FIELDS
 from pathways.reference import live_definition, reference_list, set_reference_entry
-from pathways.services import people
+from pathways.services import dtoa, people
 from pathways.services.records import person_record
 from pathways.services.steps import record_step, start_case
 from ui.add_event_dialog import AddEventDialog
@@ -96,7 +96,7 @@ def test_each_step_shows_the_fields_it_takes_and_no_others(qtbot: QtBot, worker_
         "Appointment date and time (needed)",
         "Kind of assessment",
         "Service (needed)",
-        "Place",
+        "Place (needed)",  # the notice must say where, though an import may leave it out
         "Notes",
     ]
 
@@ -234,3 +234,36 @@ def test_adding_a_referral_refuses_a_service_not_on_the_list_and_writes_nothing(
     assert dialog.result() == dialog.DialogCode.Accepted and dialog.result_recorded is not None
     with store.unit_of_work() as uow:
         assert uow.session.get_one(Event, dialog.result_recorded.event_id).service == "Society of St James"
+
+
+def test_adding_a_required_assessment_asks_for_its_place_and_writes_nothing_without_it(
+    qtbot: QtBot, navigator_context: AppContext
+) -> None:
+    store, navigator = navigator_context.store, navigator_context.actor
+    now = store.clock()
+    case_id = dtoa.record_arrest(
+        store, actor=navigator, person_id=_person(navigator_context), occurred_at=now - timedelta(hours=2),
+        offence="theft_shop",
+    ).case_id  # fmt: skip
+    dtoa.record_test(
+        store, actor=navigator, case_id=case_id, occurred_at=now - timedelta(hours=1), result="positive",
+        substances=["cocaine"],
+    )  # fmt: skip
+    dialog = AddEventDialog(navigator_context, case_id, "dtoa")
+    qtbot.addWidget(dialog)
+    labels = [dialog.steps.item(i).text() for i in range(dialog.steps.count())]
+    dialog.steps.setCurrentRow(labels.index("Assessment required (initial)"))
+    form = dialog.form()
+    assert form is not None and form.due_typed is not None  # (no time is suggested: it is typed)
+    service = form._listed["service"]
+    service.setCurrentIndex(service.findText("Inclusion Hampshire"))
+    form.due_typed.setText(f"{now + timedelta(days=2):%d/%m/%Y} 10:00")
+    before = _cases_and_events(navigator_context)
+    dialog._save()
+    assert dialog.error.text() == "Assessment required: give the place."
+    assert _cases_and_events(navigator_context) == before
+    form._texts["place"].setText("12 Church St, Basingstoke")
+    dialog._save()
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.result_recorded is not None
+    with store.unit_of_work() as uow:
+        assert uow.session.get_one(Event, dialog.result_recorded.event_id).place == "12 Church St, Basingstoke"

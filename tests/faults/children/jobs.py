@@ -31,6 +31,7 @@ WORKER = Actor("tw.kill", Role.TREATMENT_WORKER, "kill-test-2", service="Inclusi
 ADMIN = Actor("admin.kill", Role.ADMINISTRATOR, "kill-test-3")
 OFFENCE = "Theft from shop (Theft Act 1968 s.1)"
 SERVICE = "Inclusion Hampshire"
+PLACE = "12 Church St, Basingstoke"  # (a required assessment from a screen says where)
 ENDINGS = ("attended", "missed", "open", "closed")
 EVENTS_PER_PERSON = 4  # in an imported dataset: arrest, test, assessment required, and attended or not
 
@@ -97,7 +98,7 @@ def _dtoa_case(
         _ack(f"E {opened.case_id} {opened.event_id}")
     steps: list[tuple[Actor, str, dict[str, str | None], timedelta | None]] = [
         (NAVIGATOR, "test", {"result": "positive", "substances": "cocaine"}, None),
-        (NAVIGATOR, "assessment_required", {"kind": "initial", "service": SERVICE}, timedelta(days=3)),
+        (NAVIGATOR, "assessment_required", {"kind": "initial", "service": SERVICE, "place": PLACE}, timedelta(days=3)),
     ]
     ending = ending or rng.choice(ENDINGS)
     if ending in ("attended", "missed"):
