@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -113,12 +114,19 @@ def server_connect_args(url: str) -> dict[str, int]:
 def connect_with_new_password(engine: Engine, password: str) -> None:
     """From now on `engine` opens its new connections with `password`: its user changed their password (their
     PostgreSQL role's too) while it was open, and a connection made with the one in its address would be refused.
-    (Connections already open stay as they are.)"""
+    (Connections already open stay as they are.) One listener an engine, however often the password changes."""
+    held = _NEW_PASSWORDS.get(engine)
+    if held is None:
+        held = _NEW_PASSWORDS[engine] = {}
 
-    def new_password(_dialect: Any, _record: Any, _cargs: Any, parameters: dict[str, Any]) -> None:
-        parameters["password"] = password  # (the same dictionary every time: a later change replaces it again)
+        def new_password(_dialect: Any, _record: Any, _cargs: Any, parameters: dict[str, Any]) -> None:
+            parameters["password"] = held["password"]
 
-    event.listen(engine, "do_connect", new_password)
+        event.listen(engine, "do_connect", new_password)
+    held["password"] = password
+
+
+_NEW_PASSWORDS: WeakKeyDictionary[Engine, dict[str, str]] = WeakKeyDictionary()  # an engine's newest password
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -115,6 +115,11 @@ POLICIES: Mapping[str, str] = {
     "users": "username = session_user OR (SELECT pathways_user_role()) = 'administrator'",
 }
 PREFIX_SETTING = "postgres_role_prefix"  # written by setup_roles: the group roles' prefix, and that it was run
+# Written by setup_roles too: what it was run for, the schema's migration and ROLES_VERSION. A user's own role
+# connects only to a database set up for this version (pathways/postgres_sign_in.py): grants made for an older
+# schema, or policies of an older version, would refuse them in the database's words, or show them too much.
+SETUP_FOR_SETTING = "postgres_roles_setup_for"
+ROLES_VERSION = 2  # raised when the grants, functions or policies change (2: a temporary password shows nothing)
 AUDIT_HEAD_SETTING = "audit_chain_head"  # pathways/audit_chain.py HEAD_SETTING (db/ does not import pathways/)
 POLICY = "pathways_scope"
 
@@ -198,7 +203,10 @@ def role_exists(connection: Connection, name: str) -> bool:
 def _functions_sql(schema: str) -> list[str]:
     users, cases, events, people = (f"{schema}.{table}" for table in ("users", "cases", "events", "people"))
     definer = "LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
-    me = f"FROM {users} u WHERE u.username = session_user AND u.active"
+    # The connected user's account, while it is active and its password is their own: one disabled, or with a
+    # password an administrator gave (which the administrator knows), has no role, site or service, so the
+    # policies show it nothing; its own row of users (by session_user) stays its to read and to change.
+    me = f"FROM {users} u WHERE u.username = session_user AND u.active AND NOT u.must_change_password"
     return [
         f"CREATE OR REPLACE FUNCTION {schema}.pathways_user_role() RETURNS text {definer} AS $$ SELECT u.role {me} $$",
         f"CREATE OR REPLACE FUNCTION {schema}.pathways_user_name() RETURNS text {definer} AS $$ "
@@ -257,6 +265,17 @@ def configured_groups(connection: Connection) -> GroupRoles | None:
     return GroupRoles(prefix) if prefix else None
 
 
+def setup_for(revision: str) -> str:
+    """What `setup_roles` records it was run for, on the schema of migration `revision`."""
+    return f"{revision}/{ROLES_VERSION}"
+
+
+def set_up_for(connection: Connection) -> str | None:
+    """What `setup_roles` was last run for on this database (None: never, or by a version that did not say)."""
+    query = text("SELECT value FROM settings WHERE key = :key")
+    return connection.execute(query, {"key": SETUP_FOR_SETTING}).scalar()
+
+
 def setup_roles(connection: Connection, groups: GroupRoles = GroupRoles()) -> SetupResult:
     """Create the group roles (NOLOGIN) if missing and (re-)apply every grant and policy, in the caller's
     transaction. Run as the owner of the tables, with CREATEROLE."""
@@ -291,6 +310,14 @@ def setup_roles(connection: Connection, groups: GroupRoles = GroupRoles()) -> Se
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
         ),
         {"key": PREFIX_SETTING, "prefix": groups.prefix},
+    )
+    revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    connection.execute(
+        text(
+            "INSERT INTO settings (key, value) VALUES (:key, :value) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        ),
+        {"key": SETUP_FOR_SETTING, "value": setup_for(revision)},
     )
     return SetupResult(tables, tuple(table for table in tables if table not in TABLE_GRANTS))
 

@@ -23,7 +23,7 @@ from db.connection_errors import CREDENTIALS_REFUSED, connection_lost
 from db.engine import make_engine, make_session_factory, with_credentials
 from db.migrate import current_revision, head_revision
 from db.models import Base
-from db.postgres_roles import FREE_TEXT
+from db.postgres_roles import FREE_TEXT, set_up_for, setup_for
 from pathways.actors import Actor
 from pathways.clock import now_utc
 from pathways.definitions import PathwayDefinition, load_definitions
@@ -50,6 +50,8 @@ def open_store_as(
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         current = current_revision(engine)
+        with engine.connect() as connection:
+            roles_for = set_up_for(connection)
     except OperationalError as exc:
         engine.dispose()
         said = str(exc.orig)
@@ -67,6 +69,13 @@ def open_store_as(
         raise StoreUnavailable(
             "The database has not been brought up to date for this version of Pathways, so it was not opened. "
             "Ask your administrator to run `main.py migrate` and `main.py postgres-roles setup`."
+        )
+    if roles_for != setup_for(head_revision()):
+        engine.dispose()
+        raise StoreUnavailable(
+            "The database's roles were set up for an earlier version of Pathways, so it was not opened: its "
+            "permissions may not match this version's. Ask your administrator to run `main.py postgres-roles setup` "
+            "once for this version."
         )
     store = Store(engine, make_session_factory(engine), definitions or load_definitions(), clock)
     leave_out_unreadable_text(store)

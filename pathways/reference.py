@@ -277,12 +277,21 @@ def listed_label(typed: str, entries: Iterable[ReferenceEntry]) -> str | None:
 
 def not_a_listed_service(typed: str, retired: bool = False) -> str:
     """Why a typed service is refused, in the user's words."""
+    return not_listed(typed, "services", retired)
+
+
+def not_listed(typed: str, list_name: str, retired: bool = False) -> str:
+    """Why a typed site or service is refused, in the user's words."""
+    words = LIST_WORDS[list_name]
     if retired:
         return (
-            f"“{typed}” has been retired from the list of services. Choose a current one from the list, or ask an "
+            f"“{typed}” has been retired from the list of {words}. Choose a current one from the list, or ask an "
             "administrator."
         )
-    return f"“{typed}” is not on the list of services. Choose one from the list, or ask an administrator to add it."
+    return f"“{typed}” is not on the list of {words}. Choose one from the list, or ask an administrator to add it."
+
+
+LIST_WORDS = {"services": "services", "sites": "sites"}
 
 
 def listed_service(session: Session, service: str | None) -> str | None:
@@ -290,17 +299,23 @@ def listed_service(session: Session, service: str | None) -> str | None:
     was given; InvalidInput, in the user's words, when it is not a current entry of the list. A worker sees the
     cases whose events name their service exactly (pathways/scope.py), so "Inclusion Hants" would hide a case
     from Inclusion Hampshire. An import keeps any text (interchange v1): only the screens' services check this."""
-    typed = " ".join((service or "").split())
-    if not typed:
+    return listed_name(session, "services", service)
+
+
+def listed_name(session: Session, list_name: str, typed: str | None) -> str | None:
+    """A site or service (`list_name`) as the administrator's list names it, as listed_service says."""
+    column = RECORDED_BY_LABEL[list_name]
+    text = " ".join((typed or "").split())
+    if not text:
         return None
-    problem = text_problem(typed, "service", longest_text(Event.__table__.c.service))
+    problem = text_problem(text, column, longest_text(Event.__table__.c[column]))
     if problem:
         raise InvalidInput(problem)
-    items = session.scalars(select(ReferenceItem).where(ReferenceItem.list_name == "services")).all()
+    items = session.scalars(select(ReferenceItem).where(ReferenceItem.list_name == list_name)).all()
     entries = [_entry(i) for i in items]
-    found = listed_label(typed, [e for e in entries if e.active])
+    found = listed_label(text, [e for e in entries if e.active])
     if found is None:
-        raise InvalidInput(not_a_listed_service(typed, retired=listed_label(typed, entries) is not None))
+        raise InvalidInput(not_listed(text, list_name, retired=listed_label(text, entries) is not None))
     return found
 
 

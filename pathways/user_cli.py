@@ -32,8 +32,8 @@ def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     add.add_argument("username")
     add.add_argument("--role", required=True, help=f"one of {ROLE_CHOICES}")
     add.add_argument("--name", required=True, dest="display_name", help='their full name, e.g. "Sam Smith"')
-    add.add_argument("--site", help="the custody site (custody navigators)")
-    add.add_argument("--service", help="the treatment service (treatment workers)")
+    add.add_argument("--site", help="the custody site (custody navigators), one on the list of sites")
+    add.add_argument("--service", help="the treatment service (treatment workers), one on the list of services")
     add.add_argument(
         "--may-read-notes", action="store_true", help="a manager who may read free-text notes (managers only)"
     )

@@ -1,7 +1,8 @@
-"""Services a test's cases name, added to the administrator's list first, as an administrator does (Administration →
-Services): a service recorded from the screens must be on the list (pathways.reference.listed_service), since a
-treatment worker sees only the cases that name their service as the list spells it. And a listed service's phone
-number, given as an administrator gives it."""
+"""Services and sites a test's cases and accounts name, added to the administrator's list first, as an administrator
+does (Administration → Services, Sites): a service recorded from the screens, and an account's site or service, must
+be on the list (pathways.reference.listed_name), since a navigator or a treatment worker sees only the cases that
+name their site or service as the list spells it. And a listed service's phone number, given as an administrator
+gives it."""
 
 from __future__ import annotations
 
@@ -16,9 +17,18 @@ ADMINISTRATOR = Actor("admin.lists", Role.ADMINISTRATOR, "office-pc-9")
 
 def list_services(store: Store, *labels: str) -> None:
     """Add each service to the list of services (a code made from its name)."""
+    _list(store, "services", labels)
+
+
+def list_sites(store: Store, *labels: str) -> None:
+    """Add each site to the list of sites, as for an account of a navigator who works there."""
+    _list(store, "sites", labels)
+
+
+def _list(store: Store, list_name: str, labels: tuple[str, ...]) -> None:
     for label in labels:
         code = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
-        set_reference_entry(store, actor=ADMINISTRATOR, list_name="services", code=code, label=label, flag=False)
+        set_reference_entry(store, actor=ADMINISTRATOR, list_name=list_name, code=code, label=label, flag=False)
 
 
 def give_phone(store: Store, label: str, phone: str | None, actor: Actor = ADMINISTRATOR) -> ReferenceEntry:

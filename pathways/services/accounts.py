@@ -35,6 +35,7 @@ from pathways.audit import TEMPORARY_PASSWORD, authorise, write_audit
 from pathways.audit_chain import NewEntry, append_entry
 from pathways.definitions import RESOURCES
 from pathways.errors import InvalidInput, NotFound, NotPermitted, PathwaysError
+from pathways.reference import listed_name
 from pathways.services.concurrency import saving
 from pathways.services.sign_in_limits import throttled_message, throttled_until
 from pathways.store import Store
@@ -374,6 +375,9 @@ def add_user(
     check_password(password, username=name)
     with store.unit_of_work() as uow:
         _refuse_when_roles_kept_elsewhere(uow.session)
+        # A navigator sees the cases at their site, a worker those naming their service, each by its name exactly
+        # (pathways/scope.py): a name off the list ("Inclusion Hants") would show them none of their cases.
+        site, service = listed_name(uow.session, "sites", site), listed_name(uow.session, "services", service)
         user = _insert_user(
             uow.session,
             store,

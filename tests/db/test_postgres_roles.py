@@ -26,6 +26,7 @@ from db.models import Base, Case, Event
 from db.postgres_roles import (
     FREE_TEXT,
     POLICIES,
+    SETUP_FOR_SETTING,
     TABLE_GRANTS,
     GroupRoles,
     create_user_role,
@@ -40,10 +41,11 @@ from pathways.errors import NotPermitted
 from pathways.postgres_sign_in import open_store_as, sign_in_as
 from pathways.services import accounts, dtoa, people, records, retention, search
 from pathways.services.accounts import SignInFailed
-from pathways.store import Store, open_store
+from pathways.store import Store, StoreUnavailable, open_store
 from reports.cohort import CohortQuestion, cohort_figures
 from reports.indexed_tally import indexed_tally
 from tests.conftest import Clock
+from tests.listed_services import list_services, list_sites
 from tests.pg_server import ENV, scratch_database
 from tests.sign_in_window import when_shows, when_sign_in_shows
 from tests.test_cli import ROOT
@@ -170,6 +172,8 @@ def deployment(postgres_admin_url: str | None) -> Iterator[Deployment]:
             store = open_store(url, clock=clock)
             try:
                 built = Deployment(url, groups, names, {}, {})
+                list_sites(store, "Southampton")  # the accounts' sites and services are on the lists
+                list_services(store, "Aldershot Recovery")
                 for who, (role, site, service, notes) in USERS.items():
                     accounts.add_user(
                         store,
@@ -321,6 +325,25 @@ def test_a_wrong_password_and_a_disabled_user_cannot_connect(deployment: Deploym
         psycopg.connect(deployment.conninfo("leaver")).close()
     with pytest.raises(SignInFailed):
         open_store_as(deployment.url, username=deployment.names["leaver"], password=PASSWORD)
+
+
+def test_a_database_whose_roles_were_set_up_by_an_older_version_is_not_opened(deployment: Deployment) -> None:
+    """After an upgrade the owner migrates and runs `postgres-roles setup` again: until they have, the grants and
+    policies are an older version's, so a user's own role is turned away with what to ask for."""
+    owner = create_engine(_owner_engine_url(deployment.url))
+    try:
+        with owner.begin() as connection:
+            connection.execute(
+                text("UPDATE settings SET value = :old WHERE key = :key"), {"old": "0015/1", "key": SETUP_FOR_SETTING}
+            )
+        with pytest.raises(StoreUnavailable, match=r"roles were set up for an earlier version.*postgres-roles setup"):
+            open_store_as(deployment.url, username=deployment.names["nav"], password=PASSWORD)
+    finally:
+        with owner.begin() as connection:
+            setup_roles(connection, deployment.groups)  # as the owner does
+        owner.dispose()
+    store = open_store_as(deployment.url, username=deployment.names["nav"], password=PASSWORD)
+    store.engine.dispose()
 
 
 def test_the_app_works_connected_as_a_navigators_own_role(deployment: Deployment) -> None:
@@ -555,7 +578,14 @@ def test_a_users_new_password_is_their_database_roles_too(deployment: Deployment
     store = open_store_as(deployment.url, username=who, password=PASSWORD)
     try:
         actor = accounts.sign_in(store, username=who, password=PASSWORD, workstation="clinic-pc")
-        accounts.change_own_password(store, actor=actor, old_password=PASSWORD, new_password=new_password)
+        accounts.change_own_password(store, actor=actor, old_password=PASSWORD, new_password="plum orchard lantern")
+        accounts.change_own_password(
+            store, actor=actor, old_password="plum orchard lantern", new_password=new_password
+        )  # changed twice in one sitting: the app's next connection is made with the newest
+        store.engine.dispose()  # (its open connections closed, so the next one is new)
+        with store.engine.connect() as connection:
+            assert connection.scalar(text("SELECT session_user")) == who
+        assert len(store.engine.dialect.dispatch.do_connect) == 1  # one listener, however often it changes
     finally:
         store.engine.dispose()
     with pytest.raises(psycopg.OperationalError):
@@ -623,6 +653,8 @@ def test_a_password_reset_on_the_command_line_is_temporary_on_the_users_own_role
         open_store_as(deployment.url, username=who, password=PASSWORD)  # the role's password was changed too
     with psycopg.connect(deployment.conninfo("forgetful", GIVEN)) as conn:
         assert conn.execute("SELECT must_change_password FROM users").fetchall() == [(True,)]  # their own row
+        # Outside the app too, the password given (which the administrator knows) shows nothing of the casework.
+        assert [conn.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("cases", "people")] == [(0,), (0,)]
 
     store, actor = sign_in_as(deployment.url, username=who, password=GIVEN, workstation="custody-pc-2")
     try:
@@ -640,6 +672,8 @@ def test_a_password_reset_on_the_command_line_is_temporary_on_the_users_own_role
         psycopg.connect(deployment.conninfo("forgetful", GIVEN)).close()
     with psycopg.connect(deployment.conninfo("forgetful", OWN)) as conn:
         assert conn.execute("SELECT must_change_password FROM users").fetchall() == [(False,)]
+        basingstoke = deployment.case_refs["basingstoke"]  # their own password: their site's case again
+        assert conn.execute("SELECT case_ref FROM cases").fetchall() == [(basingstoke,)]
     store, again = sign_in_as(deployment.url, username=who, password=OWN, workstation="custody-pc-2")
     store.engine.dispose()
     assert not again.must_change_password

@@ -177,6 +177,28 @@ def test_navigators_need_a_site_and_workers_a_service(store: Store) -> None:
         accounts.add_user(store, actor=OS, username="tw", display_name="T", role=Role.TREATMENT_WORKER, password=GOOD)
 
 
+def test_an_accounts_site_and_service_must_be_on_the_lists_and_are_kept_as_they_spell_them(store: Store) -> None:
+    """A navigator sees the cases at their site and a worker those naming their service, by the name exactly: an
+    account naming one off the list ("Inclusion Hants") would see none of its cases, so it is refused."""
+
+    def add(username: str, role: Role, *, site: str | None = None, service: str | None = None) -> UserView:
+        return accounts.add_user(
+            store, actor=OS, username=username, display_name="A", role=role, password=GOOD, site=site, service=service
+        )
+
+    with pytest.raises(InvalidInput) as refused:
+        add("tw", Role.TREATMENT_WORKER, service="Inclusion Hants")
+    assert refused.value.message == (
+        "“Inclusion Hants” is not on the list of services. Choose one from the list, or ask an administrator to add it."
+    )
+    with pytest.raises(InvalidInput, match=r"^“Basingstoke custody” is not on the list of sites\."):
+        add("nav", Role.CUSTODY_NAVIGATOR, site="Basingstoke custody")
+    with store.unit_of_work() as uow:
+        assert uow.session.scalars(select(User.username)).all() == []  # nothing written
+    assert add("tw", Role.TREATMENT_WORKER, service="inclusion  HAMPSHIRE").service == "Inclusion Hampshire"
+    assert add("nav", Role.CUSTODY_NAVIGATOR, site="southampton central").site == "Southampton Central"
+
+
 def test_only_administrators_manage_users(store: Store, navigator: Actor) -> None:
     with pytest.raises(NotPermitted, match=re.escape("A custody navigator cannot manage user accounts.")):
         accounts.add_user(store, actor=navigator, username="x.y", display_name="X Y", role=Role.MANAGER, password=GOOD)
