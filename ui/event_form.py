@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QWidget,
 )
 
@@ -86,6 +87,9 @@ class EventForm(QWidget):
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(60)
         layout.addRow("&Notes:", self.notes)
+        room = QWidget()  # takes the height the rows do not need, so they stay together at the top of a tall dialog
+        room.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        layout.addRow(room)
 
     def _add_due_field(self, layout: QFormLayout) -> None:
         """A due moment the pathway suggests is shown, to change; one with none (the end of a court order, a planned

@@ -125,8 +125,9 @@ class StartCaseDialog(QDialog):
 
     def _choose_step(self) -> None:
         definition, step = self._definition, self.opening.currentData()
-        self.refusal.clear()
-        self.earlier.clear()
+        for note in (self.refusal, self.earlier):  # shown only with words in them: no blank lines above the form
+            note.clear()
+            note.hide()
         if definition is None or not isinstance(step, str):
             self._show_form(None)
             return
@@ -151,12 +152,14 @@ class StartCaseDialog(QDialog):
             self._refuse(" ".join(r.message for r in check.refusals))
             started = f", started {show_date(local_date(first.started_at))}" if first.started_at else ""
             self.earlier.setText(f"Earlier case: {first.case_ref}{started} (listed under Cases on the record).")
+            self.earlier.show()
             return
         now = self._context.store.clock()
         self._show_form(EventForm(definition, spec, now, None, self._names, taken=DIALOG_LETTERS))
 
     def _refuse(self, message: str) -> None:
         self.refusal.setText(message)
+        self.refusal.show()
         self._show_form(None)
 
     def _show_form(self, form: EventForm | None) -> None:

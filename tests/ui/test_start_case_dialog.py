@@ -213,3 +213,26 @@ def test_the_end_of_a_court_order_starts_empty_and_is_typed_as_a_day(qtbot: QtBo
     refs = [page.cases_model.index(row, 0).data() for row in range(page.cases_model.rowCount())]
     page.cases.selectRow(refs.index(dialog.result_recorded.case_ref))
     assert page.timeline_model.index(0, 2).data().endswith("Due: 28 Feb 2027")  # a day, not "28 Feb 2027 00:00"
+
+
+def test_the_form_keeps_its_rows_together_at_the_top_of_a_tall_dialog(
+    qtbot: QtBot, navigator_context: AppContext
+) -> None:
+    """No blank lines for notes with nothing to say, and no gaps between the rows when the dialog is taller than
+    they need (it opens 600 pixels tall; a user may make it taller still)."""
+    window = _record(qtbot, navigator_context, "evans")
+    dialog = _dialog(qtbot, navigator_context, window)
+    dialog.choose("arrest_referral")
+    dialog.resize(600, 900)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    form = dialog.form()
+    assert form is not None
+    assert dialog.refusal.isHidden() and dialog.earlier.isHidden()
+    when, notes = (
+        form.when.mapTo(dialog, form.when.rect().topLeft()),
+        form.notes.mapTo(dialog, form.notes.rect().topLeft()),
+    )
+    rows = 4  # When, Reason, Custody suite or court, Service: then Notes
+    assert notes.y() - when.y() <= rows * (form.when.height() + 16)
+    assert when.y() - dialog.about.mapTo(dialog, dialog.about.rect().bottomLeft()).y() <= 24
