@@ -38,6 +38,7 @@ from ui.retention_page import RecordsTab
 from ui.rows_model import RowsModel
 from ui.settings_tab import SettingsTab
 from ui.widgets import button_row, error_label, rows_table
+from ui.workplace_dialog import MOVED_FROM_NEXT_SIGN_IN, WorkplaceDialog
 
 Row = TypeVar("Row")
 MENU_BAR_LETTERS = frozenset("fgh")  # the main window's File, Go and Help menus (ui/main_window.py)
@@ -69,6 +70,7 @@ RESET_DONE = (
     "when they next sign in."
 )
 OWN_RESET_DONE = "Your password was changed."
+MOVED = "{name} now works {at} {place}. {then}"
 ADDED = (
     "{name} ({username}) was added. Their password is temporary: they will choose a new one of their own when "
     "they first sign in."
@@ -85,6 +87,7 @@ class UsersTab(QWidget):
         self.reset_button = QPushButton("&Reset password…")
         self.toggle_button = QPushButton("&Disable")
         self.notes_button = QPushButton("Grant &notes")  # a manager's reading of free-text notes
+        self.workplace_button = QPushButton("C&hange site or service…")  # a navigator or a worker moves
         self.done = QLabel()  # what the last change did, in words
         self.done.setWordWrap(True)
         self.error = error_label()
@@ -93,13 +96,15 @@ class UsersTab(QWidget):
         heading.setBuddy(self.table)
         layout.addWidget(heading)
         layout.addWidget(self.table, 1)
-        layout.addLayout(button_row(self.add_button, self.reset_button, self.toggle_button, self.notes_button))
+        buttons = (self.add_button, self.reset_button, self.toggle_button, self.notes_button, self.workplace_button)
+        layout.addLayout(button_row(*buttons))
         layout.addWidget(self.done)
         layout.addWidget(self.error)
         self.add_button.clicked.connect(self.add_user)
         self.reset_button.clicked.connect(self.reset_password)
         self.toggle_button.clicked.connect(self.toggle_active)
         self.notes_button.clicked.connect(self.toggle_notes)
+        self.workplace_button.clicked.connect(self.change_workplace)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
 
@@ -127,6 +132,9 @@ class UsersTab(QWidget):
         notes = "Withdraw &notes" if user is not None and user.may_read_notes else "Grant &notes"
         self.notes_button.setText(notes)
         self.notes_button.setAccessibleName(notes.replace("&", ""))
+        self.workplace_button.setEnabled(
+            user is not None and user.role in (Role.CUSTODY_NAVIGATOR, Role.TREATMENT_WORKER)
+        )
 
     def add_user(self) -> None:
         self.done.clear()
@@ -181,6 +189,25 @@ class UsersTab(QWidget):
             return
         self.error.clear()
         self._context.notify("users")
+
+    def change_workplace(self) -> None:
+        """Move the selected navigator to another site, or worker to another service."""
+        self.done.clear()
+        user = self.selected()
+        if user is None:
+            return
+        dialog = WorkplaceDialog(self._context, user, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.moved is not None:
+            self.error.clear()
+            moved = dialog.moved
+            self.done.setText(
+                MOVED.format(
+                    name=moved.display_name,
+                    at="at" if moved.site else "for",
+                    place=moved.site or moved.service,
+                    then=MOVED_FROM_NEXT_SIGN_IN,
+                )
+            )
 
 
 class ReferenceTab(QWidget):

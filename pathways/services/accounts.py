@@ -446,6 +446,28 @@ def set_may_read_notes(store: Store, *, actor: Actor, user_id: int, granted: boo
         return user_view(user)
 
 
+def set_workplace(store: Store, *, actor: Actor, user_id: int, place: str) -> UserView:
+    """Move a custody navigator to another custody site, or a treatment worker to another service (`place`, which
+    must be on its list, spelt any way). Administrators only. Their worklists and the cases they see follow from
+    their next sign-in: the cases at the new site, or naming the new service."""
+    authorise(store.session_factory, actor, "manage_users", store.clock)
+    with store.unit_of_work() as uow:
+        user = _load_user(uow.session, user_id)
+        role = Role(user.role)
+        if role not in (Role.CUSTODY_NAVIGATOR, Role.TREATMENT_WORKER):
+            raise InvalidInput(f"{role.a_label} has no site or service to change: only navigators and workers do.")
+        given = (place, None) if role is Role.CUSTODY_NAVIGATOR else (None, place)
+        site, service = _checked_place(role, *given)
+        site, service = listed_name(uow.session, "sites", site), listed_name(uow.session, "services", service)
+        before = user.site or user.service
+        if (site, service) == (user.site, user.service):
+            return user_view(user)  # (nothing to change, nothing to audit)
+        user.site, user.service = site, service
+        _audit(store, uow.session, actor, "set_workplace", user, detail=f"{before} → {site or service}")
+        uow.commit()
+        return user_view(user)
+
+
 def find_user(store: Store, *, actor: Actor, username: str) -> UserView:
     """The account called `username` (any case). Administrators only."""
     authorise(store.session_factory, actor, "manage_users", store.clock)

@@ -199,6 +199,31 @@ def test_an_accounts_site_and_service_must_be_on_the_lists_and_are_kept_as_they_
     assert add("nav", Role.CUSTODY_NAVIGATOR, site="southampton central").site == "Southampton Central"
 
 
+def test_a_navigator_moves_to_another_site_and_a_worker_to_another_service(store: Store) -> None:
+    nav = _add_navigator(store)
+    moved = accounts.set_workplace(store, actor=OS, user_id=nav.id, place="aldershot")
+    assert (moved.site, moved.service) == ("Aldershot", None)  # as the list spells it
+    assert accounts.sign_in(store, username="nav.smith", password=GOOD, workstation="pc").site == "Aldershot"
+    (entry,) = _audit(store, "set_workplace")
+    assert (entry.record_id, entry.detail) == (nav.id, "Basingstoke → Aldershot")
+    with pytest.raises(InvalidInput, match=r"^“Aldersht” is not on the list of sites"):
+        accounts.set_workplace(store, actor=OS, user_id=nav.id, place="Aldersht")
+    with pytest.raises(InvalidInput, match="custody navigator needs the custody site"):
+        accounts.set_workplace(store, actor=OS, user_id=nav.id, place="  ")
+    assert accounts.find_user(store, actor=OS, username="nav.smith").site == "Aldershot"  # nothing changed
+    worker = accounts.add_user(
+        store, actor=OS, username="tw", display_name="T", role=Role.TREATMENT_WORKER, password=GOOD,
+        service="Inclusion Hampshire",
+    )  # fmt: skip
+    assert accounts.set_workplace(store, actor=OS, user_id=worker.id, place="CGL Portsmouth").service == (
+        "CGL Portsmouth"
+    )
+    manager = accounts.add_user(store, actor=OS, username="m", display_name="M", role=Role.MANAGER, password=GOOD)
+    with pytest.raises(InvalidInput, match=r"^A manager has no site or service to change"):
+        accounts.set_workplace(store, actor=OS, user_id=manager.id, place="Aldershot")
+    assert len(_audit(store, "set_workplace")) == 2
+
+
 def test_only_administrators_manage_users(store: Store, navigator: Actor) -> None:
     with pytest.raises(NotPermitted, match=re.escape("A custody navigator cannot manage user accounts.")):
         accounts.add_user(store, actor=navigator, username="x.y", display_name="X Y", role=Role.MANAGER, password=GOOD)

@@ -288,6 +288,10 @@ TABLE: dict[str, Spec] = {
         lambda w, a: accounts.set_may_read_notes(w.store, actor=a, user_id=w.notes_user, granted=True),
         ("manage_users",),
     ),
+    "accounts.set_workplace": Spec(
+        lambda w, a: accounts.set_workplace(w.store, actor=a, user_id=w.manager_user, place="Aldershot"),
+        ("manage_users",),
+    ),
     "accounts.find_user": Spec(
         lambda w, a: accounts.find_user(w.store, actor=a, username="nobody.here"), ("manage_users",)
     ),

@@ -37,6 +37,7 @@ from ui.admin_dialogs import (
 )
 from ui.admin_page import ADDED, RESET_DONE, AdminPage, ReferenceTab, UsersTab
 from ui.context import AppContext
+from ui.workplace_dialog import WorkplaceDialog
 
 GOOD = "violet kettle harbour"
 MOTOR_PART = "Theft of a motor vehicle part"
@@ -439,3 +440,48 @@ def test_a_user_added_in_the_app_gets_a_temporary_password_and_the_administrator
     assert sign_in(
         admin_context.store, username="tw.okafor", password=GOOD, workstation="clinic-pc"
     ).must_change_password
+
+
+def test_a_navigator_moved_to_another_site_sees_its_cases_from_their_next_sign_in(
+    qtbot: QtBot, admin_context: AppContext
+) -> None:
+    store = admin_context.store
+    user = add_user(
+        store,
+        actor=admin_context.actor,
+        username="nav.lee",
+        display_name="Chris Lee",
+        role=Role.CUSTODY_NAVIGATOR,
+        password=GOOD,
+        site="Portsmouth",
+        must_change_password=False,
+    )
+    manager = add_user(
+        store, actor=admin_context.actor, username="mgr.amos", display_name="Amos", role=Role.MANAGER, password=GOOD
+    )
+    page = _page(qtbot, admin_context)
+    tab = page.users
+    tab.table.selectRow(tab.model.find(lambda u: u.id == manager.id))
+    assert not tab.workplace_button.isEnabled()  # a manager has no site or service
+    tab.table.selectRow(tab.model.find(lambda u: u.id == user.id))
+    assert tab.workplace_button.isEnabled()
+    refusals: list[str] = []
+
+    def move(dialog: QWidget) -> None:
+        assert isinstance(dialog, WorkplaceDialog), dialog
+        dialog.place.setEditText("Aldersht")  # a typo: not on the list, so nothing is changed
+        _save(qtbot, dialog.buttons)
+        refusals.append(dialog.error.text())
+        dialog.place.setCurrentIndex(dialog.place.findText("Aldershot"))
+        _save(qtbot, dialog.buttons)
+
+    _when_modal(move)
+    qtbot.mouseClick(tab.workplace_button, Qt.MouseButton.LeftButton)
+    assert refusals == [
+        "“Aldersht” is not on the list of sites. Choose one from the list, or ask an administrator to add it."
+    ]
+    assert tab.done.text() == (
+        "Chris Lee now works at Aldershot. Their worklists and the cases they see change when they next sign in."
+    )
+    qtbot.waitUntil(lambda: _column(tab, user.id, "Site") == "Aldershot", timeout=5000)
+    assert sign_in(store, username="nav.lee", password=GOOD, workstation="custody-pc").site == "Aldershot"
