@@ -25,8 +25,10 @@ TEMPORARY = "The password is temporary: they must choose a new one of their own 
 
 
 def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `user add`, `user disable` and `user reset-password` to the main parser's subcommands."""
-    user = commands.add_parser("user", help="add a user, disable one, or reset a password")
+    """Add `user add`, `user move`, `user disable` and `user reset-password` to the main parser's subcommands."""
+    user = commands.add_parser(
+        "user", help="add a user, move one to another site or service, disable one, or reset a password"
+    )
     which = user.add_subparsers(dest="user_command", required=True)
     add = which.add_parser("add", help="add a user who signs in with a password")
     add.add_argument("username")
@@ -38,6 +40,11 @@ def add_user_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "--may-read-notes", action="store_true", help="a manager who may read free-text notes (managers only)"
     )
     _password_option(add)
+    move = which.add_parser(
+        "move", help="move a custody navigator to another site, or a treatment worker to another service"
+    )
+    move.add_argument("username")
+    move.add_argument("place", help="the new site or service, one on its list (e.g. Aldershot)")
     disable = which.add_parser("disable", help="stop a user signing in; windows they have open can do no more")
     disable.add_argument("username")
     reset = which.add_parser(
@@ -82,6 +89,8 @@ def read_new_password(from_stdin: bool) -> str:
 def run_user(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     if args.user_command == "add":
         return _add(store, actor, args)
+    if args.user_command == "move":
+        return _move(store, actor, args.username, args.place)
     if args.user_command == "disable":
         return _disable(store, actor, args.username)
     return _reset(store, actor, args)
@@ -114,6 +123,14 @@ def _add(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     if groups is not None:  # PostgreSQL with a database role per user: they connect as their own role
         postgres_cli.follow_new_user(store, groups, username=view.username, password=password, role=view.role)
         print(f"Their database role {view.username} was made, a member of {groups.for_app_role(view.role.value)}.")
+    return 0
+
+
+def _move(store: Store, actor: Actor, username: str, place: str) -> int:
+    user = accounts.find_user(store, actor=actor, username=username)
+    moved = accounts.set_workplace(store, actor=actor, user_id=user.id, place=place)
+    where = f"at {moved.site}" if moved.site else f"for {moved.service}"
+    print(f"{moved.username} ({moved.display_name}) now works {where}. {accounts.MOVED_FROM_NEXT_SIGN_IN}")
     return 0
 
 

@@ -87,6 +87,20 @@ def test_add_reset_and_disable_a_user_from_the_command_line(database_url: str) -
     reset = _sign_in(database_url, NEW)
     assert reset is not None and reset.must_change_password
 
+    code, _, err = _run("user", "move", "nav.smith", "Aldersht", url=database_url)
+    assert (code, err.strip()) == (
+        2,  # (the CLI's code for input refused)
+        "“Aldersht” is not on the list of sites. Choose one from the list, or ask an administrator to add it.",
+    )
+    code, out, _ = _run("user", "move", "nav.smith", "aldershot", url=database_url)
+    assert (code, out) == (
+        0,
+        "nav.smith (Sam Smith) now works at Aldershot. Their worklists and the cases they see change when they next "
+        "sign in.\n",
+    )
+    moved = _sign_in(database_url, NEW)
+    assert moved is not None and moved.site == "Aldershot"
+
     code, out, _ = _run("user", "disable", "nav.smith", url=database_url)
     assert code == 0 and out.startswith("nav.smith (Sam Smith) is disabled: they cannot sign in")
     assert not _signs_in(database_url, NEW)
@@ -102,6 +116,7 @@ def test_add_reset_and_disable_a_user_from_the_command_line(database_url: str) -
     assert [d for d in done if d[0] == me] == [
         (me, "administrator", "add_user", "ok", "custody_navigator, password must be changed"),
         (me, "administrator", "reset_password", "ok", "password must be changed"),
+        (me, "administrator", "set_workplace", "ok", "Basingstoke → Aldershot"),
         (me, "administrator", "disable_user", "ok", None),
     ]
 

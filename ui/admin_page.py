@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from pathways.actors import Role
 from pathways.errors import PathwaysError
 from pathways.reference import ReferenceEntry, reference_list
-from pathways.services.accounts import UserView, list_users, set_active, set_may_read_notes
+from pathways.services.accounts import MOVED_FROM_NEXT_SIGN_IN, UserView, list_users, set_active, set_may_read_notes
 from ui.admin_dialogs import (
     REFERENCE_LISTS,
     ROLE_LABELS,
@@ -38,7 +38,7 @@ from ui.retention_page import RecordsTab
 from ui.rows_model import RowsModel
 from ui.settings_tab import SettingsTab
 from ui.widgets import button_row, error_label, rows_table
-from ui.workplace_dialog import MOVED_FROM_NEXT_SIGN_IN, WorkplaceDialog
+from ui.workplace_dialog import WorkplaceDialog
 
 Row = TypeVar("Row")
 MENU_BAR_LETTERS = frozenset("fgh")  # the main window's File, Go and Help menus (ui/main_window.py)

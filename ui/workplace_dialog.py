@@ -8,12 +8,10 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QV
 
 from pathways.actors import Role
 from pathways.errors import PathwaysError
-from pathways.services.accounts import UserView, set_workplace
+from pathways.services.accounts import MOVED_FROM_NEXT_SIGN_IN, UserView, set_workplace
 from ui.choices import reference_choices
 from ui.context import AppContext
 from ui.widgets import buddy_label, error_label
-
-MOVED_FROM_NEXT_SIGN_IN = "Their worklists and the cases they see change when they next sign in."
 
 
 class WorkplaceDialog(QDialog):

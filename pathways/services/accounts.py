@@ -446,6 +446,9 @@ def set_may_read_notes(store: Store, *, actor: Actor, user_id: int, granted: boo
         return user_view(user)
 
 
+MOVED_FROM_NEXT_SIGN_IN = "Their worklists and the cases they see change when they next sign in."
+
+
 def set_workplace(store: Store, *, actor: Actor, user_id: int, place: str) -> UserView:
     """Move a custody navigator to another custody site, or a treatment worker to another service (`place`, which
     must be on its list, spelt any way). Administrators only. Their worklists and the cases they see follow from
