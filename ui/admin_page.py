@@ -87,7 +87,7 @@ class UsersTab(QWidget):
         self.reset_button = QPushButton("&Reset password…")
         self.toggle_button = QPushButton("&Disable")
         self.notes_button = QPushButton("Grant &notes")  # a manager's reading of free-text notes
-        self.workplace_button = QPushButton("C&hange site or service…")  # a navigator or a worker moves
+        self.workplace_button = QPushButton("&Move to another site or service…")  # a navigator or a worker moves
         self.done = QLabel()  # what the last change did, in words
         self.done.setWordWrap(True)
         self.error = error_label()

@@ -1,5 +1,5 @@
-"""Move a custody navigator to another custody site, or a treatment worker to another service (Administration →
-Users → Change site or service…). The new one is chosen from its list, as when the account was added: the cases
+"""Move a custody navigator to another custody site, or a treatment worker to another service (Administration → Users
+→ Move to another site or service…). The new one is chosen from its list, as when the account was added: the cases
 a navigator or a worker sees are found by that name exactly."""
 
 from __future__ import annotations
