@@ -20,6 +20,7 @@ from pathways.definitions import EVENT_FIELDS, PathwayDefinition
 from pathways.engine import check_event, eligibility, field_name, stage
 from pathways.errors import NotFound, NotPermitted
 from pathways.programme_attendance import SeriesAttendance
+from pathways.reference import CODE_FORM
 from pathways.scope import (
     HIDDEN_NOTE,
     PERSON_REFUSED,
@@ -367,8 +368,8 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
     view = PersonView(*person[:_PERSON_COLUMNS])
     definitions = {code: store.definition(code) for code in {case.pathway for case in cases}}
     counting = Programmes({}, store.clock())
-    has_offence = any(event.offence for timeline in cases.values() for event in timeline)
-    offences = _offence_labels(connection) if has_offence else NO_OFFENCES
+    coded = any(_looks_coded(event.offence) for timeline in cases.values() for event in timeline)
+    offences = _offence_labels(connection) if coded else NO_OFFENCES  # (the screens record labels: no read)
     if PROGRAMME_PATHWAY in definitions:  # a programme by its name, not only its code; its attendance counted
         counting = read_programmes(session, store.clock())
         definitions[PROGRAMME_PATHWAY] = with_programme_names(definitions[PROGRAMME_PATHWAY], counting)
@@ -383,6 +384,11 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
             for c in changes
         ),
     )
+
+
+def _looks_coded(offence: str | None) -> bool:
+    """Whether an offence was given as a code of the list (an import's "theft_shop"), not as its label."""
+    return offence is not None and CODE_FORM.fullmatch(offence.strip().casefold()) is not None
 
 
 def _offence_labels(connection: Connection) -> OffenceLabels:
