@@ -35,7 +35,8 @@ def _person(store: Store, actor: Actor, born: date = date(1991, 6, 14)) -> int:
     ).id
 
 
-def _positive_case(store: Store, navigator: Actor) -> int:
+def _tested_positive(store: Store, navigator: Actor, substances: tuple[str, ...] = ("cocaine", "opiates")) -> int:
+    """A new person's DToA case: arrested at ARREST for shop theft, tested positive 45 minutes later; its id."""
     person_id = _person(store, navigator)
     case_id = dtoa.record_arrest(
         store, actor=navigator, person_id=person_id, occurred_at=ARREST, offence="theft_shop"
@@ -46,8 +47,13 @@ def _positive_case(store: Store, navigator: Actor) -> int:
         case_id=case_id,
         occurred_at=ARREST + timedelta(minutes=45),
         result="positive",
-        substances=["cocaine", "opiates"],
+        substances=list(substances),
     )
+    return case_id
+
+
+def _positive_case(store: Store, navigator: Actor) -> int:
+    case_id = _tested_positive(store, navigator)
     for kind, days in (("initial", 3), ("follow_up", 17)):
         dtoa.require_assessment(
             store,
@@ -410,14 +416,7 @@ def test_the_last_referral_at_a_custody_suite(store: Store, navigator: Actor) ->
 def test_a_required_assessment_added_as_a_plain_step_needs_its_place(store: Store, navigator: Actor) -> None:
     """Add event → Assessment required goes through the generic step service: it too refuses a requirement with no
     place (the notice must say where), writing nothing, though an import may leave the place out."""
-    person_id = _person(store, navigator)
-    case_id = dtoa.record_arrest(
-        store, actor=navigator, person_id=person_id, occurred_at=ARREST, offence="theft_shop"
-    ).case_id
-    given = ARREST + timedelta(minutes=45)
-    dtoa.record_test(
-        store, actor=navigator, case_id=case_id, occurred_at=given, result="positive", substances=["cocaine"]
-    )
+    case_id, given = _tested_positive(store, navigator, ("cocaine",)), ARREST + timedelta(minutes=45)
     values = {"kind": "initial", "service": "Inclusion Hampshire", "place": "  "}
 
     def require(values: Mapping[str, str | None]) -> int:

@@ -23,7 +23,7 @@ from pytestqt.qtbot import QtBot
 
 from pathways.actors import Role
 from pathways.reference import ReferenceEntry, reference_list
-from pathways.services.accounts import SignInFailed, add_user, list_users, sign_in
+from pathways.services.accounts import SignInFailed, UserView, add_user, list_users, sign_in
 from pathways.services.settings import usual_instruments
 from ui.admin_dialogs import (
     CHOOSE,
@@ -150,15 +150,7 @@ def test_role_and_place_start_unchosen_and_must_be_chosen(qtbot: QtBot, admin_co
 
 def test_disable_a_user_and_they_cannot_sign_in(qtbot: QtBot, admin_context: AppContext) -> None:
     store = admin_context.store
-    user = add_user(
-        store,
-        actor=admin_context.actor,
-        username="nav.lee",
-        display_name="Chris Lee",
-        role=Role.CUSTODY_NAVIGATOR,
-        password=GOOD,
-        site="Portsmouth",
-    )
+    user = _chris_lee(admin_context)
     page = _page(qtbot, admin_context)
     tab = page.users
     tab.table.selectRow(tab.model.find(lambda u: u.id == user.id))
@@ -360,6 +352,20 @@ def test_only_services_are_asked_for_a_phone_number(qtbot: QtBot, admin_context:
     assert "printed on their notice" in hint and "leaves a line to write it on" in hint
 
 
+def _chris_lee(context: AppContext) -> UserView:
+    """A custody navigator at Portsmouth, as if they had chosen their own password since being added."""
+    return add_user(
+        context.store,
+        actor=context.actor,
+        username="nav.lee",
+        display_name="Chris Lee",
+        role=Role.CUSTODY_NAVIGATOR,
+        password=GOOD,
+        site="Portsmouth",
+        must_change_password=False,
+    )
+
+
 def _column(tab: UsersTab, user_id: int, header: str) -> str:
     model = tab.model
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
@@ -370,16 +376,7 @@ def test_a_reset_password_is_temporary_and_the_administrator_is_told_so(
     qtbot: QtBot, admin_context: AppContext
 ) -> None:
     store = admin_context.store
-    user = add_user(
-        store,
-        actor=admin_context.actor,
-        username="nav.lee",
-        display_name="Chris Lee",
-        role=Role.CUSTODY_NAVIGATOR,
-        password=GOOD,
-        site="Portsmouth",
-        must_change_password=False,  # (as if they had chosen their own since)
-    )
+    user = _chris_lee(admin_context)
     page = _page(qtbot, admin_context)
     tab = page.users
     assert _column(tab, user.id, "Password") == ""
@@ -446,16 +443,7 @@ def test_a_navigator_moved_to_another_site_sees_its_cases_from_their_next_sign_i
     qtbot: QtBot, admin_context: AppContext
 ) -> None:
     store = admin_context.store
-    user = add_user(
-        store,
-        actor=admin_context.actor,
-        username="nav.lee",
-        display_name="Chris Lee",
-        role=Role.CUSTODY_NAVIGATOR,
-        password=GOOD,
-        site="Portsmouth",
-        must_change_password=False,
-    )
+    user = _chris_lee(admin_context)
     manager = add_user(
         store, actor=admin_context.actor, username="mgr.amos", display_name="Amos", role=Role.MANAGER, password=GOOD
     )
