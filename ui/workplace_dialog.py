@@ -19,7 +19,7 @@ class WorkplaceDialog(QDialog):
         super().__init__(parent)
         navigator = user.role is Role.CUSTODY_NAVIGATOR
         words, list_name, now = ("site", "sites", user.site) if navigator else ("service", "services", user.service)
-        self.setWindowTitle(f"Change the {words} of {user.display_name}")
+        self.setWindowTitle(f"Move {user.display_name} to another {words}")
         self.setMinimumWidth(440)
         self._context, self._user = context, user
         self.moved: UserView | None = None

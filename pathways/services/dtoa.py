@@ -177,6 +177,8 @@ def reschedule_assessment(
     required, kept as it was recorded (an imported name not on the list included), or one on the list."""
     if not reason.strip():
         raise InvalidInput("A further notice needs the reason for the change.")
+    if not place.strip():
+        raise InvalidInput("A further notice needs the place: it must say where to go.")
     if due_at <= occurred_at:
         raise InvalidInput("The new appointment must be after the time the notice is given.")
     values = {"kind": kind, "service": _held_or_listed(store, case_id, service), "place": place}

@@ -174,7 +174,9 @@ def _fields(
         if value and (notes or name != "notes"):
             text = str(value)
             if name == "offence":  # the screens record the list's label; an import may give its code
-                shown = offences.get(text.strip().casefold(), text)
+                shown = offences.get(text.strip().casefold()) or (
+                    definition.label(text) if _looks_coded(text) else text
+                )
             elif name == "notes":
                 shown = text
             else:

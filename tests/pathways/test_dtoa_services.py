@@ -14,6 +14,7 @@ from pathways.clock import LONDON
 from pathways.errors import InvalidInput, NotPermitted, StepNotAllowed
 from pathways.services import dtoa, people, worklists
 from pathways.services.corrections import correct_event, withdraw_event
+from pathways.services.results import EventRecorded
 from pathways.services.steps import record_step
 from pathways.store import Store
 from tests.conftest import Clock
@@ -238,17 +239,23 @@ def test_further_notice_waiver_and_treatment(store: Store, navigator: Actor, wor
         attended=False,
         occurred_at=ARREST + timedelta(days=3, hours=1),
     )
-    notice = dtoa.reschedule_assessment(
-        store,
-        actor=worker,
-        case_id=case_id,
-        kind="initial",
-        due_at=ARREST + timedelta(days=6),
-        service="Inclusion Hampshire",
-        place="12 Church St",
-        occurred_at=ARREST + timedelta(days=3, hours=2),
-        reason="unwell, GP letter",
-    )
+
+    def further_notice(place: str) -> EventRecorded:
+        return dtoa.reschedule_assessment(
+            store,
+            actor=worker,
+            case_id=case_id,
+            kind="initial",
+            due_at=ARREST + timedelta(days=6),
+            service="Inclusion Hampshire",
+            place=place,
+            occurred_at=ARREST + timedelta(days=3, hours=2),
+            reason="unwell, GP letter",
+        )
+
+    with pytest.raises(InvalidInput, match=r"^A further notice needs the place"):
+        further_notice(" ")  # a notice must say where to go
+    notice = further_notice("12 Church St")
     assert next((d.label, d.due_at) for d in notice.deadlines) == ("Initial assessment", ARREST + timedelta(days=6))
     dtoa.record_attendance(
         store, actor=worker, case_id=case_id, kind="initial", attended=True, occurred_at=ARREST + timedelta(days=6)

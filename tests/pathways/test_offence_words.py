@@ -44,8 +44,10 @@ def test_an_offence_not_on_the_list_is_shown_as_given(store: Store, worker: Acto
         person_id = uow.session.scalars(select(Case.person_id).where(Case.case_ref == "DAY-1")).one()
     record = person_record(store, actor=worker, person_id=person_id)
     arrest = next(e for e in record.cases[0].timeline if e.name == "arrest")
-    correct_event(store, actor=worker, event_id=arrest.original_id, reason="as charged", offence="Affray_in_street")
-    assert _offence_shown(store, worker) == "Affray_in_street"
+    correct_event(store, actor=worker, event_id=arrest.original_id, reason="as charged", offence="Affray in the street")
+    assert _offence_shown(store, worker) == "Affray in the street"
+    correct_event(store, actor=worker, event_id=arrest.original_id, reason="as coded", offence="affray_street")
+    assert _offence_shown(store, worker) == "affray street"  # a code the list does not hold, in words
 
 
 def test_the_police_summary_prints_the_offence_by_its_label(
