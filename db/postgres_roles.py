@@ -13,8 +13,9 @@ pathways/scope.py), so raw SQL typed under a user's role can read no more than t
   are also members of `<prefix>_notes_reader`: the columns are left out of their column-level SELECT grant.
 - The policies ask small SECURITY DEFINER functions who the connected user is (`pathways_user_role()`,
   `pathways_user_site()`, `pathways_user_service()`: their row of `users`, by `session_user`, only while the account
-  is active) and whether a case or person is in their scope. The functions run as the owner, with a fixed
-  search_path and schema-qualified tables, so a user cannot redirect them.
+  is active and its password is not a temporary one an administrator gave) and whether a case or person is in
+  their scope. A trigger keeps the temporary-password mark until the password hash changes. The functions run as
+  the owner, with a fixed search_path and schema-qualified tables, so a user cannot redirect them.
 - The owner role (the one that created the tables and runs `main.py migrate`) bypasses row-level security as owner.
 
 Setting up is idempotent: run it again after every migration, and it re-applies the grants and policies, new
@@ -78,8 +79,9 @@ TABLE_GRANTS: Mapping[str, Mapping[str, frozenset[str]]] = {
 }
 # Column-level UPDATE for the roles that may not update a table as a whole: each user changes their own password,
 # and so clears the flag saying that their password was set by an administrator and must be changed (the policies
-# keep them to their own row). Their role could clear the flag with raw SQL and keep the password given, but it
-# could as well choose any password at all (PostgreSQL lets every role change its own): the app enforces the rule.
+# keep them to their own row). A trigger (_mark_kept_sql) refuses clearing the flag without a new password hash;
+# raw SQL could still write a hash of its own, as the role could choose any password (PostgreSQL lets every role
+# change its own).
 USER_COLUMNS = {
     "users": {
         "password_hash": frozenset({NAV, WORKER, MANAGER}),
@@ -119,7 +121,7 @@ PREFIX_SETTING = "postgres_role_prefix"  # written by setup_roles: the group rol
 # connects only to a database set up for this version (pathways/postgres_sign_in.py): grants made for an older
 # schema, or policies of an older version, would refuse them in the database's words, or show them too much.
 SETUP_FOR_SETTING = "postgres_roles_setup_for"
-ROLES_VERSION = 2  # raised when the grants, functions or policies change (2: a temporary password shows nothing)
+ROLES_VERSION = 2  # raised when the grants, functions, policies or triggers change (2: temporary passwords)
 AUDIT_HEAD_SETTING = "audit_chain_head"  # pathways/audit_chain.py HEAD_SETTING (db/ does not import pathways/)
 POLICY = "pathways_scope"
 
@@ -241,6 +243,25 @@ def _functions_sql(schema: str) -> list[str]:
     ]
 
 
+def _mark_kept_sql(schema: str) -> list[str]:
+    """A trigger that keeps the temporary-password mark until the password itself changes. Each role may update
+    its own row's password_hash and must_change_password (USER_COLUMNS): without it, a user could clear the mark
+    with raw SQL and read, with the password the administrator gave, what their role's policies allow."""
+    function, users = f"{schema}.pathways_keep_temporary_mark", f"{schema}.users"
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql "
+        "SET search_path = pg_catalog, pg_temp AS $$ BEGIN "
+        "IF OLD.must_change_password AND NOT NEW.must_change_password "
+        "AND NEW.password_hash IS NOT DISTINCT FROM OLD.password_hash THEN "
+        "RAISE EXCEPTION 'A temporary password is replaced only by choosing a new one.'; END IF; "
+        "RETURN NEW; END $$",
+        f"REVOKE ALL ON FUNCTION {function}() FROM PUBLIC",
+        f"DROP TRIGGER IF EXISTS pathways_keep_temporary_mark ON {users}",
+        f"CREATE TRIGGER pathways_keep_temporary_mark BEFORE UPDATE OF must_change_password ON {users} "
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+    ]
+
+
 FUNCTION_SIGNATURES = (
     "pathways_user_role()",
     "pathways_user_name()",
@@ -299,6 +320,8 @@ def setup_roles(connection: Connection, groups: GroupRoles = GroupRoles()) -> Se
     for signature in FUNCTION_SIGNATURES:
         run(f"REVOKE ALL ON FUNCTION {schema}.{signature} FROM PUBLIC")
         run(f"GRANT EXECUTE ON FUNCTION {schema}.{signature} TO {every_group}")
+    for statement in _mark_kept_sql(schema):
+        run(statement)
     tables = tuple(sorted(inspect(connection).get_table_names(schema=schema_name)))
     for table in tables:
         _grant_table(connection, schema, schema_name, table, groups, quoted, every_group)

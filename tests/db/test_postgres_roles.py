@@ -655,6 +655,10 @@ def test_a_password_reset_on_the_command_line_is_temporary_on_the_users_own_role
         assert conn.execute("SELECT must_change_password FROM users").fetchall() == [(True,)]  # their own row
         # Outside the app too, the password given (which the administrator knows) shows nothing of the casework.
         assert [conn.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("cases", "people")] == [(0,), (0,)]
+        with pytest.raises(psycopg.errors.RaiseException, match="replaced only by choosing a new one"):
+            conn.execute("UPDATE users SET must_change_password = false WHERE username = session_user")  # (its own)
+        conn.rollback()
+        assert conn.execute("SELECT count(*) FROM cases").fetchone() == (0,)  # the mark kept: still nothing
 
     store, actor = sign_in_as(deployment.url, username=who, password=GIVEN, workstation="custody-pc-2")
     try:
