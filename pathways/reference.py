@@ -280,15 +280,15 @@ def not_a_listed_service(typed: str, retired: bool = False) -> str:
     return not_listed(typed, "services", retired)
 
 
-def not_listed(typed: str, list_name: str, retired: bool = False) -> str:
-    """Why a typed site or service is refused, in the user's words."""
+def not_listed(typed: str, list_name: str, retired: bool = False, administrator: bool = False) -> str:
+    """Why a typed site or service is refused, in the user's words (`administrator`: the reader keeps the lists)."""
     words = LIST_WORDS[list_name]
+    where = f"Administration → {words.capitalize()}"
     if retired:
-        return (
-            f"“{typed}” has been retired from the list of {words}. Choose a current one from the list, or ask an "
-            "administrator."
-        )
-    return f"“{typed}” is not on the list of {words}. Choose one from the list, or ask an administrator to add it."
+        then = f"make it active again first ({where})" if administrator else "ask an administrator"
+        return f"“{typed}” has been retired from the list of {words}. Choose a current one from the list, or {then}."
+    then = f"add it to the list first ({where})" if administrator else "ask an administrator to add it"
+    return f"“{typed}” is not on the list of {words}. Choose one from the list, or {then}."
 
 
 LIST_WORDS = {"services": "services", "sites": "sites"}
@@ -302,8 +302,9 @@ def listed_service(session: Session, service: str | None) -> str | None:
     return listed_name(session, "services", service)
 
 
-def listed_name(session: Session, list_name: str, typed: str | None) -> str | None:
-    """A site or service (`list_name`) as the administrator's list names it, as listed_service says."""
+def listed_name(session: Session, list_name: str, typed: str | None, administrator: bool = False) -> str | None:
+    """A site or service (`list_name`) as the administrator's list names it, as listed_service says (`administrator`:
+    the refusal is worded for the one who keeps the lists, as for an account's site or service)."""
     column = RECORDED_BY_LABEL[list_name]
     text = " ".join((typed or "").split())
     if not text:
@@ -315,7 +316,8 @@ def listed_name(session: Session, list_name: str, typed: str | None) -> str | No
     entries = [_entry(i) for i in items]
     found = listed_label(text, [e for e in entries if e.active])
     if found is None:
-        raise InvalidInput(not_listed(text, list_name, retired=listed_label(text, entries) is not None))
+        retired = listed_label(text, entries) is not None
+        raise InvalidInput(not_listed(text, list_name, retired, administrator))
     return found
 
 

@@ -90,7 +90,8 @@ def test_add_reset_and_disable_a_user_from_the_command_line(database_url: str) -
     code, _, err = _run("user", "move", "nav.smith", "Aldersht", url=database_url)
     assert (code, err.strip()) == (
         2,  # (the CLI's code for input refused)
-        "“Aldersht” is not on the list of sites. Choose one from the list, or ask an administrator to add it.",
+        "“Aldersht” is not on the list of sites. Choose one from the list, or add it to the list first "
+        "(Administration → Sites).",
     )
     code, out, _ = _run("user", "move", "nav.smith", "aldershot", url=database_url)
     assert (code, out) == (

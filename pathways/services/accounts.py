@@ -172,6 +172,12 @@ def _checked_place(role: Role, site: str | None, service: str | None) -> tuple[s
 # --- finding users and checking passwords --------------------------------------------------------------------------
 
 
+def _listed_place(session: Session, site: str | None, service: str | None) -> tuple[str | None, str | None]:
+    """An account's site and service as the lists spell them; refused, in an administrator's words, when not on
+    them."""
+    return listed_name(session, "sites", site, True), listed_name(session, "services", service, True)
+
+
 def _find_user(session: Session, username: str) -> User | None:
     name = username.strip().lower()
     if len(name) > 120 or "\x00" in name:  # no user has such a name (and PostgreSQL cannot even compare a NUL)
@@ -377,7 +383,7 @@ def add_user(
         _refuse_when_roles_kept_elsewhere(uow.session)
         # A navigator sees the cases at their site, a worker those naming their service, each by its name exactly
         # (pathways/scope.py): a name off the list ("Inclusion Hants") would show them none of their cases.
-        site, service = listed_name(uow.session, "sites", site), listed_name(uow.session, "services", service)
+        site, service = _listed_place(uow.session, site, service)
         user = _insert_user(
             uow.session,
             store,
@@ -461,7 +467,7 @@ def set_workplace(store: Store, *, actor: Actor, user_id: int, place: str) -> Us
             raise InvalidInput(f"{role.a_label} has no site or service to change: only navigators and workers do.")
         given = (place, None) if role is Role.CUSTODY_NAVIGATOR else (None, place)
         site, service = _checked_place(role, *given)
-        site, service = listed_name(uow.session, "sites", site), listed_name(uow.session, "services", service)
+        site, service = _listed_place(uow.session, site, service)
         before = user.site or user.service
         if (site, service) == (user.site, user.service):
             return user_view(user)  # (nothing to change, nothing to audit)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from db.models import AuditEntry, User
 from pathways.actors import Actor, Role, command_line_actor
 from pathways.errors import InvalidInput, NotFound, NotPermitted
+from pathways.reference import reference_list, set_reference_entry
 from pathways.services import accounts, dtoa
 from pathways.services.accounts import SIGN_IN_FAILED, SignInFailed, UserView
 from pathways.store import Store
@@ -189,7 +190,8 @@ def test_an_accounts_site_and_service_must_be_on_the_lists_and_are_kept_as_they_
     with pytest.raises(InvalidInput) as refused:
         add("tw", Role.TREATMENT_WORKER, service="Inclusion Hants")
     assert refused.value.message == (
-        "“Inclusion Hants” is not on the list of services. Choose one from the list, or ask an administrator to add it."
+        "“Inclusion Hants” is not on the list of services. Choose one from the list, or add it to the list first "
+        "(Administration → Services)."
     )
     with pytest.raises(InvalidInput, match=r"^“Basingstoke custody” is not on the list of sites\."):
         add("nav", Role.CUSTODY_NAVIGATOR, site="Basingstoke custody")
@@ -222,6 +224,16 @@ def test_a_navigator_moves_to_another_site_and_a_worker_to_another_service(store
     with pytest.raises(InvalidInput, match=r"^A manager has no site or service to change"):
         accounts.set_workplace(store, actor=OS, user_id=manager.id, place="Aldershot")
     assert len(_audit(store, "set_workplace")) == 2
+    portsmouth = next(e for e in reference_list(store, "sites") if e.label == "Portsmouth")
+    set_reference_entry(
+        store, actor=OS, list_name="sites", code=portsmouth.code, label="Portsmouth", flag=False, active=False
+    )
+    with pytest.raises(InvalidInput) as refused:
+        accounts.set_workplace(store, actor=OS, user_id=nav.id, place="Portsmouth")
+    assert refused.value.message == (
+        "“Portsmouth” has been retired from the list of sites. Choose a current one from the list, or make it active "
+        "again first (Administration → Sites)."
+    )
 
 
 def test_only_administrators_manage_users(store: Store, navigator: Actor) -> None:

@@ -466,7 +466,8 @@ def test_a_navigator_moved_to_another_site_sees_its_cases_from_their_next_sign_i
     _when_modal(move)
     qtbot.mouseClick(tab.workplace_button, Qt.MouseButton.LeftButton)
     assert refusals == [
-        "“Aldersht” is not on the list of sites. Choose one from the list, or ask an administrator to add it."
+        "“Aldersht” is not on the list of sites. Choose one from the list, or add it to the list first "
+        "(Administration → Sites)."
     ]
     assert tab.done.text() == (
         "Chris Lee now works at Aldershot. Their worklists and the cases they see change when they next sign in."
