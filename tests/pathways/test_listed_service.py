@@ -26,6 +26,7 @@ from pathways.services.records import person_record
 from pathways.services.steps import record_step, start_case
 from pathways.store import Store
 from tests.conftest import EXAMPLE
+from tests.dtoa_case import arrested_and_positive
 
 ORDER = {"site": "Winchester Crown Court", "kind": "weekly", "result": "with_reviews", "offence": "Theft from shop"}
 HANTS = "“Inclusion Hants” is not on the list of services. Choose one from the list, or ask an administrator to add it."
@@ -213,13 +214,8 @@ def test_a_programme_service_is_checked_when_it_is_set_up_not_at_each_enrolment(
 def test_a_required_assessment_names_a_listed_service_as_the_list_spells_it(store: Store, navigator: Actor) -> None:
     person_id = _person(store, navigator)
     arrested = local(11, 28, 9)
-    case_id = dtoa.record_arrest(
-        store, actor=navigator, person_id=person_id, occurred_at=arrested, offence="theft_shop"
-    ).case_id
+    case_id = arrested_and_positive(store, navigator, person_id, arrested=arrested)
     given = arrested + timedelta(hours=1)
-    dtoa.record_test(
-        store, actor=navigator, case_id=case_id, occurred_at=given, result="positive", substances=["cocaine"]
-    )
     before = _counts(store)
 
     def require(service: str) -> None:
