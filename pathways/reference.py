@@ -275,23 +275,15 @@ def listed_label(typed: str, entries: Iterable[ReferenceEntry]) -> str | None:
     return next((e.label for e in entries if wanted and wanted in (fold(e.code), fold(e.label))), None)
 
 
-def not_a_listed_service(typed: str, retired: bool = False) -> str:
-    """Why a typed service is refused, in the user's words."""
-    return not_listed(typed, "services", retired)
-
-
 def not_listed(typed: str, list_name: str, retired: bool = False, administrator: bool = False) -> str:
     """Why a typed site or service is refused, in the user's words (`administrator`: the reader keeps the lists)."""
-    words = LIST_WORDS[list_name]
+    words = list_name  # ("sites", "services")
     where = f"Administration → {words.capitalize()}"
     if retired:
         then = f"make it active again first ({where})" if administrator else "ask an administrator"
         return f"“{typed}” has been retired from the list of {words}. Choose a current one from the list, or {then}."
     then = f"add it to the list first ({where})" if administrator else "ask an administrator to add it"
     return f"“{typed}” is not on the list of {words}. Choose one from the list, or {then}."
-
-
-LIST_WORDS = {"services": "services", "sites": "sites"}
 
 
 def listed_service(session: Session, service: str | None) -> str | None:
