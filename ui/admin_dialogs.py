@@ -21,9 +21,17 @@ from PySide6.QtWidgets import (
 
 from pathways.actors import Role
 from pathways.errors import PathwaysError
-from pathways.reference import PHONE_EXAMPLE, PHONE_LISTS, ReferenceEntry, reference_list, set_reference_entry
+from pathways.reference import (
+    PHONE_EXAMPLE,
+    PHONE_LISTS,
+    RECORDED_BY_LABEL,
+    ReferenceEntry,
+    reference_list,
+    set_reference_entry,
+)
 from pathways.services.accounts import UserView, add_user, password_problem, reset_password
 from ui.context import AppContext
+from ui.operations import OperationRunner, Progress
 from ui.widgets import ERROR_STYLE, buddy_label, error_label
 
 ROLE_LABELS = {
@@ -307,6 +315,14 @@ class ReferenceEntryDialog(QDialog):
         self.setMinimumWidth(460)
         self._context, self._info, self._entry = context, info, entry
         self.saved: ReferenceEntry | None = None
+        self._checking = False  # a rename's check is running
+        self._runner = OperationRunner(self)
+        self.checking = QLabel(
+            f"Checking that no case, account or programme records “{entry.label if entry else ''}”: on a large "
+            "database this takes a few seconds…"
+        )
+        self.checking.setWordWrap(True)
+        self.checking.hide()
         self.code = QLineEdit(entry.code if entry else "")
         self.code.setReadOnly(entry is not None)  # past records refer to the code
         self.code.setStyleSheet("QLineEdit:read-only { background: palette(window); }")
@@ -339,6 +355,7 @@ class ReferenceEntryDialog(QDialog):
             note = QLabel(self._info.note)
             note.setWordWrap(True)
             layout.addWidget(note)
+        layout.addWidget(self.checking)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
@@ -354,23 +371,68 @@ class ReferenceEntryDialog(QDialog):
         return f"The code {code} is already used for {taken.label}; choose another, or edit that entry instead."
 
     def _save(self) -> None:
+        if self._checking:
+            return
         taken = self._code_taken()
         if taken:
             self.error.setText(taken)
             return
-        try:
-            self.saved = set_reference_entry(
-                self._context.store,
-                actor=self._context.actor,
-                list_name=self._info.list_name,
-                code=self.code.text(),
-                label=self.label.text(),
-                flag=self.flag.isChecked() if self._info.flag_text else False,
-                active=self.active.isChecked(),
-                phone=self.phone.text() if self._info.has_phone else None,
+        store, actor, info = self._context.store, self._context.actor, self._info
+        flag = self.flag.isChecked() if info.flag_text else False
+        phone = self.phone.text() if info.has_phone else None
+        code, label, active = self.code.text(), self.label.text(), self.active.isChecked()
+
+        def save(_progress: Progress | None = None) -> ReferenceEntry:
+            return set_reference_entry(
+                store,
+                actor=actor,
+                list_name=info.list_name,
+                code=code,
+                label=label,
+                flag=flag,
+                active=active,
+                phone=phone,
             )
-        except PathwaysError as exc:
-            self.error.setText(exc.message)
+
+        if not self._renaming(label):
+            try:
+                self._saved(save())
+            except PathwaysError as exc:
+                self.error.setText(exc.message)
             return
+        # A site or service is renamed only when no case, account or programme records it, and finding that out
+        # reads every event's site or service: seconds on a force's database, so not on the screen's thread.
+        self._set_checking(True)
+        self._runner.start("save", save, finished=self._saved, failed=self._refused)
+
+    def _renaming(self, label: str) -> bool:
+        """Whether Save would rename a site or service (what events and accounts record by its label)."""
+        entry = self._entry
+        return (
+            entry is not None
+            and self._info.list_name in RECORDED_BY_LABEL
+            and " ".join(label.split()) not in ("", entry.label)
+        )
+
+    def _set_checking(self, checking: bool) -> None:
+        self._checking = checking
+        self.error.clear()
+        self.checking.setVisible(checking)
+        for control in (self.label, self.flag, self.active, self.phone, self.buttons):
+            control.setEnabled(not checking)
+
+    def _refused(self, message: str) -> None:
+        self._set_checking(False)
+        self.error.setText(message)
+        self.label.setFocus()
+
+    def _saved(self, entry: ReferenceEntry) -> None:
+        self._set_checking(False)
+        self.saved = entry
         self._context.notify("reference")
         self.accept()
+
+    def reject(self) -> None:
+        """Escape or Cancel do nothing while a rename is being checked: it may already be saved."""
+        if not self._checking:
+            super().reject()

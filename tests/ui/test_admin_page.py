@@ -334,6 +334,56 @@ def test_a_services_phone_number_is_entered_shown_and_taken_away(qtbot: QtBot, a
     assert all(e.phone is None for e in reference_list(admin_context.store, "services"))
 
 
+def _rename_dialog(qtbot: QtBot, context: AppContext, page: AdminPage, label: str) -> ReferenceEntryDialog:
+    tab = page.lists["services"]
+    entry = next(e for e in reference_list(context.store, "services") if e.label == label)
+    dialog = ReferenceEntryDialog(context, tab.info, entry, page)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_a_rename_is_checked_off_the_screens_thread_and_cannot_be_abandoned_half_way(
+    qtbot: QtBot, admin_context: AppContext
+) -> None:
+    page = _page(qtbot, admin_context)
+    dialog = _rename_dialog(qtbot, admin_context, page, "Society of St James")
+    dialog.label.clear()
+    qtbot.keyClicks(dialog.label, "Society of Saint James")
+    _save(qtbot, dialog.buttons)
+    # The check's answer comes through the event loop, so until the test returns to it the dialog is checking.
+    assert dialog.checking.isVisible() and "“Society of St James”" in dialog.checking.text()
+    assert not dialog.buttons.isEnabled() and not dialog.label.isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # too late to cancel: the rename may already be saved
+    assert dialog.isVisible()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.saved is not None
+    assert dialog.saved.label == "Society of Saint James"
+    assert "Society of Saint James" in [e.label for e in reference_list(admin_context.store, "services")]
+
+
+def test_a_rename_refused_after_its_check_leaves_the_dialog_open_to_put_right(
+    qtbot: QtBot, admin_context: AppContext
+) -> None:
+    page = _page(qtbot, admin_context)
+    add_user(  # a worker at CGL Portsmouth
+        admin_context.store, actor=admin_context.actor, username="w.cole", display_name="Wren Cole",
+        role=Role.TREATMENT_WORKER, password=GOOD, service="CGL Portsmouth",
+    )  # fmt: skip
+    dialog = _rename_dialog(qtbot, admin_context, page, "CGL Portsmouth")
+    dialog.label.clear()
+    qtbot.keyClicks(dialog.label, "CGL Portsmouth & IoW")
+    _save(qtbot, dialog.buttons)
+    assert dialog.checking.isVisible()
+    qtbot.waitUntil(lambda: dialog.error.text() != "", timeout=10000)
+    assert dialog.error.text().startswith("“CGL Portsmouth” is recorded on user accounts, which would no longer")
+    assert dialog.isVisible() and not dialog.checking.isVisible()
+    assert dialog.buttons.isEnabled() and dialog.label.text() == "CGL Portsmouth & IoW"
+    assert "CGL Portsmouth" in [e.label for e in reference_list(admin_context.store, "services")]
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # and now it closes as any dialog does
+    assert not dialog.isVisible()
+
+
 def test_only_services_are_asked_for_a_phone_number(qtbot: QtBot, admin_context: AppContext) -> None:
     page = _page(qtbot, admin_context)
     for name in ("offences", "drugs", "sites"):
