@@ -1,9 +1,11 @@
-"""Answering the questions (QMessageBox) a screen asks, as a user would, in tests."""
+"""Answering the questions (QMessageBox) and dialogs a screen opens, as a user would, in tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 
 def answer_next_question(button_text: str, asked: list[str], tries: int = 500) -> None:
@@ -19,5 +21,24 @@ def answer_next_question(button_text: str, asked: list[str], tries: int = 500) -
             return
         asked.append(box.text())
         next(b for b in box.buttons() if b.text().replace("&", "") == button_text).click()
+
+    QTimer.singleShot(0, lambda: attempt(tries))
+
+
+def when_modal(act: Callable[[QWidget], None], tries: int = 500) -> None:
+    """Act on the next modal dialog once it is showing (a button that opens one waits in exec()). Should `act`
+    fail, the dialog is closed so that exec() returns and the test reports the failure instead of hanging."""
+
+    def attempt(left: int) -> None:
+        widget = QApplication.activeModalWidget()
+        if widget is None:
+            if left:
+                QTimer.singleShot(10, lambda: attempt(left - 1))
+            return
+        try:
+            act(widget)
+        finally:
+            if widget.isVisible():
+                widget.close()
 
     QTimer.singleShot(0, lambda: attempt(tries))

@@ -7,10 +7,9 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QApplication,
     QComboBox,
     QDialogButtonBox,
     QLabel,
@@ -25,6 +24,7 @@ from pathways.actors import Role
 from pathways.reference import ReferenceEntry, reference_list
 from pathways.services.accounts import SignInFailed, UserView, add_user, list_users, sign_in
 from pathways.services.settings import usual_instruments
+from tests.ui.questions import when_modal
 from ui.admin_dialogs import (
     CHOOSE,
     NEW_USER_TEMPORARY,
@@ -50,25 +50,6 @@ def _page(qtbot: QtBot, context: AppContext) -> AdminPage:
     page.show()
     qtbot.waitExposed(page)
     return page
-
-
-def _when_modal(act: Callable[[QWidget], None], tries: int = 500) -> None:
-    """Act on the next modal dialog once it is showing (a button that opens one waits in exec()). Should `act`
-    fail, the dialog is closed so that exec() returns and the test reports the failure instead of hanging."""
-
-    def attempt(left: int) -> None:
-        widget = QApplication.activeModalWidget()
-        if widget is None:
-            if left:
-                QTimer.singleShot(10, lambda: attempt(left - 1))
-            return
-        try:
-            act(widget)
-        finally:
-            if widget.isVisible():
-                widget.close()
-
-    QTimer.singleShot(0, lambda: attempt(tries))
 
 
 def _save(qtbot: QtBot, buttons: QDialogButtonBox) -> None:
@@ -155,7 +136,7 @@ def test_disable_a_user_and_they_cannot_sign_in(qtbot: QtBot, admin_context: App
     tab = page.users
     tab.table.selectRow(tab.model.find(lambda u: u.id == user.id))
     assert tab.toggle_button.text() == "&Disable"
-    _when_modal(_click_yes)
+    when_modal(_click_yes)
     qtbot.mouseClick(tab.toggle_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.model.index(tab.table.currentIndex().row(), 5).data() == "No", timeout=5000)
     assert tab.toggle_button.text() == "&Enable"
@@ -184,7 +165,7 @@ def test_add_a_trigger_offence_and_edit_it_with_enter(qtbot: QtBot, admin_contex
         qtbot.keyClick(dialog.flag, Qt.Key.Key_Space)
         _save(qtbot, dialog.buttons)
 
-    _when_modal(add_motor_part)
+    when_modal(add_motor_part)
     qtbot.mouseClick(offences.add_button, Qt.MouseButton.LeftButton)
     added = ReferenceEntry("theft_vehicle_part", MOTOR_PART, True, True)
     assert added in reference_list(admin_context.store, "offences")
@@ -196,7 +177,7 @@ def test_add_a_trigger_offence_and_edit_it_with_enter(qtbot: QtBot, admin_contex
         seen.append((dialog.code.isReadOnly(), dialog.label.text()))
         dialog.reject()
 
-    _when_modal(look_and_cancel)
+    when_modal(look_and_cancel)
     offences.table.setFocus()
     qtbot.keyClick(offences.table, Qt.Key.Key_Return)
     assert seen == [(True, MOTOR_PART)]
@@ -291,7 +272,7 @@ def _edit_service(qtbot: QtBot, tab: ReferenceTab, label: str, act: Callable[[Re
         assert isinstance(dialog, ReferenceEntryDialog), dialog
         act(dialog)
 
-    _when_modal(on_dialog)
+    when_modal(on_dialog)
     qtbot.mouseClick(tab.edit_button, Qt.MouseButton.LeftButton)
 
 
@@ -441,7 +422,7 @@ def test_a_reset_password_is_temporary_and_the_administrator_is_told_so(
         qtbot.keyClicks(dialog.passwords.repeat, new_password)
         _save(qtbot, dialog.buttons)
 
-    _when_modal(reset)
+    when_modal(reset)
     qtbot.mouseClick(tab.reset_button, Qt.MouseButton.LeftButton)
 
     assert said == ["The new password is temporary: Chris Lee must choose one of their own when they next sign in."]
@@ -453,7 +434,7 @@ def test_a_reset_password_is_temporary_and_the_administrator_is_told_so(
     qtbot.waitUntil(lambda: _column(tab, user.id, "Password") == "Temporary", timeout=5000)
     actor = sign_in(store, username="nav.lee", password=new_password, workstation="custody-pc")
     assert actor.must_change_password
-    _when_modal(_click_yes)
+    when_modal(_click_yes)
     qtbot.mouseClick(tab.toggle_button, Qt.MouseButton.LeftButton)  # another change: the line says no more
     assert tab.done.text() == ""
 
@@ -476,7 +457,7 @@ def test_a_user_added_in_the_app_gets_a_temporary_password_and_the_administrator
         qtbot.keyClicks(dialog.passwords.repeat, GOOD)
         _save(qtbot, dialog.buttons)
 
-    _when_modal(add)
+    when_modal(add)
     qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
 
     assert hints == [NEW_USER_TEMPORARY]
@@ -513,7 +494,7 @@ def test_a_navigator_moved_to_another_site_sees_its_cases_from_their_next_sign_i
         dialog.place.setCurrentIndex(dialog.place.findText("Aldershot"))
         _save(qtbot, dialog.buttons)
 
-    _when_modal(move)
+    when_modal(move)
     qtbot.mouseClick(tab.workplace_button, Qt.MouseButton.LeftButton)
     assert refusals == [
         "“Aldersht” is not on the list of sites. Choose one from the list, or add it to the list first "

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pypdf import PdfReader
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -18,6 +17,7 @@ from pathways.clock import LONDON, local_date
 from pathways.services.contracts import TOO_MANY, sign_contract
 from tests.conftest import Clock
 from tests.pathways.contract_case import checkpoint_case, colleague_reassesses_needs
+from tests.ui.questions import when_modal
 from tests.ui.test_main_window import _unnamed
 from ui.context import AppContext
 from ui.contract_builder import ContractBuilderDialog, ContractProgressDialog, parse_day
@@ -29,24 +29,6 @@ from ui.step_dialogs import special_dialog
 
 def local(year: int, month: int, day: int, hour: int = 10) -> datetime:
     return datetime(year, month, day, hour, tzinfo=LONDON)
-
-
-def _when_modal(act: Callable[[QWidget], None], tries: int = 500) -> None:
-    """Act on the next modal dialog once it shows; close it whatever happens, so exec() returns."""
-
-    def attempt(left: int) -> None:
-        widget = QApplication.activeModalWidget()
-        if widget is None:
-            if left:
-                QTimer.singleShot(10, lambda: attempt(left - 1))
-            return
-        try:
-            act(widget)
-        finally:
-            if widget.isVisible():
-                widget.close()
-
-    QTimer.singleShot(0, lambda: attempt(tries))
 
 
 def _builder(qtbot: QtBot, context: AppContext, case_id: int) -> ContractBuilderDialog:
@@ -230,7 +212,7 @@ def test_the_person_page_opens_the_builder_then_the_progress(
         widget.save_button.click()
         assert widget.recorded is not None, widget.error.text()
 
-    _when_modal(agree)
+    when_modal(agree)
     page.contract_button.click()
     qtbot.waitUntil(lambda: page.cases_model.item(0, 2).text() == "Contract running", timeout=5000)
 
@@ -241,7 +223,7 @@ def test_the_person_page_opens_the_builder_then_the_progress(
         shown.append(widget.state.text())
         shown.extend(_cell(widget, row, 0) + " | " + _cell(widget, row, 1) for row in range(2))
 
-    _when_modal(look)
+    when_modal(look)
     page.contract_button.click()
     assert shown == [
         f"Running: {(date(2027, 3, 29) - date(2026, 11, 29)).days} days left. 0 of 2 conditions recorded as met.",

@@ -3,11 +3,10 @@ trail read, and erased through the confirmation dialog with a reason. Real widge
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -18,6 +17,7 @@ from pathways.services import people
 from pathways.services.steps import record_step, start_case
 from pathways.store import Store
 from tests.conftest import Clock
+from tests.ui.questions import when_modal
 from ui.admin_page import AdminPage
 from ui.context import AppContext
 from ui.retention_dialogs import (
@@ -61,24 +61,6 @@ def _records_tab(qtbot: QtBot, context: AppContext) -> AdminPage:
     return page
 
 
-def _when_modal(act: Callable[[QWidget], None], tries: int = 500) -> None:
-    """Act on the next modal dialog once it shows; should `act` fail, close the dialog so the test reports it."""
-
-    def attempt(left: int) -> None:
-        widget = QApplication.activeModalWidget()
-        if widget is None:
-            if left:
-                QTimer.singleShot(10, lambda: attempt(left - 1))
-            return
-        try:
-            act(widget)
-        finally:
-            if widget.isVisible():
-                widget.close()
-
-    QTimer.singleShot(0, lambda: attempt(tries))
-
-
 def _shown_text(dialog: QWidget) -> str:
     """Every label of the dialog, a line each (a label of several lines gives several)."""
     return "\n".join(label.text() for label in dialog.findChildren(QLabel) if label.text())
@@ -118,7 +100,7 @@ def test_the_tab_lists_a_due_person_and_erases_them_through_the_dialog(
         seen["early box"] = widget.on_request.isVisibleTo(widget)  # past its period: not an early erasure
         qtbot.keyClick(widget, Qt.Key.Key_Return)  # Enter presses the default button: Cancel
 
-    _when_modal(cancel_first)
+    when_modal(cancel_first)
     qtbot.mouseClick(tab.erase_button, Qt.MouseButton.LeftButton)
     assert seen["default"] is True
     assert f"Erase the record of QUIXWELL, Zebedee (person {person_id})?" in str(seen["text"])
@@ -136,7 +118,7 @@ def test_the_tab_lists_a_due_person_and_erases_them_through_the_dialog(
         qtbot.keyClicks(widget.reason, "retention period ended")
         qtbot.mouseClick(widget.erase_button, Qt.MouseButton.LeftButton)
 
-    _when_modal(erase)
+    when_modal(erase)
     qtbot.mouseClick(tab.erase_button, Qt.MouseButton.LeftButton)
     assert seen["refusal"] == "An erasure needs a reason."
     qtbot.waitUntil(lambda: tab.due_model.find(lambda r: r.name == NAME) < 0 and "due for review" in tab.status.text())
@@ -168,7 +150,7 @@ def test_hold_lift_and_audit_trail_through_the_tab(
         qtbot.keyClicks(widget.reason, "civil claim")
         qtbot.mouseClick(widget.ok, Qt.MouseButton.LeftButton)
 
-    _when_modal(hold)
+    when_modal(hold)
     qtbot.mouseClick(tab.hold_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.held_model.find(lambda r: r.person_id == person_id) >= 0, timeout=10000)
     assert tab.due_model.find(lambda r: r.person_id == person_id) < 0
@@ -186,7 +168,7 @@ def test_hold_lift_and_audit_trail_through_the_tab(
         qtbot.mouseClick(widget.erase_button, Qt.MouseButton.LeftButton)
         refusal["text"] = widget.error.text()
 
-    _when_modal(erase_refused)
+    when_modal(erase_refused)
     qtbot.mouseClick(tab.erase_button, Qt.MouseButton.LeftButton)
     assert "on legal hold" in refusal["text"] and "cannot be erased" in refusal["text"]
     assert _count(admin_context.store, Erasure) == 0
@@ -198,7 +180,7 @@ def test_hold_lift_and_audit_trail_through_the_tab(
         qtbot.keyClicks(widget.reason, "claim settled")
         qtbot.mouseClick(widget.ok, Qt.MouseButton.LeftButton)
 
-    _when_modal(lift)
+    when_modal(lift)
     qtbot.mouseClick(tab.lift_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.due_model.find(lambda r: r.person_id == person_id) >= 0, timeout=10000)
     assert tab.held_model.find(lambda r: r.person_id == person_id) < 0
@@ -212,7 +194,7 @@ def test_hold_lift_and_audit_trail_through_the_tab(
         trail["what"] = [str(model.data(model.index(r, 4))) for r in range(model.rowCount())]
         widget.reject()
 
-    _when_modal(read_trail)
+    when_modal(read_trail)
     qtbot.mouseClick(tab.trail_button, Qt.MouseButton.LeftButton)
     assert trail["what"][0] == "register a person"
     looked_up = "review records past their retention period"  # each look-up of the number, before the dialog
@@ -260,7 +242,7 @@ def test_an_early_erasure_of_a_typed_number_names_the_person_and_needs_their_sur
         qtbot.keyClicks(widget.surname, "l ")
         qtbot.mouseClick(widget.erase_button, Qt.MouseButton.LeftButton)
 
-    _when_modal(erase_early)
+    when_modal(erase_early)
     qtbot.mouseClick(tab.erase_button, Qt.MouseButton.LeftButton)
     shown = str(seen["shown"])
     assert NAME in shown and "6 May 1991" in shown and f"{DIVERT}: {ref} (closed)" in shown
@@ -284,7 +266,7 @@ def test_a_number_not_held_is_refused_before_any_dialog(qtbot: QtBot, admin_cont
     opened: list[QWidget] = []
     for button in (tab.erase_button, tab.hold_button):
         tab.person_number.setText("99999")
-        _when_modal(opened.append, tries=30)
+        when_modal(opened.append, tries=30)
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         qtbot.wait(400)  # (long enough for a dialog to have shown)
         assert tab.error.text() == (
@@ -311,7 +293,7 @@ def test_the_change_period_dialog_names_the_pathway(qtbot: QtBot, admin_context:
         save = widget.buttons.button(QDialogButtonBox.StandardButton.Save)
         qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
 
-    _when_modal(look)
+    when_modal(look)
     qtbot.mouseClick(tab.period_button, Qt.MouseButton.LeftButton)
     assert seen["title"] == "Retention period: Arrest referral"
     assert seen["note"].startswith("Arrest referral: how long a person's record is kept after their last case")
