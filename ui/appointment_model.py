@@ -9,13 +9,14 @@ from typing import TypeVar
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
-from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QWidget
 
 from pathways.services.appointments_view import Appointment
 from pathways.services.tasks import TaskView
 from ui.formatting import show_moment
 from ui.lazy_model import Column
 from ui.rows_model import RowsModel
+from ui.widgets import KeyedRowsView
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
@@ -66,24 +67,14 @@ def tasks_model() -> RowsModel[TaskView]:
     return RowsModel(TASK_COLUMNS, key=lambda t: t.id)
 
 
-class WorklistView(QTableView):
+class WorklistView(KeyedRowsView):
     """A list the keyboard can work through: a single key acts on the selected row (see ACTION_KEYS).
     Ctrl+PgUp/PgDn and Ctrl+Tab are left to the tabs around the list."""
 
     action = Signal(str)
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName(name)
-        self.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.setTabKeyNavigation(False)
-        self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
-        self.verticalHeader().hide()
-        header = self.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        super().__init__(name, parent)
         self.activated.connect(lambda _index: self.action.emit("open"))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -97,17 +88,6 @@ class WorklistView(QTableView):
             event.accept()
             return
         super().keyPressEvent(event)
-
-    def current_row(self) -> int:
-        index = self.currentIndex()
-        return index.row() if index.isValid() else -1
-
-    def fit_columns(self) -> None:
-        """Size the columns to what they hold, leaving the last to take the rest of the width."""
-        self.resizeColumnsToContents()
-        header = self.horizontalHeader()
-        for column in range(header.count() - 1):
-            header.resizeSection(column, min(header.sectionSize(column) + 16, 320))
 
 
 def _happened(task: TaskView) -> str:

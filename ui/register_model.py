@@ -9,9 +9,10 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
-from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QWidget
 
 from pathways.services.programme_register import ABSENT, PRESENT, AttendanceRow
+from ui.widgets import KeyedRowsView
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Person", "Mark", "Attended so far", "Of the whole programme", "Stage")
@@ -112,25 +113,15 @@ class RegisterModel(QAbstractTableModel):
         return None
 
 
-class RegisterView(QTableView):
+class RegisterView(KeyedRowsView):
     """P marks the selected person present and A absent, each then moving to the next person; Space switches
     the mark and stays. `mark` carries "present", "absent" or "switch"."""
 
     mark = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Register")
+        super().__init__("Register", parent)
         self.setAccessibleDescription("P present, A absent (each moves to the next person), Space switches the mark.")
-        self.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.setTabKeyNavigation(False)
-        self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
-        self.verticalHeader().hide()
-        header = self.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
@@ -141,16 +132,10 @@ class RegisterView(QTableView):
             return
         super().keyPressEvent(event)
 
-    def current_row(self) -> int:
-        index = self.currentIndex()
-        return index.row() if index.isValid() else -1
-
     def fit_columns(self) -> None:
-        """Size the columns to what they hold; the mark column to its longest words, so marking never cuts it."""
-        self.resizeColumnsToContents()
+        """As every list's, and the mark column to its longest words, so marking never cuts it."""
+        super().fit_columns()
         header = self.horizontalHeader()
-        for column in range(header.count() - 1):
-            header.resizeSection(column, min(header.sectionSize(column) + 16, 320))
         bold = QFont(self.font())
         bold.setBold(True)
         longest = max(QFontMetrics(bold).horizontalAdvance(f"{w} (not saved)") for w in MARK_WORDS.values())

@@ -54,6 +54,35 @@ def rows_table(model: QAbstractItemModel, name: str, *, stretch: int) -> QTableV
     return table
 
 
+class KeyedRowsView(QTableView):
+    """A list of whole rows worked through from the keyboard, one row at a time (a worklist, a register): the
+    subclass gives its single keys their meaning. Tab leaves the list; its columns fit what they hold."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.setTabKeyNavigation(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+    def current_row(self) -> int:
+        index = self.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def fit_columns(self) -> None:
+        """Size the columns to what they hold, leaving the last to take the rest of the width."""
+        self.resizeColumnsToContents()
+        header = self.horizontalHeader()
+        for column in range(header.count() - 1):
+            header.resizeSection(column, min(header.sectionSize(column) + 16, 320))
+
+
 def button_row(*buttons: QPushButton) -> QHBoxLayout:
     """The buttons left-aligned in a row, each named for screen readers by its text."""
     row = QHBoxLayout()
