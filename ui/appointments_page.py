@@ -6,13 +6,11 @@ lists reload."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from pathways.actors import Role
 from pathways.clock import local_date
@@ -27,15 +25,13 @@ from ui.appointment_dialogs import MarkDoneDialog, MissedDialog, RescheduleDialo
 from ui.appointment_model import (
     APPOINTMENT_SERVICE_COLUMN,
     TASK_SERVICE_COLUMN,
-    WorklistView,
     appointments_model,
     tasks_model,
 )
 from ui.context import AppContext
 from ui.formatting import show_moment
-from ui.operations import OperationRunner, Progress
-from ui.rows_model import RowsModel
-from ui.widgets import error_label
+from ui.operations import OperationRunner
+from ui.worklist_tabs import Worklist, WorklistTabs
 
 TODAY, WEEK, OVERDUE, TASKS = "today", "week", "overdue", "tasks"
 APPOINTMENT_ACTIONS = ("attended", "missed", "reschedule", "waive", "treatment")
@@ -50,60 +46,32 @@ BUTTONS = (  # action, label, accessible name
 )
 
 
-@dataclass
-class Worklist:
-    """One tab: its table, what loads it, and how its count reads."""
-
-    name: str
-    title: str
-    view: WorklistView
-    model: RowsModel[Any]
-    load: Callable[[], list[Any]]
-    counted: Callable[[int], str]
-    status: str = "Loading…"
-    select_key: Hashable | None = None  # the row to select after the next load
-    select_row: int = 0
-
-
 def _counted(one: str, many: str, where: str) -> Callable[[int], str]:
     return lambda n: f"No {many} {where}." if n == 0 else f"{n} {one if n == 1 else many} {where}."
 
 
-class AppointmentsPage(QWidget):
+class AppointmentsPage(WorklistTabs):
     """`open_person` carries the person id of the selected row. `refresh()` reloads every list."""
 
     open_person = Signal(int)
 
     def __init__(self, context: AppContext, runner: OperationRunner) -> None:
-        super().__init__()
-        self._context, self._runner = context, runner
+        super().__init__(context, runner, name="Worklists", slot="appointments", reload_on=("case", "tasks"))
         self._saved_versions: dict[int, int] = {}  # case id → its version after this page's last save on it
         actor = context.actor
         self.service = actor.service if actor.role == Role.TREATMENT_WORKER else None
         self.title = QLabel(f"Appointments — {self.service or 'all services'}")
         self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Worklists")
-        self.lists = self._make_lists()
-        self.status = QLabel("Loading…")
-        self.status.setAccessibleName("How many")
+        self._make_lists()
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
         self.outcome.setAccessibleName("What was recorded")
-        self.error = error_label()
         self.buttons = self._make_buttons()
-        self._reload = QTimer(self, singleShot=True, interval=0)
-        self._reload.timeout.connect(self._load_all)
         self._layout()
-        self.tabs.currentChanged.connect(lambda _index: self._tab_changed())
-        for keys, step in (("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
-            shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda step=step: self._step_list(step))
-        context.changed.connect(self._on_changed)
-        self._tab_changed()
+        self.lists_added()
 
     # --- building -------------------------------------------------------------------------------------------
-    def _make_lists(self) -> dict[str, Worklist]:
+    def _make_lists(self) -> None:
         store, actor, service = self._context.store, self._context.actor, self.service
 
         def days(count: int) -> Callable[[], list[Appointment]]:
@@ -127,18 +95,12 @@ class AppointmentsPage(QWidget):
                 _counted("task", "tasks", "to tell the police about"),
             ),
         ]
-        lists: dict[str, Worklist] = {}
         for name, title, load, counted in specs:
             model = tasks_model() if name == TASKS else appointments_model(store.clock)
-            view = WorklistView(title.replace("&", ""))
-            view.setModel(model)
+            view = self.add_list(name, title, model, load, counted)
             view.setColumnHidden(
                 TASK_SERVICE_COLUMN if name == TASKS else APPOINTMENT_SERVICE_COLUMN, self.service is not None
             )
-            view.action.connect(self.act)
-            lists[name] = Worklist(name, title.replace("&", ""), view, model, load, counted)
-            self.tabs.addTab(view, title)
-        return lists
 
     def _make_buttons(self) -> dict[str, QPushButton]:
         buttons = {}
@@ -170,78 +132,11 @@ class AppointmentsPage(QWidget):
         layout.addLayout(row)
         layout.addWidget(hint)
 
-    # --- loading --------------------------------------------------------------------------------------------
-    def current(self) -> Worklist:
-        return list(self.lists.values())[self.tabs.currentIndex()]
-
-    def show_list(self, name: str) -> None:
-        """Bring a list to the front and give it the keyboard focus."""
-        self.tabs.setCurrentWidget(self.lists[name].view)
-        self.lists[name].view.setFocus()
-
-    def _step_list(self, step: int) -> None:
-        """Ctrl+PgDn / Ctrl+PgUp: the next or previous list, with the keyboard focus in it."""
-        names = list(self.lists)
-        self.show_list(names[(self.tabs.currentIndex() + step) % len(names)])
-
-    def refresh(self) -> None:
-        """Reload every list (soon, once, however many changes arrive together)."""
-        self._reload.start()
-
-    def slots(self) -> list[str]:
-        """The runner slots this page loads in, for cancelling when the window closes."""
-        return [f"appointments-{name}" for name in self.lists]
-
-    def _load_all(self) -> None:
-        for worklist in self.lists.values():
-            self._load(worklist)
-
-    def _load(self, worklist: Worklist) -> None:
-        def work(progress: Progress) -> list[Any]:
-            progress.check()
-            return worklist.load()
-
-        pending = (worklist.select_key, worklist.select_row)  # set by an action, for this load only
-        worklist.select_key, worklist.select_row = None, 0
-        worklist.status = "Loading…"
-        self._runner.start(
-            f"appointments-{worklist.name}",
-            work,
-            finished=lambda rows: self._loaded(worklist, rows, *pending),
-            failed=lambda message: self._load_failed(worklist, message),
-        )
-        self._tab_changed()
-
-    def _loaded(self, worklist: Worklist, rows: Any, select_key: Hashable | None, select_row: int) -> None:
-        view, model = worklist.view, worklist.model
-        key = select_key if select_key is not None else model.key_at(view.current_row())
-        fallback = select_row if select_key is not None else max(view.current_row(), 0)
-        model.set_rows(rows)
-        found = model.row_of(key) if key is not None else None
-        if model.rowCount():
-            view.selectRow(found if found is not None else min(fallback, model.rowCount() - 1))
-        view.fit_columns()
-        worklist.status = worklist.counted(model.rowCount())
-        self._tab_changed()
-
-    def _load_failed(self, worklist: Worklist, message: str) -> None:
-        worklist.status = message
-        self._tab_changed()
-
-    def _tab_changed(self) -> None:
-        worklist = self.current()
-        self.status.setText(worklist.status)
-        on_tasks = worklist.name == TASKS
+    def list_changed(self) -> None:
+        super().list_changed()
+        on_tasks = self.current().name == TASKS
         for action, button in self.buttons.items():
             button.setVisible(action in ("done", "open") if on_tasks else action != "done")
-
-    def _on_changed(self, topic: str) -> None:
-        if topic in ("case", "tasks") and self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.refresh()
 
     # --- acting ---------------------------------------------------------------------------------------------
     def act(self, action: str) -> None:

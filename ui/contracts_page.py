@@ -5,23 +5,20 @@ person's record, where the outcome is recorded."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from pathways.clock import local_date
 from pathways.services.worklists import ContractDue, contracts_ending_soon, contracts_past_end
-from ui.appointment_model import WorklistView
 from ui.context import AppContext
 from ui.formatting import show_date
 from ui.lazy_model import Column
-from ui.operations import OperationRunner, Progress
+from ui.operations import OperationRunner
 from ui.rows_model import RowsModel
-from ui.widgets import error_label
+from ui.worklist_tabs import WorklistTabs
 
 SOON, PAST = "soon", "past"
 SOON_DAYS = 14
@@ -47,32 +44,16 @@ def contract_columns(now: Callable[[], datetime], past: bool) -> list[Column[Con
     ]
 
 
-@dataclass
-class ContractList:
-    name: str
-    view: WorklistView
-    model: RowsModel[ContractDue]
-    load: Callable[[], list[ContractDue]]
-    counted: Callable[[int], str]
-    status: str = "Loading…"
-
-
-class ContractsPage(QWidget):
+class ContractsPage(WorklistTabs):
     """`open_person` carries (person id, case id) of the chosen row. `refresh()` reloads both lists."""
 
     open_person = Signal(int, int)
 
     def __init__(self, context: AppContext, runner: OperationRunner) -> None:
-        super().__init__()
-        self._context, self._runner = context, runner
+        super().__init__(context, runner, name="Contract worklists", slot="contracts", reload_on=("case",))
         self.title = QLabel("Checkpoint contracts")
         self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Contract worklists")
-        self.lists = self._make_lists()
-        self.status = QLabel("Loading…")
-        self.status.setAccessibleName("How many")
-        self.error = error_label()
+        self._make_lists()
         self.open_button = QPushButton("&Open record")
         self.open_button.setAccessibleName("Open the person's record")
         self.view_button = QPushButton("&View contract…")
@@ -81,16 +62,10 @@ class ContractsPage(QWidget):
             button.setAutoDefault(False)
         self.open_button.clicked.connect(lambda: self.act("open"))
         self.view_button.clicked.connect(lambda: self.act("view"))
-        self._reload = QTimer(self, singleShot=True, interval=0)
-        self._reload.timeout.connect(self._load_all)
         self._layout()
-        self.tabs.currentChanged.connect(lambda _index: self._show_status())
-        for keys, step in (("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
-            shortcut = QShortcut(QKeySequence(keys), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda step=step: self._step_list(step))
-        context.changed.connect(self._on_changed)
+        self.lists_added()
 
-    def _make_lists(self) -> dict[str, ContractList]:
+    def _make_lists(self) -> None:
         store, actor = self._context.store, self._context.actor
 
         def counted(none: str, one: str, many: str) -> Callable[[int], str]:
@@ -118,7 +93,6 @@ class ContractsPage(QWidget):
                 ),
             ),
         ]
-        lists: dict[str, ContractList] = {}
         for name, title, load, count in specs:
 
             def colour(row: ContractDue, column: int, past: bool = name == PAST) -> QColor | None:
@@ -127,12 +101,7 @@ class ContractsPage(QWidget):
             model: RowsModel[ContractDue] = RowsModel(
                 contract_columns(store.clock, name == PAST), key=lambda r: r.key, colour=colour
             )
-            view = WorklistView(title.replace("&", ""))
-            view.setModel(model)
-            view.action.connect(self.act)
-            lists[name] = ContractList(name, view, model, load, count)
-            self.tabs.addTab(view, title)
-        return lists
+            self.add_list(name, title, model, load, count)
 
     def _layout(self) -> None:
         row = QHBoxLayout()
@@ -152,68 +121,6 @@ class ContractsPage(QWidget):
         layout.addWidget(self.error)
         layout.addLayout(row)
         layout.addWidget(hint)
-
-    # --- loading --------------------------------------------------------------------------------------------
-    def current(self) -> ContractList:
-        return list(self.lists.values())[self.tabs.currentIndex()]
-
-    def show_list(self, name: str) -> None:
-        self.tabs.setCurrentWidget(self.lists[name].view)
-        self.lists[name].view.setFocus()
-
-    def _step_list(self, step: int) -> None:
-        names = list(self.lists)
-        self.show_list(names[(self.tabs.currentIndex() + step) % len(names)])
-
-    def slots(self) -> list[str]:
-        return [f"contracts-{name}" for name in self.lists]
-
-    def refresh(self) -> None:
-        self._reload.start()
-
-    def _load_all(self) -> None:
-        for worklist in self.lists.values():
-            self._load(worklist)
-
-    def _load(self, worklist: ContractList) -> None:
-        def work(progress: Progress) -> list[ContractDue]:
-            progress.check()
-            return worklist.load()
-
-        worklist.status = "Loading…"
-        self._runner.start(
-            f"contracts-{worklist.name}",
-            work,
-            finished=lambda rows: self._loaded(worklist, rows),
-            failed=lambda message: self._failed(worklist, message),
-        )
-        self._show_status()
-
-    def _loaded(self, worklist: ContractList, rows: Any) -> None:
-        view, model = worklist.view, worklist.model
-        key = model.key_at(view.current_row())
-        model.set_rows(rows)
-        found = model.row_of(key) if key is not None else None
-        if model.rowCount():
-            view.selectRow(found if found is not None else 0)
-        view.fit_columns()
-        worklist.status = worklist.counted(model.rowCount())
-        self._show_status()
-
-    def _failed(self, worklist: ContractList, message: str) -> None:
-        worklist.status = message
-        self._show_status()
-
-    def _show_status(self) -> None:
-        self.status.setText(self.current().status)
-
-    def _on_changed(self, topic: str) -> None:
-        if topic == "case" and self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.refresh()
 
     # --- acting ---------------------------------------------------------------------------------------------
     def act(self, action: str) -> None:
