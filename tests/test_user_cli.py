@@ -96,8 +96,8 @@ def test_add_reset_and_disable_a_user_from_the_command_line(database_url: str) -
     code, out, _ = _run("user", "move", "nav.smith", "aldershot", url=database_url)
     assert (code, out) == (
         0,
-        "nav.smith (Sam Smith) now works at Aldershot. Their worklists and the cases they see change when they next "
-        "sign in.\n",
+        "nav.smith (Sam Smith) now works at Aldershot. If they are signed in now, Pathways does nothing more for them "
+        "until they sign in again, and then shows the cases of their new place.\n",
     )
     moved = _sign_in(database_url, NEW)
     assert moved is not None and moved.site == "Aldershot"

@@ -452,7 +452,10 @@ def set_may_read_notes(store: Store, *, actor: Actor, user_id: int, granted: boo
         return user_view(user)
 
 
-MOVED_FROM_NEXT_SIGN_IN = "Their worklists and the cases they see change when they next sign in."
+MOVED_FROM_NEXT_SIGN_IN = (
+    "If they are signed in now, Pathways does nothing more for them until they sign in again, and then shows the "
+    "cases of their new place."
+)
 
 
 def set_workplace(store: Store, *, actor: Actor, user_id: int, place: str) -> UserView:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Base, ReferenceItem
 from pathways.actors import Actor
-from pathways.audit import authorise, refuse_role, write_audit
+from pathways.audit import authorise, refuse_role, state_of, write_audit
 from pathways.definitions import EVENT_FIELDS, PathwayDefinition
 from pathways.engine import check_event, eligibility, field_name, stage
 from pathways.errors import NotFound, NotPermitted
@@ -271,7 +271,7 @@ def _summary(
 _PEOPLE, _CASES, _EVENTS, _CHANGES, _USERS = (
     Base.metadata.tables[name] for name in ("people", "cases", "events", "person_changes", "users")
 )
-_ACCOUNT_COLUMNS = ("active", "may_read_notes", "must_change_password")
+_ACCOUNT_COLUMNS = ("active", "may_read_notes", "must_change_password", "site", "service")
 _ACCOUNT = select(*(_USERS.c[name] for name in _ACCOUNT_COLUMNS)).where(_USERS.c.username == bindparam("username"))
 _CHANGE_COLUMNS = tuple(f.name for f in fields(DetailChange))
 _PERSON_COLUMNS = len(fields(PersonView))
@@ -348,13 +348,13 @@ def _read_record(store: Store, session: Session, actor: Actor, person_id: int) -
     reads = _reads(actor, frozenset((table, column) for table, columns in hidden.items() for column in columns))
     person = connection.execute(reads.person, {"person_id": person_id, "username": actor.username}).first()
     if person is not None:
-        active, granted, temporary = person.active, person.may_read_notes, person.must_change_password
+        active, granted, temporary, site, service = (getattr(person, name) for name in _ACCOUNT_COLUMNS)
     else:  # (the account is read with the person; without one, on its own)
         account = connection.execute(_ACCOUNT, {"username": actor.username}).first()
-        active, granted, temporary = account or (None, None, None)
-    if active is False or bool(temporary) or not actor.may("view_person"):
-        disabled = active is False
-        return refuse_role(session, actor, "view_person", store.clock(), disabled, temporary_password=bool(temporary))
+        active, granted, temporary, site, service = account or (None,) * len(_ACCOUNT_COLUMNS)
+    state = state_of(actor, active, temporary, site, service)
+    if state.refuses(actor, "view_person"):
+        return refuse_role(session, actor, "view_person", store.clock(), state)
     if person is None:
         raise NotFound("That person is not on record.")
     if not person.in_scope:

@@ -6,7 +6,7 @@ Every hash costs about 50 ms at the production Argon2 settings, so each test mak
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from argon2 import PasswordHasher
@@ -16,7 +16,7 @@ from db.models import AuditEntry, User
 from pathways.actors import Actor, Role, command_line_actor
 from pathways.errors import InvalidInput, NotFound, NotPermitted
 from pathways.reference import reference_list, set_reference_entry
-from pathways.services import accounts, dtoa
+from pathways.services import accounts, dtoa, people, records
 from pathways.services.accounts import SIGN_IN_FAILED, SignInFailed, UserView
 from pathways.store import Store
 
@@ -234,6 +234,36 @@ def test_a_navigator_moves_to_another_site_and_a_worker_to_another_service(store
         "“Portsmouth” has been retired from the list of sites. Choose a current one from the list, or make it active "
         "again first (Administration → Sites)."
     )
+
+
+def test_a_moved_navigators_open_window_does_nothing_more_until_they_sign_in_again(store: Store) -> None:
+    nav = _add_navigator(store)
+    before = accounts.sign_in(store, username="nav.smith", password=GOOD, workstation="custody-pc")
+    person = people.register_person(
+        store, actor=before, surname="Okafor", forenames="Ade", date_of_birth=date(1990, 1, 2), sex="M"
+    )
+    accounts.set_workplace(store, actor=OS, user_id=nav.id, place="Aldershot")
+    with pytest.raises(NotPermitted) as refused:
+        people.register_person(
+            store, actor=before, surname="Quinn", forenames="Rory", date_of_birth=date(1996, 10, 2), sex="M"
+        )
+    assert refused.value.message == (
+        "An administrator has moved your account to Aldershot since you signed in, so you cannot register a person "
+        "until you sign in again (File → Sign out), when you will see Aldershot's cases."
+    )
+    with pytest.raises(NotPermitted, match=r"^An administrator has moved your account to Aldershot since"):
+        records.person_record(store, actor=before, person_id=person.id)  # (its account is read with the person)
+    assert [
+        (e.action, e.outcome, e.detail) for e in _audit(store, "register_person") + _audit(store, "view_person")
+    ] == [
+        ("register_person", "ok", None),
+        ("register_person", "refused", "account moved"),
+        ("view_person", "refused", "account moved"),
+    ]
+    accounts.change_own_password(store, actor=before, old_password=GOOD, new_password=OTHER)  # still theirs to do
+    after = accounts.sign_in(store, username="nav.smith", password=OTHER, workstation="custody-pc")
+    assert after.site == "Aldershot"
+    assert records.person_record(store, actor=after, person_id=person.id).person.surname == "Okafor"
 
 
 def test_only_administrators_manage_users(store: Store, navigator: Actor) -> None:

@@ -501,7 +501,8 @@ def test_a_navigator_moved_to_another_site_sees_its_cases_from_their_next_sign_i
         "(Administration → Sites)."
     ]
     assert tab.done.text() == (
-        "Chris Lee now works at Aldershot. Their worklists and the cases they see change when they next sign in."
+        "Chris Lee now works at Aldershot. If they are signed in now, Pathways does nothing more for them until they "
+        "sign in again, and then shows the cases of their new place."
     )
     qtbot.waitUntil(lambda: _column(tab, user.id, "Site") == "Aldershot", timeout=5000)
     assert sign_in(store, username="nav.lee", password=GOOD, workstation="custody-pc").site == "Aldershot"
