@@ -196,10 +196,11 @@ def check_events(
             problems.append(Problem("events", number, "person_ref", person_ref, "not a person_ref of the people table"))
         if case_ref:
             problems.extend(_case_problems(number, cells, cases))
-        problems.extend(_pathway_problems(number, cells, definitions) if pathway and name else [])
+        unknown_step = _pathway_problems(number, cells, definitions) if pathway and name else []
+        problems.extend(unknown_step)
         occurred_at, occurred_known = _moment(number, cells, "occurred_at", now, problems)
         due_at, due_known = _moment(number, cells, "due_at", now, problems)
-        if problems or occurred_at is None:
+        if unknown_step or not (pathway and name) or occurred_at is None:  # no step's columns to check
             result.problems.extend(problems)
             continue
         values = {c: cells[c] for c in EVENT_VALUE_COLUMNS if cells[c]}
@@ -215,6 +216,8 @@ def check_events(
             due_known,
             Fact(name, occurred_at, values, due_at, number, occurred_known, due_known),
         )
+        result.problems.extend(problems)  # the row's step's columns are checked too: every problem is listed
         for column, message in field_problems(definitions[pathway], event.fact):
             result.problems.append(Problem("events", number, column, cells.get(column, ""), message))
-        result.events.append(event)
+        if not problems:
+            result.events.append(event)

@@ -10,9 +10,9 @@ from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Base, Case, Person
@@ -72,25 +72,38 @@ def _in_stored_order(session: Session, conditions: list[ColumnElement[bool]]) ->
     return [func.likely(condition) for condition in conditions]
 
 
-class _PersonKey(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def person_ref(self) -> str | None: ...
-
-
 class _PersonRef(NamedTuple):
     id: int
     person_ref: str | None
 
 
-def _person_ref(person: _PersonKey) -> str:
-    return export_person_ref(person.person_ref, person.id)
+def _references(session: Session, people: dict[int, _PersonRef]) -> dict[int, str]:
+    """Each exported person's person_ref in the files: their own (a source system's key), or for a person recorded
+    in Pathways one made from their id (PW5). A made one that someone held here has as their own key is given a
+    suffix (PW5-2), so that no two people of the file share a reference."""
+    references = {i: export_person_ref(p.person_ref, i) for i, p in people.items()}
+    made = [i for i, p in people.items() if not p.person_ref]
+    for offset in range(0, len(made), CHUNK):
+        ids = made[offset : offset + CHUNK]
+        held = set(
+            session.scalars(select(Person.person_ref).where(Person.person_ref.in_([references[i] for i in ids])))
+        )
+        for i in (i for i in ids if references[i] in held):
+            references[i] = _unheld(session, references[i])
+    return references
+
+
+def _unheld(session: Session, made: str) -> str:
+    """`made` with the first suffix (-2, -3, …) that nobody held here has as their own reference."""
+    n = 2
+    while session.scalar(select(Person.id).where(Person.person_ref == f"{made}-{n}").limit(1)) is not None:
+        n += 1
+    return f"{made}-{n}"
 
 
 _EVENTS = Base.metadata.tables["events"]
 _READ = tuple(_EVENTS.c[name] for name in EventRow._fields)  # what an export reads of each event
-_CASE_READ = (Person.id, Person.person_ref, Case.case_ref, Case.pathway)  # and of its case (see _case_cells)
+_CASE_READ = (Person.id, Case.case_ref, Case.pathway)  # and of its case (see _case_cells)
 _case_id_of = itemgetter(len(_CASE_READ) + EventRow._fields.index("case_id"))
 
 
@@ -101,9 +114,9 @@ assert (*_CASE_COLUMNS, "event", "occurred_at", *_STORED, "due_at", *_LATER, "no
 _stored, _later = (itemgetter(*(EventRow._fields.index(c) for c in columns)) for columns in (_STORED, _LATER))
 
 
-def _case_cells(person_id: int, person_ref: str | None, case_ref: str, pathway: str) -> list[str]:
+def _case_cells(references: dict[int, str], person_id: int, case_ref: str, pathway: str) -> list[str]:
     """The cells events.csv's rows of one case begin with (person_ref, case_ref, pathway)."""
-    return [export_person_ref(person_ref, person_id), case_ref, pathway]
+    return [references[person_id], case_ref, pathway]
 
 
 def _event_row(case_cells: list[str], event: EventRow, notes_shown: bool = True) -> list[str]:
@@ -124,7 +137,9 @@ def _event_row(case_cells: list[str], event: EventRow, notes_shown: bool = True)
     ]
 
 
-def _event_rows(session: Session, selection: ExportFilter, notes_shown: bool) -> Iterator[list[str]]:
+def _event_rows(
+    session: Session, selection: ExportFilter, references: dict[int, str], notes_shown: bool
+) -> Iterator[list[str]]:
     """events.csv's rows: the selected cases' stored events (records, corrections, withdrawals) read with their
     cases in one statement, in order of case and then of entry, CHUNK rows at a time; each case's events are
     written as they now stand, as they come (never all held)."""
@@ -138,14 +153,14 @@ def _event_rows(session: Session, selection: ExportFilter, notes_shown: bool) ->
     rows = session.connection().execute(query, execution_options={"yield_per": CHUNK})  # (this statement only)
     for _case_id, group in groupby(rows, key=_case_id_of):
         case_rows = list(group)
-        cells = _case_cells(*case_rows[0][: len(_CASE_READ)])
+        cells = _case_cells(references, *case_rows[0][: len(_CASE_READ)])
         for _ref, event in effective_events(EventRow._make(row[len(_CASE_READ) :]) for row in case_rows):
             yield _event_row(cells, event, notes_shown)
 
 
 def _selected_cases(session: Session, selection: ExportFilter) -> tuple[int, dict[int, _PersonRef]]:
     """How many cases are selected, and their people by id (their references only), in the order of their first
-    case."""
+    case; when nothing is selected, everyone (the people with no case as well)."""
     query = (
         select(Person.id, Person.person_ref)
         .join_from(Case, Person, Case.person_id == Person.id)
@@ -158,18 +173,22 @@ def _selected_cases(session: Session, selection: ExportFilter) -> tuple[int, dic
         cases += 1
         if person.id not in people:
             people[person.id] = _PersonRef(*person)
+    if selection == ExportFilter():  # all data: the people with no case yet too, after the rest
+        alone = select(Person.id, Person.person_ref).where(~exists().where(Case.person_id == Person.id))
+        for person in session.connection().execute(alone.order_by(Person.id)).all():
+            people[person.id] = _PersonRef(*person)
     return cases, people
 
 
-def _person_rows(session: Session, people: dict[int, _PersonRef]) -> Iterator[list[str]]:
-    """people.csv's rows, by reference (in the order of their first case where two share one), CHUNK at a time."""
+def _person_rows(session: Session, references: dict[int, str]) -> Iterator[list[str]]:
+    """people.csv's rows, by reference, CHUNK at a time."""
     table = Base.metadata.tables["people"]
     read: Select[Any] = select(table.c.id, *(table.c[c] for c in PEOPLE_COLUMNS))  # the columns written only
-    order = [p.id for p in sorted(people.values(), key=_person_ref)]
+    order = sorted(references, key=references.__getitem__)
     for offset in range(0, len(order), CHUNK):
         ids = order[offset : offset + CHUNK]
         found = {row.id: row for row in session.connection().execute(read.where(table.c.id.in_(ids))).all()}
-        yield from (_person_row(found[i]) for i in ids)
+        yield from (_person_row(found[i], references[i]) for i in ids)
 
 
 def _partial(path: Path) -> Path:
@@ -220,11 +239,12 @@ def export_dataset(
         case_count, people = _selected_cases(uow.session, selection)
         # Consent to share: refused before anything is written; a law given is audited with the export.
         check_sharing(uow.session, actor, list(people), sharing, at=store.clock())
+        references = _references(uow.session, people)
         folder.mkdir(parents=True, exist_ok=True)
         people_count, events_count = _write_tables(
             [
-                (folder / "people.csv", PEOPLE_COLUMNS, _person_rows(uow.session, people)),
-                (folder / "events.csv", EVENT_COLUMNS, _event_rows(uow.session, selection, notes_shown)),
+                (folder / "people.csv", PEOPLE_COLUMNS, _person_rows(uow.session, references)),
+                (folder / "events.csv", EVENT_COLUMNS, _event_rows(uow.session, selection, references, notes_shown)),
             ]
         )
         write_audit(
@@ -239,10 +259,10 @@ def export_dataset(
     return ExportResult(folder, people_count, case_count, events_count)
 
 
-def _person_row(person: Row[Any]) -> list[str]:
+def _person_row(person: Row[Any], reference: str) -> list[str]:
     """people.csv's row for a person, in PEOPLE_COLUMNS order."""
     made = {
-        "person_ref": _person_ref(person),
+        "person_ref": reference,
         "surname": person.surname,
         "forenames": person.forenames,
         "date_of_birth": person.date_of_birth.isoformat(),

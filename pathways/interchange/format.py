@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from pathways.clock import LONDON, local_datetime
 
@@ -133,7 +133,10 @@ def parse_local_moment(text: str) -> tuple[datetime, bool]:
         at = time.fromisoformat(match.group(2))
     except ValueError:
         raise ValueError("is not a real time of day") from None
-    return local_datetime(day, at), True
+    moment = local_datetime(day, at)
+    if moment.astimezone(UTC).astimezone(LONDON).time() != at:  # in the hour skipped when the clocks go forward
+        raise ValueError("is not a time UK clocks showed: they went forward an hour that night, from 01:00 to 02:00")
+    return moment, True
 
 
 def format_local_moment(moment: datetime, time_known: bool) -> str:

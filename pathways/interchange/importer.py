@@ -424,10 +424,13 @@ def import_rows(
         report.errors.extend(_held_conflicts(checked, held))
         new = _new_events(checked, held)
         bad_rows = {p.row for p in report.errors if p.table == "events"}
-        report.errors.extend(_timeline_problems(store, checked, held, new, bad_rows))
+        # A case with a row in error is not judged by its pathway's rules: its timeline is not all there.
+        bad_cases = {row.get("case_ref") for row in dataset.events if row.number in bad_rows}
+        judged = {ref: events for ref, events in new.items() if ref not in bad_cases}
+        report.errors.extend(_timeline_problems(store, checked, held, judged, bad_rows))
         report.errors.extend(  # rules across a person's cases (DIVERT: no new referral after not engaging)
             case_rule_problems(
-                uow.session, store.definitions, checked.events, held.people, set(held.cases), new, bad_rows
+                uow.session, store.definitions, checked.events, held.people, set(held.cases), judged, bad_rows
             )
         )
         report.warnings.extend(_possible_duplicates(uow.session, checked, held))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from pathways.interchange.format import TABLES, DatasetRefused, Problem, Row, TableRows
 
@@ -29,24 +32,27 @@ class Dataset:
 
 
 def _rows(table: str, records: Iterable[Sequence[object]]) -> list[Row]:
-    """Header-matched rows; unknown or missing header columns refuse the dataset."""
+    """Header-matched rows; unknown, repeated or unnamed columns with values, or rows longer than the header,
+    refuse the dataset, every one of them listed."""
     iterator = iter(records)
     header_cells = next(iterator, None)
     if header_cells is None:
         raise DatasetRefused([Problem(table, 1, None, "", "the table is empty: it needs a header row")])
     header = [("" if c is None else str(c)).strip().lstrip("\ufeff").lower() for c in header_cells]
+    columns = f"the {table} columns are: {', '.join(TABLES[table])}"
     problems = [
-        Problem(table, 1, name or None, name, f"unknown column (the {table} columns are: {', '.join(TABLES[table])})")
+        Problem(table, 1, name, name, f"unknown column ({columns})")
         for name in header
-        if name not in TABLES[table] and name
+        if name and name not in TABLES[table]
     ]
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            problems.append(Problem(table, 1, name, name, "this column appears twice"))
-        seen.add(name)
-    if problems:
-        raise DatasetRefused(problems)
+    named = [name for name in header if name]
+    problems += [
+        Problem(table, 1, name, name, "this column appears twice")
+        for name in sorted(set(named))
+        if named.count(name) > 1
+    ]
+    unnamed = [place for place, name in enumerate(header) if not name]  # (a spreadsheet's trailing empty columns)
+    valued: dict[int, int] = {}  # an unnamed column's place → the first row with a value in it
     rows: list[Row] = []
     table_rows = TableRows(table)
     for number, cells in enumerate(iterator, start=2):
@@ -54,9 +60,32 @@ def _rows(table: str, records: Iterable[Sequence[object]]) -> list[Row]:
         if not any(texts):
             continue
         if len(texts) > len(header) and any(texts[len(header) :]):
-            raise DatasetRefused([Problem(table, number, None, "", "this row has more cells than the header")])
+            problems.append(Problem(table, number, None, "", "this row has more cells than the header"))
+        for place in unnamed:
+            if place < len(texts) and texts[place]:
+                valued.setdefault(place, number)
         rows.append(table_rows.row(number, zip(header, texts, strict=False)))
+    problems += [
+        Problem(table, row, None, "", f"column {place + 1} has no name in the header but holds values ({columns})")
+        for place, row in sorted(valued.items())
+    ]
+    if problems:
+        raise DatasetRefused(sorted(problems, key=lambda p: p.row or 0))
     return rows
+
+
+def _tables(read: Mapping[str, Callable[[], Iterable[Sequence[object]]]]) -> Dataset:
+    """Each table's rows from its records; the problems of both tables are listed together."""
+    tables: dict[str, list[Row]] = {}
+    problems: list[Problem] = []
+    for table, records in read.items():
+        try:
+            tables[table] = _rows(table, records())
+        except DatasetRefused as refused:
+            problems += refused.problems
+    if problems:
+        raise DatasetRefused(problems)
+    return Dataset(tables["people"], tables["events"])
 
 
 def _csv_records(text: str) -> list[list[str]]:
@@ -72,10 +101,9 @@ def _decode(data: bytes, name: str) -> str:
 
 def _from_texts(texts: dict[str, str]) -> Dataset:
     try:
-        tables = {table: _rows(table, _csv_records(texts[table])) for table in TABLES}
+        return _tables({table: partial(_csv_records, texts[table]) for table in TABLES})
     except csv.Error as exc:
         raise DatasetRefused([Problem("dataset", None, None, "", f"a CSV file is malformed: {exc}")]) from exc
-    return Dataset(tables["people"], tables["events"])
 
 
 def _read_folder(folder: Path) -> Dataset:
@@ -114,25 +142,32 @@ def _read_workbook(path: Path) -> Dataset:
         ) from exc
     try:
         sheets = {name.lower(): name for name in book.sheetnames}
-        tables: dict[str, list[Row]] = {}
-        for table in TABLES:
-            if table not in sheets:
-                raise DatasetRefused([Problem(table, None, None, "", f"the workbook has no sheet named {table}")])
-            records = ([_cell_text(c) for c in row] for row in book[sheets[table]].iter_rows(values_only=True))
-            tables[table] = _rows(table, records)
+        missing = [table for table in TABLES if table not in sheets]
+        if missing:
+            raise DatasetRefused(
+                [Problem(table, None, None, "", f"the workbook has no sheet named {table}") for table in missing]
+            )
+        return _tables({table: partial(_sheet_records, book[sheets[table]]) for table in TABLES})
     finally:
         book.close()
-    return Dataset(tables["people"], tables["events"])
 
 
-def _cell_text(value: object) -> str:
-    """Workbook cells as the text a CSV would hold (dates as ISO, whole numbers without .0)."""
-    from datetime import date, datetime
+def _sheet_records(sheet: Any) -> Iterator[list[str]]:
+    return ([_cell_text(cell) for cell in row] for row in sheet.iter_rows())
 
+
+def _cell_text(cell: object) -> str:
+    """A workbook cell as the text a CSV would hold: whole numbers without .0, and dates as ISO; a date-time to the
+    minute (to the second when it has seconds), or the day alone when its cell shows no time (a date typed alone
+    is held as that day at midnight, and shown without one)."""
+    value = getattr(cell, "value", None)
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M").replace("T00:00", "")
+        shows_time = "h" in str(getattr(cell, "number_format", "")).lower()
+        if value.time() == time(0) and not shows_time:
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pathways.interchange.format import format_local_moment
+from pathways.interchange.format import format_local_moment, parse_local_moment
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,22 @@ from pathways.interchange.format import format_local_moment
 )
 def test_a_moment_is_written_in_uk_local_time(stored: datetime, time_known: bool, written: str) -> None:
     assert format_local_moment(stored, time_known) == written
+
+
+@pytest.mark.parametrize("text", ["2026-03-29T01:00", "2026-03-29T01:30", "2026-03-29T01:59:59"])
+def test_a_time_in_the_hour_the_clocks_skip_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^is not a time UK clocks showed: they went forward an hour that night"):
+        parse_local_moment(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("2026-03-29T00:59", datetime(2026, 3, 29, 0, 59, tzinfo=UTC)),  # GMT, just before
+        ("2026-03-29T02:00", datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),  # BST, just after
+        ("2026-10-25T01:30", datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),  # the hour shown twice: the first (BST)
+        ("2026-03-29", datetime(2026, 3, 29, 0, 0, tzinfo=UTC)),  # the day alone
+    ],
+)
+def test_the_times_either_side_of_a_change_of_the_clocks_are_read(text: str, moment: datetime) -> None:
+    assert parse_local_moment(text)[0].astimezone(UTC) == moment

@@ -6,7 +6,7 @@ import csv
 import json
 import shutil
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -160,6 +160,97 @@ def test_unknown_column_refuses_the_dataset(store: Store, admin: Actor, tmp_path
     report = import_dataset(store, actor=admin, path=folder)
     assert [(e.table, e.row, e.column) for e in report.errors] == [("people", 1, "post_code")]
     assert "unknown column" in report.errors[0].message
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_every_problem_of_both_files_layout_is_listed_at_once(store: Store, admin: Actor, tmp_path: Path) -> None:
+    folder = _copy_example(tmp_path)
+    people = (folder / "people.csv").read_text().splitlines()
+    people[0] = people[0].replace("postcode", "post_code") + ",nickname"
+    people[2] += ",Danny,extra"  # row 3: two more cells than the header, with values
+    (folder / "people.csv").write_text("\n".join(people) + "\n")
+    events = (folder / "events.csv").read_text().splitlines()
+    events[0] = events[0].replace("site", "sitee")
+    events[4] += ",x"  # row 5: one more cell than the header
+    (folder / "events.csv").write_text("\n".join(events) + "\n")
+    report = import_dataset(store, actor=admin, path=folder)
+    assert [(e.table, e.row, e.column, e.message.split(" (")[0]) for e in report.errors] == [
+        ("people", 1, "post_code", "unknown column"),
+        ("people", 1, "nickname", "unknown column"),
+        ("people", 3, None, "this row has more cells than the header"),
+        ("events", 1, "sitee", "unknown column"),
+        ("events", 5, None, "this row has more cells than the header"),
+    ]
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_a_column_without_a_name_is_refused_when_it_holds_values(store: Store, admin: Actor, tmp_path: Path) -> None:
+    folder = _copy_example(tmp_path)
+    lines = (folder / "events.csv").read_text().splitlines()
+    # A spreadsheet's trailing empty column is nothing lost: the dataset imports.
+    (folder / "events.csv").write_text("\n".join(line + "," for line in lines) + "\n")
+    assert import_dataset(store, actor=admin, path=folder, dry_run=True).errors == []
+    held = [lines[0] + ","] + [
+        line + ("," if n != 3 else ",Inspector Ward authorised") for n, line in enumerate(lines[1:], 2)
+    ]
+    (folder / "events.csv").write_text("\n".join(held) + "\n")
+    report = import_dataset(store, actor=admin, path=folder)
+    assert [(e.table, e.row, e.column) for e in report.errors] == [("events", 3, None)]
+    assert report.errors[0].message.startswith(
+        "column 17 has no name in the header but holds values (the events columns"
+    )
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_a_workbooks_times_are_read_as_its_cells_show_them(store: Store, admin: Actor, tmp_path: Path) -> None:
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    people = book.create_sheet("people")
+    people.append(["person_ref", "surname", "forenames", "date_of_birth", "sex"])
+    people.append(["W1", "Hughes", "Danny", datetime(1991, 6, 14), "M"])  # a date typed alone: held as midnight
+    people["D2"].number_format = "dd/mm/yyyy"
+    events = book.create_sheet("events")
+    events.append(
+        ["person_ref", "case_ref", "pathway", "event", "occurred_at", "offence", "basis", "result", "substances"]
+    )
+    events.append(["W1", "WC1", "dtoa", "arrest", datetime(2023, 4, 1, 0, 0), "theft_shop", "trigger"])
+    events.append(["W1", "WC1", "dtoa", "test", datetime(2023, 4, 1, 0, 0, 30), None, None, "positive", "opiates"])
+    events["E2"].number_format = "dd/mm/yyyy hh:mm"  # midnight, shown with its time
+    events["E3"].number_format = "yyyy-mm-dd h:mm:ss"
+    book.save(tmp_path / "times.xlsx")
+    report = import_dataset(store, actor=admin, path=tmp_path / "times.xlsx")
+    assert report.errors == [] and report.events_added == 2
+    with store.unit_of_work() as uow:
+        held = uow.session.execute(select(Event.occurred_at, Event.occurred_time_known).order_by(Event.id)).all()
+        born = uow.session.scalar(select(Person.date_of_birth))
+    assert [(at.astimezone(UTC).isoformat(), known) for at, known in held] == [
+        ("2023-03-31T23:00:00+00:00", True),  # 00:00 BST, a time given (not the day alone)
+        ("2023-03-31T23:00:30+00:00", True),
+    ]
+    assert born == date(1991, 6, 14)
+
+
+def test_a_rows_own_columns_are_checked_whatever_else_is_wrong_with_it(
+    store: Store, admin: Actor, tmp_path: Path
+) -> None:
+    folder = _copy_example(tmp_path)
+    with (folder / "events.csv").open("a", encoding="utf-8") as handle:  # a person not in the file; no such basis
+        handle.write("P9,XC9,dtoa,arrest,2023-03-05T10:00,Basingstoke,,Theft,maybe,,,,,,,\n")
+    report = import_dataset(store, actor=admin, path=folder)
+    assert [(e.row, e.column) for e in report.errors] == [(27, "person_ref"), (27, "basis")]
+    assert _counts(store) == (0, 0, 0)
+
+
+def test_a_case_with_a_row_in_error_is_not_judged_by_its_pathways_rules(
+    store: Store, admin: Actor, tmp_path: Path
+) -> None:
+    folder = _copy_example(tmp_path)
+    _edit(folder, "events", 2, "occurred_at", "2023-02-31T14:20")  # EC1's arrest: no such day
+    report = import_dataset(store, actor=admin, path=folder)
+    # only the date: not that EC1's test, taken without that arrest, "cannot come before the arrest"
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "occurred_at", "the date or time is not a real date")
+    ]
     assert _counts(store) == (0, 0, 0)
 
 
