@@ -13,7 +13,7 @@ from ui.drafts import FieldWidget, Values, read_fields, write_fields
 if TYPE_CHECKING:
     from ui.arrest_wizard import NewArrestWizard
 
-FLAGS = ("eligible", "positive", "required")
+FLAGS = ("eligible", "tested", "positive", "required")
 
 
 def fields(wizard: NewArrestWizard) -> dict[str, FieldWidget]:

@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
 
 from pathways.clock import LONDON, local_datetime
 from pathways.engine import eligibility
+from pathways.errors import InvalidInput
 from pathways.reference import reference_list
 from pathways.services.dtoa import last_referral, record_arrest
 from pathways.services.people import get_person
 from pathways.services.results import EventRecorded
 from pathways.services.search import find_people
 from pathways.timeline import fact_from_values
-from ui.choices import reference_choices
+from ui.choices import FormComboBox, reference_choices
 from ui.context import AppContext
 from ui.formatting import from_qdatetime, show_date, to_qdatetime
 from ui.operations import OperationRunner, Progress
@@ -149,19 +150,31 @@ class PersonChooser(QWidget):
             self.chosen.emit(dialog.chosen_id)
 
 
+def _offence_choices(context: AppContext) -> QComboBox:
+    """The offences of the administrator's list, each saying whether it is a trigger offence. Typing the start of
+    one completes it in place (the rest shown selected, for the next letters to replace); words from within one
+    ("from shop") choose it when no other has them (ArrestForm.chosen_offence). Nothing is chosen to begin with (the
+    first of the list would be a guess, and Enter would record it), and words naming no single offence choose none."""
+    combo = FormComboBox()
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    for entry in reference_list(context.store, "offences"):
+        kind = "trigger offence" if entry.flag else "not a trigger offence"
+        combo.addItem(f"{entry.label} — {kind}", (entry.code, entry.flag))
+    combo.setCurrentIndex(-1)
+    line = combo.lineEdit()
+    if line is not None:
+        line.setPlaceholderText("Type any words of the offence, then choose it")
+    return combo
+
+
 class ArrestForm(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self._context = context
         self._born: date | None = None
         self.who = QLabel()
-        self.offence = QComboBox()
-        for entry in reference_list(context.store, "offences"):
-            kind = "trigger offence" if entry.flag else "not a trigger offence"
-            self.offence.addItem(f"{entry.label} — {kind}", (entry.code, entry.flag))
-        # Nothing chosen to begin with: the first of the list would be a guess, and Enter would record it.
-        self.offence.setCurrentIndex(-1)
-        self.offence.setPlaceholderText("Choose the offence: type its first letters")
+        self.offence = _offence_choices(context)
         self.when = _moment_edit(context.store.clock(), "Time of arrest")
         self.site = reference_choices(context, "sites", context.actor.site)
         self.authority = QGroupBox("Inspector's authority (the offence is not a trigger offence)")
@@ -169,7 +182,10 @@ class ArrestForm(QWidget):
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
         self._layout()
-        self.offence.currentIndexChanged.connect(self._update)
+        self.offence.currentTextChanged.connect(self._update)
+        line = self.offence.lineEdit()
+        if line is not None:  # Enter or Tab: the words typed become the offence they name, in full
+            line.editingFinished.connect(self._settle_offence)
         for field in (self.inspector, self.grounds):
             field.textChanged.connect(self._update)
 
@@ -191,8 +207,33 @@ class ArrestForm(QWidget):
         self.who.setText(f"{person.display_name}, born {show_date(person.date_of_birth)}")
         self._update()
 
+    def chosen_offence(self) -> int:
+        """The place in the list of the offence the words typed name: the whole of one entry, or words found in one
+        entry's name alone (whatever the capitals and spaces); -1 while they name none, or several."""
+        found = self._naming()
+        return found[0] if len(found) == 1 else -1
+
+    def _naming(self) -> list[int]:
+        """The places of the offences the words typed name (see chosen_offence)."""
+        typed = " ".join(self.offence.currentText().split()).casefold()
+        if not typed:
+            return []
+        texts = [" ".join(self.offence.itemText(i).split()).casefold() for i in range(self.offence.count())]
+        if typed in texts:
+            return [texts.index(typed)]
+        return [i for i, text in enumerate(texts) if typed in text.split(" — ")[0]]
+
+    def _settle_offence(self) -> None:
+        chosen = self.chosen_offence()
+        if chosen >= 0 and self.offence.currentText() != self.offence.itemText(chosen):
+            self.offence.setCurrentIndex(chosen)
+
+    def _offence_data(self) -> tuple[str, bool] | None:
+        chosen = self.chosen_offence()
+        return None if chosen < 0 else self.offence.itemData(chosen)
+
     def _is_trigger(self) -> bool:
-        data = self.offence.currentData()
+        data = self._offence_data()
         return bool(data and data[1])
 
     def _basis(self) -> str:
@@ -204,11 +245,12 @@ class ArrestForm(QWidget):
         return self._decision_text().startswith("eligible")
 
     def _decision_text(self) -> str:
-        if self._born is None or self.offence.currentIndex() < 0:
+        chosen = self.chosen_offence()
+        if self._born is None or chosen < 0:
             return ""
         values = {
             "basis": self._basis(),
-            "offence": self.offence.currentText().split(" — ")[0],
+            "offence": self.offence.itemText(chosen).split(" — ")[0],
             "authorised_by": self.inspector.text().strip(),
         }
         arrest = fact_from_values("arrest", from_qdatetime(self.when.dateTime()), values, None, None)
@@ -217,17 +259,27 @@ class ArrestForm(QWidget):
     def _update(self) -> None:
         self.authority.setEnabled(not self._is_trigger())
         decision = self._decision_text()
-        self.explanation.setText(
-            f"Test on arrest: {decision}"
-            if decision
-            else "Choose the offence: the law allows a test for a trigger offence, or with an inspector's authority."
+        self.explanation.setText(f"Test on arrest: {decision}" if decision else self._offence_wanted())
+
+    def _offence_wanted(self) -> str:
+        typed = " ".join(self.offence.currentText().split())
+        if not typed:
+            return "Choose the offence: the law allows a test for a trigger offence, or with an inspector's authority."
+        if self._naming():
+            return f"Several offences have “{typed}” in them: type more of the one meant, or choose it from the list."
+        return (
+            f"No offence on the list has “{typed}” in it. Check the words, or ask an administrator to add the offence "
+            "(Administration → Offences)."
         )
 
     def when_arrested(self) -> datetime:
         return from_qdatetime(self.when.dateTime())
 
     def record(self, person_id: int) -> EventRecorded:
-        code = self.offence.currentData()[0] if self.offence.currentData() else self.offence.currentText()
+        data = self._offence_data()
+        if data is None:
+            raise InvalidInput(self._offence_wanted())
+        code = data[0]
         inspector = self.inspector.text().strip() or None if not self._is_trigger() else None
         return record_arrest(
             self._context.store,

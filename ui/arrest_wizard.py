@@ -9,10 +9,10 @@ lose it either: the wizard offers it back when it next opens.
 from __future__ import annotations
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizard, QWizardPage
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from pathways.errors import PathwaysError
-from pathways.services.dtoa import recent_arrest, record_test, require_assessment
+from pathways.services.dtoa import recent_arrest, record_test, require_assessments
 from ui import arrest_draft
 from ui.arrest_steps import ArrestForm, AssessmentForm, PersonChooser, TestForm
 from ui.context import AppContext
@@ -26,7 +26,9 @@ PERSON, ARREST, TEST, ASSESSMENTS, DONE = range(5)
 
 
 class _Step(QWizardPage):
-    """A page whose `record()` stores its step when the navigator presses Next; errors keep them on it."""
+    """A page whose `record()` stores its step when the navigator presses Next; errors keep them on it. Once its
+    step is recorded (`recorded()`), going Back to the page shows it as recorded, not to be changed there: Next
+    records nothing again, and a change is a correction, made on the person's record."""
 
     def __init__(self, wizard: NewArrestWizard, title: str) -> None:
         super().__init__()
@@ -34,9 +36,30 @@ class _Step(QWizardPage):
         self.owner = wizard
         self.error = error_label()
         self.body = QVBoxLayout(self)
+        self.recorded_note = QLabel()
+        self.recorded_note.setWordWrap(True)
+        self.recorded_note.hide()
 
     def record(self) -> None:
         """Store this step (raises PathwaysError when the pathway or the data refuse it)."""
+
+    def recorded(self) -> bool:
+        return False
+
+    def form_widget(self) -> QWidget | None:
+        return None
+
+    def show_recorded(self) -> None:
+        """Whether the page's step is recorded decides whether its fields may be changed."""
+        done, form = self.recorded(), self.form_widget()
+        if form is not None:
+            form.setEnabled(not done)
+        self.recorded_note.setText(
+            f"Recorded on case {self.owner.case_ref}. To change it, use Correct… on the person's record."
+            if done
+            else ""
+        )
+        self.recorded_note.setVisible(done)
 
     def validatePage(self) -> bool:
         try:
@@ -53,14 +76,22 @@ class _PersonStep(_Step):
         super().__init__(wizard, "Who was arrested?")
         self.chooser = PersonChooser(wizard.context, runner, self)
         self.body.addWidget(self.chooser)
+        self.body.addWidget(self.recorded_note)
         self.body.addWidget(self.error)
-        self.chooser.chosen.connect(lambda _id: wizard.next())
+        self.chooser.chosen.connect(lambda _id: wizard.next() if not self.recorded() else None)
+
+    def recorded(self) -> bool:
+        return self.owner.case_id is not None  # the arrest of the person chosen is recorded
+
+    def form_widget(self) -> QWidget | None:
+        return self.chooser
 
     def isComplete(self) -> bool:
         return self.chooser.person_id() is not None
 
     def record(self) -> None:
-        self.owner.person_id = self.chooser.person_id()
+        if not self.recorded():
+            self.owner.person_id = self.chooser.person_id()
 
 
 class _ArrestStep(_Step):
@@ -68,11 +99,18 @@ class _ArrestStep(_Step):
         super().__init__(wizard, "Arrest")
         self.form = ArrestForm(wizard.context)
         self.body.addWidget(self.form)
+        self.body.addWidget(self.recorded_note)
         self.body.addWidget(self.error)
-        self.form.offence.currentIndexChanged.connect(lambda _i: self.completeChanged.emit())
+        self.form.offence.currentTextChanged.connect(lambda _text: self.completeChanged.emit())
+
+    def recorded(self) -> bool:
+        return self.owner.case_id is not None
+
+    def form_widget(self) -> QWidget | None:
+        return self.form
 
     def isComplete(self) -> bool:
-        return self.form.offence.currentIndex() >= 0
+        return self.recorded() or self.form.chosen_offence() >= 0
 
     def validatePage(self) -> bool:
         return self._not_twice() and super().validatePage()
@@ -112,7 +150,8 @@ class _ArrestStep(_Step):
         self.owner.explanation = result.explanation or ""
 
     def nextId(self) -> int:
-        return TEST if self.form.lawful_now() else DONE
+        lawful = self.owner.eligible if self.recorded() else self.form.lawful_now()
+        return TEST if lawful else DONE
 
 
 class _TestStep(_Step):
@@ -120,7 +159,14 @@ class _TestStep(_Step):
         super().__init__(wizard, "Drug test")
         self.form = TestForm(wizard.context)
         self.body.addWidget(self.form)
+        self.body.addWidget(self.recorded_note)
         self.body.addWidget(self.error)
+
+    def recorded(self) -> bool:
+        return self.owner.tested
+
+    def form_widget(self) -> QWidget | None:
+        return self.form
 
     def initializePage(self) -> None:
         self.form.reset_time()
@@ -128,6 +174,8 @@ class _TestStep(_Step):
 
     def record(self) -> None:
         assert self.owner.case_id is not None
+        if self.recorded():
+            return  # going back and forth does not test twice
         context = self.owner.context
         record_test(
             context.store,
@@ -137,10 +185,11 @@ class _TestStep(_Step):
             result=self.form.result(),
             substances=self.form.substances(),
         )
-        self.owner.positive = self.form.result() == "positive"
+        self.owner.tested, self.owner.positive = True, self.form.result() == "positive"
 
     def nextId(self) -> int:
-        return ASSESSMENTS if self.form.result() == "positive" else DONE
+        positive = self.owner.positive if self.recorded() else self.form.result() == "positive"
+        return ASSESSMENTS if positive else DONE
 
 
 class _AssessmentStep(_Step):
@@ -156,18 +205,18 @@ class _AssessmentStep(_Step):
 
     def record(self) -> None:
         assert self.owner.case_id is not None
-        context, now = self.owner.context, self.owner.context.store.clock()
-        for kind, due in (("initial", self.form.initial_due()), ("follow_up", self.form.follow_up_due())):
-            require_assessment(
-                context.store,
-                actor=context.actor,
-                case_id=self.owner.case_id,
-                kind=kind,
-                due_at=due,
-                service=self.form.service.currentText().strip(),
-                place=self.form.place.text().strip(),
-                occurred_at=now,
-            )
+        if self.owner.required:
+            return
+        context = self.owner.context
+        require_assessments(  # both, or (refused) neither
+            context.store,
+            actor=context.actor,
+            case_id=self.owner.case_id,
+            due=[("initial", self.form.initial_due()), ("follow_up", self.form.follow_up_due())],
+            service=self.form.service.currentText().strip(),
+            place=self.form.place.text().strip(),
+            occurred_at=context.store.clock(),
+        )
         self.owner.required = True
 
 
@@ -206,7 +255,7 @@ class NewArrestWizard(QWizard):
         self.person_id = person_id
         self.case_id: int | None = None
         self.case_ref = ""
-        self.eligible = self.positive = self.required = False
+        self.eligible = self.tested = self.positive = self.required = False
         self.explanation = ""
         self.person_step = _PersonStep(self, runner)
         self.arrest_step, self.test_step = _ArrestStep(self), _TestStep(self)
@@ -231,6 +280,9 @@ class NewArrestWizard(QWizard):
         self.resize(720, 560)
 
     def _page_changed(self, page: int) -> None:
+        step = self.page(page)
+        if isinstance(step, _Step):
+            step.show_recorded()
         if page == DONE:
             self.draft.discard()  # every step is recorded: nothing is left unsaved
         elif page != self.startId():
@@ -242,12 +294,18 @@ class NewArrestWizard(QWizard):
 
     def reject(self) -> None:
         """Closing part-way: the steps already recorded stay recorded, and the navigator is told so first."""
-        if self.case_id is None or self.currentId() == DONE:
+        step = (
+            "The drug test is"
+            if self.eligible and not self.tested
+            else "The required assessments are"
+            if self.positive and not self.required
+            else None
+        )
+        if self.case_id is None or self.currentId() == DONE or step is None:
             super().reject()
             return
-        step = {TEST: "The drug test", ASSESSMENTS: "The required assessments"}.get(self.currentId(), "The next step")
         words = (
-            f"The arrest is recorded as case {self.case_ref}. {step} is not recorded yet: it can be added later on "
+            f"The arrest is recorded as case {self.case_ref}. {step} not recorded yet: it can be added later on "
             "the person's record (Add event)."
         )
         if ask_to_go_on(self, "New arrest", words, "&Close the wizard"):

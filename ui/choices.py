@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox
 
 from pathways.reference import reference_list
@@ -25,11 +27,21 @@ def reference_names(context: AppContext) -> ReferenceNames:
     return ReferenceNames(*(tuple(e.label for e in reference_list(context.store, n)) for n in ("services", "sites")))
 
 
+class FormComboBox(QComboBox):
+    """An editable choice on a form: Enter takes what was typed, then goes on to the form's default button (Next,
+    Save), as it does from a line edit. (Qt's editable combo box keeps Enter to itself.)"""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        super().keyPressEvent(event)
+        if self.isEditable() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.ignore()
+
+
 def name_choices(names: Sequence[str], default: str | None, placeholder: str = "") -> QComboBox:
     """An editable list of `names`, showing `default`; with none, nothing is chosen for the user (the first of the
     list would be a guess: a wrong service on a legal notice is worse than an empty one), and `placeholder` says
     what to choose."""
-    combo = QComboBox()
+    combo = FormComboBox()
     combo.setEditable(True)
     combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # (Enter does not add a typed name to the list)
     shown = list(names)

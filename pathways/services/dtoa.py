@@ -89,18 +89,26 @@ def _held_or_listed(store: Store, case_id: int, service: str) -> str | None:
 
 
 def _record(
-    store: Store, actor: Actor, action: str, case_id: int, new: NewEvent, expected_version: int | None
+    store: Store,
+    actor: Actor,
+    action: str,
+    case_id: int,
+    new: NewEvent | Sequence[NewEvent],
+    expected_version: int | None,
 ) -> EventRecorded:
-    """Add `new` to the case; refused when the case is no longer at `expected_version` (when given)."""
+    """Add `new` (one event, or several in one transaction: all or none) to the case; refused when the case is no
+    longer at `expected_version` (when given). What is recorded is the last event's."""
     authorise(store.session_factory, actor, action, store.clock)
     require_case_visible(store.session_factory, actor, case_id, action, store.clock)
+    events = [new] if isinstance(new, NewEvent) else list(new)
 
     def write() -> EventRecorded:
         with store.unit_of_work().for_writing() as uow:
             case = lock_case(uow.session, case_id, expected_version, store.clock())
             if case.pathway != PATHWAY:
                 raise StepNotAllowed("This is not a Drug Testing on Arrest case.")
-            event = append_event(uow.session, store, actor, case, new)
+            for each in events:
+                event = append_event(uow.session, store, actor, case, each)
             uow.commit()
             return recorded(case, event, store.definition(PATHWAY), None)
 
@@ -144,20 +152,36 @@ def require_assessment(
 ) -> EventRecorded:
     """Require an initial or follow-up assessment (Drugs Act 2005 s.9, s.10) at a time and place. The service must
     be on the administrator's list, and is recorded as the list spells it: its workers see the case by that name."""
+    return require_assessments(
+        store, actor=actor, case_id=case_id, due=[(kind, due_at)], service=service, place=place,
+        occurred_at=occurred_at, notes=notes, expected_version=expected_version,
+    )  # fmt: skip
+
+
+def require_assessments(
+    store: Store,
+    *,
+    actor: Actor,
+    case_id: int,
+    due: Sequence[tuple[str, datetime]],
+    service: str,
+    place: str,
+    occurred_at: datetime,
+    notes: str | None = None,
+    expected_version: int | None = None,
+) -> EventRecorded:
+    """Require assessments of each kind in `due` (the initial and the follow-up, as custody gives them together)
+    at the same service and place, as require_assessment does one: all of them, or, refused, none."""
+    if not due:
+        raise InvalidInput("Give the time of the assessment.")
     if not service.strip() or not place.strip():
         raise InvalidInput("A required assessment needs the service and the place.")
-    if due_at <= occurred_at:
+    if any(due_at <= occurred_at for _kind, due_at in due):
         raise InvalidInput("The appointment must be after the time the requirement is given.")
-    values = with_listed_service(store, {"kind": kind, "service": service, "place": place, "site": actor.site})
+    values = with_listed_service(store, {"service": service, "place": place, "site": actor.site})
     values["notes"] = notes
-    return _record(
-        store,
-        actor,
-        "require_assessment",
-        case_id,
-        NewEvent("assessment_required", occurred_at, values, due_at),
-        expected_version,
-    )
+    new = [NewEvent("assessment_required", occurred_at, {"kind": kind, **values}, due_at) for kind, due_at in due]
+    return _record(store, actor, "require_assessment", case_id, new, expected_version)
 
 
 def reschedule_assessment(

@@ -442,3 +442,36 @@ def test_a_required_assessment_added_as_a_plain_step_needs_its_place(store: Stor
     event_id = require({**values, "place": "12 Church St, Basingstoke"})
     with store.unit_of_work() as uow:
         assert uow.session.get_one(Event, event_id).place == "12 Church St, Basingstoke"
+
+
+def _assessments(store: Store, case_id: int) -> list[tuple[str, datetime | None]]:
+    with store.unit_of_work() as uow:
+        rows = uow.session.scalars(
+            select(Event).where(Event.case_id == case_id, Event.name == "assessment_required").order_by(Event.seq)
+        )
+        return [(e.kind or "", e.due_at) for e in rows]
+
+
+def test_custodys_two_required_assessments_are_recorded_together_or_not_at_all(
+    store: Store, navigator: Actor
+) -> None:
+    case_id, given = _tested_positive(store, navigator), ARREST + timedelta(minutes=50)
+    initial, follow_up = ARREST + timedelta(days=3), ARREST + timedelta(days=17)
+
+    def require(due: list[tuple[str, datetime]]) -> EventRecorded:
+        return dtoa.require_assessments(
+            store, actor=navigator, case_id=case_id, due=due, service="Inclusion Hampshire", place="Clinic",
+            occurred_at=given,
+        )  # fmt: skip
+
+    with pytest.raises(InvalidInput, match=r"^The appointment must be after the time the requirement is given"):
+        require([("initial", initial), ("follow_up", given - timedelta(hours=1))])
+    assert _assessments(store, case_id) == []  # the initial one not saved either
+    with pytest.raises(StepNotAllowed):  # the rules refuse the second (a follow-up required twice): neither is kept
+        require([("follow_up", follow_up), ("follow_up", follow_up + timedelta(days=1))])
+    assert _assessments(store, case_id) == []
+    require([("initial", initial), ("follow_up", follow_up)])
+    assert [(kind, due.astimezone(LONDON) if due else None) for kind, due in _assessments(store, case_id)] == [
+        ("initial", initial),
+        ("follow_up", follow_up),
+    ]

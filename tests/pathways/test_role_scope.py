@@ -559,6 +559,19 @@ TABLE: dict[str, Spec] = {
         ("require_assessment",),
         "dtoa",
     ),
+    "dtoa.require_assessments": Spec(
+        lambda w, a: dtoa.require_assessments(
+            w.store,
+            actor=a,
+            case_id=w.dtoa,
+            due=[("follow_up", (w.now + timedelta(days=5)).replace(tzinfo=None))],
+            service=SERVICE,
+            place="Clinic",
+            occurred_at=_naive(w),
+        ),
+        ("require_assessment",),
+        "dtoa",
+    ),
     "dtoa.reschedule_assessment": Spec(
         lambda w, a: dtoa.reschedule_assessment(
             w.store,

@@ -255,3 +255,102 @@ def test_a_service_since_retired_is_not_offered_as_the_suites_last(
     qtbot.addWidget(form)
     assert form.service.currentIndex() == -1 and form.service.currentText() == ""
     assert "Inclusion Hampshire" not in [form.service.itemText(i) for i in range(form.service.count())]
+
+
+def _events(context: AppContext, case_id: int | None) -> list[Event]:
+    with context.store.unit_of_work() as uow:
+        return list(uow.session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.seq)))
+
+
+def test_the_offence_typed_in_words_is_the_one_recorded(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, clock: Clock
+) -> None:
+    """Typing a name with spaces in it chose the first offence of its first word (a Class B possession recorded as
+    Class A, a test wrongly lawful); words from within a name choose it when no other has them."""
+    clock.at = NOW
+    wizard = _wizard(qtbot, navigator_context, runner)
+    _choose_hughes(qtbot, wizard)
+    arrest = wizard.arrest_step.form
+    qtbot.keyClicks(arrest.offence, "Possession of a Class B")
+    assert (
+        arrest.offence.currentText()
+        == "Possession of a Class B drug (Misuse of Drugs Act 1971 s.5(2)) — not a trigger offence"
+    )
+    assert "not eligible" in arrest.explanation.text()
+    arrest.offence.setCurrentText("")
+    qtbot.keyClicks(arrest.offence, "from shop")  # not the start of any: within one name alone
+    assert arrest.explanation.text().endswith("Theft from shop (Theft Act 1968 s.1) is a trigger offence")
+    arrest.offence.setCurrentText("")
+    qtbot.keyClicks(arrest.offence, "class a drug")  # within three names
+    assert arrest.explanation.text().startswith("Several offences have “class a drug” in them")
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    arrest.offence.setCurrentText("")
+    qtbot.keyClicks(arrest.offence, "shoplifting")
+    assert arrest.explanation.text().startswith("No offence on the list has “shoplifting” in it")
+    arrest.offence.setCurrentText("")
+    qtbot.keyClicks(arrest.offence, "Possession of a Class B")
+    _enter(qtbot, wizard)  # Enter, from the offence, records it and moves on
+    assert wizard.currentId() == DONE
+    (recorded,) = _events(navigator_context, wizard.case_id)
+    assert (recorded.name, recorded.offence, recorded.basis) == (
+        "arrest",
+        "Possession of a Class B drug (Misuse of Drugs Act 1971 s.5(2))",
+        "none",
+    )
+
+
+def test_going_back_shows_what_is_recorded_and_records_nothing_again(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, clock: Clock
+) -> None:
+    clock.at = NOW
+    wizard = _wizard(qtbot, navigator_context, runner)
+    _choose_hughes(qtbot, wizard)
+    qtbot.keyClicks(wizard.arrest_step.form.offence, "Burglary")
+    _enter(qtbot, wizard)
+    test = wizard.test_step.form
+    test.drugs["opiates"].setChecked(True)
+    wizard.next()
+    assert wizard.currentId() == ASSESSMENTS
+    wizard.back()  # to the test, recorded
+    assert wizard.currentId() == TEST and not test.isEnabled()
+    note = wizard.test_step.recorded_note
+    assert note.isVisible() and note.text() == (
+        f"Recorded on case {wizard.case_ref}. To change it, use Correct… on the person's record."
+    )
+    wizard.back()  # to the arrest, recorded: its offence cannot be changed here
+    assert wizard.currentId() == ARREST and not wizard.arrest_step.form.isEnabled()
+    wizard.next()
+    wizard.next()
+    assert wizard.currentId() == ASSESSMENTS
+    assert [e.name for e in _events(navigator_context, wizard.case_id)] == ["arrest", "test"]  # once each
+    said: list[str] = []
+    answer_next_question("Close the wizard", said)
+    wizard.reject()
+    assert said[0].endswith(
+        "The required assessments are not recorded yet: it can be added later on the person's record (Add event)."
+    )
+
+
+def test_the_two_required_assessments_are_recorded_together_or_not_at_all(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, clock: Clock
+) -> None:
+    clock.at = NOW
+    wizard = _wizard(qtbot, navigator_context, runner)
+    _choose_hughes(qtbot, wizard)
+    qtbot.keyClicks(wizard.arrest_step.form.offence, "Burglary")
+    _enter(qtbot, wizard)
+    wizard.test_step.form.drugs["cocaine"].setChecked(True)
+    wizard.next()
+    form = wizard.assessment_step.form
+    form.service.setCurrentText("Inclusion Hampshire")
+    qtbot.keyClicks(form.place, "Inclusion, 12 Church St")
+    form.follow_up.setDateTime(form.follow_up.dateTime().addDays(-60))  # before the requirement is given
+    wizard.next()
+    assert wizard.currentId() == ASSESSMENTS
+    assert wizard.assessment_step.error.text() == "The appointment must be after the time the requirement is given."
+    assert [e.name for e in _events(navigator_context, wizard.case_id)] == ["arrest", "test"]  # the initial not kept
+    form.follow_up.setDateTime(form.follow_up.dateTime().addDays(60))
+    wizard.next()
+    assert wizard.currentId() == DONE
+    required = [e.kind for e in _events(navigator_context, wizard.case_id) if e.name == "assessment_required"]
+    assert required == ["initial", "follow_up"]
