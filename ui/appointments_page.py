@@ -51,9 +51,9 @@ def _counted(one: str, many: str, where: str) -> Callable[[int], str]:
 
 
 class AppointmentsPage(WorklistTabs):
-    """`open_person` carries the person id of the selected row. `refresh()` reloads every list."""
+    """`open_person` carries (person id, case id) of the selected row. `refresh()` reloads every list."""
 
-    open_person = Signal(int)
+    open_person = Signal(int, int)
 
     def __init__(self, context: AppContext, runner: OperationRunner) -> None:
         super().__init__(context, runner, name="Worklists", slot="appointments", reload_on=("case", "tasks"))
@@ -148,7 +148,7 @@ class AppointmentsPage(WorklistTabs):
             self.error.setText("Choose a row in the list first.")
             return
         if action == "open":
-            self.open_person.emit(row.person_id)
+            self.open_person.emit(row.person_id, row.case_id if isinstance(row, TaskView) else row.deadline.case_id)
             return
         problem = self._not_here(worklist, action, row)
         if problem:

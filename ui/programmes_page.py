@@ -48,9 +48,10 @@ HINT = (
 
 
 class ProgrammesPage(QWidget):
-    """`open_person` carries the person id of the register row chosen. `refresh()` reloads the programmes."""
+    """`open_person` carries (person id, enrolment case id) of the register row chosen. `refresh()` reloads the
+    programmes."""
 
-    open_person = Signal(int)
+    open_person = Signal(int, int)
 
     def __init__(self, context: AppContext, runner: OperationRunner) -> None:
         super().__init__()
@@ -396,4 +397,4 @@ class ProgrammesPage(QWidget):
         if row is None:
             self.error.setText("Choose a person on the register first.")
             return
-        self.open_person.emit(row.person_id)
+        self.open_person.emit(row.person_id, row.case_id)  # the record opens on the enrolment

@@ -94,7 +94,9 @@ class WorklistTabs(QWidget):
         self.show_list(names[(self.tabs.currentIndex() + step) % len(names)])
 
     def list_changed(self) -> None:
-        """Another list is in front, or the front one's count changed."""
+        """Another list is in front, or the front one's count changed. The page's keyboard focus is the front list's,
+        so that coming to the page (Ctrl+2) puts the keys that act on a row straight to work."""
+        self.setFocusProxy(self.current().view)
         self.status.setText(self.current().status)
 
     def act(self, action: str) -> None:

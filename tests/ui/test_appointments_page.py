@@ -348,12 +348,12 @@ def test_enter_and_the_button_open_the_record(
     _select(qtbot, page, TODAY, "BAKER")
     with qtbot.waitSignal(page.open_person, timeout=1000) as opened:
         qtbot.keyClick(page.lists[TODAY].view, Qt.Key.Key_Return)
-    assert opened.args == [day["BAKER"][0]]
+    assert opened.args == list(day["BAKER"])  # the record opens on the appointment's case
     button = page.buttons["open"]
     assert isinstance(button, QPushButton) and button.accessibleName() == "Open the person's record"
     with qtbot.waitSignal(page.open_person, timeout=1000) as clicked:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    assert clicked.args == [day["BAKER"][0]]
+    assert clicked.args == list(day["BAKER"])
 
 
 def test_attended_button_works_with_the_mouse(
@@ -417,3 +417,18 @@ def test_missed_on_an_appointment_given_as_a_day_alone_is_recorded_as_a_day(
         datetime(2026, 11, 27, tzinfo=LONDON),
         False,
     )
+
+
+def test_coming_to_the_page_puts_the_keyboard_in_the_list_in_front(
+    qtbot: QtBot, worker_context: AppContext, runner: OperationRunner, day: dict[str, tuple[int, int]]
+) -> None:
+    """Ctrl+2 shows the page and gives it the focus (MainWindow._show): A, M, R… must then act on the list's row,
+    not fall on the page around it."""
+    page = _page(qtbot, worker_context, runner)
+    page.tabs.setFocus()  # somewhere else on the page, as after a click on a tab
+    page.setFocus()
+    assert QApplication.focusWidget() is page.lists[TODAY].view
+    page.show_list(OVERDUE)
+    page.tabs.setFocus()
+    page.setFocus()
+    assert QApplication.focusWidget() is page.lists[OVERDUE].view

@@ -5,7 +5,7 @@ person's record opened from the register, with their attendance in the register'
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from pathways.services import people, steps
 from pathways.services.programme_register import ABSENT, PRESENT, record_register
 from pathways.services.programmes import ProgrammeView, create_programme, enrol
 from pathways.store import Store
+from tests.dtoa_case import assessment_required
 from tests.ui.questions import answer_next_question
 from tests.ui.test_main_window import _unnamed
 from ui.context import AppContext
@@ -31,6 +32,7 @@ from ui.programmes_page import ProgrammesPage
 
 ADMIN = Actor("admin.setup", Role.ADMINISTRATOR, "office-pc")
 WORKER = Actor("tw.setup", Role.TREATMENT_WORKER, "clinic-pc", service="Inclusion Hampshire")
+NAVIGATOR = Actor("nav.setup", Role.CUSTODY_NAVIGATOR, "custody-pc", site="Basingstoke")
 SESSION_4 = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)  # the clock fixture is Sunday 29 November 2026, 12:00
 
 
@@ -313,3 +315,28 @@ def test_the_record_opened_from_the_register_shows_the_attendance_the_register_c
     window.open_person(_person_id(store, "Hughes"))  # a DToA case referred to the worker's service
     assert record.title.text() == "HUGHES, Daniel"
     assert not record.attendance.isVisible() and record.attendance.text() == ""
+
+
+def test_the_record_opened_from_the_register_is_on_the_enrolment_not_the_persons_latest_case(
+    qtbot: QtBot, worker_context: AppContext, group: tuple[ProgrammeView, dict[str, int]]
+) -> None:
+    """Daniel Hughes was arrested again since he enrolled (that case is the first of his record): Enter on his
+    register row opens the record on his enrolment, where its attendance is."""
+    programme, _cases = group
+    store, actor = worker_context.store, worker_context.actor
+    hughes = _person_id(store, "Hughes")
+    since = datetime(2026, 11, 1, tzinfo=LONDON)
+    enrolment = enrol(store, actor=actor, programme_id=programme.id, person_id=hughes, occurred_at=since).case_id
+    arrested = datetime(2026, 11, 20, 9, 0, tzinfo=LONDON)
+    due = arrested + timedelta(days=3)
+    newest = assessment_required(store, NAVIGATOR, hughes, arrested=arrested, due=due, service="Inclusion Hampshire")
+    window, page = _programmes_in_window(qtbot, worker_context)
+    row = next(r for r in range(page.model.rowCount()) if page.model.row_at(r).person_id == hughes)  # type: ignore[union-attr]
+    page.register.setFocus()
+    page.register.selectRow(row)
+    qtbot.keyClick(page.register, Qt.Key.Key_Return)
+    record = window.person_page
+    shown = record.current_case()
+    assert record.title.text() == "HUGHES, Daniel" and shown is not None
+    assert (shown.id, shown.pathway) == (enrolment, "group_programme") and record.attendance.isVisible()
+    assert record.record is not None and record.record.cases[0].id == newest  # (not the one shown)
