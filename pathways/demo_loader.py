@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from db.models import Person, Setting
+from db.models import Person, Setting, User
 from pathways.actors import Actor, Role
 from pathways.audit import authorise, write_audit
 from pathways.clock import local_date
@@ -76,7 +76,8 @@ DEMO_USERS = (
 
 
 def ensure_demo_users(store: Store) -> str:
-    """One user per role in a demo database, all with DEMO_PASSWORD; returns a sentence saying so."""
+    """One user per role in a demo database, all with DEMO_PASSWORD, made when it has no users yet; returns a
+    sentence naming those of them it holds, active ("" when none: the demo was filled for accounts of its own)."""
     from pathways.services.accounts import add_user, create_first_administrator, needs_first_administrator
 
     if not is_demo_database(store):
@@ -97,5 +98,8 @@ def ensure_demo_users(store: Store) -> str:
                 service=service,
                 must_change_password=False,  # (the sign-in window shows the demo's password to all)
             )
-    names = ", ".join(u[0] for u in DEMO_USERS)
-    return f"Demo users: {names}. Password for each: {DEMO_PASSWORD}"
+    wanted = [u[0] for u in DEMO_USERS]
+    with store.unit_of_work() as uow:
+        held = set(uow.session.scalars(select(User.username).where(User.username.in_(wanted), User.active)))
+    names = ", ".join(name for name in wanted if name in held)
+    return f"Demo users: {names}. Password for each: {DEMO_PASSWORD}" if names else ""

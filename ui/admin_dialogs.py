@@ -129,12 +129,31 @@ class PasswordPair(QWidget):
         self.username = username
         self.update_hint()
 
-    def update_hint(self) -> None:
-        """Say what the policy makes of the password, or whether the two match; problems in red."""
+    def _problem(self, *, saving: bool = False) -> str | None:
+        """What the policy makes of the password, or that the two differ (while typing, once the second is begun)."""
         typed, again = self.password.text(), self.repeat.text()
         problem = password_problem(typed, username=self.username) if typed else None
-        if problem is None and again and again != typed:
+        if problem is None and (again or saving) and again != typed:
             problem = PASSWORDS_DIFFER
+        return problem
+
+    def stops_saving(self) -> bool:
+        """Whether what is typed will not do: the hint says why, in red (Save says it nowhere else), and the keyboard
+        goes to the password to change. (Nothing typed at all is left to the service to say.)"""
+        problem = self._problem(saving=True) if self.password.text() else None
+        if problem is None:
+            return False
+        self._show(problem)
+        self.password.setFocus()
+        self.password.selectAll()
+        return True
+
+    def update_hint(self) -> None:
+        self._show(self._problem())
+
+    def _show(self, problem: str | None) -> None:
+        """Say what the policy makes of the password, or whether the two match; problems in red."""
+        typed, again = self.password.text(), self.repeat.text()
         self.hint.setStyleSheet(ERROR_STYLE if problem else "")
         if problem:
             self.hint.setText(problem)
@@ -233,8 +252,7 @@ class AddUserDialog(QDialog):
             self.error.setText(missing[0])
             missing[1].setFocus()
             return
-        if self.passwords.repeat.text() != self.passwords.password.text():
-            self.error.setText(PASSWORDS_DIFFER)
+        if self.passwords.stops_saving():
             return
         role = self.chosen_role()
         assert role is not None  # (checked above)
@@ -282,8 +300,8 @@ class ResetPasswordDialog(QDialog):
         self.buttons.accepted.connect(self._save)
 
     def _save(self) -> None:
-        if self.passwords.repeat.text() != self.passwords.password.text():
-            self.error.setText(PASSWORDS_DIFFER)
+        self.error.clear()
+        if self.passwords.stops_saving():
             return
         try:
             reset_password(

@@ -102,7 +102,7 @@ class FindPersonPage(QWidget):
 
     def _layout(self) -> None:
         top = QHBoxLayout()
-        label = QLabel("&Find:")
+        label = QLabel("Fi&nd:")  # (Alt+F is the File menu's)
         label.setBuddy(self.search)
         top.addWidget(label)
         top.addWidget(self.search, 1)

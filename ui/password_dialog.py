@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from pathways.errors import PathwaysError
 from pathways.services.accounts import change_own_password
-from ui.admin_dialogs import PASSWORDS_DIFFER, PasswordPair
+from ui.admin_dialogs import PasswordPair
 from ui.context import AppContext
 from ui.widgets import buddy_label, error_label
 
@@ -64,8 +64,8 @@ class ChangePasswordDialog(QDialog):
 
     def save(self) -> None:
         new = self.passwords.password.text()
-        if self.passwords.repeat.text() != new:
-            self.error.setText(PASSWORDS_DIFFER)
+        self.error.clear()
+        if self.passwords.stops_saving():
             return
         try:
             change_own_password(

@@ -86,7 +86,8 @@ def test_a_too_short_password_is_refused_and_nothing_is_stored(qtbot: QtBot, adm
     policy = "Choose a password of at least 12 characters."
     assert dialog.passwords.hint.text() == policy  # said while typing
     _save(qtbot, dialog.buttons)
-    assert dialog.error.text() == policy
+    assert (dialog.passwords.hint.text(), dialog.error.text()) == (policy, "")  # said once, by the password
+    assert dialog.focusWidget() is dialog.passwords.password
     assert dialog.isVisible() and dialog.result() != dialog.DialogCode.Accepted
     assert (dialog.username.text(), dialog.full_name.text()) == ("tw.okafor", "Ada Okafor")  # nothing lost
     assert dialog.service.currentText() == "Society of St James"

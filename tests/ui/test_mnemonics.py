@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pytest
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QMenuBar, QTabBar, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 
@@ -121,3 +122,18 @@ def test_the_administrators_dialogs_have_their_own_letters(qtbot: QtBot, admin_c
     for dialog in dialogs:
         controls = _controls(dialog)
         assert len(_letters(controls)) >= 2 and _clashes(controls) == {}, type(dialog).__name__
+
+
+@pytest.mark.parametrize("role", ["navigator", "worker", "manager"])
+def test_no_page_of_the_window_takes_a_menus_letter(qtbot: QtBot, role: str, request: pytest.FixtureRequest) -> None:
+    """The menus' Alt letters (File, Go, Help) work from every page: the Find page's own "Find:" took Alt+F, so the
+    File menu could not be opened by its letter where everyone starts. (The administration page has its own test.)"""
+    context: AppContext = request.getfixturevalue(f"{role}_context")
+    window = MainWindow(context, "test database")
+    qtbot.addWidget(window)
+    menus = _letters([window.menuBar()])
+    assert menus == ["f", "g", "h"]
+    pages = [window.find_page, window.person_page, *(window.page(name) for name in window._builders if name != "admin")]
+    for page in pages:
+        taken = set(_letters(_controls(page))) & set(menus)
+        assert taken == set(), type(page).__name__

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from pathways.actors import Actor, Role, command_line_actor
 from pathways.services.accounts import SignInFailed, add_user, sign_in
 from pathways.store import Store
-from ui.admin_dialogs import PASSWORDS_DIFFER
+from ui.admin_dialogs import PASSWORD_OK, PASSWORDS_DIFFER
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.password_dialog import ChangePasswordDialog
@@ -44,7 +44,7 @@ def _signs_in(store: Store, password: str) -> bool:
 def test_a_user_changes_their_own_password_from_the_file_menu(qtbot: QtBot, signed_in: AppContext) -> None:
     window = MainWindow(signed_in, "test database", on_sign_out=lambda: None)
     qtbot.addWidget(window)
-    seen: list[str] = []
+    seen: list[tuple[str, str]] = []  # (the hint under the passwords, the error above the buttons)
 
     def fill() -> None:
         dialog = QApplication.activeModalWidget()
@@ -55,16 +55,16 @@ def test_a_user_changes_their_own_password_from_the_file_menu(qtbot: QtBot, sign
         dialog.passwords.password.setText(NEW)
         dialog.passwords.repeat.setText(NEW + "!")
         dialog.save()
-        seen.append(dialog.error.text())  # the two new ones differ
+        seen.append((dialog.passwords.hint.text(), dialog.error.text()))  # the two new ones differ: said once
         dialog.passwords.repeat.setText(NEW)
         dialog.save()
-        seen.append(dialog.error.text())  # the current one is not right
+        seen.append((dialog.passwords.hint.text(), dialog.error.text()))  # the current one is not right
         dialog.current.setText(OLD)
         dialog.save()  # accepted: the dialog closes
 
     QTimer.singleShot(0, fill)
     window.password_action.trigger()
-    assert seen == [PASSWORDS_DIFFER, "Your current password is not right."]
+    assert seen == [(PASSWORDS_DIFFER, ""), (PASSWORD_OK, "Your current password is not right.")]
     assert window.statusBar().currentMessage() == "Your password was changed."
     assert _signs_in(signed_in.store, NEW) and not _signs_in(signed_in.store, OLD)
 

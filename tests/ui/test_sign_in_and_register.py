@@ -8,10 +8,10 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from db.models import Person
+from db.models import Person, User
 from pathways.actors import Role, command_line_actor
 from pathways.demo_loader import DEMO_PASSWORD, ensure_demo_users, fill_demo_database
-from pathways.services.accounts import needs_first_administrator
+from pathways.services.accounts import create_first_administrator, needs_first_administrator
 from pathways.store import open_store
 from tests.conftest import Clock
 from ui.context import AppContext
@@ -162,3 +162,19 @@ def test_a_corrected_date_of_birth_is_checked_for_duplicates_again(qtbot: QtBot,
     dialog._save()
     assert dialog.chosen_id is None and dialog.duplicates.count() == 1
     assert dialog.duplicates.item(0).text().startswith("HUGHES, Daniel")
+
+
+def test_a_demo_filled_for_accounts_of_its_own_offers_no_demo_users(tmp_path: Path) -> None:
+    """`main.py demo` into a database that then got its own administrator: the demo's users were never made, and the
+    sign-in window must not offer them."""
+    store = open_store(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    try:
+        fill_demo_database(store, actor=command_line_actor(), people=30)
+        create_first_administrator(
+            store, username="admin.khan", display_name="Ayesha Khan", password="violet kettle harbour"
+        )
+        assert ensure_demo_users(store) == ""
+        with store.unit_of_work() as uow:
+            assert not uow.session.scalars(select(User.username).where(User.username.like("demo.%"))).all()
+    finally:
+        store.engine.dispose()
