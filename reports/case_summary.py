@@ -155,8 +155,7 @@ def _case_pairs(case: CaseSummary, purpose: Purpose) -> list[tuple[str, str]]:
     pairs = [("Pathway", case.pathway_name), ("Case reference", case.case_ref)]
     if "stage" in purpose.sections:
         pairs.append(("Stage", case.stage + (" (closed)" if case.closed and case.stage != "Closed" else "")))
-    first = next((e for e in current_entries(case) if e.occurred_at == case.started_at), None)
-    pairs.append(("Started", when_text(case.started_at, first is None or first.occurred_time_known)))
+    pairs.append(("Started", when_text(case.started_at, case.started_time_known)))
     if "eligibility" in purpose.sections and case.eligibility:
         pairs.append(("Eligibility", case.eligibility))
     return pairs

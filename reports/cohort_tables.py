@@ -101,6 +101,9 @@ CASES = "Cases"
 PER_VALUE_TITLES = {"needs": ("Needs found", "Need")}
 
 
+KEY_WORDS = {"non_compliant": "not complying"}  # keys whose words alone do not read as English ("Non compliant")
+
+
 def label_for(key: str, funnel: Sequence[FunnelStep] = ()) -> str:
     """A reader's name for a figure: the funnel's label; a part of a split as the split's table names it, after its
     whole ('tested_trigger' → 'Tested: trigger offence'); else the key in words ('tested_pct' → 'Tested (%)')."""
@@ -110,7 +113,7 @@ def label_for(key: str, funnel: Sequence[FunnelStep] = ()) -> str:
     if key in _SPLIT_PARTS:
         whole, words = _SPLIT_PARTS[key]
         return f"{label_for(whole, funnel)}: {words[:1].lower()}{words[1:]}"
-    words = key.removesuffix("_pct").replace("_", " ")
+    words = KEY_WORDS.get(key.removesuffix("_pct")) or key.removesuffix("_pct").replace("_", " ")
     words = words[:1].upper() + words[1:]
     return f"{words} (%)" if key.endswith("_pct") else words
 

@@ -226,7 +226,15 @@ class PersonPage(QWidget):
         chosen = 0
         for number, case in enumerate(self.record.cases):
             self.cases_model.appendRow(
-                _row([case.case_ref, case.pathway_name, case.stage, show_moment(case.started_at), _deadline_text(case)])
+                _row(
+                    [
+                        case.case_ref,
+                        case.pathway_name,
+                        case.stage,
+                        show_moment(case.started_at, case.started_time_known),
+                        _deadline_text(case),
+                    ]
+                )
             )
             chosen = number if case.id == case_id else chosen
         self.cases.resizeColumnsToContents()

@@ -215,6 +215,7 @@ class EnrolDialog(QDialog):
                 programme_id=self._programme.id,
                 person_id=person_id,
                 occurred_at=local_datetime(from_qdate(self.on.date())),
+                day_alone=True,
             )
         except PathwaysError as exc:
             self.error.setText(exc.message)

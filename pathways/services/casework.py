@@ -43,7 +43,7 @@ def require_aware(moment: datetime | None, what: str) -> None:
 
 
 def new_case_ref(definition: PathwayDefinition, day: datetime) -> str:
-    return f"{definition.code.upper()}-{local_date(day):%Y%m%d}-{secrets.token_hex(3).upper()}"
+    return f"{definition.code.upper().replace('_', '-')}-{local_date(day):%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
 def load_case(session: Session, case_id: int) -> Case:

@@ -214,9 +214,16 @@ def enrolled_kind(case: Case) -> str | None:
 
 
 def enrol(
-    store: Store, *, actor: Actor, programme_id: int, person_id: int, occurred_at: datetime | None = None
+    store: Store,
+    *,
+    actor: Actor,
+    programme_id: int,
+    person_id: int,
+    occurred_at: datetime | None = None,
+    day_alone: bool = False,
 ) -> EventRecorded:
-    """Enrol a person on a programme: a new group_programme case opened with its `enrolled` event.
+    """Enrol a person on a programme: a new group_programme case opened with its `enrolled` event (`day_alone`: on
+    the day of `occurred_at`, given without a time, as the enrolment dialog gives it).
 
     Refused when the person already has an open enrolment on the same programme, or the programme has ended.
     """
@@ -253,4 +260,5 @@ def enrol(
         occurred_at=when,
         values=values,
         service_held=True,  # the programme's, checked when it was set up
+        occurred_time_known=not day_alone,
     )

@@ -103,6 +103,12 @@ class CaseSummary:
     version: int
     attendance: SeriesAttendance | None = None  # a group programme's, counted as its register counts it
 
+    @property
+    def started_time_known(self) -> bool:
+        """Whether the case's first event was given with its time (False: a day alone, shown without one)."""
+        first = next((e for e in self.timeline if e.occurred_at == self.started_at and not e.superseded), None)
+        return first is None or first.occurred_time_known
+
 
 @dataclass(frozen=True)
 class DetailChange:

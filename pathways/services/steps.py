@@ -77,8 +77,10 @@ def start_case(
     case_ref: str | None = None,
     due_time_known: bool = True,
     service_held: bool = False,
+    occurred_time_known: bool = True,
 ) -> EventRecorded:
-    """Open a new case on a pathway with its first event (e.g. a DIVERT referral).
+    """Open a new case on a pathway with its first event (e.g. a DIVERT referral); `occurred_time_known` False: it
+    was given as a day alone.
 
     `service_held`: the service is not one given for this step but one already held, checked when it was set
     (a group programme's, copied onto each enrolment), so it is not looked up on the list of services again: a
@@ -93,7 +95,9 @@ def start_case(
     due = due_at or default_due(spec, occurred_at)
     refuse_screen_missing(definition, spec, values)
     checked = dict(values) if service_held else with_listed_service(store, values)
-    new = NewEvent(event, occurred_at, checked, due, due_time_known=due_time_known or due_at is None)
+    new = NewEvent(
+        event, occurred_at, checked, due, occurred_time_known, due_time_known=due_time_known or due_at is None
+    )
 
     def write() -> EventRecorded:
         with store.unit_of_work().for_writing() as uow:

@@ -331,3 +331,10 @@ def test_a_splits_parts_are_named_after_their_whole_as_the_split_table_names_the
     assert label_for("tested_inspector", DTOA_FUNNEL) == "Tested: inspector's authority"
     assert label_for("positive_both", DTOA_FUNNEL) == "Positive: cocaine and opiates"
     assert label_for("treatment_started", DTOA_FUNNEL) == "Treatment started"
+
+
+def test_a_figure_whose_key_is_not_english_is_named_in_words() -> None:
+    """Checkpoint's "non_compliant" read "Non compliant" on the report and the screen."""
+    assert label_for("non_compliant") == "Not complying"
+    assert label_for("non_compliant_pct") == "Not complying (%)"
+    assert label_for("repeat_people") == "Repeat people"

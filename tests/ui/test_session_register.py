@@ -25,8 +25,10 @@ from tests.dtoa_case import assessment_required
 from tests.ui.questions import answer_next_question
 from tests.ui.test_main_window import _unnamed
 from ui.context import AppContext
+from ui.formatting import show_date
 from ui.main_window import MainWindow
 from ui.operations import OperationRunner
+from ui.person_page import CASE_HEADERS, PersonPage
 from ui.programme_dialogs import EnrolDialog, NewProgrammeDialog
 from ui.programmes_page import ProgrammesPage
 
@@ -200,6 +202,11 @@ def test_a_person_is_found_by_name_and_enrolled(
     qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
     assert dialog.error.text() == ""
     assert dialog.enrolled is not None and dialog.enrolled_name == "DUNN, Eve"
+    record = PersonPage(worker_context)  # the enrolment was given as a day: shown as one, not at "00:00"
+    qtbot.addWidget(record)
+    record.show_person(_person_id(worker_context.store, "Dunn"))
+    started = record.cases_model.index(0, CASE_HEADERS.index("Started")).data()
+    assert started == show_date(worker_context.store.clock().astimezone(LONDON).date())
     # Enrolled today: not on the register of session 4, held last Monday; on session 5's.
     qtbot.waitUntil(lambda: page.attendance is not None and len(page.attendance.rows) == 4, timeout=5000)
     assert page.model.rowCount() == 3
