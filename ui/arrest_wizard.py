@@ -294,19 +294,15 @@ class NewArrestWizard(QWizard):
 
     def reject(self) -> None:
         """Closing part-way: the steps already recorded stay recorded, and the navigator is told so first."""
-        step = (
-            "The drug test is"
-            if self.eligible and not self.tested
-            else "The required assessments are"
-            if self.positive and not self.required
-            else None
-        )
-        if self.case_id is None or self.currentId() == DONE or step is None:
+        if self.eligible and not self.tested:
+            missing = "The drug test is not recorded yet: it can be added"
+        elif self.positive and not self.required:
+            missing = "The required assessments are not recorded yet: they can be added"
+        else:
+            missing = ""
+        if self.case_id is None or self.currentId() == DONE or not missing:
             super().reject()
             return
-        words = (
-            f"The arrest is recorded as case {self.case_ref}. {step} not recorded yet: it can be added later on "
-            "the person's record (Add event)."
-        )
+        words = f"The arrest is recorded as case {self.case_ref}. {missing} later on the person's record (Add event)."
         if ask_to_go_on(self, "New arrest", words, "&Close the wizard"):
             super().reject()

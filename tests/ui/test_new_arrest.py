@@ -299,18 +299,24 @@ def test_the_offence_typed_in_words_is_the_one_recorded(
     )
 
 
-def test_going_back_shows_what_is_recorded_and_records_nothing_again(
-    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, clock: Clock
-) -> None:
+def _tested_positive(qtbot: QtBot, context: AppContext, runner: OperationRunner, clock: Clock) -> NewArrestWizard:
+    """The wizard on its assessments page: Daniel Hughes arrested for burglary and positive for opiates."""
     clock.at = NOW
-    wizard = _wizard(qtbot, navigator_context, runner)
+    wizard = _wizard(qtbot, context, runner)
     _choose_hughes(qtbot, wizard)
     qtbot.keyClicks(wizard.arrest_step.form.offence, "Burglary")
     _enter(qtbot, wizard)
-    test = wizard.test_step.form
-    test.drugs["opiates"].setChecked(True)
+    wizard.test_step.form.drugs["opiates"].setChecked(True)
     wizard.next()
     assert wizard.currentId() == ASSESSMENTS
+    return wizard
+
+
+def test_going_back_shows_what_is_recorded_and_records_nothing_again(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, clock: Clock
+) -> None:
+    wizard = _tested_positive(qtbot, navigator_context, runner, clock)
+    test = wizard.test_step.form
     wizard.back()  # to the test, recorded
     assert wizard.currentId() == TEST and not test.isEnabled()
     note = wizard.test_step.recorded_note
@@ -327,20 +333,14 @@ def test_going_back_shows_what_is_recorded_and_records_nothing_again(
     answer_next_question("Close the wizard", said)
     wizard.reject()
     assert said[0].endswith(
-        "The required assessments are not recorded yet: it can be added later on the person's record (Add event)."
+        "The required assessments are not recorded yet: they can be added later on the person's record (Add event)."
     )
 
 
 def test_the_two_required_assessments_are_recorded_together_or_not_at_all(
     qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, clock: Clock
 ) -> None:
-    clock.at = NOW
-    wizard = _wizard(qtbot, navigator_context, runner)
-    _choose_hughes(qtbot, wizard)
-    qtbot.keyClicks(wizard.arrest_step.form.offence, "Burglary")
-    _enter(qtbot, wizard)
-    wizard.test_step.form.drugs["cocaine"].setChecked(True)
-    wizard.next()
+    wizard = _tested_positive(qtbot, navigator_context, runner, clock)
     form = wizard.assessment_step.form
     form.service.setCurrentText("Inclusion Hampshire")
     qtbot.keyClicks(form.place, "Inclusion, 12 Church St")
