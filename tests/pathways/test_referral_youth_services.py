@@ -57,7 +57,7 @@ def test_an_arrest_referral_from_contact_to_closure(store: Store, navigator: Act
         occurred_at=local(5, 1, 9),
         values={"reason": "voluntary_cell_sweep", "site": CUSTODY},
     )
-    assert contact.stage == "Contacted" and contact.case_ref.startswith("ARREST_REFERRAL-20260501-")
+    assert contact.stage == "Contacted" and contact.case_ref.startswith("ARREST-REFERRAL-20260501-")
     case_id = contact.case_id
     with pytest.raises(StepNotAllowed, match=r"^A referral to treatment follows an assessment: record the assessment"):
         record_step(
