@@ -225,10 +225,11 @@ def case_fingerprint(
     digest: str,
 ) -> int:
     """A 40-bit number for what a cohort report counts of one case: its reference and its person's (as an
-    export writes them, so they survive export and import), the person's date of birth, sex and ethnicity, its
-    first site and its timeline's digest. The report's data version is made from their sum (reports/tally.py),
-    so any change to what it counts changes the version; 40 bits, so that a database can add up those of
-    millions of cases without overflowing."""
+    export writes them, so they survive export and import; but for a person recorded here whose made reference,
+    PW5, someone imported holds as their own, which the export writes PW5-2), the person's date of birth, sex and
+    ethnicity, its first site and its timeline's digest. The report's data version is made from their sum
+    (reports/tally.py), so any change to what it counts changes the version; 40 bits, so that a database can add up
+    those of millions of cases without overflowing."""
     values = [case_ref, person_ref, date_of_birth.isoformat(), sex, ethnicity, first_site, digest]
     return _number(json.dumps(values), FINGERPRINT_BITS)
 

@@ -65,6 +65,8 @@ def restore(wizard: NewArrestWizard, values: Values) -> None:
         wizard.explanation = str(values.get("explanation") or "")
         for flag in FLAGS:
             setattr(wizard, flag, bool(values.get(flag)))
+        if "tested" not in values:  # a draft kept before the flag was: a positive result, or its next page, says so
+            wizard.tested = bool(values.get("positive")) or page == ASSESSMENTS
     if page in (TEST, ASSESSMENTS) and case_id is not None:
         start = page
     elif page == ARREST and wizard.person_id is not None:
@@ -77,3 +79,4 @@ def restore(wizard: NewArrestWizard, values: Values) -> None:
     saved = values.get("fields")
     if isinstance(saved, dict):
         write_fields(fields(wizard), saved)
+    wizard.show_recorded()  # the page restored may hold a step already recorded (restart() may not have run)

@@ -265,7 +265,10 @@ class ArrestForm(QWidget):
         typed = " ".join(self.offence.currentText().split())
         if not typed:
             return "Choose the offence: the law allows a test for a trigger offence, or with an inspector's authority."
-        if self._naming():
+        named = len(self._naming())
+        if named == 1:  # (chosen, but no decision yet: there is no date of birth without the person)
+            return "Choose the person first: whether a test is lawful depends on their age."
+        if named > 1:
             return f"Several offences have “{typed}” in them: type more of the one meant, or choose it from the list."
         return (
             f"No offence on the list has “{typed}” in it. Check the words, or ask an administrator to add the offence "

@@ -169,8 +169,9 @@ class _TestStep(_Step):
         return self.form
 
     def initializePage(self) -> None:
-        self.form.reset_time()
-        self.form.focus_first()
+        if not self.recorded():  # (a recorded test keeps the time it was recorded with)
+            self.form.reset_time()
+            self.form.focus_first()
 
     def record(self) -> None:
         assert self.owner.case_id is not None
@@ -279,10 +280,14 @@ class NewArrestWizard(QWizard):
         self.currentIdChanged.connect(self._page_changed)
         self.resize(720, 560)
 
-    def _page_changed(self, page: int) -> None:
-        step = self.page(page)
+    def show_recorded(self) -> None:
+        """Whether the current page's step is recorded decides whether it may be changed (_Step.show_recorded)."""
+        step = self.currentPage()
         if isinstance(step, _Step):
             step.show_recorded()
+
+    def _page_changed(self, page: int) -> None:
+        self.show_recorded()
         if page == DONE:
             self.draft.discard()  # every step is recorded: nothing is left unsaved
         elif page != self.startId():

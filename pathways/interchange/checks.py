@@ -216,8 +216,10 @@ def check_events(
             due_known,
             Fact(name, occurred_at, values, due_at, number, occurred_known, due_known),
         )
-        result.problems.extend(problems)  # the row's step's columns are checked too: every problem is listed
+        result.problems.extend(problems)  # the row's step's columns are checked too: every problem is listed,
+        said = {p.column for p in problems}  # once for each cell (a due_at not read is not also "missing")
         for column, message in field_problems(definitions[pathway], event.fact):
-            result.problems.append(Problem("events", number, column, cells.get(column, ""), message))
+            if column not in said:
+                result.problems.append(Problem("events", number, column, cells.get(column, ""), message))
         if not problems:
             result.events.append(event)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ def _rows(table: str, records: Iterable[Sequence[object]]) -> list[Row]:
     ]
     unnamed = [place for place, name in enumerate(header) if not name]  # (a spreadsheet's trailing empty columns)
     valued: dict[int, int] = {}  # an unnamed column's place → the first row with a value in it
+    longer: list[int] = []  # the rows with more cells than the header (said once, with how many)
     rows: list[Row] = []
     table_rows = TableRows(table)
     for number, cells in enumerate(iterator, start=2):
@@ -60,7 +62,7 @@ def _rows(table: str, records: Iterable[Sequence[object]]) -> list[Row]:
         if not any(texts):
             continue
         if len(texts) > len(header) and any(texts[len(header) :]):
-            problems.append(Problem(table, number, None, "", "this row has more cells than the header"))
+            longer.append(number)
         for place in unnamed:
             if place < len(texts) and texts[place]:
                 valued.setdefault(place, number)
@@ -69,6 +71,9 @@ def _rows(table: str, records: Iterable[Sequence[object]]) -> list[Row]:
         Problem(table, row, None, "", f"column {place + 1} has no name in the header but holds values ({columns})")
         for place, row in sorted(valued.items())
     ]
+    if longer:
+        more = f" (and {len(longer) - 1} more rows)" if len(longer) > 1 else ""
+        problems.append(Problem(table, longer[0], None, "", f"this row has more cells than the header{more}"))
     if problems:
         raise DatasetRefused(sorted(problems, key=lambda p: p.row or 0))
     return rows
@@ -152,6 +157,15 @@ def _read_workbook(path: Path) -> Dataset:
         book.close()
 
 
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')  # quoted text, [colour] or [$-locale], an escaped character
+
+
+def _shows_time(number_format: str) -> bool:
+    """Whether a cell's number format shows a time (an h or s among its codes, not in its quoted words)."""
+    codes = _FORMAT_LITERALS.sub("", number_format).lower()
+    return "h" in codes or "s" in codes
+
+
 def _sheet_records(sheet: Any) -> Iterator[list[str]]:
     return ([_cell_text(cell) for cell in row] for row in sheet.iter_rows())
 
@@ -164,7 +178,7 @@ def _cell_text(cell: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        shows_time = "h" in str(getattr(cell, "number_format", "")).lower()
+        shows_time = _shows_time(str(getattr(cell, "number_format", "")))
         if value.time() == time(0) and not shows_time:
             return value.date().isoformat()
         return value.strftime("%Y-%m-%dT%H:%M:%S" if value.second else "%Y-%m-%dT%H:%M")

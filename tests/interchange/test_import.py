@@ -184,6 +184,26 @@ def test_every_problem_of_both_files_layout_is_listed_at_once(store: Store, admi
     assert _counts(store) == (0, 0, 0)
 
 
+def test_rows_longer_than_the_header_are_said_once_with_how_many(store: Store, admin: Actor, tmp_path: Path) -> None:
+    """A file whose every row has one value too many is one problem, not one a row (500,000 of them took 460 MB)."""
+    folder = _copy_example(tmp_path)
+    lines = (folder / "events.csv").read_text().splitlines()
+    (folder / "events.csv").write_text("\n".join([lines[0], *(line + ",x" for line in lines[1:])]) + "\n")
+    report = import_dataset(store, actor=admin, path=folder)
+    assert [(e.table, e.row, e.message) for e in report.errors] == [
+        ("events", 2, f"this row has more cells than the header (and {len(lines) - 2} more rows)")
+    ]
+
+
+def test_a_cell_that_cannot_be_read_is_said_once(store: Store, admin: Actor, tmp_path: Path) -> None:
+    folder = _copy_example(tmp_path)
+    _edit(folder, "events", 4, "due_at", "2023-03-32T10:00")  # EC1's initial assessment: no such day
+    report = import_dataset(store, actor=admin, path=folder)
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (4, "due_at", "the date or time is not a real date")  # and not also "give the appointment date and time"
+    ]
+
+
 def test_a_column_without_a_name_is_refused_when_it_holds_values(store: Store, admin: Actor, tmp_path: Path) -> None:
     folder = _copy_example(tmp_path)
     lines = (folder / "events.csv").read_text().splitlines()
@@ -208,7 +228,6 @@ def test_a_workbooks_times_are_read_as_its_cells_show_them(store: Store, admin: 
     people = book.create_sheet("people")
     people.append(["person_ref", "surname", "forenames", "date_of_birth", "sex"])
     people.append(["W1", "Hughes", "Danny", datetime(1991, 6, 14), "M"])  # a date typed alone: held as midnight
-    people["D2"].number_format = "dd/mm/yyyy"
     events = book.create_sheet("events")
     events.append(
         ["person_ref", "case_ref", "pathway", "event", "occurred_at", "offence", "basis", "result", "substances"]
@@ -217,6 +236,7 @@ def test_a_workbooks_times_are_read_as_its_cells_show_them(store: Store, admin: 
     events.append(["W1", "WC1", "dtoa", "test", datetime(2023, 4, 1, 0, 0, 30), None, None, "positive", "opiates"])
     events["E2"].number_format = "dd/mm/yyyy hh:mm"  # midnight, shown with its time
     events["E3"].number_format = "yyyy-mm-dd h:mm:ss"
+    people["D2"].number_format = 'd "March" yyyy'  # (the word's h and s are not codes of a time)
     book.save(tmp_path / "times.xlsx")
     report = import_dataset(store, actor=admin, path=tmp_path / "times.xlsx")
     assert report.errors == [] and report.events_added == 2

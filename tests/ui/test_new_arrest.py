@@ -15,6 +15,7 @@ from db.models import Case, Event, Person
 from pathways.services.dtoa import record_arrest
 from tests.conftest import Clock
 from tests.ui.questions import answer_next_question
+from ui import arrest_draft
 from ui.arrest_wizard import ARREST, ASSESSMENTS, DONE, PERSON, TEST, NewArrestWizard
 from ui.context import AppContext
 from ui.operations import OperationRunner
@@ -325,7 +326,10 @@ def test_going_back_shows_what_is_recorded_and_records_nothing_again(
     )
     wizard.back()  # to the arrest, recorded: its offence cannot be changed here
     assert wizard.currentId() == ARREST and not wizard.arrest_step.form.isEnabled()
+    tested_at = test.time.dateTime()
+    clock.at = NOW + timedelta(minutes=20)
     wizard.next()
+    assert wizard.currentId() == TEST and test.time.dateTime() == tested_at  # as recorded, not the time now
     wizard.next()
     assert wizard.currentId() == ASSESSMENTS
     assert [e.name for e in _events(navigator_context, wizard.case_id)] == ["arrest", "test"]  # once each
@@ -354,3 +358,24 @@ def test_the_two_required_assessments_are_recorded_together_or_not_at_all(
     assert wizard.currentId() == DONE
     required = [e.kind for e in _events(navigator_context, wizard.case_id) if e.name == "assessment_required"]
     assert required == ["initial", "follow_up"]
+
+
+def test_a_draft_restored_on_a_recorded_arrest_shows_it_as_recorded(
+    qtbot: QtBot, navigator_context: AppContext, runner: OperationRunner, clock: Clock
+) -> None:
+    """A wizard opened from a person's record starts on the arrest page, so restoring a draft kept there after the
+    arrest was recorded does not restart the wizard: the page must still show the arrest as recorded, not let it be
+    changed for nothing. (A draft kept before the `tested` flag was says it through its page.)"""
+    wizard = _tested_positive(qtbot, navigator_context, runner, clock)
+    kept = arrest_draft.snapshot(wizard)
+    kept.pop("tested")
+    opened = NewArrestWizard(navigator_context, runner, person_id=wizard.person_id)
+    qtbot.addWidget(opened)
+    opened.show()
+    assert opened.currentId() == ARREST and opened.arrest_step.form.isEnabled()
+    arrest_draft.restore(opened, {**kept, "page": ARREST})
+    assert opened.currentId() == ARREST and not opened.arrest_step.form.isEnabled()
+    assert opened.arrest_step.recorded_note.text().startswith(f"Recorded on case {wizard.case_ref}.")
+    assert opened.tested  # inferred from the positive result
+    opened.case_id = None  # (so that closing it asks nothing)
+    wizard.case_id = None
