@@ -452,9 +452,7 @@ def _assessments(store: Store, case_id: int) -> list[tuple[str, datetime | None]
         return [(e.kind or "", e.due_at) for e in rows]
 
 
-def test_custodys_two_required_assessments_are_recorded_together_or_not_at_all(
-    store: Store, navigator: Actor
-) -> None:
+def test_custodys_two_required_assessments_are_recorded_together_or_not_at_all(store: Store, navigator: Actor) -> None:
     case_id, given = _tested_positive(store, navigator), ARREST + timedelta(minutes=50)
     initial, follow_up = ARREST + timedelta(days=3), ARREST + timedelta(days=17)
 
