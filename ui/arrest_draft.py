@@ -79,4 +79,7 @@ def restore(wizard: NewArrestWizard, values: Values) -> None:
     saved = values.get("fields")
     if isinstance(saved, dict):
         write_fields(fields(wizard), saved)
-    wizard.show_recorded()  # the page restored may hold a step already recorded (restart() may not have run)
+    if wizard.currentId() == ARREST and wizard.person_id is not None:
+        # (restart() may not have run: a wizard opened from another person's record starts on this page, naming them)
+        wizard.arrest_step.form.set_person(wizard.person_id)
+    wizard.show_recorded()  # the page restored may hold a step already recorded

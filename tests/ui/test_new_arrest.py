@@ -365,16 +365,21 @@ def test_a_draft_restored_on_a_recorded_arrest_shows_it_as_recorded(
 ) -> None:
     """A wizard opened from a person's record starts on the arrest page, so restoring a draft kept there after the
     arrest was recorded does not restart the wizard: the page must still show the arrest as recorded, not let it be
-    changed for nothing. (A draft kept before the `tested` flag was says it through its page.)"""
+    changed for nothing, and name the draft's person, not the record's. (A draft kept before the `tested` flag was
+    says it through its result.)"""
     wizard = _tested_positive(qtbot, navigator_context, runner, clock)
     kept = arrest_draft.snapshot(wizard)
     kept.pop("tested")
-    opened = NewArrestWizard(navigator_context, runner, person_id=wizard.person_id)
+    with navigator_context.store.unit_of_work() as uow:  # opened from another person's record
+        begum = uow.session.scalars(select(Person.id).where(Person.surname == "Begum")).one()
+    opened = NewArrestWizard(navigator_context, runner, person_id=begum)
     qtbot.addWidget(opened)
     opened.show()
     assert opened.currentId() == ARREST and opened.arrest_step.form.isEnabled()
+    assert opened.arrest_step.form.who.text().startswith("BEGUM")
     arrest_draft.restore(opened, {**kept, "page": ARREST})
     assert opened.currentId() == ARREST and not opened.arrest_step.form.isEnabled()
+    assert opened.arrest_step.form.who.text() == "HUGHES, Daniel, born 14 Jun 1991"  # whose draft (and case) it is
     assert opened.arrest_step.recorded_note.text().startswith(f"Recorded on case {wizard.case_ref}.")
     assert opened.tested  # inferred from the positive result
     opened.case_id = None  # (so that closing it asks nothing)
