@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pathways.actors import Actor
 from pathways.errors import PathwaysError
 from pathways.services.accounts import sign_in
 from ui.context import AppContext
@@ -142,7 +143,7 @@ class LockDialog(QDialog):
     def unlock(self) -> None:
         actor = self._context.actor
         try:
-            sign_in(
+            now = sign_in(
                 self._context.store,
                 username=actor.username,
                 password=self.password.text(),
@@ -152,10 +153,32 @@ class LockDialog(QDialog):
             self.password.clear()
             self.error.setText(exc.message)
             return
+        changed = changed_since_sign_in(actor, now)
+        if changed:
+            self.password.clear()
+            self.error.setText(changed)
+            return
         self.accept()
 
     def reject(self) -> None:
         """Escape does not unlock: only the password or signing out ends the lock."""
+
+
+def changed_since_sign_in(before: Actor, now: Actor) -> str | None:
+    """Why the window, opened for the account as it was (`before`), cannot carry on as the account now is (`now`):
+    it reads the old place's cases, or everything would be refused until the user chooses a password."""
+    moved_to = now.site or now.service
+    if (now.site, now.service) != (before.site, before.service) and moved_to:
+        return (
+            f"An administrator has moved your account to {moved_to} since you signed in. Sign out, then sign in "
+            f"again to work with {moved_to}'s cases."
+        )
+    if now.must_change_password:
+        return (
+            "An administrator has set a new password for your account. Sign out, then sign in again with it to "
+            "choose your own."
+        )
+    return None
 
 
 def empty_tables(window: QWidget) -> None:

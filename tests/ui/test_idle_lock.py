@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from pathways.actors import Actor, Role, command_line_actor
 from pathways.errors import InvalidInput, NotPermitted
-from pathways.services.accounts import add_user
+from pathways.services.accounts import add_user, find_user, reset_password, set_workplace
 from pathways.services.settings import idle_lock_minutes, set_idle_lock_minutes
 from pathways.store import Store
 from ui.context import AppContext
@@ -150,3 +150,48 @@ def test_only_an_administrator_sets_the_idle_time(ui_store: Store, signed_in: Ap
         set_idle_lock_minutes(ui_store, actor=command_line_actor(), minutes=0)
     set_idle_lock_minutes(ui_store, actor=command_line_actor(), minutes=5)
     assert idle_lock_minutes(ui_store) == 5
+
+
+def _locked(qtbot: QtBot, context: AppContext) -> tuple[MainWindow, LockDialog]:
+    clock = FakeClock()
+    window = _window(qtbot, context, clock)
+    clock.now += 15 * 60
+    window.idle_lock.watch.check()
+    lock = window.idle_lock.dialog
+    assert lock is not None
+    return window, lock
+
+
+def _user_id(store: Store, username: str) -> int:
+    return find_user(store, actor=command_line_actor(), username=username).id
+
+
+def test_the_lock_does_not_open_for_an_account_moved_since_sign_in(qtbot: QtBot, signed_in: AppContext) -> None:
+    """Unlocked, the window would read Basingstoke's cases again for a navigator now at Aldershot, and every action
+    of theirs would then be refused: the lock says why it stays shut, and signing out is the way on."""
+    window, lock = _locked(qtbot, signed_in)
+    set_workplace(
+        signed_in.store, actor=command_line_actor(), user_id=_user_id(signed_in.store, "a.navigator"), place="Aldershot"
+    )
+    lock.password.setText(PASSWORD)
+    qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)
+    assert window.idle_lock.dialog is lock and lock.isVisible()
+    assert "moved your account to Aldershot since you signed in" in lock.error.text()
+    assert window.find_page.model.rowCount() == 0 and lock.password.text() == ""
+    qtbot.mouseClick(lock.sign_out_button, Qt.MouseButton.LeftButton)
+    assert not window.isVisible()
+
+
+def test_the_lock_does_not_open_with_a_password_an_administrator_set(qtbot: QtBot, signed_in: AppContext) -> None:
+    window, lock = _locked(qtbot, signed_in)
+    given = "gravel-orchard-beacon-17"
+    reset_password(
+        signed_in.store,
+        actor=command_line_actor(),
+        user_id=_user_id(signed_in.store, "a.navigator"),
+        new_password=given,
+    )
+    lock.password.setText(given)
+    qtbot.mouseClick(lock.unlock_button, Qt.MouseButton.LeftButton)
+    assert window.idle_lock.dialog is lock
+    assert "set a new password for your account" in lock.error.text()
