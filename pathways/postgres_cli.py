@@ -27,6 +27,7 @@ from db.postgres_roles import (
 from pathways.actors import Actor, Role
 from pathways.audit import authorise, write_audit
 from pathways.errors import InvalidInput, PathwaysError
+from pathways.passwords import check_password
 from pathways.services import accounts
 from pathways.store import Store
 
@@ -99,7 +100,7 @@ def _add_user(store: Store, actor: Actor, groups: GroupRoles, args: argparse.Nam
     if not user.active:
         raise InvalidInput(f"{user.username} is disabled in Pathways; enable their account first.")
     password = read_new_password(args.password_stdin)
-    accounts.check_password(password, username=user.username)
+    check_password(password, username=user.username)
     follow_new_user(store, groups, username=user.username, password=password, role=user.role)
     accounts.reset_password(store, actor=actor, user_id=user.id, new_password=password)
     print(

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from pathways.actors import Role
 from pathways.errors import PathwaysError
+from pathways.passwords import password_problem
 from pathways.reference import (
     PHONE_EXAMPLE,
     PHONE_LISTS,
@@ -29,7 +30,7 @@ from pathways.reference import (
     reference_list,
     set_reference_entry,
 )
-from pathways.services.accounts import UserView, add_user, password_problem, reset_password
+from pathways.services.accounts import UserView, add_user, reset_password
 from ui.context import AppContext
 from ui.operations import OperationRunner, Progress
 from ui.widgets import ERROR_STYLE, buddy_label, error_label

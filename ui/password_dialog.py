@@ -1,5 +1,5 @@
 """Changing one's own password (File → Change my password…): the current password first, then the new one
-typed twice, checked as it is typed against the same policy as every password (pathways/services/accounts.py).
+typed twice, checked as it is typed against the same policy as every password (pathways/passwords.py).
 
 The same dialog, `required`, comes up straight after signing in with a password an administrator set (a reset, or
 a new account): the user chooses their own before the main window opens, and its only other way out signs them

@@ -1,8 +1,7 @@
 """User accounts for signing in to the desktop app: the first administrator, sign-in, and account upkeep.
 
-Passwords are hashed with Argon2id at the OWASP minimum (19 MiB, 2 iterations, 1 lane) and rehashed at sign-in
-when the settings rise. The password policy follows OWASP ASVS: 12 to 128 characters, no composition rules, no
-forced expiry, but common passwords and passwords holding the user name are refused. The audit log holds record
+Passwords are hashed, and rehashed at sign-in when the settings rise, as pathways/passwords.py says, which also
+holds the policy for choosing one. The audit log holds record
 ids and outcomes only: never a password, and never the user name typed at a failed sign-in. After 100 wrong
 passwords for one account from one workstation within an hour, sign-in there is paused (services/sign_in_limits.py).
 
@@ -18,11 +17,7 @@ import re
 import socket
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,21 +28,14 @@ from db.postgres_roles import change_own_role_password, roles_kept_elsewhere
 from pathways.actors import Actor, Role
 from pathways.audit import TEMPORARY_PASSWORD, authorise, write_audit
 from pathways.audit_chain import NewEntry, append_entry
-from pathways.definitions import RESOURCES
 from pathways.errors import InvalidInput, NotFound, NotPermitted, PathwaysError
+from pathways.passwords import HASHER, check_password, password_matches
 from pathways.reference import listed_name
 from pathways.services.concurrency import saving
 from pathways.services.sign_in_limits import throttled_message, throttled_until
 from pathways.store import Store
 
-HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-MIN_LENGTH, MAX_LENGTH = 12, 128
-COMMON_PASSWORDS_FILE = RESOURCES / "reference" / "common_passwords.txt"
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,119}")
-EDGE_DIGITS_AND_SYMBOLS = re.compile(r"^[\W\d_]+|[\W\d_]+$")
-# Checked against when there is no usable hash, so that an unknown user name takes as long to refuse as a wrong
-# password. A hash of random text made with HASHER's settings: make a new one whenever they change (a test checks).
-DECOY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$TnsHXCoDIVxbxiq1PdhW6g$gyRds8QQVu9J6h99MhGK5C7go6G7bpvtx1t+fqJiYLo"
 NOT_SIGNED_IN = "(not signed in)"
 SIGN_IN_FAILED = "The user name or password is not right, or the account is disabled."
 NOTES_FOR_MANAGERS = (
@@ -88,48 +76,6 @@ def user_view(user: User) -> UserView:
         bool(user.may_read_notes),
         bool(user.must_change_password),
     )
-
-
-# --- the password policy -------------------------------------------------------------------------------------------
-
-
-def _squeezed(text: str) -> str:
-    return "".join(text.casefold().split())
-
-
-@cache
-def common_passwords(path: Path = COMMON_PASSWORDS_FILE) -> frozenset[str]:
-    """The refused passwords, lower case with spaces removed (so "Correct Horse…" matches "correcthorse…")."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(_squeezed(line) for line in lines if line.strip() and not line.startswith("#"))
-
-
-def _is_common(password: str) -> bool:
-    squeezed = _squeezed(password)
-    core = EDGE_DIGITS_AND_SYMBOLS.sub("", squeezed)  # "Summer2024!!" is as guessable as "summer"
-    refused = common_passwords()
-    return squeezed in refused or core in refused or len(set(squeezed)) < 4
-
-
-def password_problem(password: str, *, username: str) -> str | None:
-    """What is wrong with a new password, in words for the user, or None when it will do."""
-    if len(password) < MIN_LENGTH:
-        return f"Choose a password of at least {MIN_LENGTH} characters."
-    if len(password) > MAX_LENGTH:
-        return f"Choose a password of at most {MAX_LENGTH} characters."
-    name = username.strip().casefold()
-    lowered = password.casefold()
-    if name and (lowered == name or (len(name) >= 4 and name in lowered)):
-        return "A password must not contain your user name; choose another."
-    if _is_common(password):
-        return "That password is too common; choose another."
-    return None
-
-
-def check_password(password: str, *, username: str) -> None:
-    problem = password_problem(password, username=username)
-    if problem:
-        raise InvalidInput(problem)
 
 
 # --- checking what an administrator types --------------------------------------------------------------------------
@@ -195,14 +141,7 @@ def _load_user(session: Session, user_id: int) -> User:
 def _password_matches(user: User | None, password: str) -> bool:
     """Whether the user may sign in with this password. Always spends one hash, so timing tells nothing."""
     usable = user is not None and user.active and not user.is_os_account
-    stored = user.password_hash if user is not None and usable else None
-    try:
-        if stored is None:
-            HASHER.verify(DECOY_HASH, password)
-            return False
-        return HASHER.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return password_matches(user.password_hash if user is not None and usable else None, password)
 
 
 def _refuse_when_roles_kept_elsewhere(session: Session) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, inspect, text
 
 from db.engine import make_engine
 from db.migrate import alembic_config, current_revision, upgrade
+from pathways.passwords import HASHER
 from pathways.services import accounts, people
 from pathways.store import open_store
 
@@ -24,7 +25,7 @@ USERS = [
 
 
 def _hold_users(engine: Engine) -> None:
-    hashed = accounts.HASHER.hash(PASSWORD)
+    hashed = HASHER.hash(PASSWORD)
     with engine.begin() as connection:
         for username, role, site, service, has_password, os_account, active in USERS:
             connection.execute(

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from db.models import AuditEntry, User
+from pathways import passwords
 from pathways.actors import Actor, Role, command_line_actor
 from pathways.errors import InvalidInput, NotFound, NotPermitted
 from pathways.reference import reference_list, set_reference_entry
@@ -145,11 +146,11 @@ def test_failed_sign_ins_look_alike_and_are_audited(store: Store) -> None:
     ],
 )
 def test_password_policy(password: str, problem: str | None) -> None:
-    assert accounts.password_problem(password, username="nav.smith") == problem
+    assert passwords.password_problem(password, username="nav.smith") == problem
 
 
 def test_the_decoy_hash_costs_as_much_as_a_real_one() -> None:
-    assert not accounts.HASHER.check_needs_rehash(accounts.DECOY_HASH)
+    assert not passwords.HASHER.check_needs_rehash(passwords.DECOY_HASH)
 
 
 def test_weak_passwords_are_refused(store: Store) -> None:
