@@ -29,7 +29,8 @@ from pathways.clock import format_local, local_datetime
 from pathways.errors import PathwaysError
 from pathways.retention import YEARS_RANGE, RetentionPeriod
 from pathways.services.audit_trail import AuditLine
-from pathways.services.retention import RecordIdentity, erase_person, set_retention_period
+from pathways.services.erasure import erase_person
+from pathways.services.retention import RecordIdentity, set_retention_period
 from ui.context import AppContext
 from ui.lazy_model import Column
 from ui.rows_model import RowsModel

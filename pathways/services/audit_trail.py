@@ -17,8 +17,8 @@ from db.models import AuditEntry, Case, Person, Task
 from pathways.actors import ACTION_WORDS, Actor
 from pathways.audit import authorise, write_audit
 from pathways.services.concurrency import reading
-from pathways.services.retention import erased_case_ids, require_person_or_tombstone
 from pathways.store import Store
+from pathways.tombstones import erased_case_ids, require_person_or_tombstone
 
 
 @dataclass(frozen=True)

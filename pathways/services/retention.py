@@ -1,51 +1,31 @@
-"""Retention: the review list of records past their retention period, legal holds, and erasure. Administrators only.
+"""Retention: the review list of records past their retention period, legal holds, and the periods themselves.
+Administrators only. Erasing a record is pathways/services/erasure.py.
 
-Erasure removes everything that held the person's data, in one transaction: the person, the words of their name
-in the search index, the corrections of their details, their consents to share, their legal holds (lifted ones),
-their cases (programme enrolments included), the cases' events, screenings, tasks, open deadlines and cohort-figure
-rows. What stays is a tombstone (table `erasures`: the former person and case ids, who erased the record, when,
-on what basis and how many rows went) and the audit log, which holds record ids only and is never deleted from.
-On SQLite the erasure runs with `secure_delete` on and the write-ahead log is emptied afterwards, so the erased
-values do not linger in the database file. Cohort figures from then on simply do not count the erased cases.
-
-A record is erased when it is due for review (pathways/retention.py) and not on legal hold; or, on a request
-to erase it (a right-to-erasure request), before then. A record on legal hold is never erased, and neither is
-one with a case still open. The reason is kept on the tombstone, so it must not name the person.
+A record is due for review when its retention period has ended (pathways/retention.py). A record on legal hold is
+never erased, and neither is one with a case still open.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import CursorResult, Executable, case, delete, exists, func, select, text, update
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
     Case,
-    CaseFigures,
-    Consent,
-    Erasure,
     Event,
     LegalHold,
-    OpenDeadline,
     Person,
-    PersonChange,
-    PersonWord,
     ReferenceItem,
-    Screening,
-    Task,
 )
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import format_local, local_date, local_datetime
-from pathways.errors import InvalidInput, NotFound, PathwaysError
-from pathways.figure_index import drop_rows
+from pathways.errors import InvalidInput, NotFound
 from pathways.reference import retention_periods
 from pathways.retention import (
     LIST_NAME,
@@ -59,15 +39,9 @@ from pathways.retention import (
 from pathways.scope import require_person_visible
 from pathways.services.concurrency import lock_person, reading, saving
 from pathways.store import Store
+from pathways.tombstones import erased_case_ids
 
-BASIS_RETENTION = "retention"  # the retention period had ended
-BASIS_REQUEST = "request"  # erased on request before the period ended
-PROGRAMME_PATHWAY = "group_programme"
 CHUNK = 500
-
-
-class LegalHoldOn(PathwaysError):
-    """The record is on legal hold, so it cannot be erased."""
 
 
 @dataclass(frozen=True)
@@ -113,15 +87,6 @@ class RecordIdentity:
     due: bool  # past its retention period today (erasing it is not early)
 
 
-@dataclass(frozen=True)
-class ErasureView:
-    person_id: int
-    erased_at: datetime
-    basis: str
-    counts: dict[str, int]
-    case_ids: tuple[int, ...]
-
-
 def _display_name(person: Person) -> str:
     return f"{person.surname.upper()}, {person.forenames}"
 
@@ -131,7 +96,7 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[start : start + CHUNK]
 
 
-def _active_holds(session: Session, person_ids: Sequence[int] | None = None) -> dict[int, HoldView]:
+def active_holds(session: Session, person_ids: Sequence[int] | None = None) -> dict[int, HoldView]:
     query = select(LegalHold).where(LegalHold.lifted_at.is_(None))
     holds: dict[int, HoldView] = {}
     groups: Iterable[Sequence[int] | None] = [None] if person_ids is None else _chunks(person_ids)
@@ -142,7 +107,7 @@ def _active_holds(session: Session, person_ids: Sequence[int] | None = None) -> 
     return holds
 
 
-def _assess(
+def assess(
     session: Session, periods: dict[str, RetentionPeriod], person_ids: Sequence[int], holds: dict[int, HoldView]
 ) -> list[RecordDue]:
     """Each person's record with the day it becomes due (None while a case is open)."""
@@ -206,8 +171,8 @@ def retention_review_list(store: Store, *, actor: Actor) -> list[RecordDue]:
     def read() -> list[RecordDue]:  # the review is audited, so this is a (small) write
         with store.unit_of_work().for_writing() as uow:
             ids = _candidates(uow.session, before)
-            holds = _active_holds(uow.session, ids)
-            assessed = _assess(uow.session, periods, [i for i in ids if i not in holds], holds)
+            holds = active_holds(uow.session, ids)
+            assessed = assess(uow.session, periods, [i for i in ids if i not in holds], holds)
             due = sorted((r for r in assessed if is_due(r.due_on, today)), key=lambda r: (r.due_on, r.person_id))
             write_audit(uow.session, actor, "review_retention", store.clock(), detail=f"{len(due)} due")
             uow.commit()
@@ -221,8 +186,8 @@ def records_on_hold(store: Store, *, actor: Actor) -> list[RecordDue]:
     authorise(store.session_factory, actor, "review_retention", store.clock)
     periods = retention_periods(store)
     with store.unit_of_work() as uow:
-        holds = _active_holds(uow.session)
-        records = _assess(uow.session, periods, sorted(holds), holds)
+        holds = active_holds(uow.session)
+        records = assess(uow.session, periods, sorted(holds), holds)
     return sorted(records, key=lambda r: (holds[r.person_id].placed_at, r.person_id))
 
 
@@ -245,7 +210,7 @@ def identify_record(store: Store, *, actor: Actor, person_id: int) -> RecordIden
                     f"No record of a person numbered {person_id} is held{gone}. Check the number: the Person column "
                     "of the lists shows it."
                 )
-            record = _assess(session, periods, [person.id], _active_holds(session, [person.id]))[0]
+            record = assess(session, periods, [person.id], active_holds(session, [person.id]))[0]
             cases = session.scalars(
                 select(Case).where(Case.person_id == person.id).order_by(Case.first_event_at, Case.id)
             )
@@ -265,7 +230,7 @@ def identify_record(store: Store, *, actor: Actor, person_id: int) -> RecordIden
     return reading(read)
 
 
-def _reason(text: str, what: str) -> str:
+def checked_reason(text: str, what: str) -> str:
     reason = " ".join(text.split())
     if not reason:
         raise InvalidInput(f"{what} needs a reason.")
@@ -275,12 +240,12 @@ def _reason(text: str, what: str) -> str:
 def place_legal_hold(store: Store, *, actor: Actor, person_id: int, reason: str) -> HoldView:
     """Put the person's record on legal hold: it is not erased, however old, until the hold is lifted."""
     authorise(store.session_factory, actor, "place_legal_hold", store.clock)
-    why = _reason(reason, "A legal hold")
+    why = checked_reason(reason, "A legal hold")
 
     def write() -> HoldView:
         with store.unit_of_work().for_writing() as uow:
             person = lock_person(uow.session, person_id, None, store.clock())
-            current = _active_holds(uow.session, [person.id]).get(person.id)
+            current = active_holds(uow.session, [person.id]).get(person.id)
             if current is not None:
                 raise InvalidInput(
                     f"This record is already on legal hold, placed by {current.placed_by} on "
@@ -301,7 +266,7 @@ def place_legal_hold(store: Store, *, actor: Actor, person_id: int, reason: str)
 def lift_legal_hold(store: Store, *, actor: Actor, person_id: int, reason: str) -> None:
     """Lift the legal hold on the person's record; the hold stays on record as lifted, by whom and why."""
     authorise(store.session_factory, actor, "lift_legal_hold", store.clock)
-    why = _reason(reason, "Lifting a legal hold")
+    why = checked_reason(reason, "Lifting a legal hold")
 
     def write() -> None:
         with store.unit_of_work().for_writing() as uow:
@@ -342,172 +307,3 @@ def set_retention_period(store: Store, *, actor: Actor, pathway: str, years: int
             return RetentionPeriod(pathway, years, until_25)
 
     return saving(write)
-
-
-def _names_the_person(reason: str, person: Person) -> bool:
-    words = set(re.findall(r"\w+", reason.casefold()))
-    names = {w for w in re.findall(r"\w+", f"{person.surname} {person.forenames}".casefold()) if len(w) > 1}
-    numbers = {n.casefold().replace(" ", "") for n in (person.nhs_number, person.pnc_id, person.person_ref) if n}
-    squeezed = reason.casefold().replace(" ", "")
-    return bool(words & names) or any(n in squeezed for n in numbers)
-
-
-def _removed(session: Session, statement: Executable) -> int:
-    return int(
-        cast(CursorResult[Any], session.execute(statement, execution_options={"synchronize_session": False})).rowcount
-    )
-
-
-def _erase_rows(session: Session, person_id: int) -> tuple[list[int], dict[str, int]]:
-    """Delete every row that holds the person's data; the ids of their former cases, and rows removed per table."""
-    case_ids = list(session.scalars(select(Case.id).where(Case.person_id == person_id).order_by(Case.id)))
-    enrolments = session.scalar(
-        select(func.count()).select_from(Case).where(Case.person_id == person_id, Case.pathway == PROGRAMME_PATHWAY)
-    )
-    counts: dict[str, int] = {"programme_enrolments": int(enrolments or 0)}
-    by_case = Case.id.in_(case_ids)
-    if case_ids:
-        counts["tasks"] = _removed(session, delete(Task).where(Task.case_id.in_(case_ids)))
-        counts["screenings"] = _removed(session, delete(Screening).where(Screening.case_id.in_(case_ids)))
-        counts["open_deadlines"] = _removed(session, delete(OpenDeadline).where(OpenDeadline.case_id.in_(case_ids)))
-        counts["case_figures"] = drop_rows(session, CaseFigures.case_id.in_(case_ids))
-        session.execute(
-            update(Event).where(Event.case_id.in_(case_ids)).values(corrects_id=None),
-            execution_options={"synchronize_session": False},
-        )
-        counts["events"] = _removed(session, delete(Event).where(Event.case_id.in_(case_ids)))
-        counts["cases"] = _removed(session, delete(Case).where(by_case))
-    counts["person_words"] = _removed(session, delete(PersonWord).where(PersonWord.person_id == person_id))
-    counts["person_changes"] = _removed(session, delete(PersonChange).where(PersonChange.person_id == person_id))
-    counts["legal_holds"] = _removed(session, delete(LegalHold).where(LegalHold.person_id == person_id))
-    counts["consents"] = _removed(session, delete(Consent).where(Consent.person_id == person_id))
-    counts["people"] = _removed(session, delete(Person).where(Person.id == person_id))
-    return case_ids, counts
-
-
-def _empty_sqlite_log(store: Store) -> None:
-    """SQLite: copy the write-ahead log into the database file and empty it, so no erased page lingers there."""
-    if store.engine.dialect.name != "sqlite":
-        return
-    with store.engine.connect() as connection:
-        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-
-
-def erase_person(
-    store: Store,
-    *,
-    actor: Actor,
-    person_id: int,
-    reason: str,
-    on_request: bool = False,
-    expected_version: int | None = None,
-) -> ErasureView:
-    """Erase the person's record (see the module's docstring), leaving a tombstone and an audit entry.
-
-    Refused, changing nothing, when the record is on legal hold, when a case is still open, or when it is not
-    yet due for review and this is not an erasure on request."""
-    authorise(store.session_factory, actor, "erase_person", store.clock)
-    why = _reason(reason, "An erasure")
-    periods = retention_periods(store)
-
-    def write() -> ErasureView:
-        with store.unit_of_work().for_writing() as uow:
-            session = uow.session
-            if session.get_bind().dialect.name == "sqlite":
-                session.execute(text("PRAGMA secure_delete = ON"))  # erased values are overwritten, not left
-            person = lock_person(session, person_id, expected_version, store.clock())
-            hold = _active_holds(session, [person.id]).get(person.id)
-            if hold is not None:
-                raise LegalHoldOn(
-                    f"This record is on legal hold (placed by {hold.placed_by} on "
-                    f"{format_local(hold.placed_at, with_time=False)}: {hold.reason}), so it cannot be erased. "
-                    "Nothing was changed. The hold must be lifted first."
-                )
-            record = _assess(session, periods, [person.id], {})[0]
-            today = local_date(store.clock())
-            if record.due_on is None:
-                raise InvalidInput(
-                    "This person has a case still open, so their record cannot be erased. Nothing was changed."
-                )
-            if not on_request and not is_due(record.due_on, today):
-                when = format_local(local_datetime(record.due_on), with_time=False)
-                raise InvalidInput(
-                    f"This record is not due for erasure until {when}. "
-                    "Nothing was changed. To erase it now, for example on a request to erase, say it is on request."
-                )
-            if _names_the_person(why, person):
-                raise InvalidInput(
-                    "The reason is kept after the record is erased, so it must not name the person or give their "
-                    "numbers. Give a reference instead (for example the request's reference)."
-                )
-            basis = BASIS_RETENTION if is_due(record.due_on, today) else BASIS_REQUEST
-            case_ids, counts = _erase_rows(session, person.id)
-            session.expunge(person)
-            erased_at = store.clock()
-            session.add(
-                Erasure(
-                    person_id=person_id,
-                    erased_at=erased_at,
-                    erased_by=actor.username,
-                    basis=basis,
-                    reason=why,
-                    case_count=len(case_ids),
-                    counts=json.dumps({"cases": case_ids, "rows": counts}, sort_keys=True),
-                )
-            )
-            detail = json.dumps({"basis": basis, "cases": case_ids, "rows": counts}, sort_keys=True)
-            write_audit(
-                session, actor, "erase_person", erased_at, record_type="person", record_id=person_id, detail=detail
-            )
-            uow.commit()
-            return ErasureView(person_id, erased_at, basis, counts, tuple(case_ids))
-
-    try:
-        erased = saving(write)
-    except (LegalHoldOn, InvalidInput) as refusal:  # the attempt is audited; the record is as it was
-        _audit_refusal(store, actor, person_id, "legal hold" if isinstance(refusal, LegalHoldOn) else "not erasable")
-        raise
-    _empty_sqlite_log(store)
-    return erased
-
-
-def _audit_refusal(store: Store, actor: Actor, person_id: int, detail: str) -> None:
-    with store.unit_of_work().for_writing() as uow:
-        write_audit(
-            uow.session,
-            actor,
-            "erase_person",
-            store.clock(),
-            record_type="person",
-            record_id=person_id,
-            outcome="refused",
-            detail=detail,
-        )
-        uow.commit()
-
-
-def erasures(store: Store, *, actor: Actor) -> list[ErasureView]:
-    """The tombstones of erased records, the latest first: for reports of how many records were erased."""
-    authorise(store.session_factory, actor, "review_retention", store.clock)
-    with store.unit_of_work() as uow:
-        rows = uow.session.scalars(select(Erasure).order_by(Erasure.erased_at.desc(), Erasure.id.desc())).all()
-        views = []
-        for row in rows:
-            held = json.loads(row.counts)
-            views.append(ErasureView(row.person_id, row.erased_at, row.basis, dict(held["rows"]), tuple(held["cases"])))
-        return views
-
-
-def erased_case_ids(session: Session, person_id: int) -> tuple[list[int], datetime | None]:
-    """The former case ids of an erased person and when they were erased (none: not erased)."""
-    row = session.scalars(
-        select(Erasure).where(Erasure.person_id == person_id).order_by(Erasure.erased_at.desc())
-    ).first()
-    if row is None:
-        return [], None
-    return [int(i) for i in json.loads(row.counts)["cases"]], row.erased_at
-
-
-def require_person_or_tombstone(session: Session, person_id: int) -> None:
-    if session.get(Person, person_id) is None and erased_case_ids(session, person_id)[1] is None:
-        raise NotFound("That person is not on record, and no record of theirs was erased.")

@@ -39,7 +39,7 @@ from pathways.actors import Actor, Role, command_line_actor
 from pathways.clock import LONDON
 from pathways.errors import NotPermitted
 from pathways.postgres_sign_in import open_store_as, sign_in_as
-from pathways.services import accounts, dtoa, people, records, retention, search
+from pathways.services import accounts, dtoa, erasure, people, records, search
 from pathways.services.accounts import SignInFailed
 from pathways.store import Store, StoreUnavailable, open_store
 from reports.cohort import CohortQuestion, cohort_figures
@@ -628,7 +628,7 @@ def test_an_erasure_on_an_administrators_own_role_is_refused_in_plain_words(depl
     try:
         actor = accounts.sign_in(store, username=who, password=PASSWORD, workstation="office-pc")
         with pytest.raises(NotPermitted, match="refused this change for your own database account"):
-            retention.erase_person(store, actor=actor, person_id=caseless, reason="request ER-17", on_request=True)
+            erasure.erase_person(store, actor=actor, person_id=caseless, reason="request ER-17", on_request=True)
     finally:
         store.engine.dispose()
     assert _rows(deployment, "admin", f"SELECT surname FROM people WHERE id = {caseless}") == [("Caseless",)]

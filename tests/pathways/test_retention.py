@@ -19,10 +19,8 @@ from pathways.errors import InvalidInput, NotFound, NotPermitted
 from pathways.reference import retention_periods
 from pathways.services import dtoa, people
 from pathways.services.audit_trail import person_audit_trail
+from pathways.services.erasure import LegalHoldOn, erase_person, erasures
 from pathways.services.retention import (
-    LegalHoldOn,
-    erase_person,
-    erasures,
     identify_record,
     lift_legal_hold,
     place_legal_hold,

@@ -46,6 +46,7 @@ from pathways.services import (
     corrections,
     documents,
     dtoa,
+    erasure,
     people,
     programme_register,
     programmes,
@@ -645,7 +646,7 @@ TABLE: dict[str, Spec] = {
         lambda w, a: retention.retention_review_list(w.store, actor=a), ("review_retention",)
     ),
     "retention.records_on_hold": Spec(lambda w, a: retention.records_on_hold(w.store, actor=a), ("review_retention",)),
-    "retention.erasures": Spec(lambda w, a: retention.erasures(w.store, actor=a), ("review_retention",)),
+    "erasure.erasures": Spec(lambda w, a: erasure.erasures(w.store, actor=a), ("review_retention",)),
     "retention.identify_record": Spec(
         lambda w, a: retention.identify_record(w.store, actor=a, person_id=NOBODY), ("review_retention",)
     ),
@@ -661,8 +662,8 @@ TABLE: dict[str, Spec] = {
         lambda w, a: retention.set_retention_period(w.store, actor=a, pathway="nowhere", years=0, until_25=False),
         ("edit_reference",),
     ),
-    "retention.erase_person": Spec(
-        lambda w, a: retention.erase_person(w.store, actor=a, person_id=NOBODY, reason="asked"),
+    "erasure.erase_person": Spec(
+        lambda w, a: erasure.erase_person(w.store, actor=a, person_id=NOBODY, reason="asked"),
         ("erase_person",),
     ),
     # the read side: a written notice of a required assessment
