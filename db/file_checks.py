@@ -11,7 +11,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from db.migrate import known_revisions
+
 SQLITE_CORRUPT = 11
+OWN_TABLES = frozenset({"people", "cases", "events", "audit_log"})  # a few every version of Pathways has
 
 
 def refusal(path: Path) -> str | None:
@@ -23,6 +26,8 @@ def refusal(path: Path) -> str | None:
     try:
         page_size, pages = (connection.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_size", "page_count"))
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        marks = [connection.execute(f"PRAGMA {name}").fetchone()[0] for name in ("application_id", "user_version")]
+        revision = _revision(connection) if "alembic_version" in tables else None
     except sqlite3.DatabaseError as exc:
         if getattr(exc, "sqlite_errorcode", None) != SQLITE_CORRUPT:
             return None  # not an SQLite database (or encrypted): SQLite's own words say so when it is opened
@@ -40,12 +45,31 @@ def refusal(path: Path) -> str | None:
             f"{expected:,} bytes), as when a copy was cut short or a disk failed. It was not opened and not changed. "
             "Restore the latest backup (the backups folder beside it holds those Pathways made)."
         )
-    if tables and "alembic_version" not in tables:  # every Pathways database has it, from its first migration
+    not_ours = (
+        f"{path} is an SQLite database, but not a Pathways one (it has none of Pathways' tables), so it was not "
+        "opened and not changed. Check the file's name, or give a new file name to start a new database."
+    )
+    if not tables:  # a new database, unless another program has marked the file as its own
+        return not_ours if any(marks) else None
+    if "alembic_version" not in tables:  # every Pathways database has it, from its first migration
+        return not_ours
+    if revision in known_revisions():
+        return None
+    if tables >= OWN_TABLES:
         return (
-            f"{path} is an SQLite database, but not a Pathways one (it has none of Pathways' tables), so it was not "
-            "opened and not changed. Check the file's name, or give a new file name to start a new database."
+            f"The database at {path} was made or brought up to date by a newer version of Pathways than this one, "
+            "so this version cannot work with it; it was not opened and not changed. Use the newer version (ask "
+            "your administrator)."
         )
-    return None
+    return not_ours  # another program that also keeps its tables' version with Alembic
+
+
+def _revision(connection: sqlite3.Connection) -> str | None:
+    try:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return str(row[0]) if row else None
 
 
 def _log_beside(path: Path) -> bool:

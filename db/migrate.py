@@ -39,14 +39,25 @@ def alembic_config() -> Config:
     return config
 
 
-def head_revision() -> str:
-    """The newest migration: the one no other migration revises (read from the files; a test checks it
-    against Alembic's own answer)."""
+def _revisions() -> tuple[set[str], set[str]]:
+    """Every migration's revision, and the revisions some migration revises (read from the files)."""
     revisions: set[str] = set()
     revised: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
             (revised if down else revisions).add(value)
+    return revisions, revised
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision this version of Pathways can bring a database up from."""
+    return frozenset(_revisions()[0])
+
+
+def head_revision() -> str:
+    """The newest migration: the one no other migration revises (read from the files; a test checks it
+    against Alembic's own answer)."""
+    revisions, revised = _revisions()
     heads = revisions - revised
     assert len(heads) == 1, f"the migrations should have one head, not {sorted(heads)}"
     return heads.pop()

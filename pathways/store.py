@@ -117,7 +117,7 @@ def open_store(
                 "when it starts. Free some space on the disk (or ask IT to), then start Pathways again. "
                 "Nothing was changed."
             ) from exc
-        cause = exc.orig if isinstance(exc, DatabaseError) else exc
+        cause = str(exc.orig if isinstance(exc, DatabaseError) else exc).rstrip(".")
         raise StoreUnavailable(
             f"The database at {where} could not be opened: {cause}. "
             "It may be damaged or not a Pathways database; it was not changed."

@@ -81,6 +81,35 @@ def test_another_programs_sqlite_database_is_refused_and_gets_no_tables(tmp_path
     db.close()
 
 
+def test_another_program_that_also_uses_alembic_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    """Its tables' version kept with Alembic, as Pathways keeps its own: neither migrated, nor backed up, nor put in
+    write-ahead-log mode (which rewrites the file's header)."""
+    path = tmp_path / "stock.sqlite"
+    _another_programs_database(path)
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+        db.execute("INSERT INTO alembic_version VALUES ('1a2b3c4d5e6f')")
+    db.close()
+    _refused_unchanged(f"sqlite:///{path}", path, FOREIGN)
+
+
+def test_a_file_another_program_marked_as_its_own_gets_no_tables(tmp_path: Path) -> None:
+    path = tmp_path / "settings.db"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 7")
+    db.close()
+    _refused_unchanged(f"sqlite:///{path}", path, FOREIGN)
+
+
+def test_a_database_of_a_newer_pathways_is_refused_and_left_as_it_was(real_database: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "pathways.sqlite"
+    path.write_bytes(real_database)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE alembic_version SET version_num = '0099'")  # a migration this version does not have
+    db.close()
+    _refused_unchanged(f"sqlite:///{path}", path, "made or brought up to date by a newer version of Pathways")
+
+
 def test_an_encrypted_database_with_the_wrong_key_is_refused_and_left_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, admin: Actor
 ) -> None:
