@@ -162,11 +162,12 @@ def label_table(pairs: Sequence[tuple[str, str]], label_width: float = 4 * cm) -
 
 
 def grid(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> Table:
-    """A ruled table with a shaded header row that repeats on every page; cells wrap at spaces and at "\\n"."""
+    """A ruled table with a shaded header row that repeats on every page; cells wrap at spaces and at "\\n", and a
+    row taller than what is left of a page (a long note) runs on to the next."""
     s = styles()
     body = [[Paragraph(esc(text), s.cell_bold) for text in header]]
     body += [[Paragraph(esc(text).replace("\n", "<br/>"), s.cell) for text in row] for row in rows]
-    return Table(body, colWidths=list(widths), repeatRows=1, style=TableStyle(_GRID_STYLE))
+    return Table(body, colWidths=list(widths), repeatRows=1, style=TableStyle(_GRID_STYLE), splitInRow=1)
 
 
 def appointments_table(found: Sequence[Appointment]) -> Table:

@@ -142,6 +142,23 @@ def test_corrections_are_shown_and_superseded_entries_left_out(tmp_path: Path) -
     store.engine.dispose()
 
 
+def test_a_note_longer_than_a_page_runs_on_to_the_next(tmp_path: Path) -> None:
+    """A note may hold 10,000 characters: its row of the timeline is split across pages (a row taller than a page
+    stopped the summary from being made at all)."""
+    store, ids = example_store(tmp_path)
+    arrest = next(e for e in record_of(store, ids, "E001").cases[0].timeline if e.name == "arrest")
+    words = [f"word{n}" for n in range(1, 1_700)]
+    note = " ".join(words)[:10_000].rsplit(" ", 1)[0]
+    correct_event(
+        store, actor=NAVIGATOR, event_id=arrest.event_id, reason="the custody record's notes added", notes=note
+    )
+    made = case_summary_bytes(record_of(store, ids, "E001"), purpose="probation", prepared_by="J", as_of=AS_OF)
+    text = pdf_text(made)
+    last = note.rsplit(" ", 1)[1]
+    assert "word1 word2 word3" in text and f"{last} " in f"{text} " and len(PdfReader(io.BytesIO(made)).pages) >= 3
+    store.engine.dispose()
+
+
 def test_purposes_and_refusals(example: tuple[Store, dict[str, int]]) -> None:
     assert {"probation", "court", "treatment"} <= set(PURPOSES)
     assert "notes" not in PURPOSES["court"].fields and "offence" not in PURPOSES["treatment"].fields
