@@ -347,7 +347,7 @@ class ProgrammesPage(QWidget):
                 actor=self._context.actor,
                 programme_id=programme.id,
                 session=session.number,
-                marks=self.model.marks(),
+                marks=unsaved,  # only what was typed: a mark someone else saved since the register was read stands
                 expected_versions=versions,
             )
         except ConflictingChange as exc:

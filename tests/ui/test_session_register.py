@@ -157,12 +157,46 @@ def test_a_register_is_marked_by_keyboard_and_saved_whole(
     qtbot.keyClick(page.register, Qt.Key.Key_Space)
     assert _column(page, 1)[1] == "Present (not saved)"
     qtbot.keyClick(page.register, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert page.outcome.text() == "Register saved for session 4 (23 Nov 2026 10:00): 1 corrected, 2 unchanged."
+    assert page.outcome.text() == "Register saved for session 4 (23 Nov 2026 10:00): 1 corrected."
     assert _marks(worker_context.store, cases)["Baker"] == [
         ("session_missed", "record"),
         ("session_attended", "correct"),
     ]
     qtbot.waitUntil(lambda: _column(page, 2) == ["1 of 4 held", "1 of 4 held", "1 of 4 held"], timeout=5000)
+
+
+def test_a_register_saved_leaves_the_marks_someone_else_saved_since_it_was_read(
+    qtbot: QtBot, worker_context: AppContext, runner: OperationRunner, group: tuple[ProgrammeView, dict[str, int]]
+) -> None:
+    """Two workers with the same register open: each save writes only the marks its own user typed. A mark the
+    other saved since is neither undone nor "corrected" back, and typing over that same mark is refused."""
+    programme, cases = group
+    store = worker_context.store
+    record_register(store, actor=WORKER, programme_id=programme.id, session=4, marks={cases["Adams"]: PRESENT})
+    page = _page(qtbot, worker_context, runner)
+    assert _column(page, 1) == ["Present", "Not marked", "Not marked"]
+    colleague = Actor("tw.other", Role.TREATMENT_WORKER, "clinic-pc-2", service="Inclusion Hampshire")
+    record_register(store, actor=colleague, programme_id=programme.id, session=4, marks={cases["Adams"]: ABSENT})
+
+    page.register.setFocus()
+    page.register.selectRow(1)
+    qtbot.keyClick(page.register, Qt.Key.Key_P)  # Baker, on the page still showing Adams present
+    qtbot.keyClick(page.register, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert page.error.text() == ""
+    assert page.outcome.text() == (
+        "Register saved for session 4 (23 Nov 2026 10:00): 1 marked. 1 person is not marked yet."
+    )
+    marks = _marks(store, cases)
+    assert marks["Adams"] == [("session_attended", "record"), ("session_missed", "correct")]  # the colleague's stands
+    assert marks["Baker"] == [("session_attended", "record")]
+    qtbot.waitUntil(lambda: _column(page, 1) == ["Absent", "Present", "Not marked"], timeout=5000)
+
+    record_register(store, actor=colleague, programme_id=programme.id, session=4, marks={cases["Adams"]: PRESENT})
+    page.register.selectRow(0)
+    qtbot.keyClick(page.register, Qt.Key.Key_P)  # over a mark the colleague has changed again since
+    qtbot.keyClick(page.register, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert "changed by" in page.error.text()
+    assert _marks(store, cases)["Adams"][-1] == ("session_attended", "correct")  # nothing of the stale save
 
 
 def test_a_session_still_to_come_cannot_be_marked(
