@@ -237,11 +237,7 @@ def enrol(
         if person is None:
             raise NotFound("That person is not on record.")
         who = person_words(person)
-        cases = uow.session.scalars(
-            select(Case).where(Case.person_id == person_id, Case.pathway == PATHWAY, Case.closed.is_(False))
-        ).all()
-        if any(enrolled_kind(case) == programme.code for case in cases):
-            raise StepNotAllowed(f"{who} is already enrolled on {programme.title}.")
+        _refuse_enrolled_twice(uow.session, person_id, programme, who)
     if not programme.active:
         raise StepNotAllowed(f"{programme.title} is no longer running, so nobody can be enrolled on it.")
     last = sessions_of(programme)[-1]
@@ -261,4 +257,13 @@ def enrol(
         values=values,
         service_held=True,  # the programme's, checked when it was set up
         occurred_time_known=not day_alone,
+        refuse_if=lambda session: _refuse_enrolled_twice(session, person_id, programme, who),  # (again, as it saves)
     )
+
+
+def _refuse_enrolled_twice(session: Session, person_id: int, programme: ProgrammeView, who: str) -> None:
+    cases = session.scalars(
+        select(Case).where(Case.person_id == person_id, Case.pathway == PATHWAY, Case.closed.is_(False))
+    ).all()
+    if any(enrolled_kind(case) == programme.code for case in cases):
+        raise StepNotAllowed(f"{who} is already enrolled on {programme.title}.")

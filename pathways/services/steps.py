@@ -7,8 +7,10 @@ list spells it (pathways.reference.listed_service): a treatment worker sees the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from pathways.actors import Actor
 from pathways.audit import authorise
@@ -19,7 +21,7 @@ from pathways.reference import with_listed_service
 from pathways.scope import require_case_visible, require_person_visible
 from pathways.services.case_openings import refuse_by_case_rules
 from pathways.services.casework import NewEvent, append_event, load_case, open_case, recorded
-from pathways.services.concurrency import lock_case, saving
+from pathways.services.concurrency import lock_case, lock_person, saving
 from pathways.services.results import EventRecorded
 from pathways.store import Store
 
@@ -78,9 +80,11 @@ def start_case(
     due_time_known: bool = True,
     service_held: bool = False,
     occurred_time_known: bool = True,
+    refuse_if: Callable[[Session], None] | None = None,
 ) -> EventRecorded:
     """Open a new case on a pathway with its first event (e.g. a DIVERT referral); `occurred_time_known` False: it
-    was given as a day alone.
+    was given as a day alone. `refuse_if` checks the person's cases inside the save, their record locked, so that
+    two saves at once cannot both pass it (a person enrolled twice on one programme).
 
     `service_held`: the service is not one given for this step but one already held, checked when it was set
     (a group programme's, copied onto each enrolment), so it is not looked up on the list of services again: a
@@ -102,6 +106,9 @@ def start_case(
     def write() -> EventRecorded:
         with store.unit_of_work().for_writing() as uow:
             refuse_by_case_rules(uow.session, definition, person_id, occurred_at)  # e.g. DIVERT after not engaging
+            if refuse_if is not None:
+                lock_person(uow.session, person_id, None, store.clock())
+                refuse_if(uow.session)
             case = open_case(uow.session, store, actor, person_id, definition, new, case_ref)
             stored = append_event(uow.session, store, actor, case, new)
             uow.commit()

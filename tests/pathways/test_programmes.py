@@ -3,7 +3,9 @@ nothing with refusals that name the person, re-marking as a correction, and atte
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +14,7 @@ from db.models import AuditEntry, Event
 from pathways.actors import Actor
 from pathways.clock import LONDON
 from pathways.errors import InvalidInput, NotPermitted, StepNotAllowed
-from pathways.services import people, steps
+from pathways.services import people, programmes, steps
 from pathways.services.corrections import withdraw_event
 from pathways.services.programme_register import ABSENT, PRESENT, attendance, record_register
 from pathways.services.programmes import (
@@ -23,6 +25,7 @@ from pathways.services.programmes import (
     programme_sessions,
 )
 from pathways.services.records import person_record
+from pathways.services.results import EventRecorded
 from pathways.store import Store
 from tests.conftest import Clock
 
@@ -326,3 +329,39 @@ def test_only_a_programme_case_has_attendance_on_the_record(store: Store, admin:
     assert cases[divert] is None
     enrolment = cases[case]
     assert enrolment is not None and enrolment.of_series == "1 of 12 sessions"
+
+
+def test_two_enrolments_of_one_person_at_once_make_one(
+    store: Store, admin: Actor, worker: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers enrol the same person at the same moment: both pass the first look for an enrolment before
+    either saves (the barrier holds them there), and the save itself, the person's record locked, refuses the
+    second."""
+    free = _programme(store, admin, local(2026, 11, 2), 12)
+    person_id = _person(store, worker, "Adams")
+    together = threading.Barrier(2)
+    opening = programmes.start_case
+
+    def start_case_together(*args: Any, **kwargs: Any) -> EventRecorded:
+        together.wait(timeout=10)
+        return opening(*args, **kwargs)
+
+    monkeypatch.setattr(programmes, "start_case", start_case_together)
+    outcomes: list[str] = []
+
+    def enrol_now() -> None:
+        try:
+            enrol(store, actor=worker, programme_id=free.id, person_id=person_id)
+            outcomes.append("enrolled")
+        except StepNotAllowed as refused:
+            outcomes.append(refused.message)
+
+    threads = [threading.Thread(target=enrol_now) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["Jo Adams is already enrolled on FREE women's group (FREE-2026).", "enrolled"]
+    with store.unit_of_work() as uow:
+        enrolments = uow.session.scalar(select(func.count()).select_from(Event).where(Event.name == "enrolled"))
+    assert enrolments == 1
