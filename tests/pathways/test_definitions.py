@@ -204,3 +204,16 @@ def test_checkpoint_needs_are_not_assessed_once_it_has_ended() -> None:
         ended = [*running[:3], on(5, ending, reason="other"), on(6, "needs_assessed", conditions="housing")]
         problems = [p.message for p in check_timeline(checkpoint, ended, born, NOW)]
         assert problems == ["Needs are assessed while Checkpoint runs; on this case it has already ended."], ending
+
+
+def test_checkpoint_is_for_adults() -> None:
+    """DOMAIN.md: Checkpoint is "for adults (18+)". A 17-year-old's arrest does not open a Checkpoint case (the demo
+    made one, screened eligible and under contract); at 18 on the day of the arrest it does."""
+    checkpoint = load_definitions()["checkpoint"]
+    arrest = [Fact("arrest", datetime(2026, 6, 1, 10, tzinfo=LONDON), {"site": "Durham"})]
+    problems = [p.message for p in check_timeline(checkpoint, arrest, date(2008, 6, 2), NOW)]
+    assert problems == [
+        "The Checkpoint (deferred prosecution) pathway is for people aged 18 or over: this person was 17 on the day "
+        "of the arrest."
+    ]
+    assert check_timeline(checkpoint, arrest, date(2008, 6, 1), NOW) == []
