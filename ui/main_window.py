@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
             sign_out = self.file_menu.addAction("Sign &out")
             sign_out.triggered.connect(self.sign_out)
         quit_action = self.file_menu.addAction("&Quit")
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # (Qt's standard Quit key is none on Windows)
         quit_action.triggered.connect(self.close)
         go = self.menuBar().addMenu("&Go")
         go.addAction(self.find_action)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -58,3 +60,17 @@ def test_input_controls_are_named_for_screen_readers(qtbot: QtBot, admin_context
     for page in (window.find_page, window.person_page, window.reports_page, window.admin_page):
         window.pages.setCurrentWidget(page)
         assert _unnamed(page) == [], type(page).__name__
+
+
+def test_ctrl_q_quits_on_every_platform(qtbot: QtBot, worker_context: AppContext) -> None:
+    """The guide says Ctrl+Q quits: Qt's standard Quit key is Ctrl+Q on Linux desktops and Cmd+Q on a Mac, but
+    nothing at all on Windows (and offscreen), so the key is given as itself."""
+    window = MainWindow(worker_context, "test database")
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    quit_action = next(a for a in window.file_menu.actions() if a.text() == "&Quit")
+    assert quit_action.shortcut() == QKeySequence("Ctrl+Q")
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
