@@ -340,7 +340,7 @@ def test_two_enrolments_of_one_person_at_once_make_one(
     free = _programme(store, admin, local(2026, 11, 2), 12)
     person_id = _person(store, worker, "Adams")
     together = threading.Barrier(2)
-    opening = programmes.start_case
+    opening = steps.start_case
 
     def start_case_together(*args: Any, **kwargs: Any) -> EventRecorded:
         together.wait(timeout=10)
