@@ -290,6 +290,39 @@ def records_screens(store: Store) -> None:
     admin.close()
 
 
+def details_screens(store: Store) -> None:
+    """Correcting a person's details: a date of birth mistyped at arrest, after an earlier correction of the name."""
+    from datetime import date
+
+    from pathways.services import people
+    from ui.person_details_dialog import PersonDetailsDialog
+    from ui.person_page import PersonPage
+
+    navigator = Actor("demo.navigator", Role.CUSTODY_NAVIGATOR, "demo-pc", site="Basingstoke")
+    context = AppContext(store, navigator, demo=True)
+    person = people.register_person(
+        store, actor=navigator, surname="Whitfeld", forenames="Aaron", date_of_birth=date(1993, 8, 12), sex="M"
+    )
+    people.correct_person(
+        store,
+        actor=navigator,
+        person_id=person.id,
+        reason="spelt as on his driving licence",
+        expected_version=person.version,
+        surname="Whitfield",
+    )
+    page = PersonPage(context)
+    page.show_person(person.id)
+    assert page.record is not None
+    dialog = PersonDetailsDialog(context, page.record.person, page.record.changes)
+    dialog.show()
+    dialog.born.setText("21/08/1993")
+    dialog.reason.setText("date of birth mistyped at arrest; checked against his driving licence")
+    save(dialog, "correct-details")
+    dialog.close()
+    page.close()
+
+
 def opening_screen() -> None:
     """The sign-in window of a first opening after an update, as it counts the cases it prepares; the user has
     typed their name and password and asked to sign in."""
@@ -326,6 +359,7 @@ def main() -> None:
         admin_screens(store, Path(folder))
         scheme_screens(store)
         records_screens(store)
+        details_screens(store)
         store.engine.dispose()
     opening_screen()
     app.quit()

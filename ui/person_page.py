@@ -26,11 +26,13 @@ from ui.context import AppContext
 from ui.correct_dialog import CorrectEventDialog
 from ui.documents import DocumentsButton
 from ui.formatting import show_date, show_moment
+from ui.person_details_dialog import PersonDetailsDialog, correction_lines
 from ui.start_case_dialog import StartCaseDialog
 from ui.widgets import buddy_label, error_label
 
 CASE_HEADERS = ["Case", "Pathway", "Stage", "Started", "Next deadline"]
 TIMELINE_HEADERS = ["When", "Event", "Details", "Recorded", "Correction"]
+SHOWN_CORRECTIONS = 3  # the latest corrections of the details shown under them
 
 
 def _row(values: list[str]) -> list[QStandardItem]:
@@ -112,6 +114,15 @@ class PersonPage(QWidget):
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.corrections = QLabel()  # the corrections of the details, newest first; hidden when there are none
+        self.corrections.setAccessibleName("Corrections of the details")
+        self.corrections.setWordWrap(True)
+        self.corrections.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.corrections.hide()
+        self.details_button = QPushButton("Co&rrect details…")
+        self.details_button.setToolTip("Correct the person's name, date of birth or other details, with a reason")
+        self.details_button.setVisible(context.actor.may("correct_person"))
+        self.details_button.setEnabled(False)
         self.cases_model = QStandardItemModel(0, len(CASE_HEADERS))
         self.cases_model.setHorizontalHeaderLabels(CASE_HEADERS)
         self.cases = self._table(self.cases_model, "Cases")
@@ -156,6 +167,7 @@ class PersonPage(QWidget):
         self.add_button.clicked.connect(self.add_event)
         self.new_case_button.clicked.connect(self.new_case)
         self.correct_button.clicked.connect(self.correct_event)
+        self.details_button.clicked.connect(self.correct_details)
         self.contract_button.clicked.connect(self.open_contract)
         self.back_button.clicked.connect(self.back.emit)
         context.changed.connect(self._on_changed)
@@ -195,15 +207,20 @@ class PersonPage(QWidget):
         split.addWidget(upper)
         split.addWidget(lower)
         split.setStretchFactor(1, 2)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.details_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        layout.addLayout(heading)
         layout.addWidget(self.details)
+        layout.addWidget(self.corrections)
         layout.addWidget(split, 1)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
 
     def show_person(self, person_id: int, case_id: int | None = None) -> None:
         self.person_id = person_id
+        self.details_button.setEnabled(False)  # (until this person's details are shown)
         try:
             self.record = person_record(self._context.store, actor=self._context.actor, person_id=person_id)
         except PathwaysError as exc:
@@ -217,7 +234,22 @@ class PersonPage(QWidget):
             f"{ETHNICITY_LABELS.get(person.ethnicity, person.ethnicity)} · PNC ID {person.pnc_id or 'not recorded'} · "
             f"NHS number {person.nhs_number or 'not recorded'} · Postcode {person.postcode or 'not recorded'}"
         )
+        self._show_corrections()
+        self.details_button.setEnabled(True)
         self._fill_cases(case_id)
+
+    def _show_corrections(self) -> None:
+        """The latest corrections of the person's details under them; every one in the tooltip (and in the list
+        Correct details shows)."""
+        assert self.record is not None
+        lines = correction_lines(self.record.changes)
+        shown = lines[:SHOWN_CORRECTIONS]
+        if len(lines) > len(shown):
+            more = len(lines) - len(shown)
+            shown.append(f"… and {more} earlier {'correction' if more == 1 else 'corrections'}")
+        self.corrections.setText("Details corrected: " + "\n".join(shown) if lines else "")
+        self.corrections.setToolTip("\n".join(lines))
+        self.corrections.setVisible(bool(lines))
 
     def _fill_cases(self, case_id: int | None) -> None:
         assert self.record is not None
@@ -289,6 +321,14 @@ class PersonPage(QWidget):
         if case is None:
             return
         CorrectEventDialog(self._context, entry, self, expected_version=case.version, case_id=case.id).exec()
+
+    def correct_details(self) -> None:
+        """Correct the person's details (ui/person_details_dialog.py); the record shows them again once saved."""
+        if self.record is None or self.person_id is None:
+            return
+        dialog = PersonDetailsDialog(self._context, self.record.person, self.record.changes, self)
+        if dialog.exec():  # (its save told the window, so this page has read the record again)
+            self._report("The details are corrected.", False)
 
     def _report(self, message: str, failed: bool) -> None:
         (self.error if failed else self.status).setText(message)
