@@ -37,14 +37,14 @@ ETHNICITY_LABELS = {
 }
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
-_PNC = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])$")
+_PNC = re.compile(r"^([0-9]{2}|[0-9]{4})/([0-9]{1,7})([A-Z])$")
 MAX_AGE_YEARS = 120
 
 
 def nhs_number_is_valid(number: str) -> bool:
     """The NHS number's modulus 11 check digit (NHS Data Dictionary)."""
     digits = number.replace(" ", "")
-    if len(digits) != 10 or not digits.isdigit():
+    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):  # (not other scripts' digits)
         return False
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11
@@ -56,7 +56,7 @@ def nhs_number_is_valid(number: str) -> bool:
 def normal_nhs_number(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
-    digits = value.replace(" ", "").replace("-", "")
+    digits = unicodedata.normalize("NFKC", value).replace(" ", "").replace("-", "")  # full-width digits: plain
     if not nhs_number_is_valid(digits):
         raise InvalidInput(f"{value} is not a valid NHS number: it should be 10 digits with a correct check digit.")
     return digits
@@ -74,7 +74,7 @@ def normal_postcode(value: str | None) -> str | None:
 def normal_pnc_id(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
-    text = value.strip().upper()
+    text = unicodedata.normalize("NFKC", value).strip().upper()
     if not _PNC.match(text):
         raise InvalidInput(f"{value} is not a PNC ID (for example 19/1234567A).")
     return text

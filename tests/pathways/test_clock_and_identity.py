@@ -59,6 +59,12 @@ def test_nhs_numbers() -> None:
     assert normal_nhs_number("943 476 5919") == "9434765919"
     with pytest.raises(InvalidInput, match="not a valid NHS number"):
         normal_nhs_number("123 456 7890")  # check digit would be 10: never issued
+    # Digits of other scripts are not kept as typed: another system's "9434765919" would never match them.
+    assert normal_nhs_number("\uff19434765919") == "9434765919"  # a full-width 9 (copied from a form): plain
+    for other in ("\u0669\u0664\u0663\u0664\u0667\u0666\u0665\u0669\u0661\u0669", "\u09ef434765919"):
+        assert not nhs_number_is_valid(other)  # Arabic-Indic, Bengali
+        with pytest.raises(InvalidInput, match="not a valid NHS number"):
+            normal_nhs_number(other)
 
 
 def test_postcodes_and_pnc_ids() -> None:
@@ -69,6 +75,8 @@ def test_postcodes_and_pnc_ids() -> None:
     assert normal_pnc_id("19/1234567a") == "19/1234567A"
     with pytest.raises(InvalidInput, match="not a PNC ID"):
         normal_pnc_id("1234567")
+    with pytest.raises(InvalidInput, match="not a PNC ID"):
+        normal_pnc_id("\u0661\u0669/1234567A")  # Arabic-Indic digits
 
 
 def test_dates_of_birth() -> None:
