@@ -39,6 +39,8 @@ ETHNICITY_LABELS = {
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _PNC = re.compile(r"^([0-9]{2}|[0-9]{4})/([0-9]{1,7})([A-Z])$")
 MAX_AGE_YEARS = 120
+# Unicode's explicit direction embeddings, overrides and isolates (right-to-left names need none of them)
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def nhs_number_is_valid(number: str) -> bool:
@@ -118,6 +120,16 @@ def check_name(value: str, what: str) -> str:
         raise InvalidInput(f"The {what} {'are' if plural else 'is'} longer than 200 characters.")
     if any(unicodedata.category(ch) == "Cc" for ch in text):
         raise InvalidInput(f"The {what} {'contain' if plural else 'contains'} control characters.")
+    if any(ch in DIRECTION_CONTROLS for ch in text):  # (they would reorder every message quoting the name)
+        raise InvalidInput(
+            f"The {what} {'contain' if plural else 'contains'} hidden characters that change the direction of text: "
+            "type the name again."
+        )
+    if not any(unicodedata.category(ch).startswith("L") for ch in text):
+        raise InvalidInput(
+            f"The {what} {'have' if plural else 'has'} no letters in {'them' if plural else 'it'}: for someone not "
+            "yet identified, write Unknown."
+        )
     return text
 
 

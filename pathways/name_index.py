@@ -17,4 +17,6 @@ def word_rows(person_id: int, surname: str, forenames: str) -> list[dict[str, An
 
 def index_name(session: Session, person_id: int, surname: str, forenames: str) -> None:
     session.execute(delete(PersonWord).where(PersonWord.person_id == person_id))
-    session.execute(insert(PersonWord), word_rows(person_id, surname, forenames))
+    rows = word_rows(person_id, surname, forenames)
+    if rows:  # (an empty list would insert one row of nulls)
+        session.execute(insert(PersonWord), rows)

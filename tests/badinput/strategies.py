@@ -6,9 +6,12 @@ ordinary values among them, for fields that take free text.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
 
 from hypothesis import strategies as st
+
+from pathways.identity import DIRECTION_CONTROLS
 
 TODAY = date(2026, 11, 29)  # the tests' clock (tests/conftest.py)
 LONG = 10_000
@@ -102,3 +105,11 @@ def nasty_text() -> st.SearchStrategy[str]:
 def is_refusable(value: str) -> bool:
     """True when no text field should ever store `value`: control characters, or longer than any field allows."""
     return any(ch in value for ch in CONTROL) or len(value) > LONG
+
+
+def is_refused_name(name: str) -> bool:
+    """True when a surname or forenames must be refused though its characters might do elsewhere: it has no letter
+    at all ("?", "=1+1"), or characters that change the direction of text (pathways.identity.check_name)."""
+    return not any(unicodedata.category(ch).startswith("L") for ch in name) or any(
+        ch in DIRECTION_CONTROLS for ch in name
+    )

@@ -98,7 +98,8 @@ def _must_refuse(data: Dataset) -> bool:
     allowed = "\t\n\r" if data.column in MULTILINE else ""
     control = any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in kept)
     column = Person.__table__.c[data.column] if data.table == "people" else TEXT_COLUMNS[data.column]
-    return control or len(kept) > longest_text(column)
+    name = data.column in ("surname", "forenames") and bool(kept)
+    return control or len(kept) > longest_text(column) or (name and bad.is_refused_name(kept))
 
 
 def _kept(data: Dataset) -> str:

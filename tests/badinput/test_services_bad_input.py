@@ -77,6 +77,7 @@ def test_register_person_with_nasty_names(db: Db, navigator: Actor, field: str, 
             _has_control(value, " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
             or len(" ".join(value.split())) > 200
             or not (value.strip())
+            or bad.is_refused_name(" ".join(value.split()))
         )
         return
     with db.store.unit_of_work() as uow:

@@ -211,3 +211,31 @@ def test_any_pathway_step_through_the_generic_service(store: Store, navigator: A
     manager = Actor("mgr", Role.MANAGER, "pc")
     with pytest.raises(NotPermitted, match="A manager cannot record a DIVERT step"):
         record_step(store, actor=manager, case_id=referral.case_id, event="contacted", occurred_at=ARREST, values={})
+
+
+def test_a_name_with_no_letters_is_refused_and_one_in_another_script_is_kept(store: Store, navigator: Actor) -> None:
+    """ "?" for both names crashed the save (no word to index: a row of nulls was inserted); a name written only in
+    Arabic letters has no word the search index folds to either, and crashed the same way."""
+    born = date(1990, 1, 1)
+    refusals = {
+        "?": "The surname has no letters in it: for someone not yet identified, write Unknown.",
+        "\u200b": "The surname has no letters in it: for someone not yet identified, write Unknown.",  # zero-width
+        "Smith\u202e": "The surname contains hidden characters that change the direction of text: type the name again.",
+    }
+    for surname, refusal in refusals.items():
+        with pytest.raises(InvalidInput) as refused:
+            people.register_person(store, actor=navigator, surname=surname, forenames="?", date_of_birth=born, sex="M")
+        assert refused.value.message == refusal
+    kept = people.register_person(
+        store,
+        actor=navigator,
+        surname="\u0645\u062d\u0645\u062f",
+        forenames="\u0639\u0644\u064a",
+        date_of_birth=born,
+        sex="M",
+    )
+    assert person_record(store, actor=navigator, person_id=kept.id).person.surname == "\u0645\u062d\u0645\u062f"
+    unknown = people.register_person(
+        store, actor=navigator, surname="Unknown", forenames="Unknown", date_of_birth=born, sex="U"
+    )
+    assert unknown.id in search_people(store, actor=navigator, text="unknown")
