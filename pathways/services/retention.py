@@ -39,6 +39,7 @@ from pathways.retention import (
 from pathways.scope import require_person_visible
 from pathways.services.concurrency import lock_person, reading, saving
 from pathways.store import Store
+from pathways.text_limits import FREE_TEXT_LONGEST, text_problem
 from pathways.tombstones import erased_case_ids
 
 CHUNK = 500
@@ -231,6 +232,11 @@ def identify_record(store: Store, *, actor: Actor, person_id: int) -> RecordIden
 
 
 def checked_reason(text: str, what: str) -> str:
+    """The reason given for `what` (a hold, lifting it, an erasure), its spacing made single; refused in words when
+    missing, holding control characters (PostgreSQL refuses a NUL outright) or longer than free text may be."""
+    problem = text_problem(text, "reason", FREE_TEXT_LONGEST, multiline=True)
+    if problem:
+        raise InvalidInput(f"{what}: {problem[:1].lower()}{problem[1:]} Nothing was changed.")
     reason = " ".join(text.split())
     if not reason:
         raise InvalidInput(f"{what} needs a reason.")

@@ -205,6 +205,14 @@ def test_a_legal_hold_stops_erasure_and_changes_nothing(
     clock.at = DUE
     with pytest.raises(InvalidInput, match="needs a reason"):
         place_legal_hold(store, actor=admin, person_id=person_id, reason="  ")
+    for bad, problem in {  # (a NUL crashed the save on PostgreSQL; on SQLite it was kept)
+        "court\x00order": "A legal hold: the reason contains control characters",
+        "x" * 10_001: "A legal hold: the reason is longer than 10,000 characters",
+    }.items():
+        with pytest.raises(InvalidInput, match=problem):
+            place_legal_hold(store, actor=admin, person_id=person_id, reason=bad)
+    with pytest.raises(InvalidInput, match="Lifting a legal hold: the reason contains control characters"):
+        lift_legal_hold(store, actor=admin, person_id=person_id, reason="appeal\x1b[2J")
     place_legal_hold(store, actor=admin, person_id=person_id, reason="Crown Court appeal")
     with pytest.raises(InvalidInput, match=r"already on legal hold, placed by admin\.khan"):
         place_legal_hold(store, actor=admin, person_id=person_id, reason="again")
