@@ -9,7 +9,7 @@ from typing import Any
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.clock import LONDON, local_date
-from pathways.errors import InvalidInput
+from pathways.periods import check_period
 from pathways.store import Store
 from reports.cohort_tables import cohort_tables
 from reports.figures import FigureValue, add_up
@@ -77,8 +77,7 @@ def cohort_figures(store: Store, *, actor: Actor, question: CohortQuestion) -> C
     up from one tally in one unit of work; the answer holds only plain values, so a PDF is laid out after the
     database has been left."""
     authorise(store.session_factory, actor, "report_cohort", store.clock)
-    if question.end < question.start:
-        raise InvalidInput("The end of the period is before its start.")
+    check_period(question.start, question.end)
     definition = store.definition(question.pathway)
     with store.unit_of_work() as uow:
         span = (question.start, question.end, question.site)

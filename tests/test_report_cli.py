@@ -301,3 +301,27 @@ def test_case_summary_for_probation_holds_the_screenings(tmp_path: Path) -> None
     with sqlite3.connect(path) as db:
         viewed = db.execute("SELECT record_id FROM audit_log WHERE action = 'view_screenings'").fetchall()
     assert viewed == [(person_id,)]
+
+
+@pytest.mark.parametrize(
+    ("command", "start", "end", "message"),
+    [
+        ("report", "2023-03-01", "9999-12-31", "31 December 9999 is outside the dates Pathways reports on"),
+        ("report", "0001-01-01", "0001-01-02", "1 January 0001 is outside the dates Pathways reports on"),
+        ("report", "2023-03-31", "2023-03-01", "The end of the period is before its start."),
+        ("export", "2023-03-01", "9999-12-31", "31 December 9999 is outside the dates Pathways reports on"),
+    ],
+)
+def test_a_period_at_the_calendars_ends_is_refused_in_words(
+    example: tuple[str, Path], tmp_path: Path, command: str, start: str, end: str, message: str
+) -> None:
+    """The calendar's own first and last days crashed the report and the export (a month added past year 9999)."""
+    url, _ = example
+    period = ("--from", start, "--to", end)
+    if command == "report":
+        args = ("report", "cohort", "--pathway", "dtoa", *period, "--format", "json")
+    else:
+        args = ("export", "--output", str(tmp_path / "out"), "--recipient", "own_records", *period)
+    result = pathways(*args, url=url, check=False)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDateEdit, QLabel, QStackedWidget, QWidget
 
+from pathways.periods import EARLIEST, LATEST
 from ui.formatting import to_qdate
 
 PRINT_DPI = 300  # pages are rendered at this resolution, then scaled to the printer's page
@@ -20,7 +21,8 @@ def date_edit(day: date) -> QDateEdit:
     edit = QDateEdit(to_qdate(day))
     edit.setDisplayFormat("dd/MM/yyyy")
     edit.setCalendarPopup(True)
-    edit.setMinimumDate(QDate(1990, 1, 1))
+    edit.setMinimumDate(to_qdate(EARLIEST))
+    edit.setMaximumDate(to_qdate(LATEST))
     return edit
 
 

@@ -21,8 +21,8 @@ from pathways.audit import authorise, write_audit
 from pathways.case_figures import export_person_ref
 from pathways.clock import local_datetime
 from pathways.consent import SharingRequest
-from pathways.errors import InvalidInput
 from pathways.interchange.format import EVENT_COLUMNS, PEOPLE_COLUMNS, format_local_moment
+from pathways.periods import check_period
 from pathways.scope import reads_notes
 from pathways.services.consent import check_sharing
 from pathways.store import Store
@@ -232,8 +232,7 @@ def export_dataset(
     authorise(store.session_factory, actor, "export_dataset", store.clock)
     if selection.pathway:
         store.definition(selection.pathway)
-    if selection.start and selection.end and selection.end < selection.start:
-        raise InvalidInput("The end of the period is before its start.")
+    check_period(selection.start, selection.end)
     with store.unit_of_work() as uow:
         notes_shown = reads_notes(uow.session, actor)
         case_count, people = _selected_cases(uow.session, selection)
