@@ -318,6 +318,7 @@ def test_a_period_at_the_calendars_ends_is_refused_in_words(
     """The calendar's own first and last days crashed the report and the export (a month added past year 9999)."""
     url, _ = example
     period = ("--from", start, "--to", end)
+    args: tuple[str, ...]
     if command == "report":
         args = ("report", "cohort", "--pathway", "dtoa", *period, "--format", "json")
     else:
