@@ -4,7 +4,10 @@ rings, printed on the notice of a required assessment); and how long each pathwa
 "retention", seeded from the defaults in pathways/retention.py rather than from a file).
 
 A new database is seeded from resources/reference; after that the lists live in the database and are
-changed by an administrator when the law changes, with no code change.
+changed by an administrator when the law changes, with no code change. The screens add an entry with
+add_reference_entry (refused when the code is taken) and change one with change_reference_entry, passing the entry
+as they showed it: a colleague's change made meanwhile is never silently undone, the save is refused saying who
+changed it and when.
 """
 
 from __future__ import annotations
@@ -14,18 +17,21 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Event, Programme, ReferenceItem, User
 from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.definitions import RESOURCES, PathwayDefinition, reference_lists, resolve_choices
-from pathways.errors import InvalidInput
+from pathways.errors import ConflictingChange, InvalidInput, NotFound
 from pathways.identity import fold
 from pathways.retention import LIST_NAME as RETENTION_LIST
 from pathways.retention import RetentionPeriod, default_period, parse_years
+from pathways.services.concurrency import saving, when_changed, who_changed
 from pathways.store import Store
 from pathways.text_limits import longest_text, text_problem
 
@@ -173,6 +179,39 @@ def checked_phone(list_name: str, phone: str | None) -> str | None:
     return number
 
 
+def add_reference_entry(
+    store: Store,
+    *,
+    actor: Actor,
+    list_name: str,
+    code: str,
+    label: str,
+    flag: bool,
+    active: bool = True,
+    phone: str | None = None,
+) -> ReferenceEntry:
+    """Add an entry (e.g. a new trigger offence); refused, with nothing changed, when the list already has an entry
+    with that code (whatever its capitals): change that entry instead."""
+    return _save_entry(store, actor, list_name, code, label, flag, active, phone, "add", None)
+
+
+def change_reference_entry(
+    store: Store,
+    *,
+    actor: Actor,
+    list_name: str,
+    shown: ReferenceEntry,
+    label: str,
+    flag: bool,
+    active: bool = True,
+    phone: str | None = None,
+) -> ReferenceEntry:
+    """Change the entry a screen showed (`shown`, as it showed it; its code stays), all of it: a service's phone
+    number left blank (None) is taken away. Refused with ConflictingChange, naming who and when, and nothing
+    changed, when someone else changed the entry after it was shown."""
+    return _save_entry(store, actor, list_name, shown.code, label, flag, active, phone, "change", shown)
+
+
 def set_reference_entry(
     store: Store,
     *,
@@ -184,8 +223,24 @@ def set_reference_entry(
     active: bool = True,
     phone: str | None = None,
 ) -> ReferenceEntry:
-    """Add or change an entry (e.g. a new trigger offence), all of it: a service's phone number left blank (None)
-    is taken away. Entries are retired, never deleted."""
+    """Add or change an entry, all of it, whatever it holds now: for a script that knows the list as it wants it.
+    (The screens use add_reference_entry and change_reference_entry, which never overwrite a colleague's change.)
+    A service's phone number left blank (None) is taken away. Entries are retired, never deleted."""
+    return _save_entry(store, actor, list_name, code, label, flag, active, phone, "set", None)
+
+
+def _save_entry(
+    store: Store,
+    actor: Actor,
+    list_name: str,
+    code: str,
+    label: str,
+    flag: bool,
+    active: bool,
+    phone: str | None,
+    mode: Literal["add", "change", "set"],
+    shown: ReferenceEntry | None,
+) -> ReferenceEntry:
     authorise(store.session_factory, actor, "edit_reference", store.clock)
     if list_name not in SEED_FILES:
         raise InvalidInput(f"There is no reference list called '{list_name}'.")
@@ -196,22 +251,60 @@ def set_reference_entry(
     if refused:
         raise InvalidInput(refused)
     phone = checked_phone(list_name, phone)
-    with store.unit_of_work() as uow:
-        item = uow.session.scalar(
-            select(ReferenceItem).where(ReferenceItem.list_name == list_name, ReferenceItem.code == code)
+
+    def save() -> ReferenceEntry:
+        with store.unit_of_work().for_writing() as uow:
+            session = uow.session
+            item = session.scalar(
+                select(ReferenceItem)
+                .where(ReferenceItem.list_name == list_name, ReferenceItem.code == code)
+                .with_for_update()  # (PostgreSQL: two administrators' changes to it are made one after the other)
+            )
+            if mode == "add":
+                _refuse_code_taken(session, list_name, code)
+            if mode == "change" and item is None:
+                raise NotFound(f"The entry {code} is not on the list of {list_name}.")
+            if shown is not None and item is not None and _entry(item) != shown:
+                raise ConflictingChange(_entry_changed_message(store, session, item))
+            if item is None:
+                _refuse_code_out_of_form(code)
+                item = ReferenceItem(list_name=list_name, code=code, source_version=0)
+                session.add(item)
+            elif item.label != label:
+                _refuse_renaming_in_use(session, list_name, item.label, label)
+            item.label, item.flag, item.active, item.phone = label, flag, active, phone
+            item.updated_at, item.updated_by = store.clock(), actor.username
+            session.flush()
+            write_audit(session, actor, "edit_reference", store.clock(), record_type="reference", record_id=item.id)
+            uow.commit()
+            return _entry(item)
+
+    try:
+        return saving(save)
+    except IntegrityError:  # (PostgreSQL) another administrator added the same code a moment ago: see theirs
+        return saving(save)
+
+
+def _refuse_code_taken(session: Session, list_name: str, code: str) -> None:
+    """Adding never changes an entry that already has the code (in any capitals)."""
+    taken = session.scalars(
+        select(ReferenceItem).where(
+            ReferenceItem.list_name == list_name, func.lower(ReferenceItem.code) == code.lower()
         )
-        if item is None:
-            _refuse_code_out_of_form(code)
-            item = ReferenceItem(list_name=list_name, code=code, source_version=0)
-            uow.session.add(item)
-        elif item.label != label:
-            _refuse_renaming_in_use(uow.session, list_name, item.label, label)
-        item.label, item.flag, item.active, item.phone = label, flag, active, phone
-        item.updated_at, item.updated_by = store.clock(), actor.username
-        uow.session.flush()
-        write_audit(uow.session, actor, "edit_reference", store.clock(), record_type="reference", record_id=item.id)
-        uow.commit()
-        return _entry(item)
+    ).first()
+    if taken is not None:
+        raise InvalidInput(
+            f"There is already an entry with the code {taken.code} on the list of {list_name}: “{taken.label}”. "
+            "Choose another code, or change that entry instead."
+        )
+
+
+def _entry_changed_message(store: Store, session: Session, item: ReferenceItem) -> str:
+    who, when = who_changed(session, item.updated_by), when_changed(item.updated_at, store.clock())
+    return (
+        f"“{item.label}” was changed by {who}{when} while you were working on it, so nothing was saved. Reload it "
+        "to see the change, then try again."
+    )
 
 
 CODE_FORM = re.compile(r"[a-z0-9][a-z0-9_]*")

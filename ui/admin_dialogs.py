@@ -1,7 +1,9 @@
 """The administrator's dialogs: add a user, reset a password, add or edit a reference-list entry.
 
 Each dialog calls one service when Save is pressed; a refusal is shown in the dialog, which stays open with
-everything typed still in it."""
+everything typed still in it. A reference entry changed by someone else while its dialog was open is refused
+(change_reference_entry): the dialog then takes up their change in the fields the user left alone, keeps what the
+user changed, and saving again saves that."""
 
 from __future__ import annotations
 
@@ -20,15 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from pathways.actors import Role
-from pathways.errors import PathwaysError
+from pathways.errors import ConflictingChange, PathwaysError
 from pathways.passwords import password_problem
 from pathways.reference import (
     PHONE_EXAMPLE,
     PHONE_LISTS,
     RECORDED_BY_LABEL,
     ReferenceEntry,
+    add_reference_entry,
+    change_reference_entry,
     reference_list,
-    set_reference_entry,
 )
 from pathways.services.accounts import UserView, add_user, reset_password
 from ui.context import AppContext
@@ -52,6 +55,7 @@ NEW_USER_TEMPORARY = (
 RESET_TEMPORARY = "The new password is temporary: {name} must choose one of their own when they next sign in."
 RESET_OWN = "This is your own account: the new password is yours to keep."
 PASSWORDS_DIFFER = "The two passwords are not the same."
+TAKEN_UP = "The entry now shows their change, with yours kept: check it, then save again."
 PHONE_HINT = (
     "The number a person rings if they cannot go to their assessment: it is printed on their notice. "
     "Left blank, the notice leaves a line to write it on."
@@ -378,44 +382,36 @@ class ReferenceEntryDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
-    def _code_taken(self) -> str | None:
-        """Adding must not silently change an entry that already has the code typed."""
-        if self._entry is not None:
-            return None
-        code = self.code.text().strip()
-        held = reference_list(self._context.store, self._info.list_name, include_inactive=True)
-        taken = next((e for e in held if e.code.casefold() == code.casefold()), None)
-        if taken is None:
-            return None
-        return f"The code {code} is already used for {taken.label}; choose another, or edit that entry instead."
-
     def _save(self) -> None:
         if self._checking:
             return
-        taken = self._code_taken()
-        if taken:
-            self.error.setText(taken)
-            return
-        store, actor, info = self._context.store, self._context.actor, self._info
+        store, actor, info, shown = self._context.store, self._context.actor, self._info, self._entry
         flag = self.flag.isChecked() if info.flag_text else False
         phone = self.phone.text() if info.has_phone else None
         code, label, active = self.code.text(), self.label.text(), self.active.isChecked()
 
         def save(_progress: Progress | None = None) -> ReferenceEntry:
-            return set_reference_entry(
-                store,
-                actor=actor,
-                list_name=info.list_name,
-                code=code,
-                label=label,
-                flag=flag,
-                active=active,
+            if shown is None:  # (refused when the code is taken: adding never changes an entry)
+                return add_reference_entry(
+                    store,
+                    actor=actor,
+                    list_name=info.list_name,
+                    code=code,
+                    label=label,
+                    flag=flag,
+                    active=active,
+                    phone=phone,
+                )
+            return change_reference_entry(  # (refused when someone else changed the entry since it was shown)
+                store, actor=actor, list_name=info.list_name, shown=shown, label=label, flag=flag, active=active,
                 phone=phone,
-            )
+            )  # fmt: skip
 
         if not self._renaming(label):
             try:
                 self._saved(save())
+            except ConflictingChange as exc:
+                self._refused(exc.message)
             except PathwaysError as exc:
                 self.error.setText(exc.message)
             return
@@ -442,8 +438,31 @@ class ReferenceEntryDialog(QDialog):
 
     def _refused(self, message: str) -> None:
         self._set_checking(False)
-        self.error.setText(message)
+        taken_up = self._take_up_change()
+        self.error.setText(f"{message} {TAKEN_UP}" if taken_up else message)
         self.label.setFocus()
+
+    def _take_up_change(self) -> bool:
+        """When someone else changed the entry since the dialog showed it: show their change in each field the user
+        left as it was shown, keep the user's own changes, and go on from the entry as it now is (so Save saves
+        what the dialog shows). Whether there was such a change."""
+        shown = self._entry
+        if shown is None:
+            return False
+        held = reference_list(self._context.store, self._info.list_name, include_inactive=True)
+        now = next((e for e in held if e.code == shown.code), None)
+        if now is None or now == shown:
+            return False
+        if self.label.text() == shown.label:
+            self.label.setText(now.label)
+        if self.flag.isChecked() == shown.flag:
+            self.flag.setChecked(now.flag)
+        if self.active.isChecked() == shown.active:
+            self.active.setChecked(now.active)
+        if self.phone.text() == (shown.phone or ""):
+            self.phone.setText(now.phone or "")
+        self._entry = now
+        return True
 
     def _saved(self, entry: ReferenceEntry) -> None:
         self._set_checking(False)

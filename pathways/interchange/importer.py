@@ -1,4 +1,13 @@
-"""Importing an interchange v1 dataset: everything is checked first; any error and nothing is written."""
+"""Importing an interchange v1 dataset: everything is checked first; any error and nothing is written.
+
+The checks read the database in a transaction of their own, which holds nobody up however long they take; the
+writing is one short transaction that writes from its start (SQLite's write lock from BEGIN IMMEDIATE; on PostgreSQL
+the held people and cases locked) and first makes sure that what the checks read is still so: the held people and
+cases, and every case of a held person, at the versions the checks saw, and no new person or case of the dataset
+added. When someone else changed any of them meanwhile (recorded a step on one of the cases, imported the same
+people), nothing is imported and the user is told so in plain words (IMPORT_OVERTAKEN): running it again checks it
+against the records as they now are.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from db.bulk import insert_rows
@@ -20,6 +30,7 @@ from pathways.case_figures import figures_basis
 from pathways.clock import local_date
 from pathways.deadline_index import deadline_rows, index_case
 from pathways.engine import Fact, check_timeline, ordered
+from pathways.errors import ConflictingChange
 from pathways.figure_index import FigureHead, figure_row, index_case_figures, keep_rows
 from pathways.identity import search_name, sound_key
 from pathways.interchange.case_rule_checks import case_rule_problems
@@ -31,11 +42,17 @@ from pathways.matching import similar_names
 from pathways.name_index import word_rows
 from pathways.progress import Progress
 from pathways.reference import live_definition
+from pathways.services.concurrency import saving
 from pathways.store import Store
 from pathways.timeline import VALUE_FIELDS, effective_facts, summary
 
 SIGNATURE_FIELDS = ("site", "service", "offence", "basis", "result", "substances", "kind", "reason", "conditions")
 CHUNK = 500
+IMPORT_OVERTAKEN = (
+    "Someone else changed these records while the import was being checked; nothing was imported. Run the import "
+    "again: it will be checked against their changes."
+)
+POSTGRES_UNIQUE_VIOLATION = "23505"
 _NO_VALUES = dict.fromkeys(VALUE_FIELDS)  # an event row's value fields, each empty until the event gives it
 
 
@@ -95,19 +112,35 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
         yield items[offset : offset + CHUNK]
 
 
-def _load_held(session: Session, checked: Checked) -> _Held:
+def _load_held(session: Session, checked: Checked, *, lock: bool = False) -> _Held:
+    """The dataset's people and cases the database holds; with `lock`, their rows locked until the transaction ends
+    (PostgreSQL: a step recorded on one of the cases waits for the import; SQLite's write lock holds them all)."""
     held = _Held()
     for refs in _chunks(sorted(checked.people)):
-        for person in session.scalars(select(Person).where(Person.person_ref.in_(refs))):
+        people = select(Person).where(Person.person_ref.in_(refs))
+        for person in session.scalars(people.with_for_update() if lock else people):
             held.people[str(person.person_ref)] = person
     case_refs = sorted({e.case_ref for e in checked.events})
     for refs in _chunks(case_refs):
         query = (
             select(Case).where(Case.case_ref.in_(refs)).options(selectinload(Case.events), selectinload(Case.person))
         )
-        for case in session.scalars(query):
+        for case in session.scalars(query.with_for_update(of=Case) if lock else query):
             held.cases[case.case_ref] = case
     return held
+
+
+def _checked_state(session: Session, held: _Held) -> tuple[tuple[Any, ...], ...]:
+    """What the checks read that someone else may change meanwhile: each held person and case at its version (and
+    which of the dataset's are held at all), and every case of a held person (the rules across a person's cases)."""
+    people = tuple(sorted((ref, p.id, p.version) for ref, p in held.people.items()))
+    cases = tuple(sorted((ref, c.id, c.version) for ref, c in held.cases.items()))
+    theirs: list[tuple[int, int]] = []
+    ids = sorted(p.id for p in held.people.values())
+    for offset in range(0, len(ids), CHUNK):
+        query = select(Case.id, Case.version).where(Case.person_id.in_(ids[offset : offset + CHUNK]))
+        theirs.extend((int(i), int(v)) for i, v in session.execute(query))
+    return people, cases, tuple(sorted(theirs))
 
 
 def _held_conflicts(checked: Checked, held: _Held) -> list[Problem]:
@@ -418,7 +451,7 @@ def import_rows(
     check_events(dataset.events, dict.fromkeys(all_refs), live, store.clock(), checked)
     report.errors.extend(checked.problems)
     report.unlisted.extend(unlisted_names(store, dataset.events))  # (every row's, even a row in error)
-    with store.unit_of_work() as uow:
+    with store.unit_of_work() as uow:  # checking: reads only, so it holds nobody up however long it takes
         step("Checking cases against their pathways", 1, 3)
         held = _load_held(uow.session, checked)
         report.errors.extend(_held_conflicts(checked, held))
@@ -436,9 +469,23 @@ def import_rows(
         report.warnings.extend(_possible_duplicates(uow.session, checked, held))
         if report.errors or dry_run:
             return report
-        step("Writing", 2, 3)
-        _write(uow.session, store, actor, checked, held, new, report)
-        uow.commit()
-        report.written = True
+        seen = _checked_state(uow.session, held)
+    step("Writing", 2, 3)
+
+    def write() -> None:
+        with store.unit_of_work().for_writing() as uow:
+            now_held = _load_held(uow.session, checked, lock=True)
+            if _checked_state(uow.session, now_held) != seen:
+                raise ConflictingChange(IMPORT_OVERTAKEN)
+            _write(uow.session, store, actor, checked, now_held, new, report)
+            uow.commit()
+
+    try:
+        saving(write)
+    except IntegrityError as error:  # (PostgreSQL) one of the dataset's people or cases added by someone else
+        if getattr(error.orig, "sqlstate", None) != POSTGRES_UNIQUE_VIOLATION:  # meanwhile, not yet committed
+            raise
+        raise ConflictingChange(IMPORT_OVERTAKEN) from error
+    report.written = True
     step("Done", 3, 3)
     return report

@@ -131,8 +131,10 @@ def _find_user(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(func.lower(User.username) == name)).first()
 
 
-def _load_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+def _load_user(session: Session, user_id: int, *, lock: bool = False) -> User:
+    """The account; with `lock`, locked until the unit of work ends (PostgreSQL's row lock: SQLite's write
+    transaction holds the whole database already), so two administrators' changes to it are made one after the other."""
+    user = session.get(User, user_id, with_for_update=lock)
     if user is None:
         raise NotFound("That user is not on record.")
     return user
@@ -161,13 +163,14 @@ def _refuse_taken(session: Session, username: str) -> None:
 
 
 def _insert_user(
-    session: Session, store: Store, *, username: str, password: str, must_change_password: bool, **details: object
+    session: Session, store: Store, *, username: str, password_hash: str, must_change_password: bool, **details: object
 ) -> User:
-    """Add a user with a hashed password; the caller has checked the details and the password policy."""
+    """Add a user with a hashed password (hashed before the write began: the hash takes a while); the caller has
+    checked the details and the password policy."""
     _refuse_taken(session, username)
     user = User(
         username=username,
-        password_hash=HASHER.hash(password),
+        password_hash=password_hash,
         is_os_account=False,
         active=True,
         must_change_password=must_change_password,
@@ -220,59 +223,75 @@ def create_first_administrator(
         raise NotPermitted(already)
     name, full_name = _checked_username(username), _checked_display_name(display_name)
     check_password(password, username=name)
-    with store.unit_of_work() as uow:
-        if not _no_password_users(uow.session):
-            raise NotPermitted(already)
-        user = _insert_user(  # (their own password: nobody else knows it)
-            uow.session,
-            store,
-            username=name,
-            password=password,
-            must_change_password=False,
-            display_name=full_name,
-            role=Role.ADMINISTRATOR.value,
-        )
-        actor = Actor(user.username, Role.ADMINISTRATOR, workstation or socket.gethostname())
-        _audit(store, uow.session, actor, "create_first_administrator", user)
-        uow.commit()
-        return user_view(user)
+    password_hash = HASHER.hash(password)
+
+    def save() -> UserView:
+        with store.unit_of_work().for_writing() as uow:
+            if not _no_password_users(uow.session):
+                raise NotPermitted(already)
+            user = _insert_user(  # (their own password: nobody else knows it)
+                uow.session,
+                store,
+                username=name,
+                password_hash=password_hash,
+                must_change_password=False,
+                display_name=full_name,
+                role=Role.ADMINISTRATOR.value,
+            )
+            actor = Actor(user.username, Role.ADMINISTRATOR, workstation or socket.gethostname())
+            _audit(store, uow.session, actor, "create_first_administrator", user)
+            uow.commit()
+            return user_view(user)
+
+    return saving(save)
 
 
 def sign_in(store: Store, *, username: str, password: str, workstation: str) -> Actor:
-    """The signed-in actor, or SignInFailed with one message whatever went wrong. Every attempt is audited."""
-    with store.unit_of_work() as uow:
-        user = _find_user(uow.session, username)
-        if user is not None:
-            now = store.clock()
-            until = throttled_until(uow.session, user_id=user.id, workstation=workstation, now=now)
-            if until is not None:  # refused without checking the password, so guessing gains nothing
-                _audit_failed_sign_in(uow.session, store, user, workstation, outcome="throttled")
+    """The signed-in actor, or SignInFailed with one message whatever went wrong. Every attempt is audited.
+
+    Finding the account, the throttling check, the password's check and the audit entry are one unit of work that
+    writes from its start (SQLite's write lock from BEGIN IMMEDIATE), so a colleague's save in between cannot make
+    the audit entry fail ("database is locked"); a refusal only because of other work at the same time is run again,
+    and what remains is said in plain words (DatabaseBusy). The lock is held through one password hash (about
+    40 ms; two when the hash is renewed): checking the hash first, outside, would need the account, its throttling
+    and its hash read again and compared inside, for no gain a user would notice."""
+
+    def attempt() -> Actor:
+        with store.unit_of_work().for_writing() as uow:
+            user = _find_user(uow.session, username)
+            if user is not None:
+                now = store.clock()
+                until = throttled_until(uow.session, user_id=user.id, workstation=workstation, now=now)
+                if until is not None:  # refused without checking the password, so guessing gains nothing
+                    _audit_failed_sign_in(uow.session, store, user, workstation, outcome="throttled")
+                    uow.commit()
+                    raise SignInThrottled(throttled_message(until, now))
+            matches = _password_matches(user, password)
+            if user is None or not matches:
+                _audit_failed_sign_in(uow.session, store, user, workstation)
                 uow.commit()
-                raise SignInThrottled(throttled_message(until, now))
-        matches = _password_matches(user, password)
-        if user is None or not matches:
-            _audit_failed_sign_in(uow.session, store, user, workstation)
+                raise SignInFailed(SIGN_IN_FAILED)
+            details = []
+            if HASHER.check_needs_rehash(user.password_hash or ""):
+                user.password_hash = HASHER.hash(password)
+                details.append("password rehashed")
+            if user.must_change_password:
+                details.append(TEMPORARY_PASSWORD)
+            actor = Actor(
+                user.username,
+                Role(user.role),
+                workstation,
+                site=user.site,
+                service=user.service,
+                may_read_notes=bool(user.may_read_notes),
+                display_name=user.display_name,
+                must_change_password=bool(user.must_change_password),
+            )
+            _audit(store, uow.session, actor, "sign_in", user, detail="; ".join(details) or None)
             uow.commit()
-            raise SignInFailed(SIGN_IN_FAILED)
-        details = []
-        if HASHER.check_needs_rehash(user.password_hash or ""):
-            user.password_hash = HASHER.hash(password)
-            details.append("password rehashed")
-        if user.must_change_password:
-            details.append(TEMPORARY_PASSWORD)
-        actor = Actor(
-            user.username,
-            Role(user.role),
-            workstation,
-            site=user.site,
-            service=user.service,
-            may_read_notes=bool(user.may_read_notes),
-            display_name=user.display_name,
-            must_change_password=bool(user.must_change_password),
-        )
-        _audit(store, uow.session, actor, "sign_in", user, detail="; ".join(details) or None)
-        uow.commit()
-        return actor
+            return actor
+
+    return saving(attempt)
 
 
 def _audit_failed_sign_in(
@@ -318,28 +337,33 @@ def add_user(
     if may_read_notes and role is not Role.MANAGER:
         raise InvalidInput(NOTES_FOR_MANAGERS)
     check_password(password, username=name)
-    with store.unit_of_work() as uow:
-        _refuse_when_roles_kept_elsewhere(uow.session)
-        # A navigator sees the cases at their site, a worker those naming their service, each by its name exactly
-        # (pathways/scope.py): a name off the list ("Inclusion Hants") would show them none of their cases.
-        site, service = _listed_place(uow.session, site, service)
-        user = _insert_user(
-            uow.session,
-            store,
-            username=name,
-            password=password,
-            must_change_password=must_change_password,
-            display_name=full_name,
-            role=role.value,
-            site=site,
-            service=service,
-            may_read_notes=may_read_notes,
-        )
-        notes = ", may read notes" if may_read_notes else ""
-        temporary = f", {TEMPORARY_PASSWORD}" if must_change_password else ""
-        _audit(store, uow.session, actor, "add_user", user, detail=role.value + notes + temporary)
-        uow.commit()
-        return user_view(user)
+    password_hash = HASHER.hash(password)
+
+    def save() -> UserView:
+        with store.unit_of_work().for_writing() as uow:
+            _refuse_when_roles_kept_elsewhere(uow.session)
+            # A navigator sees the cases at their site, a worker those naming their service, each by its name
+            # exactly (pathways/scope.py): a name off the list ("Inclusion Hants") would show them none of their cases.
+            listed_site, listed_service = _listed_place(uow.session, site, service)
+            user = _insert_user(
+                uow.session,
+                store,
+                username=name,
+                password_hash=password_hash,
+                must_change_password=must_change_password,
+                display_name=full_name,
+                role=role.value,
+                site=listed_site,
+                service=listed_service,
+                may_read_notes=may_read_notes,
+            )
+            notes = ", may read notes" if may_read_notes else ""
+            temporary = f", {TEMPORARY_PASSWORD}" if must_change_password else ""
+            _audit(store, uow.session, actor, "add_user", user, detail=role.value + notes + temporary)
+            uow.commit()
+            return user_view(user)
+
+    return saving(save)
 
 
 def reset_password(store: Store, *, actor: Actor, user_id: int, new_password: str) -> None:
@@ -348,47 +372,60 @@ def reset_password(store: Store, *, actor: Actor, user_id: int, new_password: st
     open window of theirs can do nothing more until they have). An administrator's own new password is theirs
     already: nobody else knows it."""
     authorise(store.session_factory, actor, "manage_users", store.clock)
-    with store.unit_of_work() as uow:
-        _refuse_when_roles_kept_elsewhere(uow.session)
-        user = _load_user(uow.session, user_id)
-        if user.is_os_account:
-            raise InvalidInput("That account signs in through the computer's own login, not with a password.")
-        check_password(new_password, username=user.username)
-        user.password_hash = HASHER.hash(new_password)
-        temporary = user.username.lower() != actor.username.lower()
-        user.must_change_password = temporary
-        _audit(store, uow.session, actor, "reset_password", user, detail=TEMPORARY_PASSWORD if temporary else None)
-        uow.commit()
+
+    def save() -> None:
+        with store.unit_of_work().for_writing() as uow:
+            _refuse_when_roles_kept_elsewhere(uow.session)
+            user = _load_user(uow.session, user_id, lock=True)
+            if user.is_os_account:
+                raise InvalidInput("That account signs in through the computer's own login, not with a password.")
+            check_password(new_password, username=user.username)
+            user.password_hash = HASHER.hash(new_password)
+            temporary = user.username.lower() != actor.username.lower()
+            user.must_change_password = temporary
+            detail = TEMPORARY_PASSWORD if temporary else None
+            _audit(store, uow.session, actor, "reset_password", user, detail=detail)
+            uow.commit()
+
+    saving(save)
 
 
 def set_active(store: Store, *, actor: Actor, user_id: int, active: bool) -> UserView:
     """Enable or disable an account. Administrators only, and never their own account."""
     authorise(store.session_factory, actor, "manage_users", store.clock)
     action = "enable_user" if active else "disable_user"
-    with store.unit_of_work() as uow:
-        user = _load_user(uow.session, user_id)
-        if not active and user.username.lower() == actor.username.lower():
-            _audit(store, uow.session, actor, action, user, outcome="refused")
+
+    def save() -> UserView:
+        with store.unit_of_work().for_writing() as uow:
+            user = _load_user(uow.session, user_id, lock=True)
+            if not active and user.username.lower() == actor.username.lower():
+                _audit(store, uow.session, actor, action, user, outcome="refused")
+                uow.commit()
+                raise NotPermitted("You cannot disable your own account; ask another administrator.")
+            user.active = active
+            _audit(store, uow.session, actor, action, user)
             uow.commit()
-            raise NotPermitted("You cannot disable your own account; ask another administrator.")
-        user.active = active
-        _audit(store, uow.session, actor, action, user)
-        uow.commit()
-        return user_view(user)
+            return user_view(user)
+
+    return saving(save)
 
 
 def set_may_read_notes(store: Store, *, actor: Actor, user_id: int, granted: bool) -> UserView:
     """Grant a manager, or withdraw from them, reading the free-text notes of the records. Administrators only.
     It counts from the manager's next look at a record, without signing out."""
     authorise(store.session_factory, actor, "manage_users", store.clock)
-    with store.unit_of_work() as uow:
-        user = _load_user(uow.session, user_id)
-        if granted and Role(user.role) is not Role.MANAGER:
-            raise InvalidInput(NOTES_FOR_MANAGERS)
-        user.may_read_notes = granted
-        _audit(store, uow.session, actor, "grant_notes" if granted else "withdraw_notes", user)
-        uow.commit()
-        return user_view(user)
+
+    def save() -> UserView:
+        with store.unit_of_work().for_writing() as uow:
+            user = _load_user(uow.session, user_id, lock=True)
+            if granted and Role(user.role) is not Role.MANAGER:
+                raise InvalidInput(NOTES_FOR_MANAGERS)
+            user.may_read_notes = granted
+            _audit(store, uow.session, actor, "grant_notes" if granted else "withdraw_notes", user)
+            uow.commit()
+            return user_view(user)
+
+    return saving(save)
 
 
 MOVED_FROM_NEXT_SIGN_IN = (
@@ -402,21 +439,25 @@ def set_workplace(store: Store, *, actor: Actor, user_id: int, place: str) -> Us
     must be on its list, spelt any way). Administrators only. Their worklists and the cases they see follow from
     their next sign-in: the cases at the new site, or naming the new service."""
     authorise(store.session_factory, actor, "manage_users", store.clock)
-    with store.unit_of_work() as uow:
-        user = _load_user(uow.session, user_id)
-        role = Role(user.role)
-        if role not in (Role.CUSTODY_NAVIGATOR, Role.TREATMENT_WORKER):
-            raise InvalidInput(f"{role.a_label} has no site or service to change: only navigators and workers do.")
-        given = (place, None) if role is Role.CUSTODY_NAVIGATOR else (None, place)
-        site, service = _checked_place(role, *given)
-        site, service = _listed_place(uow.session, site, service)
-        before = user.site or user.service
-        if (site, service) == (user.site, user.service):
-            return user_view(user)  # (nothing to change, nothing to audit)
-        user.site, user.service = site, service
-        _audit(store, uow.session, actor, "set_workplace", user, detail=f"{before} → {site or service}")
-        uow.commit()
-        return user_view(user)
+
+    def save() -> UserView:
+        with store.unit_of_work().for_writing() as uow:
+            user = _load_user(uow.session, user_id, lock=True)
+            role = Role(user.role)
+            if role not in (Role.CUSTODY_NAVIGATOR, Role.TREATMENT_WORKER):
+                raise InvalidInput(f"{role.a_label} has no site or service to change: only navigators and workers do.")
+            given = (place, None) if role is Role.CUSTODY_NAVIGATOR else (None, place)
+            site, service = _checked_place(role, *given)
+            site, service = _listed_place(uow.session, site, service)
+            before = user.site or user.service
+            if (site, service) == (user.site, user.service):
+                return user_view(user)  # (nothing to change, nothing to audit)
+            user.site, user.service = site, service
+            _audit(store, uow.session, actor, "set_workplace", user, detail=f"{before} → {site or service}")
+            uow.commit()
+            return user_view(user)
+
+    return saving(save)
 
 
 def find_user(store: Store, *, actor: Actor, username: str) -> UserView:
@@ -443,7 +484,7 @@ def change_own_password(store: Store, *, actor: Actor, old_password: str, new_pa
     authorise(store.session_factory, actor, "change_own_password", store.clock)
 
     def change() -> bool:  # True when the connected PostgreSQL role's password changed too
-        with store.unit_of_work() as uow:
+        with store.unit_of_work().for_writing() as uow:
             user = _find_user(uow.session, actor.username)
             if user is None or user.is_os_account:
                 raise NotFound("You are not signed in with a Pathways account, so there is no password to change.")

@@ -63,14 +63,16 @@ def saving(work: Callable[[], T], *, lost: str | None = None) -> T:
         raise
 
 
-def _who(session: Session, username: str | None) -> str:
+def who_changed(session: Session, username: str | None) -> str:
+    """Who made a change, as a refusal names them: their full name, else their user name."""
     if not username:
         return "someone else"
     name = session.scalar(select(User.display_name).where(User.username == username))
     return name or username
 
 
-def _when(moment: datetime | None, now: datetime) -> str:
+def when_changed(moment: datetime | None, now: datetime) -> str:
+    """When a change was made, as a refusal says it: " at 14:32", with the day when it was not today."""
     if moment is None:
         return ""
     local = moment.astimezone(LONDON)
@@ -82,8 +84,8 @@ def _when(moment: datetime | None, now: datetime) -> str:
 def case_changed_message(session: Session, case: Case, now: datetime) -> str:
     """ "This case was changed by J. Smith at 14:32 while you were working on it. ..." from its latest event."""
     latest = session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.seq.desc()).limit(1)).first()
-    who = _who(session, latest.recorded_by if latest else None)
-    when = _when(latest.recorded_at if latest else None, now)
+    who = who_changed(session, latest.recorded_by if latest else None)
+    when = when_changed(latest.recorded_at if latest else None, now)
     return (
         f"This case was changed by {who}{when} while you were working on it. "
         "Reload it to see the change, then try again."
@@ -117,8 +119,8 @@ def person_changed_message(session: Session, person: Person, now: datetime) -> s
         if change is not None:
             who, at = change.changed_by, change.changed_at
     return (
-        f"This person's details were changed by {_who(session, who)}{_when(at, now)} while you were working "
-        "on them. Reload them to see the change, then try again."
+        f"This person's details were changed by {who_changed(session, who)}{when_changed(at, now)} while you were "
+        "working on them. Reload them to see the change, then try again."
     )
 
 

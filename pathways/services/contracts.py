@@ -22,6 +22,7 @@ from pathways.engine import Fact, default_due
 from pathways.errors import InvalidInput, NotFound, StepNotAllowed
 from pathways.scope import require_case_visible
 from pathways.services.casework import load_case, require_aware
+from pathways.services.concurrency import reading
 from pathways.services.results import EventRecorded
 from pathways.services.steps import record_step
 from pathways.store import Store
@@ -259,16 +260,20 @@ def contract_progress(store: Store, *, actor: Actor, case_id: int) -> ContractPr
     authorise(store.session_factory, actor, "view_person", store.clock)
     require_case_visible(store.session_factory, actor, case_id, "view_person", store.clock)
     today = local_date(store.clock())
-    with store.unit_of_work() as uow:
-        case = load_case(uow.session, case_id)
-        if case.pathway != PATHWAY:
-            raise NotFound("Only a Checkpoint case has a contract.")
-        progress = progress_from_facts(
-            store.definition(PATHWAY), case.id, case.case_ref, effective_facts(case.events), today
-        )
-        write_audit(uow.session, actor, "view_contract", store.clock(), record_type="case", record_id=case.id)
-        uow.commit()
-        return progress
+
+    def read() -> ContractProgress:  # the view is audited, so this is a (small) write
+        with store.unit_of_work().for_writing() as uow:
+            case = load_case(uow.session, case_id)
+            if case.pathway != PATHWAY:
+                raise NotFound("Only a Checkpoint case has a contract.")
+            progress = progress_from_facts(
+                store.definition(PATHWAY), case.id, case.case_ref, effective_facts(case.events), today
+            )
+            write_audit(uow.session, actor, "view_contract", store.clock(), record_type="case", record_id=case.id)
+            uow.commit()
+            return progress
+
+    return reading(read)
 
 
 @dataclass(frozen=True)

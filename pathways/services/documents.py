@@ -6,6 +6,7 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.consent import SharingRequest
 from pathways.scope import require_person_visible
+from pathways.services.concurrency import saving
 from pathways.services.consent import check_sharing
 from pathways.store import Store
 
@@ -16,17 +17,21 @@ def note_document(store: Store, *, actor: Actor, person_id: int, document: str, 
     for the person's own copy (their notice of a required assessment, their contract)."""
     authorise(store.session_factory, actor, "view_person", store.clock)
     require_person_visible(store.session_factory, actor, person_id, "view_person", store.clock)
-    with store.unit_of_work() as uow:
-        now = store.clock()
-        if sharing is not None:
-            check_sharing(uow.session, actor, [person_id], sharing, at=now)
-        write_audit(
-            uow.session,
-            actor,
-            "print_document",
-            now,
-            record_type="person",
-            record_id=person_id,
-            detail=document if sharing is None else f"{document} to {sharing.recipient}:{sharing.purpose}",
-        )
-        uow.commit()
+
+    def save() -> None:
+        with store.unit_of_work().for_writing() as uow:
+            now = store.clock()
+            if sharing is not None:
+                check_sharing(uow.session, actor, [person_id], sharing, at=now)
+            write_audit(
+                uow.session,
+                actor,
+                "print_document",
+                now,
+                record_type="person",
+                record_id=person_id,
+                detail=document if sharing is None else f"{document} to {sharing.recipient}:{sharing.purpose}",
+            )
+            uow.commit()
+
+    saving(save)

@@ -35,7 +35,7 @@ from pathways.instruments import (
 )
 from pathways.scope import HIDDEN_NOTE, reads_notes, require_case_visible, require_person_visible, visible_cases
 from pathways.services.casework import NewEvent, append_event, load_case, recorded, require_aware
-from pathways.services.concurrency import lock_case, saving
+from pathways.services.concurrency import lock_case, reading, saving
 from pathways.services.results import EventRecorded
 from pathways.services.settings import usual_instrument
 from pathways.store import Store
@@ -296,12 +296,16 @@ def case_screenings(
     """A case's screenings with their answers in words, oldest first. Viewing them is audited."""
     authorise(store.session_factory, actor, "view_person", store.clock)
     require_case_visible(store.session_factory, actor, case_id, "view_person", store.clock)
-    with store.unit_of_work() as uow:
-        case = load_case(uow.session, case_id)
-        views = _views(uow.session, Screening.case_id == case.id, instruments or shipped_instruments(), actor)
-        write_audit(uow.session, actor, "view_screenings", store.clock(), record_type="case", record_id=case.id)
-        uow.commit()
-        return views
+
+    def read() -> list[ScreeningView]:  # the view is audited, so this is a (small) write
+        with store.unit_of_work().for_writing() as uow:
+            case = load_case(uow.session, case_id)
+            views = _views(uow.session, Screening.case_id == case.id, instruments or shipped_instruments(), actor)
+            write_audit(uow.session, actor, "view_screenings", store.clock(), record_type="case", record_id=case.id)
+            uow.commit()
+            return views
+
+    return reading(read)
 
 
 def person_screenings(
@@ -310,11 +314,16 @@ def person_screenings(
     """Every screening of a person, across their cases, oldest first. Viewing them is audited."""
     authorise(store.session_factory, actor, "view_person", store.clock)
     require_person_visible(store.session_factory, actor, person_id, "view_person", store.clock)
-    with store.unit_of_work() as uow:
-        case_ids = select(Case.id).where(Case.person_id == person_id)
-        if uow.session.get(Person, person_id) is None:
-            raise NotFound("That person is not on record.")
-        views = _views(uow.session, Screening.case_id.in_(case_ids), instruments or shipped_instruments(), actor)
-        write_audit(uow.session, actor, "view_screenings", store.clock(), record_type="person", record_id=person_id)
-        uow.commit()
-        return views
+
+    def read() -> list[ScreeningView]:  # the view is audited, so this is a (small) write
+        with store.unit_of_work().for_writing() as uow:
+            case_ids = select(Case.id).where(Case.person_id == person_id)
+            if uow.session.get(Person, person_id) is None:
+                raise NotFound("That person is not on record.")
+            views = _views(uow.session, Screening.case_id.in_(case_ids), instruments or shipped_instruments(), actor)
+            at = store.clock()
+            write_audit(uow.session, actor, "view_screenings", at, record_type="person", record_id=person_id)
+            uow.commit()
+            return views
+
+    return reading(read)

@@ -680,6 +680,7 @@ NOT_ACTED = {
     "accounts.create_first_administrator",  # refused once anyone can sign in
     "accounts.sign_in",
     "settings.idle_lock_minutes",
+    "settings.current_settings",  # the settings as a screen shows them: nothing about a person
     "settings.usual_instruments",  # the force's chosen screening criteria: nothing about a person
     "contracts.contract_end",
     "people.checked_details",
