@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.connection_errors import connection_lost
 from db.models import User
+from db.uow import UnitOfWork, retrying
 from pathways.actors import ACTION_WORDS, Actor
 from pathways.audit_chain import NewEntry, append_entry
 from pathways.errors import DatabaseUnreachable, NotPermitted
@@ -93,15 +94,29 @@ def authorise(session_factory: sessionmaker[Session], actor: Actor, action: str,
     try:
         with session_factory() as session:
             state = account_state(session, actor)
-            if not state.refuses(actor, action):
-                return
-            refused = refuse_role(session, actor, action, clock(), state)
-            session.commit()
+        if not state.refuses(actor, action):
+            return
+        refused = audited_refusal(session_factory, lambda session: refuse_role(session, actor, action, clock(), state))
     except DBAPIError as error:
         if connection_lost(error):
             raise DatabaseUnreachable(DatabaseUnreachable.NOTHING_DONE) from error
         raise
     raise refused
+
+
+def audited_refusal(session_factory: sessionmaker[Session], audit: Callable[[Session], NotPermitted]) -> NotPermitted:
+    """Write a refusal's audit entry (`audit` writes it and returns the refusal to raise) in a transaction of its
+    own that writes from its start (SQLite's write lock from BEGIN IMMEDIATE: reading the chain's end and then
+    writing in a plain transaction failed, "database is locked", when a colleague saved in between), again when
+    the database was busy with other work."""
+
+    def attempt() -> NotPermitted:
+        with UnitOfWork(session_factory, write=True) as uow:
+            refused = audit(uow.session)
+            uow.commit()
+            return refused
+
+    return retrying(attempt)
 
 
 def refuse_role(session: Session, actor: Actor, action: str, at: datetime, state: AccountState) -> NotPermitted:

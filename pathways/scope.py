@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Case, Event, Person, Task, User
 from pathways.actors import Actor, Role
-from pathways.audit import write_audit
+from pathways.audit import audited_refusal, write_audit
 from pathways.errors import NotPermitted
 
 OUT_OF_SCOPE = "out of scope"
@@ -112,10 +112,10 @@ def _refuse(
     record_id: int,
     message: str,
 ) -> None:
-    with session_factory() as session:
-        refused = refuse_out_of_scope(session, actor, action, clock(), record_type, record_id, message)
-        session.commit()
-    raise refused
+    raise audited_refusal(
+        session_factory,
+        lambda session: refuse_out_of_scope(session, actor, action, clock(), record_type, record_id, message),
+    )
 
 
 def refuse_out_of_scope(

@@ -35,7 +35,7 @@ from db.models import AuditEntry, Case, Event, Person
 from pathways import cli, reference
 from pathways.actors import Actor, Role, command_line_actor
 from pathways.consent import SharingRequest
-from pathways.errors import ConflictingChange
+from pathways.errors import ConflictingChange, NotPermitted
 from pathways.interchange.importer import IMPORT_OVERTAKEN, ImportReport, import_dataset
 from pathways.services import accounts, contracts, documents, screening, settings
 from pathways.services.steps import record_step
@@ -142,6 +142,7 @@ def _saves(shared: Shared) -> dict[str, Callable[[], object]]:
     checkpoint = _case_id(store, "EC4")
     with store.unit_of_work() as uow:
         person = int(uow.session.scalar(select(Person.id).where(Person.person_ref == "E001")) or 0)
+        far = int(uow.session.scalar(select(Person.id).where(Person.person_ref == "E004")) or 0)  # Durham's
     entry = next(e for e in reference.reference_list(store, "offences") if e.flag)
     nav = Actor("nav.smith", Role.CUSTODY_NAVIGATOR, "pc-9", site="Basingstoke")
     return {
@@ -183,7 +184,17 @@ def _saves(shared: Shared) -> dict[str, Callable[[], object]]:
             store, actor=MANAGER, person_id=person, document="summary", sharing=OWN_RECORDS
         ),
         "import_dataset": lambda: _imported(store, _one_person_dataset(shared.folder / "one")),
+        "a role's refusal": lambda: _refused(lambda: accounts.list_users(store, actor=nav)),
+        "a refusal out of scope": lambda: _refused(
+            lambda: screening.person_screenings(store, actor=nav, person_id=far)
+        ),
     }
+
+
+def _refused(work: Callable[[], object]) -> None:
+    """A refusal, its audit entry written (a read of the chain's end, then the entry) in a transaction of its own."""
+    with pytest.raises(NotPermitted):
+        work()
 
 
 def _imported(store: Store, folder: Path) -> None:
@@ -210,6 +221,8 @@ SAVES = [
     "person_screenings",
     "note_document",
     "import_dataset",
+    "a role's refusal",
+    "a refusal out of scope",
 ]
 
 
