@@ -123,16 +123,23 @@ def test_writers_on_one_shared_case_lose_nothing(store: Store, workstations: lis
 def test_stale_saves_on_a_shared_case_are_refused_and_write_nothing(
     store: Store, workstations: list[Store], navigator: Actor
 ) -> None:
-    """Each writer reads the version, then saves with it; whoever lost the race is refused, reloads, tries again."""
+    """Each writer reads the version, then saves with it; whoever lost the race is refused, reloads, tries again.
+    The first time, every writer has read the version before any saves (a barrier holds them), so all but one of
+    those first saves are stale and must be refused: without the version check they would all be written."""
     wanted = 2
     case_id = _referral(store, navigator, "Contested")
+    all_read = threading.Barrier(WRITERS)
 
     def work(number: int, station: Store) -> tuple[int, int]:
         saved = refused = 0
         give_up = time.monotonic() + DEADLINE
+        first = True
         while saved < wanted:
             assert time.monotonic() < give_up, "a writer never got its turn"
             shown = case_version(station, actor=navigator, case_id=case_id)
+            if first:
+                all_read.wait(timeout=DEADLINE)
+                first = False
             try:
                 _contact(station, navigator, case_id, number * wanted + saved, expected_version=shown)
             except ConflictingChange as exc:
@@ -144,6 +151,7 @@ def test_stale_saves_on_a_shared_case_are_refused_and_write_nothing(
 
     outcomes = _all_at_once(workstations, work)
     assert sum(saved for saved, _ in outcomes) == WRITERS * wanted
+    assert sum(refused for _, refused in outcomes) >= WRITERS - 1  # the stale first saves, at least
     _assert_whole(store, case_id, 1 + WRITERS * wanted)  # every refused save left nothing behind
 
 
