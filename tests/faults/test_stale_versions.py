@@ -163,6 +163,10 @@ def _last_event(store: Store, case_id: int, name: str) -> int:
         return found
 
 
+WORKER = Actor("tw.jones", Role.TREATMENT_WORKER, "clinic-pc-2", service="Inclusion Hampshire")
+ATTENDED = ARREST + timedelta(days=3)
+
+
 WRITERS: dict[str, Callable[[Store, Actor, int, int, int], object]] = {
     "record_step": lambda s, a, case_id, _e, v: record_step(
         s,
@@ -197,6 +201,23 @@ WRITERS: dict[str, Callable[[Store, Actor, int, int, int], object]] = {
     "withdraw_event": lambda s, a, _c, event_id, v: withdraw_event(
         s, actor=a, event_id=event_id, reason="entered on the wrong case", expected_version=v
     ),
+    # the appointments page's outcomes, by the treatment worker of the service the assessments are with
+    "record_attendance": lambda s, _a, case_id, _e, v: dtoa.record_attendance(
+        s, actor=WORKER, case_id=case_id, kind="initial", attended=False, occurred_at=ATTENDED, expected_version=v
+    ),
+    "waive_follow_up": lambda s, _a, case_id, _e, v: dtoa.waive_follow_up(
+        s, actor=WORKER, case_id=case_id, occurred_at=ATTENDED + timedelta(hours=1), expected_version=v
+    ),
+    "start_treatment": lambda s, _a, case_id, _e, v: dtoa.start_treatment(
+        s, actor=WORKER, case_id=case_id, occurred_at=ATTENDED + timedelta(hours=1), expected_version=v
+    ),
+}
+# What a writer needs recorded first (before the version the screen shows is read): the follow-up is waived by the
+# initial assessor, once the initial assessment is attended.
+BEFORE: dict[str, Callable[[Store, int], object]] = {
+    "waive_follow_up": lambda s, case_id: dtoa.record_attendance(
+        s, actor=WORKER, case_id=case_id, kind="initial", attended=True, occurred_at=ATTENDED
+    ),
 }
 
 
@@ -207,6 +228,8 @@ def test_every_case_writer_refuses_a_stale_version_and_writes_nothing(
     case_id = _positive_case(store, navigator)
     test_id = _last_event(store, case_id, "test")
     target = _last_event(store, case_id, "assessment_required") if writer == "withdraw_event" else test_id
+    if writer in BEFORE:
+        BEFORE[writer](store, case_id)
     stale = case_version(store, actor=navigator, case_id=case_id)
     clock.at = SMITH_SAVES_AT
     correct_event(store, actor=smith, event_id=test_id, reason="time was wrong", notes="checked the custody record")
