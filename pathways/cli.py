@@ -197,6 +197,21 @@ def run_export(store: Store, actor: Actor, args: argparse.Namespace) -> int:
     return 0
 
 
+def undecodable_argument(args: argparse.Namespace) -> str | None:
+    """An argument (not a file's path, which may be in any encoding) that holds bytes that are not UTF-8 text, as
+    when a name was typed in a terminal set to another encoding: it cannot be stored or searched for as typed."""
+    for name, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and any("\udc80" <= ch <= "\udcff" for ch in text):
+                shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                what = name.replace("_", " ")
+                return (
+                    f"The {what} given, '{shown}', holds characters that are not text in UTF-8 (the terminal may be "
+                    "set to another encoding): type it again. Nothing was done."
+                )
+    return None
+
+
 def report_argument_problem(args: argparse.Namespace) -> str | None:
     """What is wrong with a report command's arguments, in plain words; None when they will do."""
     if args.command == "export":
@@ -437,7 +452,7 @@ COMMANDS: dict[str, Callable[[Store, Actor, argparse.Namespace], int]] = {
 
 def run_command(args: argparse.Namespace) -> int:
     """Run a headless command as the operating-system user; errors are printed in plain words."""
-    problem = report_argument_problem(args)
+    problem = undecodable_argument(args) or report_argument_problem(args)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2

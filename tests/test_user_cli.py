@@ -202,3 +202,26 @@ def test_a_password_typed_at_the_terminal_twice_and_not_shown(tmp_path: Path) ->
     assert "New password:" in seen and "The same password again:" in seen and "Added nav.smith" in seen
     assert GOOD not in seen  # not echoed
     assert _signs_in(url, GOOD)
+
+
+def test_an_argument_that_is_not_utf8_text_is_refused_in_words(database_url: str) -> None:
+    """A name typed in a terminal set to Latin-1 ('Bob' and 0xFF) reached the database layer and ended in a
+    traceback ("surrogates not allowed"); it is refused before anything is opened."""
+    env = {**os.environ, "PATHWAYS_DATABASE_URL": database_url}
+    command = [sys.executable, str(ROOT / "main.py"), "user", "add", "bob", "--role", "manager"]
+    result = subprocess.run(
+        [*command, "--name", b"Bob \xff", "--password-stdin"],
+        input=b"violet kettle harbour 42\n",
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    said = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 2 and "Traceback" not in said
+    assert "The display name given, 'Bob \ufffd', holds characters that are not text in UTF-8" in said
+    store = open_store(database_url)
+    try:
+        assert not [u for u in accounts.list_users(store, actor=command_line_actor()) if u.username == "bob"]
+    finally:
+        store.engine.dispose()
