@@ -3,8 +3,8 @@ gets progress, the result or the error as signals. Starting a new task in a slot
 
 from __future__ import annotations
 
+import sys
 import threading
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +52,9 @@ class OperationSignals(QObject):
     cancelled = Signal()
 
 
+UNEXPECTED = "Pathways ran into a problem it did not expect, so this was not finished. Nothing was half-saved."
+
+
 class Operation(QRunnable):
     def __init__(self, work: Callable[[Progress], Any], owner: QObject) -> None:
         super().__init__()
@@ -76,8 +79,10 @@ class Operation(QRunnable):
             if connection_lost(exc):
                 self.signals.failed.emit(DatabaseUnreachable(DatabaseUnreachable.UNFINISHED).message)
                 return
-            traceback.print_exc()
-            self.signals.failed.emit(f"Something went wrong: {exc.__class__.__name__}. Nothing was half-saved.")
+            # The last-resort handler (ui/crash.py, once installed) writes its report without personal data, keeps
+            # the open forms' input and tells the user; before, the error's own words went to stderr as they were.
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            self.signals.failed.emit(UNEXPECTED)
         else:  # the work returned: whatever it did is done, even if Cancel came too late to stop it
             self.signals.finished.emit(result)
 

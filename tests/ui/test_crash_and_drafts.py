@@ -25,7 +25,7 @@ from ui.arrest_wizard import ARREST, NewArrestWizard
 from ui.context import AppContext
 from ui.crash import CrashHandler, crash_report, fingerprint, fingerprint_key
 from ui.drafts import SAVE_DELAY_MS
-from ui.operations import OperationRunner
+from ui.operations import UNEXPECTED, OperationRunner
 from ui.register_dialog import RegisterPersonDialog
 
 CRASH_AT = datetime(2026, 11, 26, 14, 32, tzinfo=LONDON)
@@ -153,6 +153,30 @@ def test_a_crash_on_another_thread_is_reported_on_the_screen(
     assert "Thread: background-work" in text and "builtins.KeyError" in text and SURNAME not in text
     assert crash_handler.dialog is not None
     assert "What you had typed" not in crash_handler.dialog.informativeText()  # no form was open
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_crash_in_background_work_is_reported_without_personal_data(
+    qtbot: QtBot, navigator_context: AppContext, crash_handler: CrashHandler, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A report, an export or an import runs on a worker thread: an unexpected error there went to stderr with its
+    own words (a name, an NHS number) and by the handler's report. Now the handler writes its report, the user is
+    told, and the screen that started the work hears it was not finished, in words."""
+    runner = OperationRunner()
+
+    def work(_progress: object) -> None:
+        raise KeyError(f"{SURNAME} {NHS_NUMBER}")
+
+    heard: list[str] = []
+    runner.start("report", work, finished=lambda _result: None, failed=heard.append)
+    qtbot.waitUntil(lambda: bool(heard), timeout=5000)
+    qtbot.waitUntil(lambda: crash_handler.dialog is not None and crash_handler.dialog.isVisible(), timeout=5000)
+    assert heard == [UNEXPECTED] and "KeyError" not in heard[0]
+    text = crash_handler.reports[0].read_text()
+    assert "builtins.KeyError" in text and SURNAME not in text
+    printed = capfd.readouterr()
+    assert SURNAME not in printed.err + printed.out
+    runner.wait()
 
 
 def test_the_register_dialog_saves_a_draft_as_you_type_and_offers_it_back(
