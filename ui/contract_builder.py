@@ -10,11 +10,13 @@ contract PDF for signature, through the same Documents machinery as the person's
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -54,6 +56,7 @@ from pathways.services.contracts import (
 from pathways.services.records import CaseSummary, next_steps, person_record
 from pathways.services.results import EventRecorded
 from ui.context import AppContext
+from ui.drafts import DraftFile, DraftKeeper
 from ui.widgets import buddy_label, error_label
 
 CODE_ROLE = Qt.ItemDataRole.UserRole
@@ -146,6 +149,17 @@ class ContractBuilderDialog(QDialog):
         self._layout()
         self._connect()
         self._load()
+        # What is typed and chosen is kept as a draft (ui/drafts.py) until the contract is saved, so that a crash
+        # does not lose it; the draft belongs to this case.
+        self.keeper = DraftKeeper(
+            self,
+            DraftFile.for_form(context, "contract_builder", key=str(case_id)),
+            what="Checkpoint contract",
+            snapshot=self._snapshot,
+            restore=self._restore,
+            clock=context.store.clock,
+        )
+        self.keeper.watch(self.start, self.own)
 
     # --- building -------------------------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -230,6 +244,23 @@ class ContractBuilderDialog(QDialog):
         if not draft.needs:
             self.status.setText("No needs were recorded at a needs assessment: the suggestions are general ones.")
 
+    # --- the draft ------------------------------------------------------------------------------------------
+    def _snapshot(self) -> dict[str, Any]:
+        return {"start": self.start.text(), "own": self.own.text(), "conditions": self.codes()}
+
+    def _restore(self, values: Mapping[str, Any]) -> None:
+        self.start.setText(str(values.get("start", "")))
+        self.own.setText(str(values.get("own", "")))
+        kept = [str(code) for code in values.get("conditions", []) if str(code) != NO_REOFFENDING]
+        self.conditions.clear()
+        self._append(NO_REOFFENDING)
+        for code in kept[: MAX_CONDITIONS - 1]:
+            self._append(code)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.keeper.form_shown()  # offers back what a crash left unsaved, the first time
+
     # --- the conditions -------------------------------------------------------------------------------------
     def codes(self) -> list[str]:
         return [str(self.conditions.item(row).data(CODE_ROLE)) for row in range(self.conditions.count())]
@@ -255,6 +286,7 @@ class ContractBuilderDialog(QDialog):
             return False
         self._append(condition_code(text))
         self.conditions.setCurrentRow(self.conditions.count() - 1)
+        self.keeper.changed()
         return True
 
     def add_chosen_suggestion(self) -> None:
@@ -278,6 +310,7 @@ class ContractBuilderDialog(QDialog):
             return
         self.conditions.takeItem(row)
         self.conditions.setCurrentRow(min(row, self.conditions.count() - 1))
+        self.keeper.changed()
 
     def move_current(self, step: int) -> None:
         self.error.clear()
@@ -291,6 +324,7 @@ class ContractBuilderDialog(QDialog):
         item = self.conditions.takeItem(row)
         self.conditions.insertItem(target, item)
         self.conditions.setCurrentRow(target)
+        self.keeper.changed()
 
     # --- dates ----------------------------------------------------------------------------------------------
     def start_day(self) -> date | None:
@@ -338,6 +372,7 @@ class ContractBuilderDialog(QDialog):
         except PathwaysError as exc:
             self.error.setText(exc.message)  # everything chosen stays as it was
             return
+        self.keeper.discard()  # on record now: nothing left to offer back
         self._context.notify("case", "tasks")
         self.status.setText(
             f"Contract recorded: from {long_day(start)} to {long_day(self.end_day() or start)}. "

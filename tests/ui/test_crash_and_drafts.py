@@ -20,9 +20,11 @@ from db.models import Event, Person
 from pathways.clock import LONDON
 from pathways.services.records import person_record
 from tests.conftest import Clock
+from tests.pathways.contract_case import checkpoint_case
 from ui.add_event_dialog import AddEventDialog
 from ui.arrest_wizard import ARREST, NewArrestWizard
 from ui.context import AppContext
+from ui.contract_builder import ContractBuilderDialog
 from ui.crash import CrashHandler, crash_report, fingerprint, fingerprint_key
 from ui.drafts import SAVE_DELAY_MS
 from ui.operations import UNEXPECTED, OperationRunner
@@ -252,6 +254,39 @@ def test_the_add_event_dialog_gets_its_step_and_fields_back_after_a_crash(
     assert restored is not None and again.steps.currentItem().text() == "Drug test"
     assert restored._combos["result"].currentData() == "negative"
     assert restored.notes.toPlainText() == "second sample given at 14:20"
+
+
+@pytest.mark.qt_no_exception_capture
+def test_the_contract_builder_gets_its_conditions_back_after_a_crash(
+    qtbot: QtBot, navigator_context: AppContext, crash_handler: CrashHandler, clock: Clock
+) -> None:
+    """The reviewer typed a condition of their own, the app crashed, and the builder opened empty again."""
+    store = navigator_context.store
+    clock.at = datetime(2027, 11, 5, 12, tzinfo=LONDON)
+    _person, case_id = checkpoint_case(store, navigator_context.actor, datetime(2027, 10, 29, 9, tzinfo=LONDON))
+    builder = ContractBuilderDialog(navigator_context, case_id)
+    qtbot.addWidget(builder)
+    builder.show()
+    builder.start.setText("31/10/2027")
+    assert builder.add_condition("attend the women's centre group weekly")
+    builder.own.setText("and ring the navigator on Fri")  # typed, not yet added
+    chosen = builder.codes()
+    _crash_in_a_slot(qtbot, crash_handler)
+    builder.hide()
+
+    again = ContractBuilderDialog(navigator_context, case_id)
+    qtbot.addWidget(again)
+    again.show()
+    keeper = again.keeper
+    qtbot.waitUntil(lambda: keeper.offer_box is not None and keeper.offer_box.isVisible(), timeout=5000)
+    assert keeper.offer_box is not None
+    assert keeper.offer_box.text() == "You have an unsaved Checkpoint contract from 12:00. Restore it?"
+    keeper.offer_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: keeper.offer_box is None, timeout=5000)
+    assert again.codes() == chosen and len(chosen) == 2
+    assert (again.start.text(), again.own.text()) == ("31/10/2027", "and ring the navigator on Fri")
+    again.save()
+    assert again.recorded is not None and not keeper.file.path.exists()  # on record: no draft left to offer
 
 
 def test_the_report_withholds_every_message_of_a_chained_error(tmp_path: Path) -> None:
