@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 import tomllib
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import product
@@ -63,6 +63,10 @@ class WalkHints:
     free: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # words for free columns, by column
     fill: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # optional columns filled, by event
     reasons: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # reason words, by event
+    # More reason words, by event, that fit only a case holding (or lacking) a step: (step, holds, words).
+    reasons_if: Mapping[str, tuple[tuple[str, bool, tuple[str, ...]], ...]] = field(default_factory=dict)
+    not_before_days: Mapping[str, int] = field(default_factory=dict)  # a step no sooner than N days into the case
+    end_after: Mapping[str, float] = field(default_factory=dict)  # chance that a case ends right after a step
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,16 @@ class Walks:
             free={k: tuple(str(s) for s in v) for k, v in raw.get("free", {}).items()},
             fill={k: tuple(str(s) for s in v) for k, v in raw.get("fill", {}).items()},
             reasons={k: tuple(str(s) for s in v) for k, v in reasons.items()},
+            reasons_if={k: tuple(_condition(c) for c in v) for k, v in raw.get("reasons_if", {}).items()},
+            not_before_days={k: int(v) for k, v in raw.get("not_before_days", {}).items()},
+            end_after={k: float(v) for k, v in raw.get("end_after", {}).items()},
         )
+
+
+def _condition(raw: Mapping[str, Any]) -> tuple[str, bool, tuple[str, ...]]:
+    """{ has = STEP, words = [...] } or { lacks = STEP, words = [...] } as (step, holds, words)."""
+    holds = "has" in raw
+    return str(raw["has" if holds else "lacks"]), holds, tuple(str(w) for w in raw["words"])
 
 
 def _pair(raw: Sequence[int]) -> tuple[int, int]:
@@ -290,9 +303,15 @@ class PathwayWalk:
                 break
             if history:
                 at = office_time(rng, at, *hints.gap_days)
-            history.append((at, move.event, self._fields(rng, move, case, at)))
+            wait = hints.not_before_days.get(move.event)
+            if wait is not None and at.date() < start.date() + timedelta(days=wait):
+                at = office_time(rng, datetime.combine(start.date(), time()), wait, wait + 3)
+            held = {event for _at, event, _values in history}
+            history.append((at, move.event, self._fields(rng, move, case, at, held)))
             if move.closing:
                 break
+            if rng.random() < hints.end_after.get(move.event, 0.0):
+                target = len(history)  # the next step closes the case, or it is left open
             following = state.after.get(move.index)
             seen.add(move.index)
             order.append(move.index)
@@ -371,7 +390,9 @@ class PathwayWalk:
 
     # --- the columns of one step -------------------------------------------------------------------
 
-    def _fields(self, rng: random.Random, move: Move, case: _Case, at: datetime) -> dict[str, str]:
+    def _fields(
+        self, rng: random.Random, move: Move, case: _Case, at: datetime, held: Collection[str] = ()
+    ) -> dict[str, str]:
         spec = self.definition.event(move.event)
         fields = move.fixed
         for name in move.carries:
@@ -380,8 +401,7 @@ class PathwayWalk:
             elif name == "conditions":
                 fields[name] = self._conditions(rng, case)
             elif name == "reason":
-                words = self.hints.reasons.get(move.event) or (f"{spec.label}: see the notes",)
-                fields[name] = draw_choice(rng, words)
+                fields[name] = draw_choice(rng, self._reasons(move.event, spec, held))
             elif name != "notes":
                 fields[name] = _free_value(case, spec, name)
         if "conditions" in spec.choices and "conditions" in fields:
@@ -389,6 +409,15 @@ class PathwayWalk:
         if move.due is not None:
             fields["due_at"] = self._due(rng, move.due, move.span_months, at).isoformat(timespec="minutes")
         return fields
+
+    def _reasons(self, event: str, spec: EventDefinition, held: Collection[str]) -> tuple[str, ...]:
+        """The words a step's reason may take in a case holding the steps `held`: the event's own words, and those
+        that fit only a case holding (or lacking) a step it holds (or lacks)."""
+        words = self.hints.reasons.get(event, ())
+        words += tuple(
+            w for step, holds, fit in self.hints.reasons_if.get(event, ()) if (step in held) == holds for w in fit
+        )
+        return words or (f"{spec.label}: see the notes",)
 
     def _choose(self, rng: random.Random, spec: EventDefinition, name: str) -> str:
         choices = spec.choices[name]

@@ -19,7 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 
 from reports.groups import month_words
 from reports.pdf_base import INK, MUTED, RULE, styles
-from reports.tables import SUPPRESSED, Count, ReportTable
+from reports.tables import SUPPRESSED, Count, ReportRow, ReportTable
 
 HIDDEN_NOTE = "A * marks a number hidden to protect privacy; its bar is drawn as 0."
 STRONG = colors.HexColor("#1f5f7a")
@@ -41,8 +41,10 @@ def count_label(count: Count) -> str:
 
 
 def anything_to_draw(table: ReportTable, columns: Sequence[int] = (0,)) -> bool:
-    """False when every count is hidden, 0 or missing: such a chart would show nothing."""
-    return any(shown(row.counts[c]) > 0 for row in table.rows for c in columns if c < len(row.counts))
+    """False when every count a chart would draw is hidden, 0 or missing: such a chart would show nothing. The
+    total row is not drawn (a trend chart draws the months only), so it does not count."""
+    rows = table.rows[:-1] if table.has_total_row else table.rows
+    return any(shown(row.counts[c]) > 0 for row in rows for c in columns if c < len(row.counts))
 
 
 def has_hidden(table: ReportTable, columns: Sequence[int] = (0,)) -> bool:
@@ -81,11 +83,16 @@ def _clip(text: str, font: str, size: float, width: float) -> str:
     return text.rstrip() + "\N{HORIZONTAL ELLIPSIS}"
 
 
+def month_rows(table: ReportTable) -> tuple[ReportRow, ...]:
+    """The rows a trend chart draws: the months (not the total row, not "Not recorded")."""
+    return tuple(row for row in table.rows[: -1 if table.has_total_row else None] if row.label[:4].isdigit())
+
+
 def trend_chart(table: ReportTable, columns: Sequence[int], width: float, height: float = 190.0) -> Drawing:
     """Grouped vertical bars: for each month row of `table` (not the total, not "Not recorded"), the counts of
     `columns` (at most three), with a legend of the column headings."""
     s = styles()
-    rows = [row for row in table.rows[: -1 if table.has_total_row else None] if row.label[:4].isdigit()]
+    rows = month_rows(table)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 34, 42, width - 44, height - 72
     chart.data = [[shown(row.counts[c]) for row in rows] for c in columns]

@@ -16,7 +16,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 
 from pathways.definitions import load_definitions
 from reports import disclosure
-from reports.charts import HIDDEN_NOTE, anything_to_draw, funnel_chart, has_hidden, trend_chart
+from reports.charts import HIDDEN_NOTE, anything_to_draw, funnel_chart, has_hidden, month_rows, trend_chart
 from reports.cohort import CohortAnswer
 from reports.cohort_tables import DTOA_FUNNEL, FUNNELS, FunnelStep, figure_tables, label_for
 from reports.pdf_base import FRAME_WIDTH, esc, long_date, pdf_bytes, styles, write_atomically
@@ -146,11 +146,12 @@ def _trend_section(pathway: str, months: ReportTable | None) -> list[Flowable]:
     heading = Paragraph("Month by month", extra().heading)
     wanted = TREND_SERIES.get(pathway, months.columns[:1])
     columns = [months.columns.index(h) for h in wanted if h in months.columns] or [0]
-    if not any(row.label[:4].isdigit() for row in months.rows):
+    drawn = months.with_rows(month_rows(months))  # what the chart draws: the months, not the total
+    if not drawn.rows:
         return [heading, Paragraph("No cases began in the period, so there is no monthly trend.", s.body)]
-    if not anything_to_draw(months, columns):
+    if not anything_to_draw(drawn, columns):
         return [heading, Paragraph("There is no chart: every monthly number is 0 or hidden.", s.body)]
     caption = f"{', '.join(months.columns[c] for c in columns)}, by the month of each case's first event (UK time)."
-    if has_hidden(months, columns):
+    if has_hidden(drawn, columns):
         caption += f" {HIDDEN_NOTE}"
     return [KeepTogether([heading, trend_chart(months, columns, FRAME_WIDTH), Paragraph(esc(caption), s.small)])]

@@ -79,18 +79,118 @@ SPLITS: dict[str, tuple[Split, ...]] = {
         ),
     ),
 }
-# Counts that are parts of another count (whole, parts): the parts never add up to more than the whole, and may
-# add up to it. A pathway without a funnel shows them indented under the whole, as shares of it; disclosure
-# control of a publication copy keeps a hidden part from being worked out from the whole (reports/publication.py).
+# Counts that are parts of another count (whole, parts), by the pathway's rules (not by chance in one dataset):
+# the parts never add up to more than the whole, and may add up to it (every case has ended) or always do (ADD_UP).
+# Each pair of parts excludes the other: a case is in at most one of them. A pathway without a funnel shows them
+# indented under the whole, as shares of it; disclosure control of a publication copy keeps a hidden part from
+# being worked out from the whole and the other parts (reports/publication.py).
 PARTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "dtoa": (
         ("initial_required", ("initial_attended", "initial_missed")),
         ("follow_up_required", ("follow_up_attended", "follow_up_missed")),
+        # A refusal counts only for a case with no completed test.
+        ("eligible", ("tested", "refused")),
     ),
     "checkpoint": (
-        ("screened", ("eligible", "ineligible")),
+        ("screened", ("eligible", "ineligible")),  # one screening, with one result
+        ("offered", ("declined", "signed")),  # a declined offer refuses a contract, and a contract a refusal
         ("signed", ("completed", "reoffended", "non_compliant", "active")),
     ),
+    "divert": (("referrals", ("completed", "not_engaged")),),  # two closing events: a case ends once
+    # An order ends once (completed, revoked or terminated: closing events), or is still running.
+    "atr": (("orders", ("completed", "revoked", "terminated", "running")),),
+    "drr": (("orders", ("completed", "revoked", "terminated", "running")),),
+    "gambling": (
+        ("screened", ("non_problem", "low_risk", "moderate_risk", "problem")),  # one screening, with one band
+        ("referred", ("engaged", "not_engaged")),  # each forbids the other
+    ),
+    "group_programme": (
+        ("enrolled", ("completed", "left")),  # two closing events
+        ("sessions_marked", ("sessions_attended", "sessions_missed")),  # a mark is one or the other
+    ),
+    # "Not engaged" counts only a release with no engagement recorded, even a late one.
+    "prison_release": (("released", ("engaged", "not_engaged")),),
+    "rehab": (
+        ("assessed", ("funding_approved", "funding_refused")),  # refused counts only where not approved
+        ("admitted", ("completed", "left_early")),  # each forbids the other: a placement ends once
+    ),
+    "youth": (("referrals", ("completed", "closed")),),  # two closing events
+}
+# Wholes whose parts (PARTS) always add up to them exactly.
+ADD_UP: dict[str, frozenset[str]] = {
+    "atr": frozenset({"orders"}),
+    "drr": frozenset({"orders"}),
+    "checkpoint": frozenset({"screened"}),
+    "gambling": frozenset({"screened"}),
+    "group_programme": frozenset({"sessions_marked"}),
+}
+
+EXACTLY = "exactly"  # every case counted by the whole has exactly one value: the rows add up to the whole
+AT_LEAST = "at least"  # a case can have more than one value: the rows add up to the whole or more
+AT_MOST = "at most"  # the rows add up to the whole or less
+
+
+@dataclass(frozen=True)
+class ValueParts:
+    """Rows of a per-value table (a `by_value` figure) that are parts of a whole-number figure shown elsewhere in
+    the report: every row, or only the rows of `values`."""
+
+    whole: str
+    table: str  # the per-value figure
+    adds_up: str  # EXACTLY, AT_LEAST or AT_MOST
+    values: tuple[str, ...] = ()  # the rows (values) that are parts; () for every row
+
+
+VALUE_PARTS: dict[str, tuple[ValueParts, ...]] = {
+    "arrest_referral": (
+        ValueParts("contacts", "contact_reasons", EXACTLY),  # one contact per case, its reason required
+        ValueParts("closed", "closed_reasons", EXACTLY),  # a case closes once, with a reason
+    ),
+    "gambling": (
+        ValueParts("cases", "settings", EXACTLY),  # identified once, in one setting
+        ValueParts("referred", "referred_services", AT_LEAST),  # a case may be referred more than once
+    ),
+    "outreach": (
+        ValueParts("cases", "visit_reasons", AT_LEAST),  # every case has a visit, a case may have many
+        ValueParts("referred", "partners", AT_LEAST),  # a case may be referred to several partners
+        ValueParts("referrals", "partners", AT_MOST),  # each case counted under a partner has a referral to it
+        ValueParts("county_lines", "visit_reasons", EXACTLY, ("county_lines",)),  # the same count twice
+        ValueParts("complex_drinkers", "visit_reasons", EXACTLY, ("complex_drinker",)),
+        ValueParts("exploitation", "visit_reasons", AT_LEAST, ("exploitation", "cuckooing")),
+    ),
+    "rehab": (ValueParts("admitted", "units", EXACTLY),),  # admitted once, to one unit
+    "youth": (
+        ValueParts("referrals", "referrals_by_level", EXACTLY),  # one referral per case, its level required
+        ValueParts("closed", "closed_reasons", EXACTLY),  # a case closes once, with a reason
+    ),
+}
+# What a per-value table's note says about its rows adding up (a table not named: VALUE_NOTE).
+VALUE_NOTE = "A case can have more than one, or none, so the rows need not add up to the number of cases."
+VALUE_NOTES: dict[str, dict[str, str]] = {
+    "arrest_referral": {
+        "contact_reasons": "Each contact has one event prompting it, so the rows add up to the contacts.",
+        "closed_reasons": "Each closed contact has one closure reason, so the rows add up to the contacts closed.",
+    },
+    "checkpoint": {
+        "needs": "A case can have more than one need found, or none, so the rows need not add up to the "
+        "number of cases."
+    },
+    "gambling": {
+        "settings": "Each case was identified in one setting, so the rows add up to the cases.",
+        "referred_services": "A case can be referred to more than one service, so the rows can add up to more "
+        "than the cases referred.",
+    },
+    "outreach": {
+        "visit_reasons": "A case can have visits for more than one reason, so the rows can add up to more than "
+        "the cases.",
+        "partners": "A case can be referred to more than one partner, so the rows can add up to more than the "
+        "cases referred (but not to more than the referrals).",
+    },
+    "rehab": {"units": "Each admission is to one rehab unit, so the rows add up to the admissions."},
+    "youth": {
+        "referrals_by_level": "Each referral is made at one level of response, so the rows add up to the referrals.",
+        "closed_reasons": "Each case closed without completing has one reason, so the rows add up to the cases closed.",
+    },
 }
 _SPLIT_PARTS = {
     key: (split.total, words) for splits in SPLITS.values() for split in splits for key, words in split.parts
@@ -206,7 +306,7 @@ def _per_value_table(definition: PathwayDefinition, key: str, counts: Mapping[st
     title, row_title = PER_VALUE_TITLES.get(key, (label_for(key), "Value"))
     values = [*_offered_values(definition, key), *sorted(counts)]
     rows = tuple(ReportRow(value_label(definition, v), (counts.get(v, 0),)) for v in dict.fromkeys(values))
-    note = "A case can have more than one, so the rows do not add up to the number of cases."
+    note = VALUE_NOTES.get(definition.code, {}).get(key, VALUE_NOTE)
     return ReportTable(key, title, row_title, (CASES,), rows, note=note)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -41,9 +41,10 @@ from pathways.reference import reference_list
 from reports.breakdowns import value_label
 from reports.cohort import CohortAnswer, CohortQuestion, cohort_figures
 from reports.cohort_csv import cohort_csv
-from reports.cohort_pdf import FUNNELS, FunnelStep, cohort_pdf_bytes, label_for, write_cohort_pdf
+from reports.cohort_pdf import FUNNELS, FunnelStep, cohort_pdf_bytes, label_for, report_tables, write_cohort_pdf
 from reports.figures import FigureValue
 from reports.pdf_base import write_atomically
+from reports.publication import published_json
 from ui.context import AppContext
 from ui.formatting import from_qdate, show_date
 from ui.lazy_model import Index
@@ -52,6 +53,7 @@ from ui.pdf_pane import PdfPane, date_edit
 from ui.widgets import buddy_label, error_label
 
 COUNT_SLOT = "reports-count"
+PUBLICATION_CAPTION = "For publication: counts of 1 to 4, and any that would give one away, are shown as *."
 
 
 def suggested_name(answer: CohortAnswer, *, publication: bool, suffix: str) -> str:
@@ -74,8 +76,11 @@ def last_full_month(today: date) -> tuple[date, date]:
     return end.replace(day=1), end
 
 
-def value_text(value: FigureValue) -> str:
-    """A figure as the table shows it: percentages with one decimal and '%', a dash when there is none."""
+def value_text(value: FigureValue | str) -> str:
+    """A figure as the table shows it: percentages with one decimal and '%', a dash when there is none, "*" when
+    a publication copy hides it."""
+    if isinstance(value, str):
+        return value
     if value is None or isinstance(value, dict):
         return DASH
     if isinstance(value, float):
@@ -98,12 +103,17 @@ class FigureRow:
     meaning: str
 
 
-def figure_rows(answer: CohortAnswer, definition: PathwayDefinition) -> list[FigureRow]:
+def figure_rows(answer: CohortAnswer, definition: PathwayDefinition, *, publication: bool = False) -> list[FigureRow]:
     """One row per figure, in the definition's order; a figure counted per value gives a row per value (named in
-    words: 'Needs: Mental health', not the code)."""
+    words: 'Needs: Mental health', not the code). With `publication`, the figures as the publication copy's JSON
+    gives them: every count it hides (1 to 4, and any that would give one away) and every share of one is "*"."""
     funnel = FUNNELS.get(answer.question.pathway, ())
+    figures: Mapping[str, Any] = answer.figures
+    if publication:
+        published = published_json(definition, answer, report_tables(answer, publication=True))
+        figures = cast(Mapping[str, Any], published["figures"])
     rows: list[FigureRow] = []
-    for key, value in answer.figures.items():
+    for key, value in figures.items():
         label, meaning = figure_label(key, funnel), answer.meanings.get(key, "")
         if isinstance(value, dict):
             rows.extend(
@@ -181,7 +191,10 @@ class ReportsPage(QWidget):
         self.site.addItems([entry.label for entry in reference_list(self._context.store, "sites")])
         self.site.setMinimumContentsLength(24)
         self.publication = QCheckBox("For p&ublication")
-        self.publication.setToolTip('Leave unticked to mark every page of the PDF "Not for publication".')
+        self.publication.setToolTip(
+            'Leave unticked to mark every page of the PDF "Not for publication". Ticked, small counts are shown '
+            "as * here and in the PDF and CSV."
+        )
         self.count_button = QPushButton("&Count")
         self.count_button.setDefault(True)
         self.cancel_button = QPushButton("Cance&l")
@@ -254,6 +267,7 @@ class ReportsPage(QWidget):
         self.save_button.clicked.connect(self.save_pdf)
         self.csv_button.clicked.connect(self.export_csv)
         self._context.changed.connect(self._on_changed)
+        self.publication.toggled.connect(self._show_figures)
         self.pathway.currentIndexChanged.connect(self._question_changed)
         self.site.currentTextChanged.connect(self._question_changed)
         for edit in (self.start, self.end):
@@ -320,11 +334,8 @@ class ReportsPage(QWidget):
             return
         self.answer = answer
         self._answers += 1
-        self.model.set_rows(figure_rows(answer, self._context.store.definition(answer.question.pathway)))
-        self.table.resizeRowsToContents()
+        self._show_figures()
         q = answer.question
-        where = q.site or "all sites"
-        self.caption.setText(f"{answer.pathway_name}, {show_date(q.start)} to {show_date(q.end)}, {where}")
         done = f"{len(self.model.rows)} figures counted."
         counted = any(v for v in answer.figures.values() if isinstance(v, dict) or type(v) is int)
         if q.site and not counted:  # a site typed wrongly counts nothing, without an error
@@ -332,6 +343,21 @@ class ReportsPage(QWidget):
             done += f" No case in this period at “{q.site}”" + ("." if known else ": is the site's name right?")
         self._set_busy(None, done)
         self.preview_pane.setCurrentWidget(self.preview_pane.hint)
+
+    def _show_figures(self) -> None:
+        """The answer's figures in the list, as the copy chosen shows them: for publication, hidden as it hides them."""
+        answer = self.answer
+        if answer is None:
+            return
+        publication = self.publication.isChecked()
+        definition = self._context.store.definition(answer.question.pathway)
+        self.model.set_rows(figure_rows(answer, definition, publication=publication))
+        self.table.resizeRowsToContents()
+        q = answer.question
+        caption = f"{answer.pathway_name}, {show_date(q.start)} to {show_date(q.end)}, {q.site or 'all sites'}"
+        if publication:
+            caption += f". {PUBLICATION_CAPTION}"
+        self.caption.setText(caption)
 
     # The PDF
 

@@ -215,7 +215,7 @@ def test_a_pathway_without_a_funnel_lists_its_figures(tmp_path: Path) -> None:
     assert "Checkpoint (deferred prosecution): cohort report" in pages[0]
     assert "Period 1 January 2023 to 31 December 2023" in pages[0]
     assert "Figures Figure Number % Of Cases 1 People 1 Screened 1" in text
-    assert "Signed 1 Completed 1 100.0% of signed Reoffended 0 0.0% of signed" in text
+    assert "Declined 0 0.0% of offered Signed 1 100.0% of offered Completed 1 100.0% of signed Reoffended 0" in text
     assert "Needs found Need Cases Alcohol 0 Drugs 1 Housing 1" in text
     assert "Completed (%) completed_pct Completed as a percentage of contracts signed." in text
     assert all("Not for publication" in page for page in pages)
