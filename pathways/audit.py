@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -48,6 +48,7 @@ def write_audit(
 
 
 # What a user whose password an administrator set (users.must_change_password) may still do: choose their own.
+Refusal = TypeVar("Refusal", bound=Exception)
 WHILE_PASSWORD_IS_TEMPORARY = frozenset({"change_own_password"})
 TEMPORARY_PASSWORD = "password must be changed"  # the detail of a refusal for it
 DISABLED = "account disabled"
@@ -104,13 +105,13 @@ def authorise(session_factory: sessionmaker[Session], actor: Actor, action: str,
     raise refused
 
 
-def audited_refusal(session_factory: sessionmaker[Session], audit: Callable[[Session], NotPermitted]) -> NotPermitted:
+def audited_refusal(session_factory: sessionmaker[Session], audit: Callable[[Session], Refusal]) -> Refusal:
     """Write a refusal's audit entry (`audit` writes it and returns the refusal to raise) in a transaction of its
     own that writes from its start (SQLite's write lock from BEGIN IMMEDIATE: reading the chain's end and then
     writing in a plain transaction failed, "database is locked", when a colleague saved in between), again when
     the database was busy with other work."""
 
-    def attempt() -> NotPermitted:
+    def attempt() -> Refusal:
         with UnitOfWork(session_factory, write=True) as uow:
             refused = audit(uow.session)
             uow.commit()

@@ -338,7 +338,7 @@ def run_case_report(store: Store, actor: Actor, args: argparse.Namespace) -> int
     sharing = sharing_request(SUMMARY_RECIPIENTS[args.purpose], args)
     person_id = _person_id(store, actor, args.person)
     try:
-        ensure_may_share(store, actor=actor, person_id=person_id, request=sharing)
+        ensure_may_share(store, actor=actor, person_id=person_id, request=sharing, printing=True)
     except SharingRefused as refused:
         return print_sharing_refused(refused)
     record = person_record(store, actor=actor, person_id=person_id)

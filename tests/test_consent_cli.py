@@ -21,9 +21,11 @@ def example(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     yield url, path
 
 
-def _audit(path: Path, action: str) -> list[tuple[int | None, str | None]]:
+def _audit(path: Path, action: str, outcome: str = "ok") -> list[tuple[int | None, str | None]]:
     with sqlite3.connect(path) as db:
-        return db.execute("SELECT record_id, detail FROM audit_log WHERE action = ? ORDER BY seq", (action,)).fetchall()
+        return db.execute(
+            "SELECT record_id, detail FROM audit_log WHERE action = ? AND outcome = ? ORDER BY seq", (action, outcome)
+        ).fetchall()
 
 
 def test_an_export_names_who_it_is_for_or_is_the_services_own(example: tuple[str, Path], tmp_path: Path) -> None:
@@ -54,6 +56,7 @@ def test_an_export_for_ndtms_is_refused_without_agreement_or_a_law(example: tupl
         "the law: --lawful-basis followed by one of court_order (An order of the court requiring the disclosure)."
     )
     assert not out.exists() and _audit(path, "export_dataset") == [] and _audit(path, "share_under_law") == []
+    assert _audit(path, "export_dataset", "refused") == [(None, "not agreed to ndtms:monitoring; people 1, 2, 3, 4, 5")]
 
     done = pathways("export", "--output", str(out), "--recipient", "ndtms", "--lawful-basis", "court_order", url=url)
     assert "Exported 5 people, 5 cases and 25 events" in done.stdout
@@ -76,6 +79,7 @@ def test_a_case_summary_for_the_court_is_refused_without_agreement(example: tupl
         "sentencing_act_2020_sch9"
     )
     assert _audit(path, "print_case_summary") == [] and _audit(path, "view_person") == []
+    assert [detail for _id, detail in _audit(path, "print_document", "refused")] == ["not agreed to court:supervision"]
     done = pathways(*args, "--sharing-purpose", "supervision", "--lawful-basis", "sentencing_act_2020_sch9", url=url)
     assert "was written to" in done.stdout and pdf.exists()
     (person_id, _detail), *_ = _audit(path, "print_case_summary")

@@ -178,7 +178,9 @@ class DocumentsButton(QToolButton):
         context, person_id = self._context, record.person.id
         try:
             if sharing is not None:  # refused here, before anything is written
-                ensure_may_share(context.store, actor=context.actor, person_id=person_id, request=sharing)
+                ensure_may_share(
+                    context.store, actor=context.actor, person_id=person_id, request=sharing, printing=True
+                )
             data = document.make(record, case)
             write_atomically(path, data)
             note_document(

@@ -20,11 +20,11 @@ from pathways.actors import Actor
 from pathways.audit import authorise, write_audit
 from pathways.case_figures import export_person_ref
 from pathways.clock import local_datetime
-from pathways.consent import SharingRequest
+from pathways.consent import SharingRefused, SharingRequest
 from pathways.interchange.format import EVENT_COLUMNS, PEOPLE_COLUMNS, format_local_moment
 from pathways.periods import check_period
 from pathways.scope import reads_notes
-from pathways.services.consent import check_sharing
+from pathways.services.consent import audit_sharing_refused, check_sharing
 from pathways.store import Store
 from pathways.timeline import effective_events
 from pathways.timeline_rows import EventRow
@@ -233,6 +233,14 @@ def export_dataset(
     if selection.pathway:
         store.definition(selection.pathway)
     check_period(selection.start, selection.end)
+    try:
+        return _export(store, actor, folder, selection, sharing)
+    except SharingRefused as refused:  # nothing was written; the attempt is audited, as every refusal is
+        audit_sharing_refused(store, actor=actor, action="export_dataset", refused=refused)
+        raise
+
+
+def _export(store: Store, actor: Actor, folder: Path, selection: ExportFilter, sharing: SharingRequest) -> ExportResult:
     with store.unit_of_work() as uow:
         notes_shown = reads_notes(uow.session, actor)
         case_count, people = _selected_cases(uow.session, selection)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Case, Consent, Person
 from pathways.actors import Actor
-from pathways.audit import authorise, write_audit
+from pathways.audit import audited_refusal, authorise, write_audit
 from pathways.consent import (
     CASE_REFS_SHOWN,
     Change,
@@ -262,11 +262,44 @@ def check_sharing(
     return tuple(missing)
 
 
-def ensure_may_share(store: Store, *, actor: Actor, person_id: int, request: SharingRequest) -> None:
+def ensure_may_share(
+    store: Store, *, actor: Actor, person_id: int, request: SharingRequest, printing: bool = False
+) -> None:
     """Before a document about one person is made: the check of `check_sharing`, read only (any law given is audited
     by the print itself, note_document). Raises SharingRefused, or InvalidInput for a recipient, purpose or law that
-    does not fit together."""
+    does not fit together. `printing`: the document is being made now (not a screen asking ahead, as the user
+    chooses who it is for), so a refusal is audited, as every refusal is."""
     authorise(store.session_factory, actor, "view_person", store.clock)
     require_person_visible(store.session_factory, actor, person_id, "view_person", store.clock)
-    with store.unit_of_work() as uow:  # rolled back: nothing is written here
-        check_sharing(uow.session, actor, [person_id], request, at=store.clock())
+    try:
+        with store.unit_of_work() as uow:  # rolled back: nothing is written here
+            check_sharing(uow.session, actor, [person_id], request, at=store.clock())
+    except SharingRefused as refused:
+        if printing:
+            audit_sharing_refused(store, actor=actor, action="print_document", refused=refused)
+        raise
+
+
+def audit_sharing_refused(store: Store, *, actor: Actor, action: str, refused: SharingRefused) -> None:
+    """Audit a print or an export refused because someone in it has not agreed to share with that recipient for
+    that purpose: the recipient and purpose, and the record ids of the people who had not agreed (never names)."""
+    ids = refused.person_ids
+    one = ids[0] if len(ids) == 1 else None
+    detail = f"not agreed to {refused.request.recipient}:{refused.request.purpose}" + (
+        "" if one is not None else f"; people {', '.join(str(i) for i in ids)}"
+    )
+
+    def audit(session: Session) -> SharingRefused:
+        write_audit(
+            session,
+            actor,
+            action,
+            store.clock(),
+            record_type="person" if one is not None else None,
+            record_id=one,
+            outcome="refused",
+            detail=detail,
+        )
+        return refused
+
+    audited_refusal(store.session_factory, audit)

@@ -34,10 +34,12 @@ def _arrested(store: Store, navigator: Actor, surname: str = "Smith", forenames:
     return person.id
 
 
-def _audit(store: Store, action: str) -> list[tuple[int | None, str | None]]:
+def _audit(store: Store, action: str, outcome: str = "ok") -> list[tuple[int | None, str | None]]:
     with store.unit_of_work() as uow:
         rows = uow.session.execute(
-            select(AuditEntry.record_id, AuditEntry.detail).where(AuditEntry.action == action).order_by(AuditEntry.seq)
+            select(AuditEntry.record_id, AuditEntry.detail)
+            .where(AuditEntry.action == action, AuditEntry.outcome == outcome)
+            .order_by(AuditEntry.seq)
         ).all()
     return [(r.record_id, r.detail) for r in rows]
 
@@ -119,7 +121,7 @@ def test_who_may_record_consent_and_for_what(store: Store, navigator: Actor, man
         record_consent(store, actor=navigator, person_id=person_id, answers={("ndtms", "prosecution"): True})
     with store.unit_of_work() as uow:
         assert uow.session.scalars(select(Consent)).all() == []
-    assert _audit(store, "record_consent") == [(None, None), (person_id, "out of scope")]  # the refusals
+    assert _audit(store, "record_consent", "refused") == [(None, None), (person_id, "out of scope")]
 
 
 def test_printing_for_a_purpose_not_agreed_is_refused_and_nothing_is_written(
@@ -135,6 +137,10 @@ def test_printing_for_a_purpose_not_agreed_is_refused_and_nothing_is_written(
     assert refused.value.message == expected and refused.value.person_ids == (person_id,)
     with pytest.raises(SharingRefused, match="has not agreed"):
         ensure_may_share(store, actor=navigator, person_id=person_id, request=police)
+    assert _audit(store, "print_document", "refused") == []  # a screen asking ahead, as the user chooses
+    with pytest.raises(SharingRefused, match="has not agreed"):
+        ensure_may_share(store, actor=navigator, person_id=person_id, request=police, printing=True)
+    assert _audit(store, "print_document", "refused") == [(person_id, "not agreed to police:prosecution")]
     clock.at = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
     record_consent(store, actor=navigator, person_id=person_id, answers={POLICE: False})
     with pytest.raises(SharingRefused, match=r"for prosecution: they declined on 29 Nov 2026\. Record the law"):
@@ -180,6 +186,9 @@ def test_an_export_is_refused_listing_who_has_not_agreed_and_writes_nothing(
         f"(cases {', '.join(refs)}). Record the law that allows it, ask them, or export fewer cases."
     )
     assert not folder.exists() and _audit(store, "export_dataset") == []
+    assert _audit(store, "export_dataset", "refused") == [
+        (None, f"not agreed to ndtms:monitoring; people {ids[1]}, {ids[2]}")
+    ]
 
     result = export_dataset(
         store,

@@ -686,6 +686,7 @@ NOT_ACTED = {
     "people.checked_details",
     "programmes.authorise_reader",  # a helper: the role check of the programme readers
     "consent.ensure_may_share",  # a read-only check of what a print or export may share, run before it
+    "consent.audit_sharing_refused",  # the audit entry of a print or export refused for want of consent
 }
 READERS = {"programmes.list_programmes", "programmes.programme_sessions", "programme_register.attendance"}
 

@@ -31,9 +31,10 @@ def _person_id(context: AppContext, ref: str) -> int:
     return found
 
 
-def _audit(context: AppContext, action: str) -> list[str | None]:
+def _audit(context: AppContext, action: str, outcome: str = "ok") -> list[str | None]:
     with context.store.unit_of_work() as uow:
-        return list(uow.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == action)))
+        found = select(AuditEntry.detail).where(AuditEntry.action == action, AuditEntry.outcome == outcome)
+        return list(uow.session.scalars(found))
 
 
 def _choose(dialog: ConsentDialog, recipient: str, purpose: str, text: str) -> None:
@@ -147,6 +148,7 @@ def test_a_document_not_agreed_is_not_written_unless_a_law_is_chosen(
     assert button.save(police, tmp_path / "fta.pdf", SharingRequest("police", "prosecution")) is False
     assert not (tmp_path / "fta.pdf").exists()
     assert _audit(navigator_context, "print_document") == [] and _audit(navigator_context, "share_under_law") == []
+    assert _audit(navigator_context, "print_document", "refused") == ["not agreed to police:prosecution"]
     assert button.save(police, tmp_path / "fta.pdf", SharingRequest("court", "prosecution")) is False
     assert not (tmp_path / "fta.pdf").exists()
     law = SharingRequest("police", "prosecution", "drugs_act_2005_s12_s14")
