@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 # PostgreSQL: serialization_failure, deadlock_detected. SQLite: SQLITE_BUSY, SQLITE_LOCKED (and their
 # extended codes, e.g. SQLITE_BUSY_SNAPSHOT, whose low byte is the primary code).
-RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+RETRY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})  # serialisation, deadlock, a lock wait given up
 RETRY_SQLITE_CODES = frozenset({5, 6})
 ATTEMPTS = 5
 FIRST_PAUSE = 0.05  # seconds; doubled after each failed attempt, with jitter

@@ -154,7 +154,7 @@ def test_retrying_counts_sqlite_lock_errors_as_transient(store: Store, impatient
         assert uow.session.get(Setting, "retried") is not None
 
 
-@pytest.mark.parametrize("sqlstate", ["40001", "40P01"])
+@pytest.mark.parametrize("sqlstate", ["40001", "40P01", "55P03"])  # 55P03: the audit chain's lock_timeout ran out
 def test_postgres_serialisation_failures_and_deadlocks_are_retried_whole(store: Store, sqlstate: str) -> None:
     _postgres_only(store)
     attempts: list[int] = []
