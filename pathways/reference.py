@@ -77,47 +77,46 @@ def _seed_row(list_name: str, flag_key: str, item: dict[str, object]) -> dict[st
 
 
 def seed_reference_data(store: Store, folder: Path = RESOURCES / "reference") -> None:
-    """Load each reference list from its file into a database that does not hold it yet."""
+    """Load each reference list from its file into a database that does not hold it yet, and give each pathway
+    without a retention period the default one. Looked at first without writing (the usual start: nothing to do);
+    when something is missing, it is added in a transaction that writes from its start, again if busy, so that a
+    colleague's save at the same moment on a shared file cannot fail the start."""
     with store.unit_of_work() as uow:
-        for list_name in SEED_FILES:
-            held = uow.session.scalar(
-                select(func.count()).select_from(ReferenceItem).where(ReferenceItem.list_name == list_name)
-            )
-            if held:
-                continue
-            version, rows = _seed_rows(list_name, folder)
-            for row in rows:
-                uow.session.add(
-                    ReferenceItem(
-                        list_name=list_name,
-                        source_version=version,
-                        active=True,
-                        updated_at=store.clock(),
-                        updated_by=SEEDED_BY,
-                        **row,
-                    )
-                )
-        _seed_retention_periods(store, uow.session)
-        uow.commit()
+        if not any(_missing(store, uow.session)):
+            return
+
+    def seed() -> None:
+        with store.unit_of_work().for_writing() as uow:
+            lists, periods = _missing(store, uow.session)
+            _add_seeds(store, uow.session, folder, lists, periods)
+            uow.commit()
+
+    saving(seed)
 
 
-def _seed_retention_periods(store: Store, session: Session) -> None:
-    """Give every pathway that has no retention period yet the default one (pathways.retention): a new
-    database gets them all, and a pathway added later gets its own the next time the database is opened."""
+def _missing(store: Store, session: Session) -> tuple[list[str], list[str]]:
+    """The reference lists the database holds nothing of, and the pathways that have no retention period yet (a
+    new database: all of them; a pathway added later: its own)."""
+    lists = [
+        name
+        for name in SEED_FILES
+        if not session.scalar(select(func.count()).select_from(ReferenceItem).where(ReferenceItem.list_name == name))
+    ]
     held = set(session.scalars(select(ReferenceItem.code).where(ReferenceItem.list_name == RETENTION_LIST)))
-    for code in sorted(set(store.definitions) - held):
+    return lists, sorted(set(store.definitions) - held)
+
+
+def _add_seeds(store: Store, session: Session, folder: Path, lists: list[str], periods: list[str]) -> None:
+    def seeded(**values: object) -> ReferenceItem:
+        return ReferenceItem(active=True, updated_at=store.clock(), updated_by=SEEDED_BY, **values)
+
+    for list_name in lists:
+        version, rows = _seed_rows(list_name, folder)
+        session.add_all(seeded(list_name=list_name, source_version=version, **row) for row in rows)
+    for code in periods:
         period = default_period(code)
         session.add(
-            ReferenceItem(
-                list_name=RETENTION_LIST,
-                code=code,
-                label=str(period.years),
-                flag=period.until_25,
-                active=True,
-                source_version=1,
-                updated_at=store.clock(),
-                updated_by=SEEDED_BY,
-            )
+            seeded(list_name=RETENTION_LIST, code=code, label=str(period.years), flag=period.until_25, source_version=1)
         )
 
 

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import delete, event, func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from db.engine import make_engine
-from db.models import AuditEntry, Case, Event, Person
+from db.models import AuditEntry, Case, Event, Person, ReferenceItem
 from pathways import cli, reference
 from pathways.actors import Actor, Role, command_line_actor
 from pathways.consent import SharingRequest
@@ -397,3 +397,20 @@ def test_the_command_line_says_so_without_a_traceback(
     out, err = capsys.readouterr()
     assert code == 2 and err.strip() == IMPORT_OVERTAKEN and "Traceback" not in out + err
     assert (_count(store, Person), _count(store, Event)) == (before[0], before[1] + 1)  # the colleague's step only
+
+
+def test_seeding_a_missing_list_at_start_takes_the_write_lock(shared: Shared) -> None:
+    """A list missing (a new database, a new pathway's retention period) is seeded as a workstation opens the file:
+    in a transaction that writes from its start, so a colleague's commit in between cannot fail the start."""
+    store = shared.store
+    with store.unit_of_work() as uow:
+        uow.session.execute(delete(ReferenceItem).where(ReferenceItem.list_name == "services"))
+        uow.commit()
+    shared.nudge.armed = True
+    reference.seed_reference_data(store)
+    assert shared.nudge.outcome == "locked"
+    assert reference.reference_list(store, "services")
+    shared.nudge.armed = True
+    reference.seed_reference_data(store)  # nothing missing now: nothing written, no lock taken
+    assert shared.nudge.armed and shared.nudge.outcome == "locked"
+    shared.nudge.armed = False
