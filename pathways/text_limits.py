@@ -15,6 +15,7 @@ FREE_TEXT_LONGEST = 10_000
 # Unicode's control characters (category Cc: U+0000 to U+001F and U+007F to U+009F), found by one regular
 # expression rather than character by character: an import checks millions of characters.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL_PICTURES = {chr(code): chr(0x2400 + code) for code in range(0x20)} | {"\x7f": "\u2421"}  # ␀ … ␟, ␡
 CONTROL_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # a tab, \n and \r allowed
 
 
@@ -24,12 +25,17 @@ def longest_text(column: ColumnElement[Any]) -> int:
     return int(length) if length else FREE_TEXT_LONGEST
 
 
-def text_problem(value: str, what: str, longest: int, *, multiline: bool = False) -> str | None:
-    """Why `value` cannot be kept as the `what`, in plain words, or None when it can."""
+def text_problem(
+    value: str, what: str, longest: int, *, multiline: bool = False, fix: str = "please retype it"
+) -> str | None:
+    """Why `value` cannot be kept as the `what`, in plain words, or None when it can (`fix`: what to do about
+    control characters, where the text came from)."""
+    plural = what.endswith("s") and not what.endswith("ss")  # the notes, the conditions (not an address)
     if (CONTROL_BUT_LINE_BREAKS if multiline else CONTROL).search(value):
-        return f"The {what} contains control characters (invisible characters such as NUL); please retype it."
+        verb = "contain" if plural else "contains"
+        return f"The {what} {verb} control characters (invisible characters such as NUL); {fix}."
     if len(value) > longest:
-        return f"The {what} is longer than {longest:,} characters."
+        return f"The {what} {'are' if plural else 'is'} longer than {longest:,} characters."
     return None
 
 

@@ -22,7 +22,7 @@ from pathways.interchange.format import (
     parse_date,
     parse_local_moment,
 )
-from pathways.text_limits import CONTROL, longest_text, text_problem
+from pathways.text_limits import CONTROL, CONTROL_PICTURES, longest_text, text_problem
 from pathways.timeline import VALUE_FIELDS
 
 # The columns that carry an event's values (the rest say whose, which case, what and when).
@@ -87,7 +87,10 @@ def _missing(table: str, number: int, cells: Mapping[str, str], required: tuple[
 
 
 def _shown(value: str) -> str:
-    return value if len(value) <= 60 else value[:60] + "…"
+    """A cell's value as a problem shows it: its first 60 characters, a control character as its picture (a NUL
+    as ␀), so that the list of problems shows what is there and nothing in it acts on the screen or a terminal."""
+    short = value if len(value) <= 60 else value[:60] + "…"
+    return CONTROL.sub(lambda found: CONTROL_PICTURES.get(found.group(), "\ufffd"), short)
 
 
 @lru_cache(maxsize=8)
@@ -106,7 +109,11 @@ def text_problems(table: str, number: int, cells: Mapping[str, str], columns: tu
     problems: list[Problem] = []
     for column, value in zip(columns, values, strict=True):
         longest, multiline = _TEXT_LIMITS[column]
-        words = text_problem(value, column.replace("_", " "), longest, multiline=multiline) if value else None
+        words = (
+            text_problem(value, column.replace("_", " "), longest, multiline=multiline, fix="correct it in the file")
+            if value
+            else None
+        )
         if words:
             problems.append(Problem(table, number, column, _shown(value), words))
     return problems

@@ -130,6 +130,22 @@ def test_each_bad_value_is_listed_and_nothing_is_written(
     assert _counts(store) == (0, 0, 0)
 
 
+def test_a_control_character_is_shown_as_its_picture_and_to_be_corrected_in_the_file(
+    store: Store, admin: Actor, tmp_path: Path
+) -> None:
+    """A NUL in a cell was shown as it was (nothing on screen, or a terminal acting on it) and the user was told to
+    retype it, in an import."""
+    folder = _copy_example(tmp_path)
+    _edit(folder, "events", 2, "notes", "seen\x00by\x1bduty solicitor")
+    report = import_dataset(store, actor=admin, path=folder)
+    (problem,) = [e for e in report.errors if e.column == "notes"]
+    assert problem.value == "seen\u2400by\u241bduty solicitor"
+    assert problem.message == (
+        "The notes contain control characters (invisible characters such as NUL); correct it in the file."
+    )
+    assert _counts(store) == (0, 0, 0)
+
+
 def test_an_event_out_of_order_is_refused_in_the_pathways_words(store: Store, admin: Actor, tmp_path: Path) -> None:
     folder = _copy_example(tmp_path)
     _edit(folder, "events", 6, "occurred_at", "2023-03-04T15:10")  # attended before it was required (15:15)
