@@ -78,8 +78,9 @@ def database_key(path: Path) -> bytes:
         raise EncryptionError(str(exc)) from None
     if key is None:
         raise EncryptionError(
-            f"The database at {path} is encrypted, and its key file ({DATABASE_KEY.path()}) is missing. "
-            f"Restore the key file from where your force keeps it, or set {DATABASE_KEY.env} to its location."
+            f"The database at {path} is encrypted (or it is not a database at all), and its key file "
+            f"({DATABASE_KEY.path()}) is missing, so it was not opened and not changed. Restore the key file from "
+            f"where your force keeps it, or set {DATABASE_KEY.env} to its location."
         )
     return key
 

@@ -65,6 +65,13 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+def _keyed(connection: Any, pragma: str) -> None:
+    """Key a new SQLCipher connection; SQLCipher's own log (a wrong key's "hmac check failed" lines, printed on
+    stderr) is silenced: Pathways says what went wrong in its own words."""
+    connection.execute("PRAGMA cipher_log_level = NONE")
+    connection.execute(pragma)
+
+
 def _encrypted_engine(url: str) -> Engine:
     """An engine on an SQLCipher file, keyed before anything else is said to it (db/encryption.py)."""
     from db.encryption import EncryptionError, cipher_module, database_key, is_plain_sqlite, key_pragma
@@ -80,7 +87,7 @@ def _encrypted_engine(url: str) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}", module=cipher_module(), connect_args={"check_same_thread": False}, hide_parameters=True
     )
-    event.listen(engine, "connect", lambda connection, _record: connection.execute(key_pragma(key)))
+    event.listen(engine, "connect", lambda connection, _record: _keyed(connection, key_pragma(key)))
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

@@ -111,7 +111,7 @@ def test_a_database_of_a_newer_pathways_is_refused_and_left_as_it_was(real_datab
 
 
 def test_an_encrypted_database_with_the_wrong_key_is_refused_and_left_as_it_was(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, admin: Actor
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, admin: Actor, capfd: pytest.CaptureFixture[str]
 ) -> None:
     key = tmp_path / "keys" / "database.key"
     monkeypatch.setenv(DATABASE_KEY.env, str(key))
@@ -123,6 +123,7 @@ def test_an_encrypted_database_with_the_wrong_key_is_refused_and_left_as_it_was(
     key.unlink()
     DATABASE_KEY.create(key)  # another key
     _refused_unchanged(f"sqlcipher:///{path}", path, WRONG_KEY)
+    assert "hmac check failed" not in capfd.readouterr().err  # SQLCipher's own log, printed before it was silenced
     _refused_unchanged(f"sqlite:///{path}", path, NOT_A_DATABASE)  # opened as if it were not encrypted
     key.write_bytes(right_key)  # and with its own key it opens, whole
     store = open_store(f"sqlcipher:///{path}")
