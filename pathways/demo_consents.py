@@ -7,9 +7,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from db.models import Consent, Person
+from db.models import Case, Consent, Event, Person
 from pathways.actors import Actor
 from pathways.consent import sharing_rules
 from pathways.store import Store
@@ -19,19 +19,28 @@ AGREES = {"treatment_provider": 0.9, "ndtms": 0.85, "police": 0.4, "probation": 
 
 
 def add_demo_consents(store: Store, *, actor: Actor, person_refs: Iterable[str], seed: int) -> int:
-    """Record the demo people's answers (as `actor`, dated now); the number of answers recorded."""
+    """Record the demo people's answers (as `actor`), each person's on the day of their first event, as a navigator
+    asks in custody (now, for someone with no case yet); the number of answers recorded."""
     rules = sharing_rules()
     rng = random.Random(seed)
     now = store.clock()
     with store.unit_of_work() as uow:
         ids = uow.session.scalars(select(Person.id).where(Person.person_ref.in_(list(person_refs)))).all()
+        first = dict(
+            uow.session.execute(
+                select(Case.person_id, func.min(Event.occurred_at))
+                .join(Event, Event.case_id == Case.id)
+                .where(Case.person_id.in_(ids))
+                .group_by(Case.person_id)
+            ).all()
+        )
         answers = [
             Consent(
                 person_id=person_id,
                 recipient=recipient.code,
                 purpose=purpose,
                 agreed=rng.random() < AGREES.get(recipient.code, 0.5),
-                recorded_at=now,
+                recorded_at=first.get(person_id) or now,
                 recorded_by=actor.username,
             )
             for person_id in sorted(ids)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from db.models import AuditEntry, Consent, Event, Person
+from db.models import AuditEntry, Case, Consent, Event, Person
 from pathways.actors import Actor
 from pathways.consent import SharingRefused, SharingRequest
 from pathways.demo_loader import DEMO_GENERATOR, fill_demo_database
@@ -53,3 +53,19 @@ def test_the_demo_records_say_the_generator_recorded_them_and_the_asking_is_audi
         (DEMO_GENERATOR, "import_dataset"),
     ]
     assert audited[0][2] == "20 people, seed 5"
+
+
+def test_demo_answers_are_dated_when_the_person_was_first_seen(store: Store, admin: Actor) -> None:
+    """Every answer was dated the day the demo was made, so each refusal read "they declined on" that day."""
+    fill_demo_database(store, actor=admin, people=30, seed=4)
+    with store.unit_of_work() as uow:
+        first = dict(
+            uow.session.execute(
+                select(Case.person_id, func.min(Event.occurred_at))
+                .join(Event, Event.case_id == Case.id)
+                .group_by(Case.person_id)
+            ).all()
+        )
+        answers = uow.session.execute(select(Consent.person_id, Consent.recorded_at)).all()
+    assert answers and all(first[person] == at for person, at in answers if person in first)
+    assert len({at for _person, at in answers}) > 10
