@@ -33,6 +33,7 @@ from reports.pdf_base import (
 )
 
 MARKING = "OFFICIAL-SENSITIVE"
+ROW_LINES = 40  # the lines of one cell laid out in one table row (grid)
 NO_MISSED = "This case has no missed required assessment."
 ATTENDANCE_TITLE = "Record of attendance at required assessments"
 FTA_TITLE = "Failure to attend a required assessment"
@@ -163,11 +164,22 @@ def label_table(pairs: Sequence[tuple[str, str]], label_width: float = 4 * cm) -
 
 def grid(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> Table:
     """A ruled table with a shaded header row that repeats on every page; cells wrap at spaces and at "\\n", and a
-    row taller than what is left of a page (a long note) runs on to the next."""
+    row taller than what is left of a page (a long note) runs on to the next. A cell of many lines is laid out
+    ROW_LINES lines to a row, in rows of its own below (ReportLab takes seconds to split one row of thousands of
+    lines across pages)."""
     s = styles()
     body = [[Paragraph(esc(text), s.cell_bold) for text in header]]
-    body += [[Paragraph(esc(text).replace("\n", "<br/>"), s.cell) for text in row] for row in rows]
+    for row in rows:
+        pieces = [_line_groups(text) for text in row]
+        for n in range(max(map(len, pieces), default=1)):
+            cells = [group[n] if n < len(group) else "" for group in pieces]
+            body.append([Paragraph(esc(text).replace("\n", "<br/>"), s.cell) for text in cells])
     return Table(body, colWidths=list(widths), repeatRows=1, style=TableStyle(_GRID_STYLE), splitInRow=1)
+
+
+def _line_groups(text: str) -> list[str]:
+    lines = text.split("\n")
+    return ["\n".join(lines[start : start + ROW_LINES]) for start in range(0, len(lines), ROW_LINES)]
 
 
 def appointments_table(found: Sequence[Appointment]) -> Table:

@@ -248,3 +248,19 @@ def test_screenings_with_their_answers_for_the_readers_who_need_them(tmp_path: P
     court = printed("court")
     assert not shows_screenings("court")
     assert "Screening" not in court and "Screened with" not in court and "PGSI" not in court
+
+
+def test_a_note_of_many_lines_is_laid_out_a_few_dozen_lines_to_a_row() -> None:
+    """A note pasted with thousands of line breaks took ReportLab 10 to 23 seconds to split across pages as one
+    row; laid out ROW_LINES lines to a row, in rows of its own, it takes well under a second, every line kept."""
+    from reportlab.platypus import SimpleDocTemplate
+
+    from reports.attendance import ROW_LINES, grid
+
+    note = "\n".join(f"line {n}" for n in range(1, 5_001))
+    table = grid(("When", "Event", "Details"), [["4 Mar 2023", "Arrest", note]], [100.0, 100.0, 250.0])
+    assert len(table._cellvalues) == 1 + 5_000 // ROW_LINES  # the header, then the note's rows
+    made = io.BytesIO()
+    SimpleDocTemplate(made).build([table])
+    text = pdf_text(made.getvalue())
+    assert "line 1 line 2" in text and "line 5000" in text and text.count("Arrest") == 1
