@@ -2,9 +2,9 @@
 
 The checks read the database in a transaction of their own, which holds nobody up however long they take; the
 writing is one short transaction that writes from its start (SQLite's write lock from BEGIN IMMEDIATE; on PostgreSQL
-the held people and cases locked) and first makes sure that what the checks read is still so: the held people and
-cases, and every case of a held person, at the versions the checks saw, and no new person or case of the dataset
-added. When someone else changed any of them meanwhile (recorded a step on one of the cases, imported the same
+the held people and cases locked) and first makes sure, in a few light reads, that what the checks read is still
+so: the held people and cases at the versions the checks saw, every case of a held person the dataset gives a new
+case (the rules across a person's cases), and no new person or case of the dataset added. When someone else changed any of them meanwhile (recorded a step on one of the cases, imported the same
 people), nothing is imported and the user is told so in plain words (IMPORT_OVERTAKEN): running it again checks it
 against the records as they now are.
 """
@@ -12,13 +12,13 @@ against the records as they now are.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -112,35 +112,44 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
         yield items[offset : offset + CHUNK]
 
 
-def _load_held(session: Session, checked: Checked, *, lock: bool = False) -> _Held:
-    """The dataset's people and cases the database holds; with `lock`, their rows locked until the transaction ends
-    (PostgreSQL: a step recorded on one of the cases waits for the import; SQLite's write lock holds them all)."""
+def _load_held(session: Session, checked: Checked, case_refs: Iterable[str] | None = None) -> _Held:
+    """The dataset's people and cases the database holds (`case_refs`: only those cases), each case with its
+    events."""
     held = _Held()
     for refs in _chunks(sorted(checked.people)):
-        people = select(Person).where(Person.person_ref.in_(refs))
-        for person in session.scalars(people.with_for_update() if lock else people):
+        for person in session.scalars(select(Person).where(Person.person_ref.in_(refs))):
             held.people[str(person.person_ref)] = person
-    case_refs = sorted({e.case_ref for e in checked.events})
-    for refs in _chunks(case_refs):
+    wanted = sorted({e.case_ref for e in checked.events} if case_refs is None else set(case_refs))
+    for refs in _chunks(wanted):
         query = (
             select(Case).where(Case.case_ref.in_(refs)).options(selectinload(Case.events), selectinload(Case.person))
         )
-        for case in session.scalars(query.with_for_update(of=Case) if lock else query):
+        for case in session.scalars(query):
             held.cases[case.case_ref] = case
     return held
 
 
-def _checked_state(session: Session, held: _Held) -> tuple[tuple[Any, ...], ...]:
-    """What the checks read that someone else may change meanwhile: each held person and case at its version (and
-    which of the dataset's are held at all), and every case of a held person (the rules across a person's cases)."""
-    people = tuple(sorted((ref, p.id, p.version) for ref, p in held.people.items()))
-    cases = tuple(sorted((ref, c.id, c.version) for ref, c in held.cases.items()))
-    theirs: list[tuple[int, int]] = []
-    ids = sorted(p.id for p in held.people.values())
+def _held_state(session: Session, checked: Checked, ruled: Collection[str], *, lock: bool) -> tuple[Any, ...]:
+    """What the checks read that someone else may change meanwhile, in light reads (no events): the dataset's people
+    and cases the database holds, each at its version; and every case of the held people in `ruled` (those given a
+    new case: the rules across a person's cases). With `lock`, the rows are locked until the transaction ends (on
+    PostgreSQL a step recorded on one of them waits for the import; SQLite's write lock holds them all)."""
+
+    def read(*columns: Any, where: Any) -> list[tuple[Any, ...]]:
+        query: Select[Any] = select(*columns).where(where)
+        return [tuple(row) for row in session.execute(query.with_for_update() if lock else query)]
+
+    people: list[tuple[Any, ...]] = []
+    for refs in _chunks(sorted(checked.people)):
+        people += read(Person.person_ref, Person.id, Person.version, where=Person.person_ref.in_(refs))
+    cases: list[tuple[Any, ...]] = []
+    for refs in _chunks(sorted({e.case_ref for e in checked.events})):
+        cases += read(Case.case_ref, Case.id, Case.version, where=Case.case_ref.in_(refs))
+    ids = sorted(person_id for ref, person_id, _version in people if ref in ruled)
+    theirs: list[tuple[Any, ...]] = []
     for offset in range(0, len(ids), CHUNK):
-        query = select(Case.id, Case.version).where(Case.person_id.in_(ids[offset : offset + CHUNK]))
-        theirs.extend((int(i), int(v)) for i, v in session.execute(query))
-    return people, cases, tuple(sorted(theirs))
+        theirs += read(Case.id, Case.version, where=Case.person_id.in_(ids[offset : offset + CHUNK]))
+    return tuple(sorted(people)), tuple(sorted(cases)), tuple(sorted(theirs))
 
 
 def _held_conflicts(checked: Checked, held: _Held) -> list[Problem]:
@@ -469,15 +478,16 @@ def import_rows(
         report.warnings.extend(_possible_duplicates(uow.session, checked, held))
         if report.errors or dry_run:
             return report
-        seen = _checked_state(uow.session, held)
+        ruled = {events[0].person_ref for ref, events in new.items() if ref not in held.cases} & set(held.people)
+        seen = _held_state(uow.session, checked, ruled, lock=False)
+        extended = [ref for ref in new if ref in held.cases]  # held cases the dataset adds events to
     step("Writing", 2, 3)
 
-    def write() -> None:
+    def write() -> None:  # short: a few light reads to see that nothing changed, then the rows written
         with store.unit_of_work().for_writing() as uow:
-            now_held = _load_held(uow.session, checked, lock=True)
-            if _checked_state(uow.session, now_held) != seen:
+            if _held_state(uow.session, checked, ruled, lock=True) != seen:
                 raise ConflictingChange(IMPORT_OVERTAKEN)
-            _write(uow.session, store, actor, checked, now_held, new, report)
+            _write(uow.session, store, actor, checked, _load_held(uow.session, checked, extended), new, report)
             uow.commit()
 
     try:

@@ -105,9 +105,11 @@ def start_case(
 
     def write() -> EventRecorded:
         with store.unit_of_work().for_writing() as uow:
+            # The person's record locked first, so that the rules across their cases see every case (PostgreSQL: a
+            # case opened for them at the same moment, by a colleague or an import, waits until this one is saved).
+            lock_person(uow.session, person_id, None, store.clock())
             refuse_by_case_rules(uow.session, definition, person_id, occurred_at)  # e.g. DIVERT after not engaging
             if refuse_if is not None:
-                lock_person(uow.session, person_id, None, store.clock())
                 refuse_if(uow.session)
             case = open_case(uow.session, store, actor, person_id, definition, new, case_ref)
             stored = append_event(uow.session, store, actor, case, new)

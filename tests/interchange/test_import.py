@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from db.models import AuditEntry, Case, Event, Person
 from pathways.actors import Actor
@@ -72,6 +72,40 @@ def test_importing_twice_changes_nothing(store: Store, admin: Actor) -> None:
     again = import_dataset(store, actor=admin, path=EXAMPLE)
     assert again.errors == [] and (again.people_added, again.cases_added, again.events_added) == (0, 0, 0)
     assert _counts(store) == before == (5, 5, 25)
+
+
+def test_while_an_import_writes_it_reads_no_timeline_it_does_not_add_to(tmp_path: Path, admin: Actor) -> None:
+    """The import's write holds SQLite's write lock (every colleague's save waits for it): it makes sure nothing it
+    was checked against changed in a few light reads, and reads the events only of the held cases it adds to. It
+    read every held case's timeline again, under the lock (15 s for a re-import of 30,000 people)."""
+    store = open_store(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    earlier = _copy_example(tmp_path)  # the example before EC5's completion was recorded
+    lines = (earlier / "events.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[-1].startswith("E005,EC5,divert,completed,")
+    (earlier / "events.csv").write_text("".join(lines[:-1]), encoding="utf-8")
+    assert import_dataset(store, actor=admin, path=earlier).written
+    folder = EXAMPLE  # then the whole example: one more event, on one held case
+    reads: list[tuple[str, tuple[object, ...]]] = []  # (statement, parameters) run while the import held the write lock
+    writing = False
+
+    def seen(_conn: object, _cursor: object, statement: str, parameters: tuple[object, ...], *_args: object) -> None:
+        nonlocal writing
+        writing = writing or statement.startswith("BEGIN IMMEDIATE")
+        if writing and statement.startswith("SELECT"):
+            reads.append((" ".join(statement.split()), parameters))
+        writing = writing and not statement.startswith("COMMIT")
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        report = import_dataset(store, actor=admin, path=folder)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    with store.unit_of_work() as uow:
+        ec5 = uow.session.scalar(select(Case.id).where(Case.case_ref == "EC5"))
+    store.engine.dispose()
+    assert report.written and report.events_added == 1, report.errors
+    timelines = [parameters for statement, parameters in reads if "FROM events" in statement]
+    assert timelines and all(p == (ec5,) for p in timelines)  # (held: EC1 to EC5) only EC5's events
 
 
 def test_export_then_import_into_an_empty_database_gives_the_same_figures(
