@@ -37,6 +37,7 @@ from pathways.scope import require_person_visible
 from pathways.services.concurrency import saving
 from pathways.store import Store
 
+AUDITED_IDS = 50  # the record ids a refused export's audit entry names, at most
 IN_LIST = 500  # more people than this: read every answer for the recipient and purpose rather than list the ids
 
 
@@ -285,8 +286,11 @@ def audit_sharing_refused(store: Store, *, actor: Actor, action: str, refused: S
     that purpose: the recipient and purpose, and the record ids of the people who had not agreed (never names)."""
     ids = refused.person_ids
     one = ids[0] if len(ids) == 1 else None
+    shown = ", ".join(str(i) for i in ids[:AUDITED_IDS]) + (
+        f" and {len(ids) - AUDITED_IDS:,} more" if len(ids) > AUDITED_IDS else ""
+    )  # (an export of a whole force could name hundreds of thousands: the entry stays small)
     detail = f"not agreed to {refused.request.recipient}:{refused.request.purpose}" + (
-        "" if one is not None else f"; people {', '.join(str(i) for i in ids)}"
+        "" if one is not None else f"; people {shown}"
     )
 
     def audit(session: Session) -> SharingRefused:

@@ -16,7 +16,7 @@ from pathways.consent import ConsentState, SharingRefused, SharingRequest, shari
 from pathways.errors import InvalidInput, NotPermitted
 from pathways.interchange.exporter import ExportFilter, export_dataset
 from pathways.services import dtoa, people
-from pathways.services.consent import check_sharing, consent_for, ensure_may_share, record_consent
+from pathways.services.consent import AUDITED_IDS, check_sharing, consent_for, ensure_may_share, record_consent
 from pathways.services.documents import note_document
 from pathways.store import Store
 from tests.conftest import Clock
@@ -203,6 +203,19 @@ def test_an_export_is_refused_listing_who_has_not_agreed_and_writes_nothing(
         (ids[2], "ndtms:monitoring under court_order"),
     ]
     assert _audit(store, "export_dataset") == [(None, "people 3, cases 3, events 3, to ndtms:monitoring")]
+
+
+def test_a_refused_export_of_many_people_names_a_few_in_its_audit_entry(
+    store: Store, navigator: Actor, manager: Actor, tmp_path: Path
+) -> None:
+    ids = [_arrested(store, navigator, f"Surname{n}", "Alex") for n in range(AUDITED_IDS + 3)]
+    with pytest.raises(SharingRefused):
+        export_dataset(
+            store, actor=manager, folder=tmp_path / "x", selection=ExportFilter(), sharing=SharingRequest(*NDTMS)
+        )
+    ((_none, detail),) = _audit(store, "export_dataset", "refused")
+    named = ", ".join(str(i) for i in sorted(ids)[:AUDITED_IDS])
+    assert detail == f"not agreed to ndtms:monitoring; people {named} and 3 more"
 
 
 def test_an_export_of_the_services_own_records_needs_no_agreement(
