@@ -95,7 +95,10 @@ def save_settings(
         with store.unit_of_work().for_writing() as uow:
             for key, value in changes.items():
                 setting = uow.session.get(Setting, key, with_for_update=True)  # (locked on PostgreSQL)
-                if shown is not None and _value(key, setting) != shown.value_of(key):
+                now = _value(key, setting)
+                if shown is not None and now == value:
+                    continue  # a colleague chose the same meanwhile: nothing to change, nothing to refuse
+                if shown is not None and now != shown.value_of(key):
                     raise ConflictingChange(_changed_message(store, uow.session, key))
                 _keep(uow.session, key, setting, value)
                 detail = f"{key}={value or '(last used)'}"

@@ -111,6 +111,16 @@ def test_a_setting_both_changed_is_refused_and_nothing_of_the_save_is_kept(admin
     assert idle_lock_minutes(store) == 20
 
 
+def test_a_setting_both_changed_to_the_same_value_is_no_conflict(admins: Store) -> None:
+    store = admins
+    a_tab = current_settings(store)
+    save_settings(store, actor=ADMIN_B, idle_minutes=5, shown=current_settings(store))
+    audited = _audited(store, "edit_settings")
+    save_settings(store, actor=ADMIN_A, idle_minutes=5, criteria={STEP: "checkpoint-eligibility"}, shown=a_tab)
+    assert idle_lock_minutes(store) == 5 and usual_instruments(store) == {STEP: "checkpoint-eligibility"}
+    assert _audited(store, "edit_settings") == audited + 1  # the criterion only: the idle lock was 5 already
+
+
 def test_a_criterion_changed_by_another_administrator_is_named_in_the_refusal(admins: Store) -> None:
     store = admins
     a_tab = current_settings(store)
