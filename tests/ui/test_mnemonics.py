@@ -9,8 +9,11 @@ from collections import Counter
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QMenuBar, QTabBar, QWidget, QWizard
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
+from db.models import Person
 from pathways.reference import retention_periods
+from pathways.services.records import person_record
 from pathways.services.retention import identify_record
 from ui import add_event_dialog, start_case_dialog
 from ui.admin_dialogs import AddUserDialog
@@ -20,7 +23,9 @@ from ui.context import AppContext
 from ui.event_form import EventForm
 from ui.main_window import MainWindow
 from ui.operations import OperationRunner
+from ui.person_details_dialog import PersonDetailsDialog
 from ui.person_page import PersonPage
+from ui.register_dialog import RegisterPersonDialog
 from ui.retention_dialogs import EraseDialog, PeriodDialog
 
 
@@ -122,6 +127,21 @@ def test_the_administrators_dialogs_have_their_own_letters(qtbot: QtBot, admin_c
     for dialog in dialogs:
         controls = _controls(dialog)
         assert len(_letters(controls)) >= 2 and _clashes(controls) == {}, type(dialog).__name__
+
+
+def test_the_person_records_dialogs_have_their_own_letters(qtbot: QtBot, navigator_context: AppContext) -> None:
+    store, actor = navigator_context.store, navigator_context.actor
+    with store.unit_of_work() as uow:
+        hughes = uow.session.scalars(select(Person.id).where(Person.surname == "Hughes")).one()
+    record = person_record(store, actor=actor, person_id=hughes)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    for dialog in (
+        PersonDetailsDialog(navigator_context, record.person, record.changes, parent),
+        RegisterPersonDialog(navigator_context, "Jones", parent),
+    ):
+        controls = _controls(dialog)
+        assert len(_letters(controls)) >= 6 and _clashes(controls) == {}, type(dialog).__name__
 
 
 @pytest.mark.parametrize("role", ["navigator", "worker", "manager"])
