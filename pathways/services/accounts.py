@@ -249,45 +249,50 @@ def create_first_administrator(
 def sign_in(store: Store, *, username: str, password: str, workstation: str) -> Actor:
     """The signed-in actor, or SignInFailed with one message whatever went wrong. Every attempt is audited.
 
-    Finding the account, the throttling check, the password's check and the audit entry are one unit of work that
-    writes from its start (SQLite's write lock from BEGIN IMMEDIATE), so a colleague's save in between cannot make
-    the audit entry fail ("database is locked"); a refusal only because of other work at the same time is run again,
-    and what remains is said in plain words (DatabaseBusy). The lock is held through one password hash (about
-    40 ms; two when the hash is renewed): checking the hash first, outside, would need the account, its throttling
-    and its hash read again and compared inside, for no gain a user would notice."""
+    The account and whether sign-in to it is paused here are read first, without writing; the password is checked
+    (one Argon2 hash, about 40 ms) outside any transaction; then the audit entry (and a renewed hash) is written in
+    a unit of work that writes from its start (SQLite's write lock from BEGIN IMMEDIATE, so a colleague's save in
+    between cannot make it fail), after reading the account again: changed meanwhile (a new password, disabled),
+    the attempt fails. Nobody's save waits for a hash. A refusal only because of other work at the same time is run
+    again, and what remains is said in plain words (DatabaseBusy)."""
+    with store.unit_of_work() as uow:  # (reads only)
+        user = _find_user(uow.session, username)
+        now = store.clock()
+        until = throttled_until(uow.session, user_id=user.id, workstation=workstation, now=now) if user else None
+        seen = (user.id, user.password_hash, user.active) if user is not None else None
+    matches = until is None and _password_matches(user, password)  # (paused: no hash, so guessing gains nothing)
+    stored = user.password_hash if user is not None else None
+    renewed = HASHER.hash(password) if matches and HASHER.check_needs_rehash(stored or "") else None
 
     def attempt() -> Actor:
         with store.unit_of_work().for_writing() as uow:
-            user = _find_user(uow.session, username)
-            if user is not None:
-                now = store.clock()
-                until = throttled_until(uow.session, user_id=user.id, workstation=workstation, now=now)
-                if until is not None:  # refused without checking the password, so guessing gains nothing
-                    _audit_failed_sign_in(uow.session, store, user, workstation, outcome="throttled")
-                    uow.commit()
-                    raise SignInThrottled(throttled_message(until, now))
-            matches = _password_matches(user, password)
-            if user is None or not matches:
-                _audit_failed_sign_in(uow.session, store, user, workstation)
+            current = _find_user(uow.session, username)
+            if until is not None and current is not None:
+                _audit_failed_sign_in(uow.session, store, current, workstation, outcome="throttled")
+                uow.commit()
+                raise SignInThrottled(throttled_message(until, now))
+            unchanged = current is not None and (current.id, current.password_hash, current.active) == seen
+            if current is None or not matches or not unchanged:
+                _audit_failed_sign_in(uow.session, store, current, workstation)
                 uow.commit()
                 raise SignInFailed(SIGN_IN_FAILED)
             details = []
-            if HASHER.check_needs_rehash(user.password_hash or ""):
-                user.password_hash = HASHER.hash(password)
+            if renewed is not None:
+                current.password_hash = renewed
                 details.append("password rehashed")
-            if user.must_change_password:
+            if current.must_change_password:
                 details.append(TEMPORARY_PASSWORD)
             actor = Actor(
-                user.username,
-                Role(user.role),
+                current.username,
+                Role(current.role),
                 workstation,
-                site=user.site,
-                service=user.service,
-                may_read_notes=bool(user.may_read_notes),
-                display_name=user.display_name,
-                must_change_password=bool(user.must_change_password),
+                site=current.site,
+                service=current.service,
+                may_read_notes=bool(current.may_read_notes),
+                display_name=current.display_name,
+                must_change_password=bool(current.must_change_password),
             )
-            _audit(store, uow.session, actor, "sign_in", user, detail="; ".join(details) or None)
+            _audit(store, uow.session, actor, "sign_in", current, detail="; ".join(details) or None)
             uow.commit()
             return actor
 
@@ -372,6 +377,10 @@ def reset_password(store: Store, *, actor: Actor, user_id: int, new_password: st
     open window of theirs can do nothing more until they have). An administrator's own new password is theirs
     already: nobody else knows it."""
     authorise(store.session_factory, actor, "manage_users", store.clock)
+    with store.unit_of_work() as uow:  # (reads only: the policy names the user, and the hash is made before saving)
+        username = _load_user(uow.session, user_id).username
+    check_password(new_password, username=username)
+    password_hash = HASHER.hash(new_password)
 
     def save() -> None:
         with store.unit_of_work().for_writing() as uow:
@@ -379,8 +388,7 @@ def reset_password(store: Store, *, actor: Actor, user_id: int, new_password: st
             user = _load_user(uow.session, user_id, lock=True)
             if user.is_os_account:
                 raise InvalidInput("That account signs in through the computer's own login, not with a password.")
-            check_password(new_password, username=user.username)
-            user.password_hash = HASHER.hash(new_password)
+            user.password_hash = password_hash
             temporary = user.username.lower() != actor.username.lower()
             user.must_change_password = temporary
             detail = TEMPORARY_PASSWORD if temporary else None

@@ -414,3 +414,40 @@ def test_seeding_a_missing_list_at_start_takes_the_write_lock(shared: Shared) ->
     reference.seed_reference_data(store)  # nothing missing now: nothing written, no lock taken
     assert shared.nudge.armed and shared.nudge.outcome == "locked"
     shared.nudge.armed = False
+
+
+def test_a_sign_in_checks_the_password_before_it_takes_the_write_lock(
+    shared: Shared, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash takes about 40 ms on purpose: checked while holding the write lock, every sign-in (an unknown user
+    name's too) made everyone's saves wait. The write lock is taken only for the audit entry, after the hash."""
+    from pathways import passwords
+
+    locked = False
+    hashed_while_locked: list[bool] = []
+
+    def began(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        nonlocal locked
+        locked = locked or statement.startswith("BEGIN IMMEDIATE")
+
+    def ended(_conn: object) -> None:
+        nonlocal locked
+        locked = False
+
+    class Watched:  # the real hasher, noting whether the write lock was held when a password was checked
+        def __init__(self, real: Any) -> None:
+            self.real = real
+
+        def verify(self, stored: str, password: str) -> bool:
+            hashed_while_locked.append(locked)
+            return bool(self.real.verify(stored, password))
+
+    event.listen(shared.store.engine, "before_cursor_execute", began)
+    event.listen(shared.store.engine, "commit", ended)
+    event.listen(shared.store.engine, "rollback", ended)
+    monkeypatch.setattr(passwords, "HASHER", Watched(passwords.HASHER))
+    accounts.sign_in(shared.store, username="nav.smith", password=PASSWORD, workstation="pc-9")
+    _sign_in_refused(shared)
+    with pytest.raises(accounts.SignInFailed):
+        accounts.sign_in(shared.store, username="no.such.user", password=PASSWORD, workstation="pc-9")
+    assert hashed_while_locked == [False, False, False]
