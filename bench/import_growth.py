@@ -1,15 +1,15 @@
 """Does an import's cost grow with the database? One batch of new people imported into a copy of a built one.
 
     .venv/bin/python bench/import_growth.py --database /tmp/pathways-scale/people-500000.sqlite
-                                            [--work /tmp/perf-work] [--people 25000] [--profile PATH]
+                                            [--work /tmp/perf-work] [--people 25000] [--dry-run] [--profile PATH]
 
 Copies the database (built by bench/scale.py; never changed) into the work folder, makes `people` new demo
 people with their cases (another seed; their references start NEW- so that none is already held, and so each is
 checked against the people held, as a real load would be), imports them with import_rows in one batch (every
 check, the derived tables, one transaction), and prints one JSON object: rows, seconds, rows a second, the
 possible duplicates warned about, the names not on the reference lists, and the peak memory. The copy is deleted
-afterwards. With --profile, the import runs under cProfile and the statistics are written to PATH (read them with
-`python -m pstats PATH`).
+afterwards. With --dry-run, everything is checked and nothing written (what the checks alone cost). With --profile,
+the import runs under cProfile and the statistics are written to PATH (read them with `python -m pstats PATH`).
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/perf-work"), help="where the copy is made")
     parser.add_argument("--people", type=int, default=25_000)
     parser.add_argument("--profile", type=Path, help="write cProfile statistics of the import here")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check everything, write nothing: what the checks alone cost"
+    )
     args = parser.parse_args()
     os.environ.setdefault(KEY_ENV, str(args.database.parent / "audit.key"))
     summary = json.loads(args.database.with_suffix(".json").read_text(encoding="utf-8"))
@@ -74,7 +77,7 @@ def main() -> None:
         started, cpu_started = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
-        report: ImportReport = import_rows(store, actor=actor, dataset=dataset)
+        report: ImportReport = import_rows(store, actor=actor, dataset=dataset, dry_run=args.dry_run)
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)
@@ -83,7 +86,7 @@ def main() -> None:
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{copy}{suffix}").unlink(missing_ok=True)
-    if report.errors or not report.written:
+    if report.errors or not (report.written or args.dry_run):
         problems = "; ".join(p.describe() for p in report.errors[:5])
         raise SystemExit(f"The import refused the new people ({len(report.errors)} problems): {problems}")
     rows = len(dataset.people) + len(dataset.events)
@@ -101,6 +104,7 @@ def main() -> None:
         "peak_mb": peak_memory_mb(),
         "load_average": [load_before, os.getloadavg()[0]],
         "profiled": bool(args.profile),
+        "dry_run": args.dry_run,
     }
     print(json.dumps(result))
 
