@@ -108,8 +108,8 @@ def open_store(
         where = engine.url.render_as_string(hide_password=True)
         if is_encrypted_url(url):
             raise StoreUnavailable(
-                f"The encrypted database at {path or where} cannot be opened with the key in {DATABASE_KEY.path()}: it is "
-                "encrypted with another key, or it is not a Pathways database. It was not changed."
+                f"The encrypted database at {path or where} cannot be opened with the key in {DATABASE_KEY.path()}: "
+                "it is encrypted with another key, or it is not a Pathways database. It was not changed."
             ) from exc
         if disk_full(exc):
             raise StoreUnavailable(

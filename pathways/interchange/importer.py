@@ -4,9 +4,10 @@ The checks read the database in a transaction of their own, which holds nobody u
 writing is one short transaction that writes from its start (SQLite's write lock from BEGIN IMMEDIATE; on PostgreSQL
 the held people and cases locked) and first makes sure, in a few light reads, that what the checks read is still
 so: the held people and cases at the versions the checks saw, every case of a held person the dataset gives a new
-case (the rules across a person's cases), and no new person or case of the dataset added. When someone else changed any of them meanwhile (recorded a step on one of the cases, imported the same
-people), nothing is imported and the user is told so in plain words (IMPORT_OVERTAKEN): running it again checks it
-against the records as they now are.
+case (the rules across a person's cases), and no new person or case of the dataset added. When someone else
+changed any of them meanwhile (recorded a step on one of the cases, imported the same people), nothing is imported
+and the user is told so in plain words (IMPORT_OVERTAKEN): running it again checks it against the records as they
+now are.
 """
 
 from __future__ import annotations
