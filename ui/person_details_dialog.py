@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -28,12 +27,13 @@ from PySide6.QtWidgets import (
 
 from pathways.clock import local_date
 from pathways.errors import ConflictingChange, InvalidInput, PathwaysError
-from pathways.identity import ETHNICITY_CODES, ETHNICITY_LABELS, SEXES, check_details
+from pathways.identity import ETHNICITY_LABELS, SEXES, check_details
 from pathways.services.people import CORRECTABLE, correct_person
 from pathways.services.records import DetailChange, person_record
 from pathways.services.results import PersonView
 from ui.context import AppContext
 from ui.formatting import show_date, show_moment, typed_date
+from ui.person_fields import PersonDetailsForm
 from ui.widgets import error_label
 
 DETAIL_WORDS = {
@@ -80,7 +80,7 @@ def correction_lines(changes: Iterable[DetailChange]) -> list[str]:
     return lines[::-1]
 
 
-class PersonDetailsDialog(QDialog):
+class PersonDetailsDialog(PersonDetailsForm):
     """On success `corrected` is the person as saved."""
 
     def __init__(
@@ -94,17 +94,8 @@ class PersonDetailsDialog(QDialog):
         self.setWindowTitle("Correct a person's details")
         self._context, self._person = context, person
         self.corrected: PersonView | None = None
-        self.surname, self.forenames, self.born = QLineEdit(), QLineEdit(), QLineEdit()
-        self.born.setPlaceholderText("dd/mm/yyyy")
         self.born_hint = QLabel()
         self.born_hint.setStyleSheet(HINT_STYLE)
-        self.sex = QComboBox()
-        for code, label in SEXES.items():
-            self.sex.addItem(label, code)
-        self.ethnicity = QComboBox()
-        for code in reversed(ETHNICITY_CODES):
-            self.ethnicity.addItem(f"{ETHNICITY_LABELS[code]} ({code})", code)
-        self.pnc, self.nhs, self.postcode = QLineEdit(), QLineEdit(), QLineEdit()
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("Why: e.g. date of birth mistyped at arrest; name spelt as on the passport")
         self.history_label = QLabel("Earlier corrections, newest first:")
@@ -137,22 +128,9 @@ class PersonDetailsDialog(QDialog):
         )
         intro.setWordWrap(True)
         form = QFormLayout()
-        rows: list[tuple[str, QWidget]] = [
-            ("&Surname:", self.surname),
-            ("&Forenames:", self.forenames),
-            ("&Date of birth:", self.born),
-            ("", self.born_hint),
-            ("Se&x:", self.sex),
-            ("&Ethnicity:", self.ethnicity),
-            ("&PNC ID:", self.pnc),
-            ("&NHS number:", self.nhs),
-            ("Post&code:", self.postcode),
-            ("&Reason (needed):", self.reason),
-        ]
-        for text, widget in rows:
-            if text:
-                widget.setAccessibleName(text.replace("&", "").rstrip(":"))
-            form.addRow(text, widget)
+        self.add_rows(form, under_born=self.born_hint)
+        self.reason.setAccessibleName("Reason (needed)")
+        form.addRow("&Reason (needed):", self.reason)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -166,17 +144,10 @@ class PersonDetailsDialog(QDialog):
     # --- the fields ---------------------------------------------------------------------------------------------
 
     def _edits(self) -> dict[str, QLineEdit]:
-        return {
-            "surname": self.surname,
-            "forenames": self.forenames,
-            "date_of_birth": self.born,
-            "pnc_id": self.pnc,
-            "nhs_number": self.nhs,
-            "postcode": self.postcode,
-        }
+        return {name: field for name, field in self.by_name().items() if isinstance(field, QLineEdit)}
 
     def _combos(self) -> dict[str, QComboBox]:
-        return {"sex": self.sex, "ethnicity": self.ethnicity}
+        return {name: field for name, field in self.by_name().items() if isinstance(field, QComboBox)}
 
     @staticmethod
     def _shown(person: PersonView, name: str) -> str:

@@ -7,12 +7,9 @@ from datetime import date
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -21,16 +18,16 @@ from PySide6.QtWidgets import (
 )
 
 from pathways.errors import PathwaysError
-from pathways.identity import ETHNICITY_CODES, ETHNICITY_LABELS, SEXES
 from pathways.services.people import duplicates_elsewhere, possible_duplicates, register_person
 from pathways.services.results import PersonView
 from ui.context import AppContext
 from ui.drafts import DraftFile, DraftKeeper, FieldWidget, read_fields, write_fields
 from ui.formatting import show_date, typed_date
+from ui.person_fields import PersonDetailsForm
 from ui.widgets import error_label
 
 
-class RegisterPersonDialog(QDialog):
+class RegisterPersonDialog(PersonDetailsForm):
     """On success `chosen_id` is the person to carry on with: the new one, or an existing one the user picked."""
 
     def __init__(self, context: AppContext, typed: str = "", parent: QWidget | None = None) -> None:
@@ -40,19 +37,11 @@ class RegisterPersonDialog(QDialog):
         self.chosen_id: int | None = None
         self._checked: tuple[str, str, date] | None = None  # the name and birth last checked for duplicates
         words = typed.split()
-        self.surname = QLineEdit(words[0].capitalize() if words else "")
-        self.forenames = QLineEdit(" ".join(w.capitalize() for w in words[1:]))
-        self.born = QLineEdit()  # typed, and empty to begin with: a believable default would be saved unchecked
-        self.born.setPlaceholderText("dd/mm/yyyy")
-        self.sex = QComboBox()
-        for code, label in SEXES.items():
-            self.sex.addItem(label, code)
+        self.surname.setText(words[0].capitalize() if words else "")
+        self.forenames.setText(" ".join(w.capitalize() for w in words[1:]))
+        # (the date of birth is typed, and empty to begin with: a believable default would be saved unchecked)
         self.sex.setCurrentIndex(-1)  # asked, never assumed
         self.sex.setPlaceholderText("Choose")
-        self.ethnicity = QComboBox()
-        for code in reversed(ETHNICITY_CODES):  # "Not known" first: ask, never guess
-            self.ethnicity.addItem(f"{ETHNICITY_LABELS[code]} ({code})", code)
-        self.pnc, self.nhs, self.postcode = QLineEdit(), QLineEdit(), QLineEdit()
         self.duplicates = QListWidget()
         self.duplicates.setAccessibleName("People already held who may be the same person")
         self.duplicates.hide()
@@ -79,19 +68,7 @@ class RegisterPersonDialog(QDialog):
 
     def _layout(self) -> None:
         form = QFormLayout()
-        rows = [
-            ("&Surname:", self.surname),
-            ("&Forenames:", self.forenames),
-            ("&Date of birth:", self.born),
-            ("Se&x:", self.sex),
-            ("&Ethnicity:", self.ethnicity),
-            ("&PNC ID:", self.pnc),
-            ("&NHS number:", self.nhs),
-            ("Post&code:", self.postcode),
-        ]
-        for text, widget in rows:
-            widget.setAccessibleName(text.replace("&", "").rstrip(":"))
-            form.addRow(text, widget)
+        self.add_rows(form)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.duplicates_note)
@@ -102,16 +79,7 @@ class RegisterPersonDialog(QDialog):
 
     def fields(self) -> dict[str, FieldWidget]:
         """The fields a draft keeps."""
-        return {
-            "surname": self.surname,
-            "forenames": self.forenames,
-            "date_of_birth": self.born,
-            "sex": self.sex,
-            "ethnicity": self.ethnicity,
-            "pnc_id": self.pnc,
-            "nhs_number": self.nhs,
-            "postcode": self.postcode,
-        }
+        return self.by_name()
 
     def _problems(self) -> tuple[list[str], date | None]:
         """Every problem of the required details at once (the service checks the rest), and the date of birth."""
