@@ -266,5 +266,8 @@ def test_render_for_a_look(qtbot: QtBot, navigator_context: AppContext, tmp_path
     dialog.nhs.setText("943 476 5910")
     dialog.save()
     qtbot.wait(50)  # (the dialog grows to show the problems)
-    assert page.grab().save(str(tmp_path / "person-page.png"))
+    assert page.corrections.isVisible() and "date of birth" in page.corrections.text()
+    assert "typed wrong at arrest" in page.corrections.text() and dialog.history.count() == 1
+    assert "943 476 5910 is not a valid NHS number" in dialog.error.text() and dialog.isVisible()
+    assert page.grab().save(str(tmp_path / "person-page.png"))  # (kept for a look by eye)
     assert dialog.grab().save(str(tmp_path / "person-details-dialog.png"))
