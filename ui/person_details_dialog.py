@@ -13,6 +13,7 @@ from itertools import groupby
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialogButtonBox,
@@ -32,6 +33,7 @@ from pathways.services.people import CORRECTABLE, correct_person
 from pathways.services.records import DetailChange, person_record
 from pathways.services.results import PersonView
 from ui.context import AppContext
+from ui.drafts import DraftFile, DraftKeeper, FieldWidget, read_fields, write_fields
 from ui.formatting import show_date, show_moment, typed_date
 from ui.person_fields import PersonDetailsForm
 from ui.widgets import error_label
@@ -120,6 +122,23 @@ class PersonDetailsDialog(PersonDetailsForm):
         self.buttons.rejected.connect(self.reject)
         self.reload_button.clicked.connect(self.reload)
         self.resize(600, 0)
+        # What is typed is kept as a draft (ui/drafts.py) until it is saved, so that a crash does not lose it.
+        self.draft = DraftKeeper(
+            self,
+            DraftFile.for_form(context, "correct_details", key=str(person.id)),
+            what="correction of this person's details",
+            snapshot=lambda: read_fields(self._draft_fields()),
+            restore=lambda values: write_fields(self._draft_fields(), values),
+            clock=context.store.clock,
+        )
+        self.draft.watch(*self._draft_fields().values())
+
+    def _draft_fields(self) -> dict[str, FieldWidget]:
+        return {**self.by_name(), "reason": self.reason}
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.draft.form_shown()  # offers back what a crash left unsaved, the first time
 
     def _layout(self, person: PersonView) -> None:
         intro = QLabel(

@@ -28,6 +28,7 @@ from ui.contract_builder import ContractBuilderDialog
 from ui.crash import CrashHandler, crash_report, fingerprint, fingerprint_key
 from ui.drafts import SAVE_DELAY_MS
 from ui.operations import UNEXPECTED, OperationRunner
+from ui.person_details_dialog import PersonDetailsDialog
 from ui.register_dialog import RegisterPersonDialog
 
 CRASH_AT = datetime(2026, 11, 26, 14, 32, tzinfo=LONDON)
@@ -64,7 +65,11 @@ def _crash_in_a_slot(qtbot: QtBot, handler: CrashHandler) -> str:
     return message
 
 
-def _answer(qtbot: QtBot, keeper_owner: NewArrestWizard | AddEventDialog | RegisterPersonDialog, restore: bool) -> str:
+def _answer(
+    qtbot: QtBot,
+    keeper_owner: NewArrestWizard | AddEventDialog | RegisterPersonDialog | PersonDetailsDialog,
+    restore: bool,
+) -> str:
     keeper = keeper_owner.draft
     qtbot.waitUntil(lambda: keeper.offer_box is not None and keeper.offer_box.isVisible(), timeout=5000)
     box = keeper.offer_box
@@ -287,6 +292,31 @@ def test_the_contract_builder_gets_its_conditions_back_after_a_crash(
     assert (again.start.text(), again.own.text()) == ("31/10/2027", "and ring the navigator on Fri")
     again.save()
     assert again.recorded is not None and not keeper.file.path.exists()  # on record: no draft left to offer
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_correction_of_the_details_comes_back_after_a_crash(
+    qtbot: QtBot, navigator_context: AppContext, crash_handler: CrashHandler, clock: Clock
+) -> None:
+    nowak = _person_id(navigator_context, "Nowak")
+    record = person_record(navigator_context.store, actor=navigator_context.actor, person_id=nowak)
+    dialog = PersonDetailsDialog(navigator_context, record.person, record.changes)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.born.setText("03/02/2005")
+    dialog.reason.setText("date of birth as on his passport")
+    _crash_in_a_slot(qtbot, crash_handler)
+    dialog.hide()
+
+    again = PersonDetailsDialog(navigator_context, record.person, record.changes)
+    qtbot.addWidget(again)
+    again.show()
+    assert _answer(qtbot, again, restore=True) == (
+        "You have an unsaved correction of this person's details from 14:32. Restore it?"
+    )
+    assert (again.born.text(), again.reason.text()) == ("03/02/2005", "date of birth as on his passport")
+    again.save()
+    assert again.corrected is not None and not again.draft.file.path.exists()
 
 
 def test_the_report_withholds_every_message_of_a_chained_error(tmp_path: Path) -> None:
