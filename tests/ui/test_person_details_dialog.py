@@ -47,6 +47,20 @@ def smith(ui_store: Store) -> Iterator[None]:
     yield
 
 
+def _corrected(context: AppContext, reason: str, **changes: object) -> None:
+    """Nowak's details corrected through the service, as another screen would (before the dialog under test)."""
+    person_id = _nowak(context.store)
+    shown = people.get_person(context.store, actor=context.actor, person_id=person_id)
+    people.correct_person(
+        context.store,
+        actor=context.actor,
+        person_id=person_id,
+        reason=reason,
+        expected_version=shown.version,
+        **changes,
+    )
+
+
 def _nowak(store: Store) -> int:
     with store.unit_of_work() as uow:
         person_id = uow.session.scalar(select(Person.id).where(Person.surname == "Nowak"))
@@ -176,18 +190,7 @@ def test_the_reason_is_needed_and_something_must_change(qtbot: QtBot, navigator_
 
 
 def test_a_detail_written_another_way_is_not_a_change(qtbot: QtBot, navigator_context: AppContext) -> None:
-    store = navigator_context.store
-    person_id = _nowak(store)
-    shown = people.get_person(store, actor=navigator_context.actor, person_id=person_id)
-    people.correct_person(
-        store,
-        actor=navigator_context.actor,
-        person_id=person_id,
-        reason="from the GP",
-        expected_version=shown.version,
-        nhs_number="9434765919",
-        postcode="rg21 7qw",
-    )
+    _corrected(navigator_context, "from the GP", nhs_number="9434765919", postcode="rg21 7qw")
     dialog = _dialog(qtbot, _page(qtbot, navigator_context))
     assert (dialog.nhs.text(), dialog.postcode.text()) == ("9434765919", "RG21 7QW")
     dialog.nhs.setText("943 476 5919")
@@ -248,17 +251,7 @@ def test_a_manager_has_no_button_and_the_service_refuses_them(
 
 def test_render_for_a_look(qtbot: QtBot, navigator_context: AppContext, tmp_path: Path) -> None:
     """The page with a correction under the details, and the dialog listing it (saved for a look by eye)."""
-    store = navigator_context.store
-    person_id = _nowak(store)
-    shown = people.get_person(store, actor=navigator_context.actor, person_id=person_id)
-    people.correct_person(
-        store,
-        actor=navigator_context.actor,
-        person_id=person_id,
-        reason="typed wrong at arrest",
-        expected_version=shown.version,
-        date_of_birth=date(2005, 2, 3),
-    )
+    _corrected(navigator_context, "typed wrong at arrest", date_of_birth=date(2005, 2, 3))
     page = _page(qtbot, navigator_context)
     page.resize(1280, 700)
     dialog = _dialog(qtbot, page)
