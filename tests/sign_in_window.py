@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 W = TypeVar("W", bound="QWidget")
 
 
-def when_shows(kind: type[W], act: Callable[[W], object], tries: int = 500) -> None:
+def when_shows(kind: type[W], act: Callable[[W], object], tries: int = 3000) -> None:
     """Call `act` with the first visible top-level window of `kind` once there is one (looking every 10 ms, at most
-    `tries` times)."""
+    `tries` times: by default 30 s, as a loaded machine may take seconds to show it)."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -33,7 +33,7 @@ def when_shows(kind: type[W], act: Callable[[W], object], tries: int = 500) -> N
     QTimer.singleShot(0, lambda: look(tries))
 
 
-def when_sign_in_shows(act: Callable[[SignInDialog], object], tries: int = 500) -> None:
+def when_sign_in_shows(act: Callable[[SignInDialog], object], tries: int = 3000) -> None:
     """Call `act` with the sign-in window once it is visible (looking every 10 ms, at most `tries` times)."""
     from ui.sign_in import SignInDialog
 
